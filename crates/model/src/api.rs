@@ -1,0 +1,401 @@
+//! Request and response bodies of the onboarding API (api.md) that are not wizard resources:
+//! accounts, credentials, assistants, the error envelope.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::choices::{ModelProvider, VoiceProvider};
+use crate::fields::ObjectReader;
+use crate::onboarding::{OnboardingFlags, Profile, StudioConfig};
+use crate::values::{
+    AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text,
+    TwilioAuthToken, VapiApiKey,
+};
+use crate::violation::{FieldErrors, Violation};
+
+/// `POST /auth/register`: a new account.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: Email,
+    pub password: Password,
+}
+
+impl Registration {
+    pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
+        let mut r = ObjectReader::new(body, &["email", "password"])?;
+        let email = r.required("email", Email::parse);
+        let password = r.required("password", Password::parse);
+        match (email, password) {
+            (Some(email), Some(password)) => r.finish(Self { email, password }),
+            _ => Err(FieldErrors(r.errors)),
+        }
+    }
+}
+
+/// `POST /auth/login`: the address is only normalised, not judged, so a mistyped one is
+/// "wrong email or password" like any other miss.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+impl Login {
+    pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
+        let mut r = ObjectReader::new(body, &["email", "password"])?;
+        let email = r.required_string("email").map(|e| e.trim().to_lowercase());
+        let password = r.required_string("password").map(str::to_owned);
+        match (email, password) {
+            (Some(email), Some(password)) => r.finish(Self { email, password }),
+            _ => Err(FieldErrors(r.errors)),
+        }
+    }
+}
+
+impl std::fmt::Debug for LoginRedacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Login({})", self.0.email)
+    }
+}
+
+/// Debug view of a [`Login`] without the password.
+pub struct LoginRedacted<'a>(pub &'a Login);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+}
+
+/// The answer to register and login.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthSession {
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    pub user: UserSummary,
+}
+
+impl std::fmt::Debug for AuthSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSession")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+/// `GET /user/me`: everything the wizard needs to resume on another computer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub profile: Profile,
+    pub studio_config: StudioConfig,
+    pub onboarding: OnboardingFlags,
+    pub onboarding_completed: bool,
+    pub onboarding_completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Completion {
+    pub onboarding_completed: bool,
+    pub onboarding_completed_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /vapi-settings`.
+#[derive(Debug, Clone)]
+pub struct VapiSettingsInput {
+    pub vapi_api_key: VapiApiKey,
+}
+
+impl VapiSettingsInput {
+    pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
+        let mut r = ObjectReader::new(body, &["vapi_api_key"])?;
+        match r.required("vapi_api_key", VapiApiKey::parse) {
+            Some(vapi_api_key) => r.finish(Self { vapi_api_key }),
+            None => Err(FieldErrors(r.errors)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VapiSettingsStatus {
+    pub has_vapi_key: bool,
+    /// `****1234`, or `null` when no key is stored.
+    pub vapi_api_key_preview: Option<String>,
+}
+
+/// `POST /twilio-settings`.
+#[derive(Debug, Clone)]
+pub struct TwilioSettingsInput {
+    pub account_sid: AccountSid,
+    pub auth_token: TwilioAuthToken,
+    pub phone_number: Option<PhoneNumber>,
+}
+
+impl TwilioSettingsInput {
+    pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
+        let mut r = ObjectReader::new(body, &["account_sid", "auth_token", "phone_number"])?;
+        let account_sid = r.required("account_sid", AccountSid::parse);
+        let auth_token = r.required("auth_token", TwilioAuthToken::parse);
+        let phone_number = r.optional("phone_number", PhoneNumber::parse);
+        match (account_sid, auth_token) {
+            (Some(account_sid), Some(auth_token)) => r.finish(Self {
+                account_sid,
+                auth_token,
+                phone_number,
+            }),
+            _ => Err(FieldErrors(r.errors)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TwilioSettingsStatus {
+    pub has_credentials: bool,
+    /// `AC****1234`, or `null` when none are stored.
+    pub account_sid_preview: Option<String>,
+    pub phone_number: Option<PhoneNumber>,
+}
+
+pub const INSTRUCTIONS_MAX: usize = 20_000;
+pub const FIRST_MESSAGE_MAX: usize = 1_000;
+const IDENTIFIER_MAX: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VoiceChoice {
+    pub provider: VoiceProvider,
+    #[serde(rename = "voiceId")]
+    pub voice_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModelChoice {
+    pub provider: ModelProvider,
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<Temperature>,
+}
+
+/// What an assistant is made of, from the seed's `POST /assistants` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssistantSpec {
+    pub name: AssistantName,
+    pub instructions: Text,
+    #[serde(rename = "phoneNumber", skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<PhoneNumber>,
+    #[serde(rename = "firstMessage", skip_serializing_if = "Option::is_none")]
+    pub first_message: Option<Text>,
+    pub voice: VoiceChoice,
+    pub model: ModelChoice,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// `POST /assistants`: create one in Vapi, or (with `vapi_assistant_id`) record one that a
+/// client already created, in which case only `name` is required beside the id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssistantRequest {
+    Create(AssistantSpec),
+    Record {
+        vapi_assistant_id: String,
+        name: AssistantName,
+        /// The rest of the body as sent, kept with the record.
+        payload: Value,
+    },
+}
+
+impl AssistantRequest {
+    pub const FIELDS: &'static [&'static str] = &[
+        "name",
+        "instructions",
+        "phoneNumber",
+        "firstMessage",
+        "voice",
+        "model",
+        "metadata",
+        "vapi_assistant_id",
+    ];
+
+    pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
+        let mut r = ObjectReader::new(body, Self::FIELDS)?;
+        let name = r.required("name", AssistantName::parse);
+        let vapi_assistant_id = r.optional("vapi_assistant_id", identifier);
+        let phone_number = r.optional("phoneNumber", PhoneNumber::parse);
+        let first_message = r.optional("firstMessage", |s| Text::parse(s, FIRST_MESSAGE_MAX));
+        let metadata = match r.value("metadata") {
+            Some(Value::Object(map)) => Some(map.clone()),
+            Some(_) => {
+                r.fail("metadata", Violation::WrongType { expected: "a JSON object" });
+                None
+            }
+            None => None,
+        };
+        if let Some(vapi_assistant_id) = vapi_assistant_id {
+            let name = r.check("name", name.ok_or(Violation::Required));
+            return match name {
+                Some(name) if r.errors.is_empty() => Ok(Self::Record {
+                    vapi_assistant_id,
+                    name,
+                    payload: body.clone(),
+                }),
+                _ => Err(FieldErrors(r.errors)),
+            };
+        }
+        let instructions = r.required("instructions", |s| Text::parse(s, INSTRUCTIONS_MAX));
+        let voice = read_voice(&mut r);
+        let model = read_model(&mut r);
+        match (name, instructions, voice, model) {
+            (Some(name), Some(instructions), Some(voice), Some(model)) => {
+                r.finish(Self::Create(AssistantSpec {
+                    name,
+                    instructions,
+                    phone_number,
+                    first_message,
+                    voice,
+                    model,
+                    metadata,
+                }))
+            }
+            _ => Err(FieldErrors(r.errors)),
+        }
+    }
+
+    pub fn name(&self) -> &AssistantName {
+        match self {
+            Self::Create(spec) => &spec.name,
+            Self::Record { name, .. } => name,
+        }
+    }
+}
+
+fn identifier(input: &str) -> Result<String, Violation> {
+    if input.chars().any(char::is_whitespace) {
+        return Err(Violation::ContainsWhitespace);
+    }
+    if input.chars().count() > IDENTIFIER_MAX {
+        return Err(Violation::TooLong {
+            max: IDENTIFIER_MAX,
+        });
+    }
+    Ok(input.to_owned())
+}
+
+fn read_voice(r: &mut ObjectReader<'_>) -> Option<VoiceChoice> {
+    let Some(value) = r.value("voice") else {
+        r.fail("voice", Violation::Required);
+        return None;
+    };
+    let mut voice = match ObjectReader::nested(value, &["provider", "voiceId"], "voice.", "voice") {
+        Ok(voice) => voice,
+        Err(errors) => {
+            r.absorb(errors);
+            return None;
+        }
+    };
+    let provider = voice.required("provider", VoiceProvider::parse);
+    let voice_id = voice.required("voiceId", identifier);
+    let errors = voice.errors;
+    r.absorb(FieldErrors(errors));
+    Some(VoiceChoice {
+        provider: provider?,
+        voice_id: voice_id?,
+    })
+}
+
+fn read_model(r: &mut ObjectReader<'_>) -> Option<ModelChoice> {
+    let Some(value) = r.value("model") else {
+        r.fail("model", Violation::Required);
+        return None;
+    };
+    let mut model =
+        match ObjectReader::nested(value, &["provider", "model", "temperature"], "model.", "model")
+        {
+            Ok(model) => model,
+            Err(errors) => {
+                r.absorb(errors);
+                return None;
+            }
+        };
+    let provider = model.required("provider", ModelProvider::parse);
+    let name = model.required("model", identifier);
+    let temperature = match model.number("temperature") {
+        Some(t) => model.check("temperature", Temperature::parse(t)).map(Some),
+        None => Some(None),
+    };
+    let errors = model.errors;
+    r.absorb(FieldErrors(errors));
+    Some(ModelChoice {
+        provider: provider?,
+        model: name?,
+        temperature: temperature?,
+    })
+}
+
+/// One assistant as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssistantRecord {
+    pub id: i64,
+    pub vapi_assistant_id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The one error envelope of every 4xx and 5xx: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// A stable snake_case word (`validation_failed`, `email_taken`, `vapi_error`, …).
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldProblem>>,
+    /// For `vapi_error`: the status Vapi answered with, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_status: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&FieldErrors> for Vec<FieldProblem> {
+    fn from(errors: &FieldErrors) -> Self {
+        errors
+            .0
+            .iter()
+            .map(|e| FieldProblem {
+                field: e.field.clone(),
+                code: e.code().to_owned(),
+                message: e.english(),
+            })
+            .collect()
+    }
+}

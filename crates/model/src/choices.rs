@@ -1,0 +1,172 @@
+//! The closed lists of api.md. Each enum knows its wire names, so the server, the core and the
+//! UI's selects and cards all enumerate the same values.
+
+use serde::{Deserialize, Serialize};
+
+use crate::violation::Violation;
+
+macro_rules! choice {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const NAMES: &'static [&'static str] = &[$($wire),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire),+
+                }
+            }
+
+            pub fn parse(input: &str) -> Result<Self, Violation> {
+                match input {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(Violation::NotOneOf { allowed: Self::NAMES }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+choice!(Industry {
+    Technology = "technology",
+    Healthcare = "healthcare",
+    Legal = "legal",
+    RealEstate = "real_estate",
+    Hospitality = "hospitality",
+    Retail = "retail",
+    Finance = "finance",
+    Education = "education",
+    HomeServices = "home_services",
+    Other = "other",
+});
+
+choice!(
+    /// The app's language; Hebrew is laid out right-to-left.
+    Locale {
+        En = "en",
+        Fr = "fr",
+        He = "he",
+    }
+);
+
+impl Locale {
+    pub fn is_rtl(self) -> bool {
+        matches!(self, Locale::He)
+    }
+
+    /// The best match for an OS locale such as `fr_CA.UTF-8` or `he-IL`; English otherwise.
+    pub fn from_os_locale(os: &str) -> Self {
+        let lang = os.split(['_', '-', '.']).next().unwrap_or("").to_ascii_lowercase();
+        match lang.as_str() {
+            "fr" => Locale::Fr,
+            // `iw` is the pre-1989 code some systems still report for Hebrew.
+            "he" | "iw" => Locale::He,
+            _ => Locale::En,
+        }
+    }
+}
+
+choice!(Persona {
+    Secretary = "secretary",
+    Concierge = "concierge",
+    Sdr = "sdr",
+    CustomerSuccess = "cs",
+});
+
+choice!(Tone {
+    Professional = "professional",
+    Friendly = "friendly",
+    Casual = "casual",
+    Formal = "formal",
+    Enthusiastic = "enthusiastic",
+});
+
+choice!(Strategy {
+    Attach = "attach",
+    Purchase = "purchase",
+});
+
+choice!(Calendar {
+    Google = "google",
+    Outlook = "outlook",
+    None = "none",
+});
+
+choice!(Crm {
+    Hubspot = "hubspot",
+    Salesforce = "salesforce",
+    None = "none",
+});
+
+choice!(
+    /// A new user starts on `free`.
+    Plan {
+        Free = "free",
+        Pro = "pro",
+        Business = "business",
+    }
+);
+
+// The macro cannot mark a `#[default]` variant, so this one is written out.
+#[allow(clippy::derivable_impls)]
+impl Default for Plan {
+    fn default() -> Self {
+        Plan::Free
+    }
+}
+
+choice!(
+    /// Voice providers Vapi accepts (`voice.provider`, 2025-08 spec).
+    VoiceProvider {
+        Vapi = "vapi",
+        ElevenLabs = "11labs",
+        Azure = "azure",
+        OpenAi = "openai",
+        Cartesia = "cartesia",
+        Deepgram = "deepgram",
+        PlayHt = "playht",
+        RimeAi = "rime-ai",
+        Lmnt = "lmnt",
+        Hume = "hume",
+        Neuphonic = "neuphonic",
+        SmallestAi = "smallest-ai",
+        Tavus = "tavus",
+        Sesame = "sesame",
+        Inworld = "inworld",
+        Minimax = "minimax",
+        CustomVoice = "custom-voice",
+    }
+);
+
+choice!(
+    /// Model providers Vapi accepts (`model.provider`, 2025-08 spec).
+    ModelProvider {
+        OpenAi = "openai",
+        Anthropic = "anthropic",
+        Google = "google",
+        Groq = "groq",
+        DeepSeek = "deep-seek",
+        Xai = "xai",
+        OpenRouter = "openrouter",
+        TogetherAi = "together-ai",
+        PerplexityAi = "perplexity-ai",
+        DeepInfra = "deepinfra",
+        Anyscale = "anyscale",
+        Cerebras = "cerebras",
+        InflectionAi = "inflection-ai",
+        CustomLlm = "custom-llm",
+    }
+);

@@ -1,0 +1,24 @@
+//! Ava's shared model: every type, closed list and field rule of the onboarding API
+//! (`shared/design/api.md`) in one place, compiled into the server, the desktop core and the
+//! wasm UI, so a field is judged by the same code everywhere.
+//!
+//! Values are parsed into types whose constructors are the rules ("parse, don't validate");
+//! request bodies are read field by field so that one request reports every bad field, each
+//! with a stable code ([`Violation::code`]) that doubles as the UI's translation key.
+//! No I/O lives here.
+
+mod api;
+mod choices;
+mod fields;
+mod onboarding;
+mod values;
+mod violation;
+mod wizard;
+
+pub use api::*;
+pub use choices::*;
+pub use fields::Change;
+pub use onboarding::*;
+pub use values::*;
+pub use violation::{FieldError, FieldErrors, Violation};
+pub use wizard::Step;

@@ -1,0 +1,167 @@
+//! What can be wrong with a field, as stable codes the server, the core and the UI share.
+//!
+//! The server's 422 `fields[].code`, the desktop's inline errors and the translation keys
+//! (`error.<code>`) all come from [`Violation::code`], so the three always say the same thing.
+
+use std::fmt;
+
+/// Why one field's value was refused. Each variant carries what a message needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    Required,
+    WrongType { expected: &'static str },
+    UnknownField,
+    TooLong { max: usize },
+    TooShort { min: usize },
+    NotOneOf { allowed: &'static [&'static str] },
+    InvalidEmail,
+    InvalidTimezone,
+    InvalidPhoneNumber,
+    InvalidLanguage,
+    InvalidSlug,
+    DuplicateItem,
+    TooManyItems { max: usize },
+    OutOfRange { min: i64, max: i64 },
+    ContainsWhitespace,
+    InvalidAccountSid,
+    InvalidAuthToken,
+}
+
+impl Violation {
+    /// The stable snake_case code: part of the API contract, never reworded.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Violation::Required => "required",
+            Violation::WrongType { .. } => "wrong_type",
+            Violation::UnknownField => "unknown_field",
+            Violation::TooLong { .. } => "too_long",
+            Violation::TooShort { .. } => "too_short",
+            Violation::NotOneOf { .. } => "invalid_choice",
+            Violation::InvalidEmail => "invalid_email",
+            Violation::InvalidTimezone => "invalid_timezone",
+            Violation::InvalidPhoneNumber => "invalid_phone_number",
+            Violation::InvalidLanguage => "invalid_language",
+            Violation::InvalidSlug => "invalid_slug",
+            Violation::DuplicateItem => "duplicate_item",
+            Violation::TooManyItems { .. } => "too_many_items",
+            Violation::OutOfRange { .. } => "out_of_range",
+            Violation::ContainsWhitespace => "contains_whitespace",
+            Violation::InvalidAccountSid => "invalid_account_sid",
+            Violation::InvalidAuthToken => "invalid_auth_token",
+        }
+    }
+
+    /// The key a translation file holds this message under.
+    pub fn message_key(&self) -> String {
+        format!("error.{}", self.code())
+    }
+
+    /// Named values a translated message may interpolate (`{ $max }` and the like).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Violation::WrongType { expected } => vec![("expected", (*expected).to_owned())],
+            Violation::TooLong { max } | Violation::TooManyItems { max } => {
+                vec![("max", max.to_string())]
+            }
+            Violation::TooShort { min } => vec![("min", min.to_string())],
+            Violation::NotOneOf { allowed } => vec![("allowed", allowed.join(", "))],
+            Violation::OutOfRange { min, max } => {
+                vec![("min", min.to_string()), ("max", max.to_string())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The English sentence the server sends; the desktop translates by [`Self::message_key`].
+    pub fn english(&self) -> String {
+        match self {
+            Violation::Required => "is required".to_owned(),
+            Violation::WrongType { expected } => format!("must be {expected}"),
+            Violation::UnknownField => "is not a field of this request".to_owned(),
+            Violation::TooLong { max } => format!("must be at most {max} characters"),
+            Violation::TooShort { min } => format!("must be at least {min} characters"),
+            Violation::NotOneOf { allowed } => format!("must be one of: {}", allowed.join(", ")),
+            Violation::InvalidEmail => "must be a valid email address".to_owned(),
+            Violation::InvalidTimezone => {
+                "must be an IANA time zone name such as America/New_York".to_owned()
+            }
+            Violation::InvalidPhoneNumber => {
+                "must be an E.164 number: + then 7 to 15 digits, no leading 0 (e.g. +14155550199)"
+                    .to_owned()
+            }
+            Violation::InvalidLanguage => {
+                "must be a lowercase ISO 639-1 language code such as en, fr or he".to_owned()
+            }
+            Violation::InvalidSlug => {
+                "must be 1 to 40 characters of a-z, 0-9, _ and - (e.g. google_drive)".to_owned()
+            }
+            Violation::DuplicateItem => "must not list the same value twice".to_owned(),
+            Violation::TooManyItems { max } => format!("must have at most {max} items"),
+            Violation::OutOfRange { min, max } => format!("must be between {min} and {max}"),
+            Violation::ContainsWhitespace => "must not contain spaces or line breaks".to_owned(),
+            Violation::InvalidAccountSid => {
+                "must be AC followed by 32 hexadecimal digits".to_owned()
+            }
+            Violation::InvalidAuthToken => "must be 32 hexadecimal digits".to_owned(),
+        }
+    }
+}
+
+/// One refused field: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name as it appears in the JSON body (`voice.provider` for nested ones).
+    pub field: String,
+    pub violation: Violation,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, violation: Violation) -> Self {
+        Self {
+            field: field.into(),
+            violation,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.violation.code()
+    }
+
+    /// "timezone must be an IANA time zone name …": names the field, as the API promises.
+    pub fn english(&self) -> String {
+        format!("{} {}", self.field, self.violation.english())
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+/// Every refused field of one request (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn single(field: impl Into<String>, violation: Violation) -> Self {
+        Self(vec![FieldError::new(field, violation)])
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|e| e.field.as_str())
+    }
+
+    pub fn get(&self, field: &str) -> Option<&FieldError> {
+        self.0.iter().find(|e| e.field == field)
+    }
+}
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(FieldError::english).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for FieldErrors {}

@@ -1,0 +1,60 @@
+//! The nine wizard steps, in order, as the stepper, the draft and the UI name them.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    #[default]
+    Profile,
+    Vapi,
+    Persona,
+    Twilio,
+    Telephony,
+    Integrations,
+    Assistant,
+    Plan,
+    Done,
+}
+
+impl Step {
+    pub const ALL: [Step; 9] = [
+        Step::Profile,
+        Step::Vapi,
+        Step::Persona,
+        Step::Twilio,
+        Step::Telephony,
+        Step::Integrations,
+        Step::Assistant,
+        Step::Plan,
+        Step::Done,
+    ];
+
+    /// 0-based position in the stepper.
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Step {
+        Self::ALL.get(self.index() + 1).copied().unwrap_or(Step::Done)
+    }
+
+    pub fn previous(self) -> Step {
+        self.index().checked_sub(1).map_or(Step::Profile, |i| Self::ALL[i])
+    }
+
+    /// The translation key of the step's title (`step.profile.title`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Profile => "profile",
+            Step::Vapi => "vapi",
+            Step::Persona => "persona",
+            Step::Twilio => "twilio",
+            Step::Telephony => "telephony",
+            Step::Integrations => "integrations",
+            Step::Assistant => "assistant",
+            Step::Plan => "plan",
+            Step::Done => "done",
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The field rules of api.md, each with good and bad values, plus property tests for the
+//! rules whose input space is large (E.164, e-mail, zones, slugs, lengths).
+
+use ava_model::*;
+use proptest::prelude::*;
+use serde_json::json;
+
+fn codes(errors: &FieldErrors) -> Vec<(String, &'static str)> {
+    errors.0.iter().map(|e| (e.field.clone(), e.code())).collect()
+}
+
+#[test]
+fn e164_examples() {
+    for good in ["+14155550199", "+972501234567", "+3312345", "+123456789012345"] {
+        assert!(PhoneNumber::parse(good).is_ok(), "{good} is E.164");
+    }
+    for bad in ["14155550199", "+04155550199", "+1 415 555 0199", "+123456", "+1234567890123456", "+", "", "+1415555019a"] {
+        assert_eq!(PhoneNumber::parse(bad), Err(Violation::InvalidPhoneNumber), "{bad:?} is not E.164");
+    }
+}
+
+#[test]
+fn phone_normalisation_accepts_what_people_type() {
+    assert_eq!(PhoneNumber::normalize("(415) 555-2671", Some("1")).unwrap().as_str(), "+14155552671");
+    assert_eq!(PhoneNumber::normalize("+972 50-123-4567", None).unwrap().as_str(), "+972501234567");
+    assert_eq!(PhoneNumber::normalize("0033 1 23 45 67 89", None).unwrap().as_str(), "+33123456789");
+    assert!(PhoneNumber::normalize("415 555 2671", None).is_err(), "a national number needs a country code");
+    assert!(PhoneNumber::normalize("call me", Some("1")).is_err());
+}
+
+#[test]
+fn emails_are_trimmed_lowercased_and_capped() {
+    assert_eq!(Email::parse("  Ops@Acme.COM ").unwrap().as_str(), "ops@acme.com");
+    for bad in ["not-an-email", "a@b", "Ann <ann@acme.com>", "ann@[127.0.0.1]", "@acme.com", "ann@", ""] {
+        assert_eq!(Email::parse(bad), Err(Violation::InvalidEmail), "{bad:?}");
+    }
+    let long = format!("{}@example.com", "a".repeat(250));
+    assert_eq!(Email::parse(&long), Err(Violation::TooLong { max: 254 }));
+}
+
+#[test]
+fn timezones_are_iana_names() {
+    assert_eq!(Timezone::parse("Asia/Jerusalem").unwrap().as_str(), "Asia/Jerusalem");
+    assert!(Timezone::parse("America/New_York").is_ok());
+    for bad in ["Mars/Olympus", "america/new_york", "GMT+25", ""] {
+        assert_eq!(Timezone::parse(bad), Err(Violation::InvalidTimezone), "{bad:?}");
+    }
+    assert!(Timezone::all_names().count() > 400);
+}
+
+#[test]
+fn twilio_and_vapi_credentials() {
+    let sid = format!("AC{}", "0123456789abcdef".repeat(2));
+    assert_eq!(AccountSid::parse(&sid).unwrap().preview(), "AC****cdef");
+    assert_eq!(AccountSid::parse("AC123"), Err(Violation::InvalidAccountSid));
+    assert_eq!(AccountSid::parse(&sid.replace("AC", "SK")), Err(Violation::InvalidAccountSid));
+    assert!(TwilioAuthToken::parse(&"ab12".repeat(8)).is_ok());
+    assert_eq!(TwilioAuthToken::parse("token123"), Err(Violation::InvalidAuthToken));
+
+    let key = VapiApiKey::parse("sk-abc123xyz789").unwrap();
+    assert_eq!(key.preview(), "****z789");
+    assert_eq!(VapiApiKey::parse("short"), Err(Violation::TooShort { min: 8 }));
+    assert_eq!(VapiApiKey::parse("sk abc 123 456"), Err(Violation::ContainsWhitespace));
+    assert_eq!(VapiApiKey::parse(&"k".repeat(201)), Err(Violation::TooLong { max: 200 }));
+    assert!(!format!("{key:?}").contains("abc123"), "a key's Debug must not print it");
+}
+
+#[test]
+fn profile_patch_reads_every_field_and_reports_every_bad_one() {
+    let patch = ProfilePatch::from_json(&json!({
+        "full_name": "  John Doe ", "organization_name": "", "industry": "real_estate",
+        "timezone": "Asia/Jerusalem", "locale": "he", "marketing_opt_in": true, "accept_terms": null
+    }))
+    .unwrap();
+    assert_eq!(patch.full_name, Change::Set(Label::parse("John Doe").unwrap()));
+    assert_eq!(patch.organization_name, Change::Clear);
+    assert_eq!(patch.industry, Change::Set(Industry::RealEstate));
+    assert_eq!(patch.locale, Change::Set(Locale::He));
+    assert_eq!(patch.accept_terms, None, "null leaves a field unchanged");
+
+    let errors = ProfilePatch::from_json(&json!({
+        "full_name": "x".repeat(121), "industry": "mining", "timezone": "Nowhere/City",
+        "locale": "de", "marketing_opt_in": "yes", "fullname": "typo"
+    }))
+    .unwrap_err();
+    let mut got = codes(&errors);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("full_name".into(), "too_long"),
+            ("fullname".into(), "unknown_field"),
+            ("industry".into(), "invalid_choice"),
+            ("locale".into(), "invalid_choice"),
+            ("marketing_opt_in".into(), "wrong_type"),
+            ("timezone".into(), "invalid_timezone"),
+        ]
+    );
+}
+
+#[test]
+fn studio_patch_rules() {
+    let ok = StudioPatch::from_json(&json!({
+        "persona": "cs", "languages": ["en", "fr"], "workspace_apps": [], "seats": 2,
+        "plan": "pro", "number": "+14155550199", "fallback_email": "ops@acme.com"
+    }))
+    .unwrap();
+    assert_eq!(ok.workspace_apps, Some(vec![]), "[] clears a list");
+    assert_eq!(ok.seats.map(Seats::get), Some(2));
+
+    let cases = [
+        (json!({"languages": ["en", "en"]}), "languages", "duplicate_item"),
+        (json!({"languages": ["EN"]}), "languages", "invalid_language"),
+        (json!({"languages": ["en","fr","he","de","es","it","pt","ru","ar","zh","ja"]}), "languages", "too_many_items"),
+        (json!({"workspace_apps": ["Slack"]}), "workspace_apps", "invalid_slug"),
+        (json!({"seats": 0}), "seats", "out_of_range"),
+        (json!({"seats": 501}), "seats", "out_of_range"),
+        (json!({"seats": 2.5}), "seats", "wrong_type"),
+        (json!({"seats": "2"}), "seats", "wrong_type"),
+        (json!({"plan": ""}), "plan", "invalid_choice"),
+        (json!({"strategy": "buy"}), "strategy", "invalid_choice"),
+        (json!({"tone": "grumpy"}), "tone", "invalid_choice"),
+        (json!({"calendar": "ical"}), "calendar", "invalid_choice"),
+        (json!({"crm": "pipedrive"}), "crm", "invalid_choice"),
+        (json!({"persona": "robot"}), "persona", "invalid_choice"),
+        (json!({"number": "555-0199"}), "number", "invalid_phone_number"),
+        (json!({"fallback_email": "ops"}), "fallback_email", "invalid_email"),
+        (json!({"job_to_be_done": "x".repeat(2001)}), "job_to_be_done", "too_long"),
+        (json!({"guidelines": "x".repeat(4001)}), "guidelines", "too_long"),
+        (json!({"business_hours": "x".repeat(201)}), "business_hours", "too_long"),
+    ];
+    for (body, field, code) in cases {
+        let errors = StudioPatch::from_json(&body).unwrap_err();
+        assert_eq!(codes(&errors), vec![(field.to_owned(), code)], "{body}");
+    }
+}
+
+#[test]
+fn patches_coalesce_to_the_latest_value_per_field() {
+    let first = ProfilePatch::from_json(&json!({"full_name": "Ann", "industry": "legal"})).unwrap();
+    let second = ProfilePatch::from_json(&json!({"full_name": "Anna", "locale": "fr"})).unwrap();
+    let third = ProfilePatch::from_json(&json!({"industry": ""})).unwrap();
+    let merged = first.then(second).then(third);
+    assert_eq!(
+        serde_json::to_value(&merged).unwrap(),
+        json!({"full_name": "Anna", "industry": "", "locale": "fr"})
+    );
+    let mut profile = Profile::default();
+    profile.apply(&merged);
+    assert_eq!(profile.full_name.as_ref().map(Label::as_str), Some("Anna"));
+    assert_eq!(profile.industry, None);
+}
+
+#[test]
+fn assistant_requests() {
+    let create = AssistantRequest::from_json(&json!({
+        "name": "Ava Assistant", "instructions": "Tu es une secrétaire", "phoneNumber": "+14155550199",
+        "firstMessage": "Bonjour!", "voice": {"provider": "azure", "voiceId": "en-US-JennyNeural"},
+        "model": {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.7},
+        "metadata": {"created_from": "onboarding"}
+    }))
+    .unwrap();
+    assert!(matches!(create, AssistantRequest::Create(ref s) if s.voice.provider == VoiceProvider::Azure));
+
+    let record = AssistantRequest::from_json(&json!({"name": "Ava", "vapi_assistant_id": "a1b2"})).unwrap();
+    assert!(matches!(record, AssistantRequest::Record { ref vapi_assistant_id, .. } if vapi_assistant_id == "a1b2"));
+
+    let errors = AssistantRequest::from_json(&json!({
+        "name": "x".repeat(41), "instructions": "hi",
+        "voice": {"provider": "bark", "voiceId": "x", "speed": 2},
+        "model": {"provider": "openai", "temperature": 3}
+    }))
+    .unwrap_err();
+    let mut got = codes(&errors);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("model.model".into(), "required"),
+            ("model.temperature".into(), "out_of_range"),
+            ("name".into(), "too_long"),
+            ("voice.provider".into(), "invalid_choice"),
+            ("voice.speed".into(), "unknown_field"),
+        ]
+    );
+}
+
+#[test]
+fn non_objects_are_refused_with_a_field() {
+    let errors = ProfilePatch::from_json(&json!([1, 2])).unwrap_err();
+    assert_eq!(codes(&errors), vec![("body".to_owned(), "wrong_type")]);
+}
+
+#[test]
+fn every_violation_has_a_message_and_key() {
+    let all = [
+        Violation::Required, Violation::WrongType { expected: "a string" }, Violation::UnknownField,
+        Violation::TooLong { max: 3 }, Violation::TooShort { min: 3 }, Violation::NotOneOf { allowed: &["a"] },
+        Violation::InvalidEmail, Violation::InvalidTimezone, Violation::InvalidPhoneNumber,
+        Violation::InvalidLanguage, Violation::InvalidSlug, Violation::DuplicateItem,
+        Violation::TooManyItems { max: 2 }, Violation::OutOfRange { min: 1, max: 2 },
+        Violation::ContainsWhitespace, Violation::InvalidAccountSid, Violation::InvalidAuthToken,
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for v in all {
+        assert!(seen.insert(v.code()), "codes are unique: {}", v.code());
+        assert_eq!(v.message_key(), format!("error.{}", v.code()));
+        assert!(!v.english().is_empty());
+    }
+}
+
+#[test]
+fn steps_walk_in_order() {
+    assert_eq!(Step::ALL.len(), 9);
+    assert_eq!(Step::Profile.next(), Step::Vapi);
+    assert_eq!(Step::Done.next(), Step::Done);
+    assert_eq!(Step::Vapi.previous(), Step::Profile);
+    assert_eq!(Step::Profile.previous(), Step::Profile);
+    assert_eq!(Locale::from_os_locale("fr_CA.UTF-8"), Locale::Fr);
+    assert_eq!(Locale::from_os_locale("iw_IL"), Locale::He);
+    assert_eq!(Locale::from_os_locale("C"), Locale::En);
+}
+
+proptest! {
+    #[test]
+    fn e164_accepts_exactly_plus_nonzero_then_7_to_15_digits(s in "\\+?[0-9a-z ]{0,18}") {
+        let digits = s.strip_prefix('+');
+        let expected = digits.is_some_and(|d| (7..=15).contains(&d.len())
+            && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0'));
+        prop_assert_eq!(PhoneNumber::parse(&s).is_ok(), expected);
+    }
+
+    #[test]
+    fn valid_e164_round_trips(first in 1u8..=9, rest in "[0-9]{6,14}") {
+        let n = format!("+{first}{rest}");
+        prop_assert_eq!(String::from(PhoneNumber::parse(&n).unwrap()), n);
+    }
+
+    #[test]
+    fn simple_addresses_parse_and_lowercase(local in "[A-Za-z0-9._%+-]{1,30}", domain in "[a-z0-9]{1,20}", tld in "[a-z]{2,6}") {
+        prop_assume!(!local.starts_with('.') && !local.ends_with('.') && !local.contains(".."));
+        let addr = format!("{local}@{domain}.{tld}");
+        let parsed = Email::parse(&addr);
+        prop_assert!(parsed.is_ok(), "{} should be valid", addr);
+        prop_assert_eq!(String::from(parsed.unwrap()), addr.to_lowercase());
+    }
+
+    #[test]
+    fn strings_without_at_are_never_emails(s in "[^@]{0,60}") {
+        prop_assert!(Email::parse(&s).is_err());
+    }
+
+    #[test]
+    fn every_listed_zone_parses(i in 0usize..400) {
+        let name = Timezone::all_names().nth(i).unwrap();
+        prop_assert_eq!(String::from(Timezone::parse(name).unwrap()), name);
+    }
+
+    #[test]
+    fn slugs_match_their_pattern(s in "[a-zA-Z0-9_ -]{0,45}") {
+        let expected = (1..=40).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        prop_assert_eq!(Slug::parse(&s).is_ok(), expected);
+    }
+
+    #[test]
+    fn labels_cap_at_120_chars_after_trimming(s in "\\PC{0,130}") {
+        let trimmed = s.trim();
+        let count = trimmed.chars().count();
+        let result = Label::parse(&s);
+        if count == 0 { prop_assert_eq!(result, Err(Violation::Required)); }
+        else if count > 120 { prop_assert_eq!(result, Err(Violation::TooLong { max: 120 })); }
+        else { prop_assert_eq!(String::from(result.unwrap()), trimmed); }
+    }
+
+    #[test]
+    fn assistant_names_cap_at_40(s in "[a-zA-Zé ]{1,50}") {
+        let count = s.trim().chars().count();
+        prop_assert_eq!(AssistantName::parse(&s).is_ok(), (1..=40).contains(&count));
+    }
+
+    #[test]
+    fn seats_range(n in -10i64..600) {
+        prop_assert_eq!(Seats::parse(n).is_ok(), (1..=500).contains(&n));
+    }
+
+    #[test]
+    fn patches_survive_a_json_round_trip(name in "[A-Za-z]{1,20}", seats in 1i64..=500, clear in any::<bool>()) {
+        let body = if clear { json!({"full_name": ""}) } else { json!({"full_name": name}) };
+        let patch = ProfilePatch::from_json(&body).unwrap();
+        let again: ProfilePatch = serde_json::from_value(serde_json::to_value(&patch).unwrap()).unwrap();
+        prop_assert_eq!(patch, again);
+        let studio = StudioPatch::from_json(&json!({"seats": seats})).unwrap();
+        prop_assert_eq!(serde_json::to_value(&studio).unwrap(), json!({"seats": seats}));
+    }
+}
