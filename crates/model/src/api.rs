@@ -9,8 +9,8 @@ use crate::choices::{ModelProvider, VoiceProvider};
 use crate::fields::ObjectReader;
 use crate::onboarding::{OnboardingFlags, Profile, StudioConfig};
 use crate::values::{
-    AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text,
-    TwilioAuthToken, VapiApiKey,
+    AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text, TwilioAuthToken,
+    VapiApiKey,
 };
 use crate::violation::{FieldErrors, Violation};
 
@@ -242,7 +242,12 @@ impl AssistantRequest {
         let metadata = match r.value("metadata") {
             Some(Value::Object(map)) => Some(map.clone()),
             Some(_) => {
-                r.fail("metadata", Violation::WrongType { expected: "a JSON object" });
+                r.fail(
+                    "metadata",
+                    Violation::WrongType {
+                        expected: "a JSON object",
+                    },
+                );
                 None
             }
             None => None,
@@ -324,15 +329,18 @@ fn read_model(r: &mut ObjectReader<'_>) -> Option<ModelChoice> {
         r.fail("model", Violation::Required);
         return None;
     };
-    let mut model =
-        match ObjectReader::nested(value, &["provider", "model", "temperature"], "model.", "model")
-        {
-            Ok(model) => model,
-            Err(errors) => {
-                r.absorb(errors);
-                return None;
-            }
-        };
+    let mut model = match ObjectReader::nested(
+        value,
+        &["provider", "model", "temperature"],
+        "model.",
+        "model",
+    ) {
+        Ok(model) => model,
+        Err(errors) => {
+            r.absorb(errors);
+            return None;
+        }
+    };
     let provider = model.required("provider", ModelProvider::parse);
     let name = model.required("model", identifier);
     let temperature = match model.number("temperature") {

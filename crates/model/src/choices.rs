@@ -69,7 +69,11 @@ impl Locale {
 
     /// The best match for an OS locale such as `fr_CA.UTF-8` or `he-IL`; English otherwise.
     pub fn from_os_locale(os: &str) -> Self {
-        let lang = os.split(['_', '-', '.']).next().unwrap_or("").to_ascii_lowercase();
+        let lang = os
+            .split(['_', '-', '.'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match lang.as_str() {
             "fr" => Locale::Fr,
             // `iw` is the pre-1989 code some systems still report for Hebrew.

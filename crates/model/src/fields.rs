@@ -121,7 +121,12 @@ impl<'a> ObjectReader<'a> {
         match self.value(field)? {
             Value::String(s) => Some(s.as_str()),
             _ => {
-                self.fail(field, Violation::WrongType { expected: "a string" });
+                self.fail(
+                    field,
+                    Violation::WrongType {
+                        expected: "a string",
+                    },
+                );
                 None
             }
         }
@@ -164,7 +169,9 @@ impl<'a> ObjectReader<'a> {
         match self.string(field) {
             None => Change::Keep,
             Some(raw) if raw.trim().is_empty() => Change::Clear,
-            Some(raw) => self.check(field, parse(raw)).map_or(Change::Keep, Change::Set),
+            Some(raw) => self
+                .check(field, parse(raw))
+                .map_or(Change::Keep, Change::Set),
         }
     }
 
@@ -172,7 +179,12 @@ impl<'a> ObjectReader<'a> {
         match self.value(field)? {
             Value::Bool(b) => Some(*b),
             _ => {
-                self.fail(field, Violation::WrongType { expected: "true or false" });
+                self.fail(
+                    field,
+                    Violation::WrongType {
+                        expected: "true or false",
+                    },
+                );
                 None
             }
         }
@@ -183,7 +195,12 @@ impl<'a> ObjectReader<'a> {
             Value::Number(n) if n.is_i64() => n.as_i64(),
             Value::Number(n) if n.is_u64() => Some(i64::MAX),
             _ => {
-                self.fail(field, Violation::WrongType { expected: "a whole number" });
+                self.fail(
+                    field,
+                    Violation::WrongType {
+                        expected: "a whole number",
+                    },
+                );
                 None
             }
         }
@@ -193,7 +210,12 @@ impl<'a> ObjectReader<'a> {
         match self.value(field)? {
             Value::Number(n) => n.as_f64(),
             _ => {
-                self.fail(field, Violation::WrongType { expected: "a number" });
+                self.fail(
+                    field,
+                    Violation::WrongType {
+                        expected: "a number",
+                    },
+                );
                 None
             }
         }
@@ -209,7 +231,12 @@ impl<'a> ObjectReader<'a> {
         let items = match self.value(field)? {
             Value::Array(items) => items,
             _ => {
-                self.fail(field, Violation::WrongType { expected: "a list of strings" });
+                self.fail(
+                    field,
+                    Violation::WrongType {
+                        expected: "a list of strings",
+                    },
+                );
                 return None;
             }
         };
@@ -220,7 +247,12 @@ impl<'a> ObjectReader<'a> {
         let mut parsed = Vec::with_capacity(items.len());
         for item in items {
             let Value::String(raw) = item else {
-                self.fail(field, Violation::WrongType { expected: "a list of strings" });
+                self.fail(
+                    field,
+                    Violation::WrongType {
+                        expected: "a list of strings",
+                    },
+                );
                 return None;
             };
             let value = self.check(field, parse(raw))?;

@@ -101,7 +101,9 @@ impl<'de> Deserialize<'de> for ProfilePatch {
 impl Profile {
     pub fn apply(&mut self, patch: &ProfilePatch) {
         patch.full_name.apply_to(&mut self.full_name);
-        patch.organization_name.apply_to(&mut self.organization_name);
+        patch
+            .organization_name
+            .apply_to(&mut self.organization_name);
         patch.industry.apply_to(&mut self.industry);
         patch.timezone.apply_to(&mut self.timezone);
         patch.locale.apply_to(&mut self.locale);
@@ -372,4 +374,3 @@ impl OnboardingFlags {
         }
     }
 }
-

@@ -480,7 +480,15 @@ impl VapiApiKey {
 
     /// `****1234`: the last four characters, which the user can match against their dashboard.
     pub fn preview(&self) -> String {
-        let tail: String = self.0.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = self
+            .0
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("****{tail}")
     }
 

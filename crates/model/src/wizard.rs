@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     #[default]
@@ -36,11 +38,16 @@ impl Step {
     }
 
     pub fn next(self) -> Step {
-        Self::ALL.get(self.index() + 1).copied().unwrap_or(Step::Done)
+        Self::ALL
+            .get(self.index() + 1)
+            .copied()
+            .unwrap_or(Step::Done)
     }
 
     pub fn previous(self) -> Step {
-        self.index().checked_sub(1).map_or(Step::Profile, |i| Self::ALL[i])
+        self.index()
+            .checked_sub(1)
+            .map_or(Step::Profile, |i| Self::ALL[i])
     }
 
     /// The translation key of the step's title (`step.profile.title`).

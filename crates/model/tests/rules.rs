@@ -6,32 +6,83 @@ use proptest::prelude::*;
 use serde_json::json;
 
 fn codes(errors: &FieldErrors) -> Vec<(String, &'static str)> {
-    errors.0.iter().map(|e| (e.field.clone(), e.code())).collect()
+    errors
+        .0
+        .iter()
+        .map(|e| (e.field.clone(), e.code()))
+        .collect()
 }
 
 #[test]
 fn e164_examples() {
-    for good in ["+14155550199", "+972501234567", "+3312345", "+123456789012345"] {
+    for good in [
+        "+14155550199",
+        "+972501234567",
+        "+3312345",
+        "+123456789012345",
+    ] {
         assert!(PhoneNumber::parse(good).is_ok(), "{good} is E.164");
     }
-    for bad in ["14155550199", "+04155550199", "+1 415 555 0199", "+123456", "+1234567890123456", "+", "", "+1415555019a"] {
-        assert_eq!(PhoneNumber::parse(bad), Err(Violation::InvalidPhoneNumber), "{bad:?} is not E.164");
+    for bad in [
+        "14155550199",
+        "+04155550199",
+        "+1 415 555 0199",
+        "+123456",
+        "+1234567890123456",
+        "+",
+        "",
+        "+1415555019a",
+    ] {
+        assert_eq!(
+            PhoneNumber::parse(bad),
+            Err(Violation::InvalidPhoneNumber),
+            "{bad:?} is not E.164"
+        );
     }
 }
 
 #[test]
 fn phone_normalisation_accepts_what_people_type() {
-    assert_eq!(PhoneNumber::normalize("(415) 555-2671", Some("1")).unwrap().as_str(), "+14155552671");
-    assert_eq!(PhoneNumber::normalize("+972 50-123-4567", None).unwrap().as_str(), "+972501234567");
-    assert_eq!(PhoneNumber::normalize("0033 1 23 45 67 89", None).unwrap().as_str(), "+33123456789");
-    assert!(PhoneNumber::normalize("415 555 2671", None).is_err(), "a national number needs a country code");
+    assert_eq!(
+        PhoneNumber::normalize("(415) 555-2671", Some("1"))
+            .unwrap()
+            .as_str(),
+        "+14155552671"
+    );
+    assert_eq!(
+        PhoneNumber::normalize("+972 50-123-4567", None)
+            .unwrap()
+            .as_str(),
+        "+972501234567"
+    );
+    assert_eq!(
+        PhoneNumber::normalize("0033 1 23 45 67 89", None)
+            .unwrap()
+            .as_str(),
+        "+33123456789"
+    );
+    assert!(
+        PhoneNumber::normalize("415 555 2671", None).is_err(),
+        "a national number needs a country code"
+    );
     assert!(PhoneNumber::normalize("call me", Some("1")).is_err());
 }
 
 #[test]
 fn emails_are_trimmed_lowercased_and_capped() {
-    assert_eq!(Email::parse("  Ops@Acme.COM ").unwrap().as_str(), "ops@acme.com");
-    for bad in ["not-an-email", "a@b", "Ann <ann@acme.com>", "ann@[127.0.0.1]", "@acme.com", "ann@", ""] {
+    assert_eq!(
+        Email::parse("  Ops@Acme.COM ").unwrap().as_str(),
+        "ops@acme.com"
+    );
+    for bad in [
+        "not-an-email",
+        "a@b",
+        "Ann <ann@acme.com>",
+        "ann@[127.0.0.1]",
+        "@acme.com",
+        "ann@",
+        "",
+    ] {
         assert_eq!(Email::parse(bad), Err(Violation::InvalidEmail), "{bad:?}");
     }
     let long = format!("{}@example.com", "a".repeat(250));
@@ -40,10 +91,17 @@ fn emails_are_trimmed_lowercased_and_capped() {
 
 #[test]
 fn timezones_are_iana_names() {
-    assert_eq!(Timezone::parse("Asia/Jerusalem").unwrap().as_str(), "Asia/Jerusalem");
+    assert_eq!(
+        Timezone::parse("Asia/Jerusalem").unwrap().as_str(),
+        "Asia/Jerusalem"
+    );
     assert!(Timezone::parse("America/New_York").is_ok());
     for bad in ["Mars/Olympus", "america/new_york", "GMT+25", ""] {
-        assert_eq!(Timezone::parse(bad), Err(Violation::InvalidTimezone), "{bad:?}");
+        assert_eq!(
+            Timezone::parse(bad),
+            Err(Violation::InvalidTimezone),
+            "{bad:?}"
+        );
     }
     assert!(Timezone::all_names().count() > 400);
 }
@@ -52,17 +110,38 @@ fn timezones_are_iana_names() {
 fn twilio_and_vapi_credentials() {
     let sid = format!("AC{}", "0123456789abcdef".repeat(2));
     assert_eq!(AccountSid::parse(&sid).unwrap().preview(), "AC****cdef");
-    assert_eq!(AccountSid::parse("AC123"), Err(Violation::InvalidAccountSid));
-    assert_eq!(AccountSid::parse(&sid.replace("AC", "SK")), Err(Violation::InvalidAccountSid));
+    assert_eq!(
+        AccountSid::parse("AC123"),
+        Err(Violation::InvalidAccountSid)
+    );
+    assert_eq!(
+        AccountSid::parse(&sid.replace("AC", "SK")),
+        Err(Violation::InvalidAccountSid)
+    );
     assert!(TwilioAuthToken::parse(&"ab12".repeat(8)).is_ok());
-    assert_eq!(TwilioAuthToken::parse("token123"), Err(Violation::InvalidAuthToken));
+    assert_eq!(
+        TwilioAuthToken::parse("token123"),
+        Err(Violation::InvalidAuthToken)
+    );
 
     let key = VapiApiKey::parse("sk-abc123xyz789").unwrap();
     assert_eq!(key.preview(), "****z789");
-    assert_eq!(VapiApiKey::parse("short"), Err(Violation::TooShort { min: 8 }));
-    assert_eq!(VapiApiKey::parse("sk abc 123 456"), Err(Violation::ContainsWhitespace));
-    assert_eq!(VapiApiKey::parse(&"k".repeat(201)), Err(Violation::TooLong { max: 200 }));
-    assert!(!format!("{key:?}").contains("abc123"), "a key's Debug must not print it");
+    assert_eq!(
+        VapiApiKey::parse("short"),
+        Err(Violation::TooShort { min: 8 })
+    );
+    assert_eq!(
+        VapiApiKey::parse("sk abc 123 456"),
+        Err(Violation::ContainsWhitespace)
+    );
+    assert_eq!(
+        VapiApiKey::parse(&"k".repeat(201)),
+        Err(Violation::TooLong { max: 200 })
+    );
+    assert!(
+        !format!("{key:?}").contains("abc123"),
+        "a key's Debug must not print it"
+    );
 }
 
 #[test]
@@ -72,7 +151,10 @@ fn profile_patch_reads_every_field_and_reports_every_bad_one() {
         "timezone": "Asia/Jerusalem", "locale": "he", "marketing_opt_in": true, "accept_terms": null
     }))
     .unwrap();
-    assert_eq!(patch.full_name, Change::Set(Label::parse("John Doe").unwrap()));
+    assert_eq!(
+        patch.full_name,
+        Change::Set(Label::parse("John Doe").unwrap())
+    );
     assert_eq!(patch.organization_name, Change::Clear);
     assert_eq!(patch.industry, Change::Set(Industry::RealEstate));
     assert_eq!(patch.locale, Change::Set(Locale::He));
@@ -109,10 +191,26 @@ fn studio_patch_rules() {
     assert_eq!(ok.seats.map(Seats::get), Some(2));
 
     let cases = [
-        (json!({"languages": ["en", "en"]}), "languages", "duplicate_item"),
-        (json!({"languages": ["EN"]}), "languages", "invalid_language"),
-        (json!({"languages": ["en","fr","he","de","es","it","pt","ru","ar","zh","ja"]}), "languages", "too_many_items"),
-        (json!({"workspace_apps": ["Slack"]}), "workspace_apps", "invalid_slug"),
+        (
+            json!({"languages": ["en", "en"]}),
+            "languages",
+            "duplicate_item",
+        ),
+        (
+            json!({"languages": ["EN"]}),
+            "languages",
+            "invalid_language",
+        ),
+        (
+            json!({"languages": ["en","fr","he","de","es","it","pt","ru","ar","zh","ja"]}),
+            "languages",
+            "too_many_items",
+        ),
+        (
+            json!({"workspace_apps": ["Slack"]}),
+            "workspace_apps",
+            "invalid_slug",
+        ),
         (json!({"seats": 0}), "seats", "out_of_range"),
         (json!({"seats": 501}), "seats", "out_of_range"),
         (json!({"seats": 2.5}), "seats", "wrong_type"),
@@ -123,11 +221,31 @@ fn studio_patch_rules() {
         (json!({"calendar": "ical"}), "calendar", "invalid_choice"),
         (json!({"crm": "pipedrive"}), "crm", "invalid_choice"),
         (json!({"persona": "robot"}), "persona", "invalid_choice"),
-        (json!({"number": "555-0199"}), "number", "invalid_phone_number"),
-        (json!({"fallback_email": "ops"}), "fallback_email", "invalid_email"),
-        (json!({"job_to_be_done": "x".repeat(2001)}), "job_to_be_done", "too_long"),
-        (json!({"guidelines": "x".repeat(4001)}), "guidelines", "too_long"),
-        (json!({"business_hours": "x".repeat(201)}), "business_hours", "too_long"),
+        (
+            json!({"number": "555-0199"}),
+            "number",
+            "invalid_phone_number",
+        ),
+        (
+            json!({"fallback_email": "ops"}),
+            "fallback_email",
+            "invalid_email",
+        ),
+        (
+            json!({"job_to_be_done": "x".repeat(2001)}),
+            "job_to_be_done",
+            "too_long",
+        ),
+        (
+            json!({"guidelines": "x".repeat(4001)}),
+            "guidelines",
+            "too_long",
+        ),
+        (
+            json!({"business_hours": "x".repeat(201)}),
+            "business_hours",
+            "too_long",
+        ),
     ];
     for (body, field, code) in cases {
         let errors = StudioPatch::from_json(&body).unwrap_err();
@@ -160,10 +278,15 @@ fn assistant_requests() {
         "metadata": {"created_from": "onboarding"}
     }))
     .unwrap();
-    assert!(matches!(create, AssistantRequest::Create(ref s) if s.voice.provider == VoiceProvider::Azure));
+    assert!(
+        matches!(create, AssistantRequest::Create(ref s) if s.voice.provider == VoiceProvider::Azure)
+    );
 
-    let record = AssistantRequest::from_json(&json!({"name": "Ava", "vapi_assistant_id": "a1b2"})).unwrap();
-    assert!(matches!(record, AssistantRequest::Record { ref vapi_assistant_id, .. } if vapi_assistant_id == "a1b2"));
+    let record =
+        AssistantRequest::from_json(&json!({"name": "Ava", "vapi_assistant_id": "a1b2"})).unwrap();
+    assert!(
+        matches!(record, AssistantRequest::Record { ref vapi_assistant_id, .. } if vapi_assistant_id == "a1b2")
+    );
 
     let errors = AssistantRequest::from_json(&json!({
         "name": "x".repeat(41), "instructions": "hi",
@@ -194,12 +317,25 @@ fn non_objects_are_refused_with_a_field() {
 #[test]
 fn every_violation_has_a_message_and_key() {
     let all = [
-        Violation::Required, Violation::WrongType { expected: "a string" }, Violation::UnknownField,
-        Violation::TooLong { max: 3 }, Violation::TooShort { min: 3 }, Violation::NotOneOf { allowed: &["a"] },
-        Violation::InvalidEmail, Violation::InvalidTimezone, Violation::InvalidPhoneNumber,
-        Violation::InvalidLanguage, Violation::InvalidSlug, Violation::DuplicateItem,
-        Violation::TooManyItems { max: 2 }, Violation::OutOfRange { min: 1, max: 2 },
-        Violation::ContainsWhitespace, Violation::InvalidAccountSid, Violation::InvalidAuthToken,
+        Violation::Required,
+        Violation::WrongType {
+            expected: "a string",
+        },
+        Violation::UnknownField,
+        Violation::TooLong { max: 3 },
+        Violation::TooShort { min: 3 },
+        Violation::NotOneOf { allowed: &["a"] },
+        Violation::InvalidEmail,
+        Violation::InvalidTimezone,
+        Violation::InvalidPhoneNumber,
+        Violation::InvalidLanguage,
+        Violation::InvalidSlug,
+        Violation::DuplicateItem,
+        Violation::TooManyItems { max: 2 },
+        Violation::OutOfRange { min: 1, max: 2 },
+        Violation::ContainsWhitespace,
+        Violation::InvalidAccountSid,
+        Violation::InvalidAuthToken,
     ];
     let mut seen = std::collections::HashSet::new();
     for v in all {

@@ -1,1 +1,35 @@
+//! Typed clients for the two providers Ava is built on: Vapi (assistants, phone numbers) and
+//! Twilio (account and number checks). Both share one `reqwest::Client` with a timeout; secrets
+//! are `SecretString`s exposed only at the header; every failure keeps the provider's status
+//! and message so the user sees what Vapi or Twilio actually said.
 
+mod error;
+mod twilio;
+mod vapi;
+
+use std::time::Duration;
+
+pub use error::{Provider, ProviderError};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use twilio::{TwilioAccount, TwilioClient};
+pub use vapi::{
+    Assistant, CreateAssistant, ImportTwilioNumber, ListQuery, Message, ModelConfig,
+    PhoneNumberRecord, VapiClient, VoiceConfig,
+};
+
+/// The default for both providers: Vapi's own SDKs give up after 60 s, but a person is
+/// waiting on the other end of ours.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One HTTP client for every provider call of a process (connection pools are per client).
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .user_agent(concat!("ava/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ProviderError::Unreachable {
+            provider: Provider::Vapi,
+            detail: e.without_url().to_string(),
+        })
+}

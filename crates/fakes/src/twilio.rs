@@ -1,0 +1,286 @@
+//! The fake Twilio REST API (2010-04-01): account lookup and incoming phone numbers, behind
+//! HTTP Basic auth, with Twilio's `{code, message, more_info, status}` error bodies.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::faults::{Calls, Faults, Instrumentation, instrument, lock};
+
+#[derive(Debug, Clone)]
+struct Account {
+    auth_token: String,
+    friendly_name: String,
+    numbers: Vec<String>,
+}
+
+/// A fake Twilio holding accounts and the numbers each one owns.
+#[derive(Clone, Default)]
+pub struct FakeTwilio {
+    accounts: Arc<Mutex<HashMap<String, Account>>>,
+    pub calls: Calls,
+    pub faults: Faults,
+}
+
+impl FakeTwilio {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add_account(&self, account_sid: &str, auth_token: &str) {
+        lock(&self.accounts).insert(
+            account_sid.to_owned(),
+            Account {
+                auth_token: auth_token.to_owned(),
+                friendly_name: "My first Twilio account".to_owned(),
+                numbers: Vec::new(),
+            },
+        );
+    }
+
+    /// Gives the account a number; an unknown account is created without a valid token.
+    pub fn add_number(&self, account_sid: &str, number: &str) {
+        let mut accounts = lock(&self.accounts);
+        let account = accounts
+            .entry(account_sid.to_owned())
+            .or_insert_with(|| Account {
+                auth_token: String::new(),
+                friendly_name: String::new(),
+                numbers: Vec::new(),
+            });
+        account.numbers.push(number.to_owned());
+    }
+
+    /// What Vapi's import asks Twilio: are these credentials good, and is the number theirs?
+    pub(crate) fn check_import(
+        &self,
+        account_sid: &str,
+        auth_token: &str,
+        number: &str,
+    ) -> Result<(), &'static str> {
+        let accounts = lock(&self.accounts);
+        match accounts.get(account_sid) {
+            Some(account) if !account.auth_token.is_empty() && account.auth_token == auth_token => {
+                if account.numbers.iter().any(|n| n == number) {
+                    Ok(())
+                } else {
+                    Err("Number Not Found on Twilio.")
+                }
+            }
+            _ => Err("Twilio Error: Authenticate"),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        let instrumentation = Instrumentation {
+            calls: self.calls.clone(),
+            faults: self.faults.clone(),
+            error_body: twilio_error_body,
+        };
+        Router::new()
+            .route("/2010-04-01/Accounts/{account_file}", get(fetch_account))
+            .route(
+                "/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json",
+                get(list_numbers),
+            )
+            .route_layer(from_fn_with_state(instrumentation, instrument))
+            .fallback(not_found)
+            .with_state(self.clone())
+    }
+
+    fn authenticate(&self, headers: &HeaderMap, path_sid: &str) -> Result<Account, Response> {
+        let Some((user, password)) = basic_auth(headers) else {
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                20003,
+                "Authenticate",
+                Some("Authentication Error - No credentials provided"),
+            ));
+        };
+        let accounts = lock(&self.accounts);
+        let account = accounts
+            .get(&user)
+            .filter(|a| !a.auth_token.is_empty() && a.auth_token == password)
+            .cloned()
+            .ok_or_else(|| {
+                error(
+                    StatusCode::UNAUTHORIZED,
+                    20003,
+                    "Authenticate",
+                    Some("Your AccountSid or AuthToken was incorrect."),
+                )
+            })?;
+        if user != path_sid {
+            // Credentials of one account reading another (the subaccount mix-up).
+            return Err(not_found_body(&format!("/2010-04-01/Accounts/{path_sid}")));
+        }
+        Ok(account)
+    }
+}
+
+fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn error(status: StatusCode, code: u32, message: &str, detail: Option<&str>) -> Response {
+    let mut body = json!({
+        "code": code,
+        "message": message,
+        "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+        "status": status.as_u16(),
+    });
+    if let Some(detail) = detail {
+        body["detail"] = json!(detail);
+    }
+    (status, axum::Json(body)).into_response()
+}
+
+fn not_found_body(path: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        20404,
+        &format!("The requested resource {path} was not found"),
+        None,
+    )
+}
+
+pub(crate) fn twilio_error_body(status: u16) -> Value {
+    let (code, message) = match status {
+        429 => (20429, "Too Many Requests"),
+        503 => (20503, "Service Unavailable"),
+        _ => (20500, "Internal Server Error"),
+    };
+    json!({
+        "code": code,
+        "message": message,
+        "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+        "status": status,
+    })
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    not_found_body(uri.path())
+}
+
+const RFC_2822_EXAMPLE: &str = "Thu, 30 Jul 2015 20:00:00 +0000";
+
+async fn fetch_account(
+    State(fake): State<FakeTwilio>,
+    Path(account_file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(account_sid) = account_file.strip_suffix(".json") else {
+        return not_found_body(&format!("/2010-04-01/Accounts/{account_file}"));
+    };
+    match fake.authenticate(&headers, account_sid) {
+        Err(response) => response,
+        Ok(account) => axum::Json(json!({
+            "sid": account_sid,
+            "friendly_name": account.friendly_name,
+            "status": "active",
+            "type": "Full",
+            "owner_account_sid": account_sid,
+            "auth_token": account.auth_token,
+            "date_created": RFC_2822_EXAMPLE,
+            "date_updated": RFC_2822_EXAMPLE,
+            "uri": format!("/2010-04-01/Accounts/{account_sid}.json"),
+            "subresource_uris": {
+                "incoming_phone_numbers": format!("/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json"),
+            },
+        }))
+        .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct NumberQuery {
+    #[serde(rename = "PhoneNumber")]
+    phone_number: Option<String>,
+    #[serde(rename = "PageSize")]
+    page_size: Option<usize>,
+}
+
+async fn list_numbers(
+    State(fake): State<FakeTwilio>,
+    Path(account_sid): Path<String>,
+    Query(query): Query<NumberQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let account = match fake.authenticate(&headers, &account_sid) {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let page_size = query.page_size.unwrap_or(50).min(1000);
+    let items: Vec<Value> = account
+        .numbers
+        .iter()
+        .filter(|n| {
+            query
+                .phone_number
+                .as_deref()
+                .is_none_or(|want| matches_pattern(n, want))
+        })
+        .take(page_size)
+        .enumerate()
+        .map(|(i, number)| {
+            json!({
+                "sid": format!("PN{:032x}", i + 1),
+                "account_sid": account_sid,
+                "phone_number": number,
+                "friendly_name": number,
+                "capabilities": {"voice": true, "sms": true, "mms": false, "fax": false},
+                "voice_url": "",
+                "sms_url": "",
+                "status": "in-use",
+                "type": "local",
+                "trunk_sid": null,
+                "voice_application_sid": null,
+            })
+        })
+        .collect();
+    let uri = format!("/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json");
+    let end = items.len().saturating_sub(1);
+    axum::Json(json!({
+        "incoming_phone_numbers": items,
+        "page": 0,
+        "page_size": page_size,
+        "start": 0,
+        "end": end,
+        "uri": uri,
+        "first_page_uri": uri,
+        "next_page_uri": null,
+        "previous_page_uri": null,
+    }))
+    .into_response()
+}
+
+/// Twilio's `PhoneNumber` filter: a partial match where `*` stands for one digit.
+fn matches_pattern(number: &str, pattern: &str) -> bool {
+    let number: Vec<char> = number.chars().collect();
+    let pattern: Vec<char> = pattern.chars().collect();
+    if pattern.len() > number.len() {
+        return false;
+    }
+    (0..=number.len() - pattern.len()).any(|start| {
+        pattern
+            .iter()
+            .zip(&number[start..])
+            .all(|(p, n)| *p == '*' && n.is_ascii_digit() || p == n)
+    })
+}

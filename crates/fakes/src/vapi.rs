@@ -1,0 +1,729 @@
+//! The fake Vapi API: assistants and phone numbers per org, behind a Bearer private key, with
+//! NestJS-style `{message, error, statusCode}` errors and class-validator messages.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::FakeTwilio;
+use crate::faults::{Calls, Faults, Instrumentation, instrument, lock};
+
+const VOICE_PROVIDERS: &[&str] = &[
+    "vapi",
+    "11labs",
+    "azure",
+    "openai",
+    "cartesia",
+    "deepgram",
+    "playht",
+    "rime-ai",
+    "lmnt",
+    "hume",
+    "neuphonic",
+    "smallest-ai",
+    "tavus",
+    "sesame",
+    "inworld",
+    "minimax",
+    "custom-voice",
+];
+const MODEL_PROVIDERS: &[&str] = &[
+    "openai",
+    "anthropic",
+    "google",
+    "groq",
+    "deep-seek",
+    "xai",
+    "openrouter",
+    "together-ai",
+    "perplexity-ai",
+    "deepinfra",
+    "anyscale",
+    "cerebras",
+    "inflection-ai",
+    "custom-llm",
+    "vapi",
+];
+const MESSAGE_ROLES: &[&str] = &["system", "user", "assistant", "function", "tool"];
+
+/// Top-level fields of `CreateAssistantDTO` the fake knows; anything else "should not exist".
+const ASSISTANT_FIELDS: &[&str] = &[
+    "name",
+    "transcriber",
+    "model",
+    "voice",
+    "firstMessage",
+    "firstMessageMode",
+    "firstMessageInterruptionsEnabled",
+    "voicemailDetection",
+    "clientMessages",
+    "serverMessages",
+    "maxDurationSeconds",
+    "backgroundSound",
+    "backgroundDenoisingEnabled",
+    "modelOutputInMessagesEnabled",
+    "transportConfigurations",
+    "observabilityPlan",
+    "credentials",
+    "credentialIds",
+    "hooks",
+    "compliancePlan",
+    "metadata",
+    "analysisPlan",
+    "artifactPlan",
+    "startSpeakingPlan",
+    "stopSpeakingPlan",
+    "monitorPlan",
+    "keypadInputPlan",
+    "server",
+    "silenceTimeoutSeconds",
+    "endCallMessage",
+    "endCallPhrases",
+    "voicemailMessage",
+];
+const MODEL_FIELDS: &[&str] = &[
+    "provider",
+    "model",
+    "messages",
+    "temperature",
+    "maxTokens",
+    "tools",
+    "toolIds",
+    "emotionRecognitionEnabled",
+    "numFastTurns",
+    "knowledgeBaseId",
+];
+const VOICE_FIELDS: &[&str] = &[
+    "provider",
+    "voiceId",
+    "model",
+    "speed",
+    "stability",
+    "similarityBoost",
+    "style",
+    "chunkPlan",
+    "fallbackPlan",
+    "language",
+];
+const PHONE_NUMBER_FIELDS: &[&str] = &[
+    "provider",
+    "number",
+    "twilioAccountSid",
+    "twilioAuthToken",
+    "twilioApiKey",
+    "twilioApiSecret",
+    "name",
+    "assistantId",
+    "squadId",
+    "workflowId",
+    "server",
+    "fallbackDestination",
+    "hooks",
+    "smsEnabled",
+];
+
+#[derive(Default)]
+struct VapiState {
+    /// Private key → org id.
+    keys: HashMap<String, String>,
+    assistants: Vec<Value>,
+    phone_numbers: Vec<Value>,
+    next_id: u64,
+}
+
+impl VapiState {
+    fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        let n = self.next_id;
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            0x5eed_0000 + n,
+            n & 0xffff,
+            n & 0xfff,
+            n & 0xfff,
+            n
+        )
+    }
+}
+
+/// A fake Vapi. Clones share state, so a test keeps one to inspect what the app did.
+#[derive(Clone)]
+pub struct FakeVapi {
+    state: Arc<Mutex<VapiState>>,
+    twilio: FakeTwilio,
+    pub calls: Calls,
+    pub faults: Faults,
+}
+
+impl FakeVapi {
+    pub fn new(twilio: FakeTwilio) -> Self {
+        Self {
+            state: Arc::default(),
+            twilio,
+            calls: Calls::default(),
+            faults: Faults::default(),
+        }
+    }
+
+    /// Accepts `key` as a private key of a new org; returns the org id.
+    pub fn add_key(&self, key: &str) -> String {
+        let mut state = lock(&self.state);
+        let org = state.new_id();
+        state.keys.insert(key.to_owned(), org.clone());
+        org
+    }
+
+    /// Accepts `key` as another private key of `org`.
+    pub fn add_key_for_org(&self, key: &str, org: &str) {
+        lock(&self.state)
+            .keys
+            .insert(key.to_owned(), org.to_owned());
+    }
+
+    /// Every assistant that exists, in creation order.
+    pub fn assistants(&self) -> Vec<Value> {
+        lock(&self.state).assistants.clone()
+    }
+
+    pub fn phone_numbers(&self) -> Vec<Value> {
+        lock(&self.state).phone_numbers.clone()
+    }
+
+    pub fn router(&self) -> Router {
+        let instrumentation = Instrumentation {
+            calls: self.calls.clone(),
+            faults: self.faults.clone(),
+            error_body: vapi_error_body,
+        };
+        Router::new()
+            .route("/assistant", get(list_assistants).post(create_assistant))
+            .route(
+                "/assistant/{id}",
+                get(get_assistant)
+                    .patch(update_assistant)
+                    .delete(delete_assistant),
+            )
+            .route(
+                "/phone-number",
+                get(list_phone_numbers).post(create_phone_number),
+            )
+            .route(
+                "/phone-number/{id}",
+                get(get_phone_number)
+                    .patch(update_phone_number)
+                    .delete(delete_phone_number),
+            )
+            .route_layer(from_fn_with_state(instrumentation, instrument))
+            .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })
+            .with_state(self.clone())
+    }
+
+    fn org_for(&self, headers: &HeaderMap) -> Result<String, Response> {
+        let key = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        lock(&self.state).keys.get(key).cloned().ok_or_else(|| {
+            (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(json!({
+                    "message": "Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.",
+                    "error": "Unauthorized",
+                    "statusCode": 401,
+                })),
+            )
+                .into_response()
+        })
+    }
+}
+
+fn reason(status: StatusCode) -> &'static str {
+    status.canonical_reason().unwrap_or("Error")
+}
+
+fn nest_error(status: StatusCode, message: Value) -> Response {
+    let body = json!({"message": message, "error": reason(status), "statusCode": status.as_u16()});
+    (status, axum::Json(body)).into_response()
+}
+
+fn bad_request(messages: Vec<String>) -> Response {
+    nest_error(StatusCode::BAD_REQUEST, json!(messages))
+}
+
+fn not_found(what: &str) -> Response {
+    nest_error(
+        StatusCode::NOT_FOUND,
+        json!(format!("Couldn't Get {what}. `{what}` Not Found.")),
+    )
+}
+
+pub(crate) fn vapi_error_body(status: u16) -> Value {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = if status == 500 {
+        "Internal server error"
+    } else {
+        reason(code)
+    };
+    json!({"message": message, "error": reason(code), "statusCode": status})
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn unknown_fields(
+    object: &Map<String, Value>,
+    known: &[&str],
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
+    for key in object.keys().filter(|k| !known.contains(&k.as_str())) {
+        out.push(format!("{prefix}property {key} should not exist"));
+    }
+}
+
+fn one_of(field: &str, allowed: &[&str]) -> String {
+    format!(
+        "{field} must be one of the following values: {}",
+        allowed.join(", ")
+    )
+}
+
+/// class-validator's checks for the parts of `CreateAssistantDTO` the app sends.
+fn validate_assistant(body: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    let Some(object) = body.as_object() else {
+        return vec!["body must be an object".to_owned()];
+    };
+    unknown_fields(object, ASSISTANT_FIELDS, "", &mut errors);
+    if let Some(name) = object.get("name") {
+        match name.as_str() {
+            Some(n) if n.chars().count() > 40 => {
+                errors.push("name must be shorter than or equal to 40 characters".to_owned())
+            }
+            Some(_) => {}
+            None => errors.push("name must be a string".to_owned()),
+        }
+    }
+    if let Some(first) = object.get("firstMessage") {
+        if !first.is_string() {
+            errors.push("firstMessage must be a string".to_owned());
+        }
+    }
+    if let Some(voice) = object.get("voice") {
+        match voice.as_object() {
+            None => errors.push("voice must be an object".to_owned()),
+            Some(voice) => {
+                unknown_fields(voice, VOICE_FIELDS, "voice.", &mut errors);
+                match voice.get("provider").and_then(Value::as_str) {
+                    Some(p) if VOICE_PROVIDERS.contains(&p) => {}
+                    _ => errors.push(one_of("voice.provider", VOICE_PROVIDERS)),
+                }
+                if !voice.get("voiceId").is_some_and(Value::is_string) {
+                    errors.push("voice.voiceId must be a string".to_owned());
+                }
+            }
+        }
+    }
+    if let Some(model) = object.get("model") {
+        match model.as_object() {
+            None => errors.push("model must be an object".to_owned()),
+            Some(model) => validate_model(model, &mut errors),
+        }
+    }
+    if let Some(metadata) = object.get("metadata") {
+        if !metadata.is_object() {
+            errors.push("metadata must be an object".to_owned());
+        }
+    }
+    errors
+}
+
+fn validate_model(model: &Map<String, Value>, errors: &mut Vec<String>) {
+    unknown_fields(model, MODEL_FIELDS, "model.", errors);
+    let provider = model.get("provider").and_then(Value::as_str);
+    match provider {
+        Some(p) if MODEL_PROVIDERS.contains(&p) => {}
+        _ => errors.push(one_of("model.provider", MODEL_PROVIDERS)),
+    }
+    if provider != Some("vapi") && !model.get("model").is_some_and(Value::is_string) {
+        errors.push("model.model must be a string".to_owned());
+    }
+    if let Some(t) = model.get("temperature") {
+        match t.as_f64() {
+            Some(t) if t < 0.0 => {
+                errors.push("model.temperature must not be less than 0".to_owned())
+            }
+            Some(t) if t > 2.0 => {
+                errors.push("model.temperature must not be greater than 2".to_owned())
+            }
+            Some(_) => {}
+            None => errors.push("model.temperature must be a number".to_owned()),
+        }
+    }
+    if let Some(max) = model.get("maxTokens") {
+        match max.as_i64() {
+            Some(m) if (50..=10_000).contains(&m) => {}
+            _ => errors.push("model.maxTokens must not be greater than 10000".to_owned()),
+        }
+    }
+    if let Some(messages) = model.get("messages") {
+        match messages.as_array() {
+            None => errors.push("model.messages must be an array".to_owned()),
+            Some(messages) => {
+                for (i, message) in messages.iter().enumerate() {
+                    let role = message.get("role").and_then(Value::as_str);
+                    if !role.is_some_and(|r| MESSAGE_ROLES.contains(&r)) {
+                        errors.push(one_of(&format!("model.messages.{i}.role"), MESSAGE_ROLES));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    limit: Option<i64>,
+    created_at_gt: Option<String>,
+    created_at_lt: Option<String>,
+    created_at_ge: Option<String>,
+    created_at_le: Option<String>,
+}
+
+fn parse_time(
+    value: &Option<String>,
+    field: &str,
+    errors: &mut Vec<String>,
+) -> Option<DateTime<Utc>> {
+    let raw = value.as_ref()?;
+    match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            errors.push(format!("{field} must be a valid ISO 8601 date string"));
+            None
+        }
+    }
+}
+
+/// Vapi's list semantics: the org's items, newest first, filtered by `createdAt`, capped.
+fn list(items: &[Value], org: &str, query: &ListQuery) -> Result<Vec<Value>, Response> {
+    let mut errors = Vec::new();
+    let limit = query.limit.unwrap_or(100);
+    if !(0..=1000).contains(&limit) {
+        errors.push("limit must not be greater than 1000".to_owned());
+    }
+    let gt = parse_time(&query.created_at_gt, "createdAtGt", &mut errors);
+    let lt = parse_time(&query.created_at_lt, "createdAtLt", &mut errors);
+    let ge = parse_time(&query.created_at_ge, "createdAtGe", &mut errors);
+    let le = parse_time(&query.created_at_le, "createdAtLe", &mut errors);
+    if !errors.is_empty() {
+        return Err(bad_request(errors));
+    }
+    let created = |item: &Value| {
+        item["createdAt"]
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let mut found: Vec<Value> = items
+        .iter()
+        .filter(|item| item["orgId"] == org)
+        .filter(|item| {
+            let Some(at) = created(item) else {
+                return false;
+            };
+            gt.is_none_or(|t| at > t)
+                && lt.is_none_or(|t| at < t)
+                && ge.is_none_or(|t| at >= t)
+                && le.is_none_or(|t| at <= t)
+        })
+        .cloned()
+        .collect();
+    found.reverse();
+    found.truncate(limit as usize);
+    Ok(found)
+}
+
+async fn list_assistants(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let state = lock(&fake.state);
+    match list(&state.assistants, &org, &query) {
+        Ok(found) => axum::Json(found).into_response(),
+        Err(response) => response,
+    }
+}
+
+async fn create_assistant(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let Ok(axum::Json(body)) = body else {
+        return bad_request(vec!["Unexpected token in JSON".to_owned()]);
+    };
+    let errors = validate_assistant(&body);
+    if !errors.is_empty() {
+        return bad_request(errors);
+    }
+    let mut state = lock(&fake.state);
+    let mut assistant = body;
+    let stamp = now();
+    assistant["id"] = json!(state.new_id());
+    assistant["orgId"] = json!(org);
+    assistant["createdAt"] = json!(stamp);
+    assistant["updatedAt"] = json!(stamp);
+    state.assistants.push(assistant.clone());
+    (StatusCode::CREATED, axum::Json(assistant)).into_response()
+}
+
+fn find(items: &[Value], org: &str, id: &str) -> Option<usize> {
+    items
+        .iter()
+        .position(|item| item["id"] == id && item["orgId"] == org)
+}
+
+async fn get_assistant(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let state = lock(&fake.state);
+    match find(&state.assistants, &org, &id) {
+        Some(i) => axum::Json(state.assistants[i].clone()).into_response(),
+        None => not_found("Assistant"),
+    }
+}
+
+async fn update_assistant(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let Ok(axum::Json(body)) = body else {
+        return bad_request(vec!["Unexpected token in JSON".to_owned()]);
+    };
+    let errors = validate_assistant(&body);
+    if !errors.is_empty() {
+        return bad_request(errors);
+    }
+    let mut state = lock(&fake.state);
+    let Some(i) = find(&state.assistants, &org, &id) else {
+        return not_found("Assistant");
+    };
+    let assistant = &mut state.assistants[i];
+    if let (Some(target), Some(changes)) = (assistant.as_object_mut(), body.as_object()) {
+        for (key, value) in changes {
+            target.insert(key.clone(), value.clone());
+        }
+        target.insert("updatedAt".to_owned(), json!(now()));
+    }
+    axum::Json(assistant.clone()).into_response()
+}
+
+async fn delete_assistant(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let mut state = lock(&fake.state);
+    match find(&state.assistants, &org, &id) {
+        Some(i) => axum::Json(state.assistants.remove(i)).into_response(),
+        None => not_found("Assistant"),
+    }
+}
+
+async fn list_phone_numbers(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let state = lock(&fake.state);
+    match list(&state.phone_numbers, &org, &query) {
+        Ok(found) => axum::Json(found).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Importing a Twilio number: Vapi calls Twilio with the given credentials to check the
+/// number belongs to that account, then answers 201 with the number (token included).
+async fn create_phone_number(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let Ok(axum::Json(body)) = body else {
+        return bad_request(vec!["Unexpected token in JSON".to_owned()]);
+    };
+    let Some(object) = body.as_object() else {
+        return bad_request(vec!["body must be an object".to_owned()]);
+    };
+    let mut errors = Vec::new();
+    if object.get("provider").and_then(Value::as_str) != Some("twilio") {
+        // The real API also takes vonage, vapi, telnyx and byo-phone-number; the app imports
+        // only Twilio numbers, so the fake does too.
+        errors.push(one_of("provider", &["twilio"]));
+    }
+    unknown_fields(object, PHONE_NUMBER_FIELDS, "", &mut errors);
+    let number = object
+        .get("number")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let sid = object
+        .get("twilioAccountSid")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if number.is_empty() {
+        errors.push("number must be a string".to_owned());
+    }
+    if sid.is_empty() {
+        errors.push("twilioAccountSid must be a string".to_owned());
+    }
+    if object
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.chars().count() > 40)
+    {
+        errors.push("name must be shorter than or equal to 40 characters".to_owned());
+    }
+    if !errors.is_empty() {
+        return bad_request(errors);
+    }
+    let token = object
+        .get("twilioAuthToken")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Err(message) = fake.twilio.check_import(sid, token, number) {
+        return nest_error(StatusCode::BAD_REQUEST, json!(message));
+    }
+    let mut state = lock(&fake.state);
+    if let Some(assistant_id) = object.get("assistantId").and_then(Value::as_str) {
+        if find(&state.assistants, &org, assistant_id).is_none() {
+            return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
+        }
+    }
+    let mut record = body.clone();
+    let stamp = now();
+    record["id"] = json!(state.new_id());
+    record["orgId"] = json!(org);
+    record["status"] = json!("active");
+    record["createdAt"] = json!(stamp);
+    record["updatedAt"] = json!(stamp);
+    if record.get("smsEnabled").is_none() {
+        record["smsEnabled"] = json!(true);
+    }
+    state.phone_numbers.push(record.clone());
+    (StatusCode::CREATED, axum::Json(record)).into_response()
+}
+
+async fn get_phone_number(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let state = lock(&fake.state);
+    match find(&state.phone_numbers, &org, &id) {
+        Some(i) => axum::Json(state.phone_numbers[i].clone()).into_response(),
+        None => not_found("Phone Number"),
+    }
+}
+
+async fn update_phone_number(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let Ok(axum::Json(Value::Object(changes))) = body else {
+        return bad_request(vec!["body must be an object".to_owned()]);
+    };
+    let mut errors = Vec::new();
+    unknown_fields(&changes, PHONE_NUMBER_FIELDS, "", &mut errors);
+    if !errors.is_empty() {
+        return bad_request(errors);
+    }
+    let mut state = lock(&fake.state);
+    if let Some(assistant_id) = changes.get("assistantId").and_then(Value::as_str) {
+        if find(&state.assistants, &org, assistant_id).is_none() {
+            return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
+        }
+    }
+    let Some(i) = find(&state.phone_numbers, &org, &id) else {
+        return not_found("Phone Number");
+    };
+    let record = &mut state.phone_numbers[i];
+    if let Some(target) = record.as_object_mut() {
+        for (key, value) in changes {
+            target.insert(key, value);
+        }
+        target.insert("updatedAt".to_owned(), json!(now()));
+    }
+    axum::Json(record.clone()).into_response()
+}
+
+async fn delete_phone_number(
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let mut state = lock(&fake.state);
+    match find(&state.phone_numbers, &org, &id) {
+        Some(i) => axum::Json(state.phone_numbers.remove(i)).into_response(),
+        None => not_found("Phone Number"),
+    }
+}

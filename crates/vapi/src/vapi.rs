@@ -1,0 +1,271 @@
+use ava_model::AssistantSpec;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Provider, ProviderError, decode, send};
+
+pub const VAPI_BASE_URL: &str = "https://api.vapi.ai";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelConfig {
+    pub provider: String,
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceConfig {
+    pub provider: String,
+    pub voice_id: String,
+}
+
+/// Vapi's `CreateAssistantDTO`, limited to what Ava sends. Vapi rejects unknown fields, so
+/// this is exactly its shape: the prompt is a system message, there is no `systemPrompt`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateAssistant {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_message: Option<String>,
+    pub voice: VoiceConfig,
+    pub model: ModelConfig,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+impl CreateAssistant {
+    /// Maps the seed's payload to Vapi's real one. `phoneNumber` is not an assistant field
+    /// in Vapi (numbers are imported separately), so it stays out of the request.
+    pub fn from_spec(spec: &AssistantSpec) -> Self {
+        Self {
+            name: spec.name.as_str().to_owned(),
+            first_message: spec.first_message.as_ref().map(|m| m.as_str().to_owned()),
+            voice: VoiceConfig {
+                provider: spec.voice.provider.as_str().to_owned(),
+                voice_id: spec.voice.voice_id.clone(),
+            },
+            model: ModelConfig {
+                provider: spec.model.provider.as_str().to_owned(),
+                model: spec.model.model.clone(),
+                temperature: spec.model.temperature.map(|t| t.get()),
+                messages: vec![Message {
+                    role: "system".to_owned(),
+                    content: spec.instructions.as_str().to_owned(),
+                }],
+            },
+            metadata: spec.metadata.clone(),
+        }
+    }
+}
+
+/// An assistant as Vapi returns it (the fields Ava reads).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assistant {
+    pub id: String,
+    pub org_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// `GET /assistant` and `GET /phone-number` filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub limit: Option<u32>,
+    /// ISO-8601; only items created strictly after this instant.
+    pub created_at_gt: Option<String>,
+}
+
+impl ListQuery {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(limit) = self.limit {
+            pairs.push(("limit", limit.to_string()));
+        }
+        if let Some(after) = &self.created_at_gt {
+            pairs.push(("createdAtGt", after.clone()));
+        }
+        pairs
+    }
+}
+
+/// `POST /phone-number` with `provider: "twilio"`.
+pub struct ImportTwilioNumber<'a> {
+    pub number: &'a str,
+    pub twilio_account_sid: &'a str,
+    pub twilio_auth_token: &'a SecretString,
+    pub assistant_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// A phone number as Vapi returns it. Vapi echoes `twilioAuthToken`; it is not read, so it
+/// cannot be logged or stored by accident.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneNumberRecord {
+    pub id: String,
+    pub org_id: String,
+    pub number: Option<String>,
+    #[serde(default)]
+    pub assistant_id: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone)]
+pub struct VapiClient {
+    http: reqwest::Client,
+    base_url: String,
+}
+
+impl VapiClient {
+    pub fn new(http: reqwest::Client, base_url: Option<&str>) -> Self {
+        Self {
+            http,
+            base_url: base_url
+                .unwrap_or(VAPI_BASE_URL)
+                .trim_end_matches('/')
+                .to_owned(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Vapi's own advice: a read-only `GET /assistant` tells whether a private key works.
+    pub async fn verify_key(&self, key: &SecretString) -> Result<(), ProviderError> {
+        let request = self
+            .http
+            .get(self.url("/assistant"))
+            .query(&[("limit", "1")])
+            .bearer_auth(key.expose_secret());
+        send(Provider::Vapi, request).await.map(|_| ())
+    }
+
+    pub async fn create_assistant(
+        &self,
+        key: &SecretString,
+        assistant: &CreateAssistant,
+    ) -> Result<Assistant, ProviderError> {
+        let request = self
+            .http
+            .post(self.url("/assistant"))
+            .bearer_auth(key.expose_secret())
+            .json(assistant);
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
+    pub async fn list_assistants(
+        &self,
+        key: &SecretString,
+        query: &ListQuery,
+    ) -> Result<Vec<Assistant>, ProviderError> {
+        let request = self
+            .http
+            .get(self.url("/assistant"))
+            .query(&query.pairs())
+            .bearer_auth(key.expose_secret());
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
+    pub async fn get_assistant(
+        &self,
+        key: &SecretString,
+        id: &str,
+    ) -> Result<Assistant, ProviderError> {
+        let request = self
+            .http
+            .get(self.url(&format!("/assistant/{id}")))
+            .bearer_auth(key.expose_secret());
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
+    pub async fn delete_assistant(
+        &self,
+        key: &SecretString,
+        id: &str,
+    ) -> Result<(), ProviderError> {
+        let request = self
+            .http
+            .delete(self.url(&format!("/assistant/{id}")))
+            .bearer_auth(key.expose_secret());
+        send(Provider::Vapi, request).await.map(|_| ())
+    }
+
+    /// Imports a Twilio number into Vapi (Vapi checks with Twilio that the account owns it)
+    /// and, with `assistant_id`, attaches the assistant for inbound calls.
+    pub async fn import_twilio_number(
+        &self,
+        key: &SecretString,
+        import: &ImportTwilioNumber<'_>,
+    ) -> Result<PhoneNumberRecord, ProviderError> {
+        let mut body = serde_json::json!({
+            "provider": "twilio",
+            "number": import.number,
+            "twilioAccountSid": import.twilio_account_sid,
+            "twilioAuthToken": import.twilio_auth_token.expose_secret(),
+        });
+        if let Some(assistant_id) = import.assistant_id {
+            body["assistantId"] = Value::from(assistant_id);
+        }
+        if let Some(name) = import.name {
+            body["name"] = Value::from(name);
+        }
+        let request = self
+            .http
+            .post(self.url("/phone-number"))
+            .bearer_auth(key.expose_secret())
+            .json(&body);
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
+    pub async fn list_phone_numbers(
+        &self,
+        key: &SecretString,
+        query: &ListQuery,
+    ) -> Result<Vec<PhoneNumberRecord>, ProviderError> {
+        let request = self
+            .http
+            .get(self.url("/phone-number"))
+            .query(&query.pairs())
+            .bearer_auth(key.expose_secret());
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
+    /// Points an imported number at an assistant.
+    pub async fn attach_assistant(
+        &self,
+        key: &SecretString,
+        phone_number_id: &str,
+        assistant_id: &str,
+    ) -> Result<PhoneNumberRecord, ProviderError> {
+        let request = self
+            .http
+            .patch(self.url(&format!("/phone-number/{phone_number_id}")))
+            .bearer_auth(key.expose_secret())
+            .json(&serde_json::json!({ "assistantId": assistant_id }));
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+}
