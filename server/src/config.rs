@@ -1,0 +1,257 @@
+//! Configuration from the environment. Local mode (the default) has safe defaults and keeps
+//! generated dev secrets in its data folder; production mode (`AVA_ENV=production`) refuses
+//! to start without its secrets rather than inventing them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Local,
+    Production,
+}
+
+/// A 256-bit AES key, never printed.
+pub type EncryptionKey = SecretBox<[u8; 32]>;
+
+pub struct Config {
+    pub mode: Mode,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub bind: SocketAddr,
+    pub jwt_secret: SecretString,
+    pub jwt_ttl: Duration,
+    pub encryption_key: EncryptionKey,
+    /// Keys that sealed older rows; they decrypt but never encrypt.
+    pub retired_encryption_keys: Vec<EncryptionKey>,
+    pub vapi_base_url: Option<String>,
+    /// Read by the desktop core's Twilio checks; the server itself never calls Twilio
+    /// (Vapi checks number ownership when it imports a number).
+    pub twilio_base_url: Option<String>,
+    pub provider_timeout: Duration,
+    pub login_max_failures: usize,
+    pub login_window: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is required when AVA_ENV=production")]
+    MissingInProduction { name: &'static str },
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("cannot use the data folder {path}: {reason}")]
+    DataDir { path: PathBuf, reason: String },
+}
+
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+#[derive(Serialize, Deserialize)]
+struct DevSecrets {
+    jwt_secret: String,
+    encryption_key: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads every setting through `var`, so tests can configure without touching the process.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mode = match var("AVA_ENV").as_deref() {
+            None | Some("local") | Some("development") => Mode::Local,
+            Some("production") => Mode::Production,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "AVA_ENV",
+                    reason: format!("{other:?} is neither local nor production"),
+                });
+            }
+        };
+        let required = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match (var(name), mode) {
+                (Some(value), _) => Ok(Some(value)),
+                (None, Mode::Production) => Err(ConfigError::MissingInProduction { name }),
+                (None, Mode::Local) => Ok(None),
+            }
+        };
+
+        let database_url = required("DATABASE_URL")?
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/ava".to_owned());
+        let jwt_secret = required("JWT_SECRET")?;
+        let encryption_key = required("ENCRYPTION_KEY")?;
+        let (jwt_secret, encryption_key) = match (jwt_secret, encryption_key) {
+            (Some(jwt), Some(key)) => (jwt, key),
+            (jwt, key) => {
+                let dev = load_or_create_dev_secrets(&data_dir(&var))?;
+                (
+                    jwt.unwrap_or(dev.jwt_secret),
+                    key.unwrap_or(dev.encryption_key),
+                )
+            }
+        };
+        if jwt_secret.len() < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                reason: format!("use at least {MIN_JWT_SECRET_BYTES} bytes"),
+            });
+        }
+        let retired_encryption_keys = var("ENCRYPTION_KEYS_RETIRED")
+            .map(|list| {
+                list.split(',')
+                    .map(|k| parse_key("ENCRYPTION_KEYS_RETIRED", k.trim()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        Ok(Self {
+            mode,
+            database_url: SecretString::from(database_url),
+            database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 16)?,
+            bind: parse_or(&var, "BIND", SocketAddr::from(([127, 0, 0, 1], 8000)))?,
+            jwt_secret: SecretString::from(jwt_secret),
+            jwt_ttl: Duration::from_secs(parse_or(&var, "JWT_TTL_SECONDS", 12 * 3600)?),
+            encryption_key: parse_key("ENCRYPTION_KEY", &encryption_key)?,
+            retired_encryption_keys,
+            vapi_base_url: var("VAPI_BASE_URL"),
+            twilio_base_url: var("TWILIO_BASE_URL"),
+            provider_timeout: Duration::from_millis(parse_or(&var, "PROVIDER_TIMEOUT_MS", 15_000)?),
+            login_max_failures: parse_or(&var, "LOGIN_MAX_FAILURES", 5)?,
+            login_window: Duration::from_secs(parse_or(&var, "LOGIN_WINDOW_SECONDS", 15 * 60)?),
+        })
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw.parse().map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("{raw:?} cannot be read"),
+        }),
+    }
+}
+
+/// Base64 of exactly 32 bytes.
+pub fn parse_key(name: &'static str, encoded: &str) -> Result<EncryptionKey, ConfigError> {
+    let bytes = BASE64.decode(encoded).map_err(|_| ConfigError::Invalid {
+        name,
+        reason: "not base64".to_owned(),
+    })?;
+    let key: [u8; 32] = bytes.try_into().map_err(|_| ConfigError::Invalid {
+        name,
+        reason: "must decode to exactly 32 bytes".to_owned(),
+    })?;
+    Ok(SecretBox::new(Box::new(key)))
+}
+
+fn data_dir(var: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    if let Some(dir) = var("AVA_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    let base = var("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("ava-server")
+}
+
+/// Local mode's secrets: generated once, kept (owner-only) so tokens and stored ciphertexts
+/// survive a restart of the dev server.
+fn load_or_create_dev_secrets(dir: &Path) -> Result<DevSecrets, ConfigError> {
+    let path = dir.join("dev-secrets.json");
+    let fail = |reason: String| ConfigError::DataDir {
+        path: dir.to_owned(),
+        reason,
+    };
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return serde_json::from_str(&text).map_err(|e| {
+            fail(format!(
+                "{} is unreadable ({e}); move it away",
+                path.display()
+            ))
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let mut jwt = [0u8; 48];
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut jwt);
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let secrets = DevSecrets {
+        jwt_secret: BASE64.encode(jwt),
+        encryption_key: BASE64.encode(key),
+    };
+    let text = serde_json::to_string_pretty(&secrets).map_err(|e| fail(e.to_string()))?;
+    write_private(&path, text.as_bytes()).map_err(|e| fail(e.to_string()))?;
+    Ok(secrets)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("mode", &self.mode)
+            .field("bind", &self.bind)
+            .field("vapi_base_url", &self.vapi_base_url)
+            .field("jwt_ttl", &self.jwt_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// For tests and benches: a config with fresh random secrets and the given providers.
+pub fn test_config(vapi_base_url: Option<String>) -> Config {
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let mut jwt = [0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut jwt);
+    Config {
+        mode: Mode::Local,
+        database_url: SecretString::from(String::new()),
+        database_max_connections: 8,
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        jwt_secret: SecretString::from(BASE64.encode(jwt)),
+        jwt_ttl: Duration::from_secs(3600),
+        encryption_key: SecretBox::new(Box::new(key)),
+        retired_encryption_keys: Vec::new(),
+        vapi_base_url,
+        twilio_base_url: None,
+        provider_timeout: Duration::from_secs(5),
+        login_max_failures: 5,
+        login_window: Duration::from_secs(900),
+    }
+}
+
+impl Config {
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+}

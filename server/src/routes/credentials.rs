@@ -1,0 +1,199 @@
+//! Vapi key and Twilio credentials: sealed on the way in, only previews on the way out.
+
+use ava_model::{
+    AccountSid, PhoneNumber, TwilioSettingsInput, TwilioSettingsStatus, VapiSettingsInput,
+    VapiSettingsStatus,
+};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use secrecy::SecretString;
+
+use crate::AppState;
+use crate::crypto::UnsealError;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AuthUser, JsonBody};
+
+pub(crate) fn vapi_context(user_id: i32) -> String {
+    format!("vapi_api_key:{user_id}")
+}
+
+fn twilio_context(user_id: i32) -> String {
+    format!("twilio_auth_token:{user_id}")
+}
+
+fn gone() -> ApiError {
+    ApiError::unauthorized(
+        "invalid_token",
+        "This account no longer exists; sign in again",
+    )
+}
+
+#[utoipa::path(post, path = "/api/v1/vapi-settings", tag = "credentials", security(("bearer" = [])),
+    request_body = crate::openapi::VapiSettingsBody,
+    responses((status = 200, body = VapiSettingsStatus), (status = 422, body = ava_model::ErrorEnvelope)))]
+pub async fn save_vapi(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<VapiSettingsStatus>> {
+    let input = VapiSettingsInput::from_json(&body)?;
+    let preview = input.vapi_api_key.preview();
+    let sealed = state
+        .sealer
+        .seal(input.vapi_api_key.expose(), &vapi_context(user.id));
+    let saved: Option<String> = sqlx::query_scalar(
+        "INSERT INTO vapi_credentials (user_id, vapi_api_key_encrypted, vapi_api_key_preview, encryption_key_id)
+         SELECT id, $2, $3, $4 FROM users WHERE id = $1
+         ON CONFLICT (user_id) DO UPDATE SET
+             vapi_api_key_encrypted = EXCLUDED.vapi_api_key_encrypted,
+             vapi_api_key_preview = EXCLUDED.vapi_api_key_preview,
+             encryption_key_id = EXCLUDED.encryption_key_id,
+             updated_at = now()
+         RETURNING vapi_api_key_preview",
+    )
+    .bind(user.id)
+    .bind(sealed.ciphertext)
+    .bind(&preview)
+    .bind(sealed.key_id)
+    .fetch_optional(&state.db)
+    .await?;
+    saved.ok_or_else(gone)?;
+    Ok(Json(VapiSettingsStatus {
+        has_vapi_key: true,
+        vapi_api_key_preview: Some(preview),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/vapi-settings", tag = "credentials", security(("bearer" = [])),
+    responses((status = 200, body = VapiSettingsStatus)))]
+pub async fn get_vapi(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<VapiSettingsStatus>> {
+    let preview: Option<Option<String>> =
+        sqlx::query_scalar("SELECT vapi_api_key_preview FROM vapi_credentials WHERE user_id = $1")
+            .bind(user.id)
+            .fetch_optional(&state.db)
+            .await?;
+    Ok(Json(VapiSettingsStatus {
+        has_vapi_key: preview.is_some(),
+        vapi_api_key_preview: preview.flatten(),
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/vapi-settings", tag = "credentials", security(("bearer" = [])),
+    responses((status = 204, description = "Deleted (also when none was stored)")))]
+pub async fn delete_vapi(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    sqlx::query("DELETE FROM vapi_credentials WHERE user_id = $1")
+        .bind(user.id)
+        .execute(&state.db)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user's Vapi key, decrypted for one call to Vapi. `Ok(None)` when none is stored.
+pub(crate) async fn stored_vapi_key(
+    state: &AppState,
+    user_id: i32,
+) -> ApiResult<Option<SecretString>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT vapi_api_key_encrypted, encryption_key_id FROM vapi_credentials WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&state.db)
+    .await?;
+    let Some((ciphertext, key_id)) = row else {
+        return Ok(None);
+    };
+    state
+        .sealer
+        .unseal(&ciphertext, &key_id, &vapi_context(user_id))
+        .map(Some)
+        .map_err(|error| {
+            tracing::error!(user_id, %error, "stored Vapi key cannot be decrypted");
+            let message = match error {
+                UnsealError::UnknownKey(_) => {
+                    "The stored Vapi key was encrypted with a key this server no longer has; save the key again"
+                }
+                UnsealError::Tampered => {
+                    "The stored Vapi key is damaged and cannot be decrypted; save the key again"
+                }
+            };
+            ApiError::conflict("stored_secret_unreadable", message)
+        })
+}
+
+#[utoipa::path(post, path = "/api/v1/twilio-settings", tag = "credentials", security(("bearer" = [])),
+    request_body = crate::openapi::TwilioSettingsBody,
+    responses((status = 200, body = TwilioSettingsStatus), (status = 422, body = ava_model::ErrorEnvelope)))]
+pub async fn save_twilio(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<TwilioSettingsStatus>> {
+    let input = TwilioSettingsInput::from_json(&body)?;
+    let sealed = state
+        .sealer
+        .seal(input.auth_token.expose(), &twilio_context(user.id));
+    let saved: Option<i32> = sqlx::query_scalar(
+        "INSERT INTO twilio_credentials (user_id, account_sid, auth_token_encrypted, phone_number, encryption_key_id)
+         SELECT id, $2, $3, $4, $5 FROM users WHERE id = $1
+         ON CONFLICT (user_id) DO UPDATE SET
+             account_sid = EXCLUDED.account_sid,
+             auth_token_encrypted = EXCLUDED.auth_token_encrypted,
+             phone_number = EXCLUDED.phone_number,
+             encryption_key_id = EXCLUDED.encryption_key_id,
+             updated_at = now()
+         RETURNING user_id",
+    )
+    .bind(user.id)
+    .bind(input.account_sid.as_str())
+    .bind(sealed.ciphertext)
+    .bind(input.phone_number.as_ref().map(PhoneNumber::as_str))
+    .bind(sealed.key_id)
+    .fetch_optional(&state.db)
+    .await?;
+    saved.ok_or_else(gone)?;
+    Ok(Json(TwilioSettingsStatus {
+        has_credentials: true,
+        account_sid_preview: Some(input.account_sid.preview()),
+        phone_number: input.phone_number,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/twilio-settings", tag = "credentials", security(("bearer" = [])),
+    responses((status = 200, body = TwilioSettingsStatus)))]
+pub async fn get_twilio(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<TwilioSettingsStatus>> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT account_sid, phone_number FROM twilio_credentials WHERE user_id = $1",
+    )
+    .bind(user.id)
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(Json(match row {
+        None => TwilioSettingsStatus {
+            has_credentials: false,
+            account_sid_preview: None,
+            phone_number: None,
+        },
+        Some((sid, number)) => TwilioSettingsStatus {
+            has_credentials: true,
+            account_sid_preview: AccountSid::parse(&sid).ok().map(|s| s.preview()),
+            phone_number: number.and_then(|n| PhoneNumber::parse(&n).ok()),
+        },
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/twilio-settings", tag = "credentials", security(("bearer" = [])),
+    responses((status = 204, description = "Deleted (also when none were stored)")))]
+pub async fn delete_twilio(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    sqlx::query("DELETE FROM twilio_credentials WHERE user_id = $1")
+        .bind(user.id)
+        .execute(&state.db)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,256 @@
+use std::time::Duration;
+
+use ava_fakes::{Fault, FaultRule};
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn create_makes_the_assistant_in_vapi_and_records_it(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let reply = app
+        .post(
+            "/api/v1/assistants",
+            &token,
+            assistant_payload("Ava Assistant"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let vapi_id = reply.body["vapi_assistant_id"].as_str().unwrap().to_owned();
+    assert_eq!(reply.body["name"], "Ava Assistant");
+    assert!(reply.body["id"].is_i64() && reply.body["created_at"].is_string());
+
+    let in_vapi = app.fakes.vapi.assistants();
+    assert_eq!(in_vapi.len(), 1);
+    assert_eq!(in_vapi[0]["id"], vapi_id.as_str());
+    assert_eq!(
+        in_vapi[0]["model"],
+        json!({"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.7,
+               "messages": [{"role": "system", "content": "Tu es une secrétaire. Réponds poliment."}]})
+    );
+    assert_eq!(in_vapi[0]["firstMessage"], "Bonjour!");
+    assert_eq!(
+        in_vapi[0]["metadata"],
+        json!({"created_from": "onboarding"})
+    );
+
+    let list = app.get("/api/v1/assistants", &token).await;
+    assert_eq!(list.body, json!([reply.body]));
+    let stored: Value = sqlx::query_scalar("SELECT payload FROM assistants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored["phoneNumber"], TWILIO_NUMBER,
+        "the seed's payload is kept with the row"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_seed_path_works_too(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let reply = app
+        .post("/api/assistants", &token, assistant_payload("Ava"))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(
+        app.get("/api/assistants", &token)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn no_stored_key_is_a_409(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let reply = app
+        .post("/api/v1/assistants", &token, assistant_payload("Ava"))
+        .await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (StatusCode::CONFLICT, "vapi_key_missing")
+    );
+    assert_eq!(app.fakes.vapi.calls.total(), 0);
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn payload_rules_are_checked_before_calling_vapi(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let mut payload = assistant_payload(&"n".repeat(41));
+    payload["model"]["temperature"] = json!(2.5);
+    payload["voice"]["provider"] = json!("bark");
+    payload["phoneNumber"] = json!("4155550199");
+    let reply = app.post("/api/v1/assistants", &token, payload).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = reply.field_codes();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec![
+            ("model.temperature".into(), "out_of_range".into()),
+            ("name".into(), "too_long".into()),
+            ("phoneNumber".into(), "invalid_phone_number".into()),
+            ("voice.provider".into(), "invalid_choice".into()),
+        ]
+    );
+    assert_eq!(app.fakes.vapi.calls.total(), 0);
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn record_only_form_calls_no_one_and_is_retry_safe(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let body = json!({"name": "Ava", "vapi_assistant_id": "3f1c-already-made", "metadata": {"provisioning_id": "p1"}});
+    let first = app.post("/api/v1/assistants", &token, body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(first.body["vapi_assistant_id"], "3f1c-already-made");
+    let again = app.post("/api/v1/assistants", &token, body.clone()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, first.body);
+    assert_eq!(
+        app.fakes.vapi.calls.total(),
+        0,
+        "recording does not call Vapi"
+    );
+
+    let (other, _) = app.register("bob@acme.com").await;
+    let theirs = app.post("/api/v1/assistants", &other, body).await;
+    assert_eq!(
+        (theirs.status, theirs.code()),
+        (StatusCode::CONFLICT, "assistant_already_recorded")
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn vapi_failures_become_502_with_vapis_status_and_message(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.provider_timeout = Duration::from_millis(300)).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+
+    let (stranger, _) = app.register("bob@acme.com").await;
+    app.post(
+        "/api/v1/vapi-settings",
+        &stranger,
+        json!({"vapi_api_key": "sk-unknown-to-vapi"}),
+    )
+    .await;
+    let unauthorized = app
+        .post("/api/v1/assistants", &stranger, assistant_payload("Ava"))
+        .await;
+    assert_eq!(
+        (unauthorized.status, unauthorized.code()),
+        (StatusCode::BAD_GATEWAY, "vapi_error")
+    );
+    assert_eq!(unauthorized.body["error"]["upstream_status"], 401);
+    assert!(
+        unauthorized.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid Key")
+    );
+
+    for (fault, status) in [
+        (Fault::Status(400), Some(400)),
+        (Fault::Status(500), Some(500)),
+        (Fault::Hang, None),
+    ] {
+        app.fakes
+            .vapi
+            .faults
+            .add(FaultRule::next(1, fault).on("POST /assistant"));
+        let reply = app
+            .post("/api/v1/assistants", &token, assistant_payload("Ava"))
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::BAD_GATEWAY, "vapi_error"),
+            "{fault:?}"
+        );
+        assert_eq!(
+            reply.body["error"]["upstream_status"]
+                .as_u64()
+                .map(|s| s as u16),
+            status,
+            "{fault:?}"
+        );
+    }
+    let timeout = app.fakes.vapi.faults.pending();
+    assert_eq!(timeout, 0);
+    assert!(
+        app.get("/api/v1/assistants", &token)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing recorded"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_idempotent_retry_calls_vapi_once(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let key = [("idempotency-key", "wizard-run-42")];
+    let send = |body: Value| {
+        app.call_with(
+            Method::POST,
+            "/api/v1/assistants",
+            Some(&token),
+            Some(body),
+            &key,
+        )
+    };
+
+    let first = send(assistant_payload("Ava")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let retry = send(assistant_payload("Ava")).await;
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(retry.body, first.body, "the retry gets the first result");
+    assert_eq!(app.fakes.vapi.calls.count("POST /assistant"), 1);
+    assert_eq!(app.fakes.vapi.assistants().len(), 1);
+
+    let other_body = send(assistant_payload("Another")).await;
+    assert_eq!(
+        (other_body.status, other_body.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_failed_attempt_frees_its_idempotency_key(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let key = [("idempotency-key", "run-7")];
+    app.fakes.vapi.faults.fail_next(1, Fault::Status(503));
+    let failed = app
+        .call_with(
+            Method::POST,
+            "/api/v1/assistants",
+            Some(&token),
+            Some(assistant_payload("Ava")),
+            &key,
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
+    let ok = app
+        .call_with(
+            Method::POST,
+            "/api/v1/assistants",
+            Some(&token),
+            Some(assistant_payload("Ava")),
+            &key,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED);
+    assert_eq!(app.fakes.vapi.assistants().len(), 1);
+}

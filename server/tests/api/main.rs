@@ -1,0 +1,14 @@
+//! The onboarding API driven through its router against a real PostgreSQL (each test gets its
+//! own migrated database from `#[sqlx::test]`) and the Vapi/Twilio fakes. One binary, so it
+//! compiles once.
+
+mod helpers;
+
+mod assistants;
+mod auth;
+mod credentials;
+mod envelope;
+mod isolation;
+mod migrations;
+mod secrets;
+mod user;

@@ -1,0 +1,88 @@
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = false)]
+async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool) {
+    let tables = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, String>(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    assert!(tables(pool.clone()).await.is_empty(), "starts empty");
+    ava_server::MIGRATOR.run(&pool).await.expect("first run");
+    let after_first = tables(pool.clone()).await;
+    for table in [
+        "users",
+        "vapi_credentials",
+        "twilio_credentials",
+        "user_onboarding",
+        "assistants",
+        "idempotency_keys",
+    ] {
+        assert!(
+            after_first.iter().any(|t| t == table),
+            "{table} exists: {after_first:?}"
+        );
+    }
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    ava_server::MIGRATOR.run(&pool).await.expect("second run");
+    let again: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applied, again);
+    assert_eq!(tables(pool.clone()).await, after_first);
+
+    // The seed's columns, every one of them.
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'users'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for column in [
+        "id",
+        "email",
+        "hashed_password",
+        "is_active",
+        "created_at",
+        "updated_at",
+        "full_name",
+        "organization_name",
+        "industry",
+        "timezone",
+        "locale",
+        "marketing_opt_in",
+        "accept_terms",
+        "persona",
+        "job_to_be_done",
+        "languages",
+        "tone",
+        "guidelines",
+        "strategy",
+        "number",
+        "business_hours",
+        "fallback_email",
+        "calendar",
+        "workspace_apps",
+        "crm",
+        "plan",
+        "seats",
+        "onboarding_completed",
+        "onboarding_completed_at",
+    ] {
+        assert!(columns.iter().any(|c| c == column), "users.{column}");
+    }
+    let cascade: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.referential_constraints WHERE delete_rule = 'CASCADE'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(cascade, 5, "every per-user table cascades on user deletion");
+}

@@ -1,0 +1,477 @@
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_new_user_starts_empty_on_the_free_plan(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, id) = app.register("ann@acme.com").await;
+    let me = app.get("/api/v1/user/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["id"], id);
+    assert_eq!(
+        me.body["profile"],
+        json!({"full_name": null, "organization_name": null, "industry": null, "timezone": null,
+               "locale": null, "marketing_opt_in": false, "accept_terms": false})
+    );
+    assert_eq!(
+        me.body["studio_config"],
+        json!({"persona": null, "job_to_be_done": null, "languages": [], "tone": null, "guidelines": null,
+               "strategy": null, "number": null, "business_hours": null, "fallback_email": null,
+               "calendar": null, "workspace_apps": [], "crm": null, "plan": "free", "seats": 1})
+    );
+    assert_eq!(
+        me.body["onboarding"],
+        json!({"onboarding_vapi_skipped": false, "onboarding_twilio_skipped": false, "onboarding_assistant_created": false})
+    );
+    assert_eq!(me.body["onboarding_completed"], false);
+    assert_eq!(me.body["onboarding_completed_at"], Value::Null);
+    assert!(chrono::DateTime::parse_from_rfc3339(me.body["updated_at"].as_str().unwrap()).is_ok());
+}
+
+const FULL_PROFILE: fn() -> Value = || {
+    json!({"full_name": "John Doe", "organization_name": "Acme Corp", "industry": "technology",
+           "timezone": "America/New_York", "locale": "en", "marketing_opt_in": true, "accept_terms": true})
+};
+
+const FULL_STUDIO: fn() -> Value = || {
+    json!({"persona": "secretary", "job_to_be_done": "Gérer les appels", "languages": ["en", "fr"],
+           "tone": "professional", "guidelines": "Always be polite", "strategy": "attach",
+           "number": "+14155550199", "business_hours": "Mon-Fri 9-18", "fallback_email": "ops@acme.com",
+           "calendar": "google", "workspace_apps": ["slack", "notion"], "crm": "hubspot", "plan": "pro", "seats": 2})
+};
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn profile_patch_is_partial_and_returns_the_whole_profile(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let full = app
+        .patch("/api/v1/user/profile", &token, FULL_PROFILE())
+        .await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(full.body, FULL_PROFILE());
+
+    let untouched = app.patch("/api/v1/user/profile", &token, json!({})).await;
+    assert_eq!(
+        untouched.body,
+        FULL_PROFILE(),
+        "an empty patch changes nothing"
+    );
+    let nulls = app
+        .patch(
+            "/api/v1/user/profile",
+            &token,
+            json!({"full_name": null, "accept_terms": null}),
+        )
+        .await;
+    assert_eq!(nulls.body, FULL_PROFILE(), "null leaves a field unchanged");
+
+    let one = app
+        .patch(
+            "/api/v1/user/profile",
+            &token,
+            json!({"organization_name": "  Acme Inc  ", "industry": ""}),
+        )
+        .await;
+    let mut expected = FULL_PROFILE();
+    expected["organization_name"] = json!("Acme Inc");
+    expected["industry"] = Value::Null;
+    assert_eq!(one.body, expected, "trimmed, and \"\" clears");
+    assert_eq!(
+        app.get("/api/v1/user/me", &token).await.body["profile"],
+        expected
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn studio_patch_is_partial_and_clears_lists_with_empty_arrays(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let full = app
+        .patch("/api/v1/user/studio-config", &token, FULL_STUDIO())
+        .await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(full.body, FULL_STUDIO());
+
+    let cleared = app
+        .patch(
+            "/api/v1/user/studio-config",
+            &token,
+            json!({"workspace_apps": [], "guidelines": "", "seats": null}),
+        )
+        .await;
+    let mut expected = FULL_STUDIO();
+    expected["workspace_apps"] = json!([]);
+    expected["guidelines"] = Value::Null;
+    assert_eq!(cleared.body, expected);
+    assert_eq!(
+        app.get("/api/v1/user/me", &token).await.body["studio_config"],
+        expected
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn updated_at_moves_on_every_write(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let mut last = app.get("/api/v1/user/me", &token).await.body["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (path, body) in [
+        ("/api/v1/user/profile", json!({"full_name": "Ann"})),
+        ("/api/v1/user/studio-config", json!({"tone": "casual"})),
+        ("/api/v1/user/profile", json!({"accept_terms": true})),
+    ] {
+        assert_eq!(app.patch(path, &token, body).await.status, StatusCode::OK);
+        let now = app.get("/api/v1/user/me", &token).await.body["updated_at"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (a, b) = (
+            chrono::DateTime::parse_from_rfc3339(&last).unwrap(),
+            chrono::DateTime::parse_from_rfc3339(&now).unwrap(),
+        );
+        assert!(b > a, "{path}: {now} after {last}");
+        last = now;
+    }
+}
+
+/// Every field rule of api.md, with one good and one bad value: the bad one is a 422 that
+/// names the field with the model's code, the good one is stored.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn every_field_rule_accepts_good_and_names_bad_values(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let cases: Vec<(&str, &str, Value, Value, &str)> = vec![
+        (
+            "profile",
+            "full_name",
+            json!("Ann Smith"),
+            json!("x".repeat(121)),
+            "too_long",
+        ),
+        (
+            "profile",
+            "organization_name",
+            json!("Acme"),
+            json!("y".repeat(121)),
+            "too_long",
+        ),
+        (
+            "profile",
+            "industry",
+            json!("home_services"),
+            json!("mining"),
+            "invalid_choice",
+        ),
+        (
+            "profile",
+            "timezone",
+            json!("Asia/Jerusalem"),
+            json!("Mars/Olympus"),
+            "invalid_timezone",
+        ),
+        (
+            "profile",
+            "locale",
+            json!("he"),
+            json!("de"),
+            "invalid_choice",
+        ),
+        (
+            "profile",
+            "marketing_opt_in",
+            json!(false),
+            json!("yes"),
+            "wrong_type",
+        ),
+        (
+            "profile",
+            "accept_terms",
+            json!(true),
+            json!(1),
+            "wrong_type",
+        ),
+        (
+            "studio-config",
+            "persona",
+            json!("concierge"),
+            json!("robot"),
+            "invalid_choice",
+        ),
+        (
+            "studio-config",
+            "job_to_be_done",
+            json!("Answer calls"),
+            json!("j".repeat(2001)),
+            "too_long",
+        ),
+        (
+            "studio-config",
+            "languages",
+            json!(["he", "en"]),
+            json!(["en", "xx"]),
+            "invalid_language",
+        ),
+        (
+            "studio-config",
+            "tone",
+            json!("formal"),
+            json!("grumpy"),
+            "invalid_choice",
+        ),
+        (
+            "studio-config",
+            "guidelines",
+            json!("Be kind"),
+            json!("g".repeat(4001)),
+            "too_long",
+        ),
+        (
+            "studio-config",
+            "strategy",
+            json!("purchase"),
+            json!("steal"),
+            "invalid_choice",
+        ),
+        (
+            "studio-config",
+            "number",
+            json!("+972501234567"),
+            json!("+0123456789"),
+            "invalid_phone_number",
+        ),
+        (
+            "studio-config",
+            "business_hours",
+            json!("24/7"),
+            json!("h".repeat(201)),
+            "too_long",
+        ),
+        (
+            "studio-config",
+            "fallback_email",
+            json!("ops@acme.co.il"),
+            json!("ops@"),
+            "invalid_email",
+        ),
+        (
+            "studio-config",
+            "calendar",
+            json!("outlook"),
+            json!("ical"),
+            "invalid_choice",
+        ),
+        (
+            "studio-config",
+            "workspace_apps",
+            json!(["google_drive", "ms-teams"]),
+            json!(["Slack"]),
+            "invalid_slug",
+        ),
+        (
+            "studio-config",
+            "crm",
+            json!("none"),
+            json!("pipedrive"),
+            "invalid_choice",
+        ),
+        (
+            "studio-config",
+            "plan",
+            json!("business"),
+            json!("enterprise"),
+            "invalid_choice",
+        ),
+        (
+            "studio-config",
+            "seats",
+            json!(500),
+            json!(501),
+            "out_of_range",
+        ),
+    ];
+    for (resource, field, good, bad, code) in cases {
+        let path = format!("/api/v1/user/{resource}");
+        let ok = app
+            .patch(&path, &token, json!({ field: good.clone() }))
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{field}={good}: {}", ok.body);
+        assert_eq!(ok.body[field], good, "{field} is stored as given");
+        let refused = app
+            .patch(&path, &token, json!({ field: bad.clone() }))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={bad}"
+        );
+        assert_eq!(
+            refused.field_codes(),
+            vec![(field.to_owned(), code.to_owned())],
+            "{field}"
+        );
+        let message = refused.body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap();
+        assert!(
+            message.starts_with(field),
+            "the message names the field: {message}"
+        );
+        let kept = app.get("/api/v1/user/me", &token).await;
+        let section = if resource == "profile" {
+            "profile"
+        } else {
+            "studio_config"
+        };
+        assert_eq!(
+            kept.body[section][field], good,
+            "a refused patch leaves {field} as it was"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn unknown_fields_and_bad_bodies_are_422_naming_them(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let typo = app
+        .patch(
+            "/api/v1/user/profile",
+            &token,
+            json!({"fullname": "Ann", "industry": "legal"}),
+        )
+        .await;
+    assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        typo.field_codes(),
+        vec![("fullname".into(), "unknown_field".into())]
+    );
+    assert_eq!(
+        app.get("/api/v1/user/me", &token).await.body["profile"]["industry"],
+        Value::Null,
+        "all or nothing"
+    );
+    let array = app
+        .patch("/api/v1/user/studio-config", &token, json!([1]))
+        .await;
+    assert_eq!(array.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let many = app
+        .patch(
+            "/api/v1/user/studio-config",
+            &token,
+            json!({"seats": 0, "tone": "x", "languages": ["en", "en"]}),
+        )
+        .await;
+    assert_eq!(
+        many.field_codes().len(),
+        3,
+        "one entry per bad field: {}",
+        many.body
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn onboarding_flags_upsert_and_read(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let none = app.get("/api/v1/user/onboarding", &token).await;
+    assert_eq!(
+        none.body,
+        json!({"onboarding_vapi_skipped": false, "onboarding_twilio_skipped": false, "onboarding_assistant_created": false})
+    );
+    let first = app
+        .patch(
+            "/api/v1/user/onboarding",
+            &token,
+            json!({"onboarding_twilio_skipped": true}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body["onboarding_twilio_skipped"], true);
+    let second = app
+        .patch(
+            "/api/v1/user/onboarding",
+            &token,
+            json!({"onboarding_assistant_created": true}),
+        )
+        .await;
+    assert_eq!(
+        second.body,
+        json!({"onboarding_vapi_skipped": false, "onboarding_twilio_skipped": true, "onboarding_assistant_created": true})
+    );
+    assert_eq!(
+        app.get("/api/v1/user/onboarding", &token).await.body,
+        second.body
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM user_onboarding")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "one row per user");
+    let bad = app
+        .patch(
+            "/api/v1/user/onboarding",
+            &token,
+            json!({"onboarding_vapi_skipped": "true"}),
+        )
+        .await;
+    assert_eq!(
+        bad.field_codes(),
+        vec![("onboarding_vapi_skipped".into(), "wrong_type".into())]
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn completing_needs_the_terms_and_keeps_the_first_timestamp(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let early = app
+        .call(
+            Method::POST,
+            "/api/v1/user/complete-onboarding",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(early.code(), "terms_not_accepted");
+    app.patch(
+        "/api/v1/user/profile",
+        &token,
+        json!({"accept_terms": true}),
+    )
+    .await;
+    let done = app
+        .call(
+            Method::POST,
+            "/api/v1/user/complete-onboarding",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(done.body["onboarding_completed"], true);
+    let at = done.body["onboarding_completed_at"].clone();
+    assert!(at.is_string());
+    let again = app
+        .call(
+            Method::POST,
+            "/api/v1/user/complete-onboarding",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(again.body["onboarding_completed_at"], at, "idempotent");
+    let me = app.get("/api/v1/user/me", &token).await;
+    assert_eq!(
+        (
+            me.body["onboarding_completed"].clone(),
+            me.body["onboarding_completed_at"].clone()
+        ),
+        (json!(true), at)
+    );
+}
