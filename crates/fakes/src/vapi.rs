@@ -315,10 +315,10 @@ fn validate_assistant(body: &Value) -> Vec<String> {
             None => errors.push("name must be a string".to_owned()),
         }
     }
-    if let Some(first) = object.get("firstMessage") {
-        if !first.is_string() {
-            errors.push("firstMessage must be a string".to_owned());
-        }
+    if let Some(first) = object.get("firstMessage")
+        && !first.is_string()
+    {
+        errors.push("firstMessage must be a string".to_owned());
     }
     if let Some(voice) = object.get("voice") {
         match voice.as_object() {
@@ -341,10 +341,10 @@ fn validate_assistant(body: &Value) -> Vec<String> {
             Some(model) => validate_model(model, &mut errors),
         }
     }
-    if let Some(metadata) = object.get("metadata") {
-        if !metadata.is_object() {
-            errors.push("metadata must be an object".to_owned());
-        }
+    if let Some(metadata) = object.get("metadata")
+        && !metadata.is_object()
+    {
+        errors.push("metadata must be an object".to_owned());
     }
     errors
 }
@@ -640,10 +640,10 @@ async fn create_phone_number(
         return nest_error(StatusCode::BAD_REQUEST, json!(message));
     }
     let mut state = lock(&fake.state);
-    if let Some(assistant_id) = object.get("assistantId").and_then(Value::as_str) {
-        if find(&state.assistants, &org, assistant_id).is_none() {
-            return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
-        }
+    if let Some(assistant_id) = object.get("assistantId").and_then(Value::as_str)
+        && find(&state.assistants, &org, assistant_id).is_none()
+    {
+        return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
     }
     let mut record = body.clone();
     let stamp = now();
@@ -694,10 +694,10 @@ async fn update_phone_number(
         return bad_request(errors);
     }
     let mut state = lock(&fake.state);
-    if let Some(assistant_id) = changes.get("assistantId").and_then(Value::as_str) {
-        if find(&state.assistants, &org, assistant_id).is_none() {
-            return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
-        }
+    if let Some(assistant_id) = changes.get("assistantId").and_then(Value::as_str)
+        && find(&state.assistants, &org, assistant_id).is_none()
+    {
+        return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
     }
     let Some(i) = find(&state.phone_numbers, &org, &id) else {
         return not_found("Phone Number");

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Ava Desktop needs on Debian/Ubuntu, and only what
+# is missing: apt packages, the wasm32 target, pinned cargo tools. Safe to run again.
+set -euo pipefail
+
+APT_PACKAGES=(
+  build-essential pkg-config curl python3
+  postgresql postgresql-contrib
+  # The desktop app (Tauri 2 on WebKitGTK), its end-to-end tests and screenshots.
+  libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
+  xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-1-dev imagemagick
+)
+
+sudo_if_needed() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo is missing: install Rust with rustup (https://rustup.rs) first" >&2
+  exit 1
+fi
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
