@@ -33,6 +33,7 @@ cleanup() {
   "${as[@]}" "$pg_bin/pg_ctl" -D "$DEV_DIR/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'ava'" | grep -q 1 \
   || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE ava"
 
