@@ -40,6 +40,15 @@ impl<T> Change<T> {
         }
     }
 
+    /// What is still unsent once `sent` reached the server: nothing if this is what was
+    /// sent, else this newer change.
+    pub fn unsent_after(self, sent: &Change<T>) -> Change<T>
+    where
+        T: PartialEq,
+    {
+        if &self == sent { Change::Keep } else { self }
+    }
+
     pub fn from_option(value: Option<T>) -> Self {
         value.map_or(Change::Clear, Change::Set)
     }
@@ -54,6 +63,11 @@ impl<T: Serialize> Serialize for Change<T> {
             Change::Set(value) => value.serialize(serializer),
         }
     }
+}
+
+/// [`Change::unsent_after`] for fields that cannot be cleared.
+pub fn unsent_option<T: PartialEq>(pending: Option<T>, sent: &Option<T>) -> Option<T> {
+    if &pending == sent { None } else { pending }
 }
 
 /// Keeps `later` where it says something, `earlier` elsewhere.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::choices::{Calendar, Crm, Industry, Locale, Persona, Plan, Strategy, Tone};
-use crate::fields::{Change, ObjectReader, later_option};
+use crate::fields::{Change, ObjectReader, later_option, unsent_option};
 use crate::values::{Email, Label, LanguageCode, PhoneNumber, Seats, Slug, Text, Timezone};
 use crate::violation::FieldErrors;
 
@@ -87,6 +87,21 @@ impl ProfilePatch {
             locale: self.locale.then(later.locale),
             marketing_opt_in: later_option(self.marketing_opt_in, later.marketing_opt_in),
             accept_terms: later_option(self.accept_terms, later.accept_terms),
+        }
+    }
+}
+
+impl ProfilePatch {
+    /// What is left to send once `sent` was accepted while newer edits may have arrived.
+    pub fn unsent_after(self, sent: &Self) -> Self {
+        Self {
+            full_name: self.full_name.unsent_after(&sent.full_name),
+            organization_name: self.organization_name.unsent_after(&sent.organization_name),
+            industry: self.industry.unsent_after(&sent.industry),
+            timezone: self.timezone.unsent_after(&sent.timezone),
+            locale: self.locale.unsent_after(&sent.locale),
+            marketing_opt_in: unsent_option(self.marketing_opt_in, &sent.marketing_opt_in),
+            accept_terms: unsent_option(self.accept_terms, &sent.accept_terms),
         }
     }
 }
@@ -262,6 +277,28 @@ impl StudioPatch {
     }
 }
 
+impl StudioPatch {
+    /// What is left to send once `sent` was accepted while newer edits may have arrived.
+    pub fn unsent_after(self, sent: &Self) -> Self {
+        Self {
+            persona: self.persona.unsent_after(&sent.persona),
+            job_to_be_done: self.job_to_be_done.unsent_after(&sent.job_to_be_done),
+            languages: unsent_option(self.languages, &sent.languages),
+            tone: self.tone.unsent_after(&sent.tone),
+            guidelines: self.guidelines.unsent_after(&sent.guidelines),
+            strategy: self.strategy.unsent_after(&sent.strategy),
+            number: self.number.unsent_after(&sent.number),
+            business_hours: self.business_hours.unsent_after(&sent.business_hours),
+            fallback_email: self.fallback_email.unsent_after(&sent.fallback_email),
+            calendar: self.calendar.unsent_after(&sent.calendar),
+            workspace_apps: unsent_option(self.workspace_apps, &sent.workspace_apps),
+            crm: self.crm.unsent_after(&sent.crm),
+            plan: unsent_option(self.plan, &sent.plan),
+            seats: unsent_option(self.seats, &sent.seats),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for StudioPatch {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let body = Value::deserialize(deserializer)?;
@@ -349,6 +386,25 @@ impl FlagsPatch {
             onboarding_assistant_created: later_option(
                 self.onboarding_assistant_created,
                 later.onboarding_assistant_created,
+            ),
+        }
+    }
+}
+
+impl FlagsPatch {
+    pub fn unsent_after(self, sent: &Self) -> Self {
+        Self {
+            onboarding_vapi_skipped: unsent_option(
+                self.onboarding_vapi_skipped,
+                &sent.onboarding_vapi_skipped,
+            ),
+            onboarding_twilio_skipped: unsent_option(
+                self.onboarding_twilio_skipped,
+                &sent.onboarding_twilio_skipped,
+            ),
+            onboarding_assistant_created: unsent_option(
+                self.onboarding_assistant_created,
+                &sent.onboarding_assistant_created,
             ),
         }
     }

@@ -430,3 +430,16 @@ proptest! {
         prop_assert_eq!(serde_json::to_value(&studio).unwrap(), json!({"seats": seats}));
     }
 }
+
+#[test]
+fn an_acknowledged_patch_leaves_only_newer_edits() {
+    let sent = ProfilePatch::from_json(&json!({"full_name": "Ann", "industry": "legal"})).unwrap();
+    let newer = ProfilePatch::from_json(&json!({"full_name": "Anna"})).unwrap();
+    let pending = sent.clone().then(newer);
+    let left = pending.unsent_after(&sent);
+    assert_eq!(
+        serde_json::to_value(&left).unwrap(),
+        json!({"full_name": "Anna"})
+    );
+    assert!(sent.clone().unsent_after(&sent).is_empty());
+}

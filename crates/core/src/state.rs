@@ -1,0 +1,256 @@
+//! The onboarding state as one typed value, and the pure transitions on it (a reducer): no
+//! I/O here, so every rule about edits, the outbox and acknowledgements is tested directly.
+
+use ava_model::{
+    FlagsPatch, OnboardingFlags, Profile, ProfilePatch, Step, StudioConfig, StudioPatch,
+};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in account a draft belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+}
+
+/// Changes made here that the server has not acknowledged yet: the per-field "changed since
+/// last sync" marks, already coalesced (one value per field, the latest).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Outbox {
+    pub profile: ProfilePatch,
+    pub studio: StudioPatch,
+    pub flags: FlagsPatch,
+    /// Launch was pressed while offline.
+    pub complete: bool,
+    /// The Vapi key in the keychain must be sent to (`Some(true)`) or deleted from
+    /// (`Some(false)`) the server. The key itself never enters the draft.
+    pub vapi_key: Option<bool>,
+    pub twilio: Option<bool>,
+    /// A provisioned assistant still to be recorded with `POST /assistants`.
+    pub record_assistant: bool,
+}
+
+impl Outbox {
+    /// How many changes wait for the server (what the status pill counts).
+    pub fn len(&self) -> usize {
+        let count = |v: serde_json::Value| v.as_object().map_or(0, |o| o.len());
+        count(serde_json::to_value(&self.profile).unwrap_or_default())
+            + count(serde_json::to_value(&self.studio).unwrap_or_default())
+            + count(serde_json::to_value(self.flags).unwrap_or_default())
+            + usize::from(self.complete)
+            + usize::from(self.vapi_key.is_some())
+            + usize::from(self.twilio.is_some())
+            + usize::from(self.record_assistant)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Twilio settings that are not secret (the auth token lives in the keychain).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TwilioPublic {
+    pub account_sid: String,
+    pub phone_number: Option<String>,
+}
+
+/// Where exactly-once provisioning stands; written before every call to Vapi.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provisioning {
+    /// Put in the assistant's metadata, so a retry can find what an earlier try created.
+    pub id: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub assistant_id: Option<String>,
+    pub phone_number_id: Option<String>,
+    pub recorded: bool,
+}
+
+/// Everything the wizard holds, as saved in the draft file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    pub account: Option<Account>,
+    pub step: Step,
+    pub profile: Profile,
+    pub studio: StudioConfig,
+    pub flags: OnboardingFlags,
+    pub outbox: Outbox,
+    /// "Keep my keys on this computer only": never send them to the server.
+    pub keys_local_only: bool,
+    pub twilio: Option<TwilioPublic>,
+    pub vapi_key_preview: Option<String>,
+    pub provisioning: Option<Provisioning>,
+    pub completed: bool,
+}
+
+/// One user action on the draft.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    Profile(ProfilePatch),
+    Studio(StudioPatch),
+    Flags(FlagsPatch),
+    GoTo(Step),
+    KeysLocalOnly(bool),
+}
+
+impl Draft {
+    /// Applies an edit locally and marks what must reach the server. Returns whether anything
+    /// the server holds changed (so a sync is worth scheduling).
+    pub fn apply(&mut self, edit: Edit) -> bool {
+        match edit {
+            Edit::Profile(patch) => {
+                self.profile.apply(&patch);
+                let outbox = std::mem::take(&mut self.outbox.profile);
+                self.outbox.profile = outbox.then(patch);
+                true
+            }
+            Edit::Studio(patch) => {
+                self.studio.apply(&patch);
+                let outbox = std::mem::take(&mut self.outbox.studio);
+                self.outbox.studio = outbox.then(patch);
+                true
+            }
+            Edit::Flags(patch) => {
+                self.flags.apply(&patch);
+                self.outbox.flags = self.outbox.flags.then(patch);
+                true
+            }
+            Edit::GoTo(step) => {
+                self.step = step;
+                false
+            }
+            Edit::KeysLocalOnly(local) => {
+                self.keys_local_only = local;
+                false
+            }
+        }
+    }
+
+    /// The server accepted `sent`: clear the marks it covered, keep edits made meanwhile.
+    pub fn acknowledge(&mut self, sent: &Outbox) {
+        let outbox = std::mem::take(&mut self.outbox);
+        self.outbox = Outbox {
+            profile: outbox.profile.unsent_after(&sent.profile),
+            studio: outbox.studio.unsent_after(&sent.studio),
+            flags: outbox.flags.unsent_after(&sent.flags),
+            complete: outbox.complete && !sent.complete,
+            vapi_key: if outbox.vapi_key == sent.vapi_key {
+                None
+            } else {
+                outbox.vapi_key
+            },
+            twilio: if outbox.twilio == sent.twilio {
+                None
+            } else {
+                outbox.twilio
+            },
+            record_assistant: outbox.record_assistant && !sent.record_assistant,
+        };
+    }
+
+    /// Fills a draft from the server's copy (sign-in on a new computer), then replays the
+    /// edits made here before signing in, so neither side's work is lost.
+    pub fn adopt_server(&mut self, me: &ava_model::Me) {
+        self.account = Some(Account {
+            id: me.id,
+            email: me.email.clone(),
+        });
+        self.profile = me.profile.clone();
+        self.studio = me.studio_config.clone();
+        self.flags = me.onboarding;
+        self.completed = me.onboarding_completed;
+        self.profile.apply(&self.outbox.profile);
+        self.studio.apply(&self.outbox.studio);
+        self.flags.apply(&self.outbox.flags);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn profile(v: serde_json::Value) -> Edit {
+        Edit::Profile(ProfilePatch::from_json(&v).unwrap())
+    }
+
+    #[test]
+    fn many_edits_to_one_field_leave_one_mark_with_the_latest_value() {
+        let mut draft = Draft::default();
+        for name in ["A", "An", "Ann"] {
+            assert!(draft.apply(profile(json!({"full_name": name}))));
+        }
+        assert!(
+            !draft.apply(Edit::GoTo(Step::Vapi)),
+            "moving around is not a server change"
+        );
+        assert_eq!(draft.outbox.len(), 1);
+        assert_eq!(
+            serde_json::to_value(&draft.outbox.profile).unwrap(),
+            json!({"full_name": "Ann"})
+        );
+        assert_eq!(draft.profile.full_name.as_ref().unwrap().as_str(), "Ann");
+    }
+
+    #[test]
+    fn acknowledging_keeps_edits_made_during_the_request() {
+        let mut draft = Draft::default();
+        draft.apply(profile(json!({"full_name": "Ann", "industry": "legal"})));
+        let sent = draft.outbox.clone();
+        draft.apply(profile(json!({"full_name": "Anna"})));
+        draft.acknowledge(&sent);
+        assert_eq!(
+            serde_json::to_value(&draft.outbox.profile).unwrap(),
+            json!({"full_name": "Anna"})
+        );
+        let sent = draft.outbox.clone();
+        draft.acknowledge(&sent);
+        assert!(draft.outbox.is_empty());
+    }
+
+    #[test]
+    fn server_state_is_adopted_under_local_edits() {
+        let mut draft = Draft::default();
+        draft.apply(profile(json!({"full_name": "Local name"})));
+        let me: ava_model::Me = serde_json::from_value(json!({
+            "id": 7, "email": "ann@acme.com",
+            "profile": {"full_name": "Server name", "organization_name": "Acme", "industry": null, "timezone": null,
+                        "locale": "fr", "marketing_opt_in": false, "accept_terms": true},
+            "studio_config": {"persona": "sdr", "job_to_be_done": null, "languages": ["fr"], "tone": null, "guidelines": null,
+                              "strategy": null, "number": null, "business_hours": null, "fallback_email": null,
+                              "calendar": null, "workspace_apps": [], "crm": null, "plan": "pro", "seats": 3},
+            "onboarding": {"onboarding_vapi_skipped": true, "onboarding_twilio_skipped": false, "onboarding_assistant_created": false},
+            "onboarding_completed": false, "onboarding_completed_at": null, "updated_at": "2026-11-24T08:00:00Z"
+        }))
+        .unwrap();
+        draft.adopt_server(&me);
+        assert_eq!(
+            draft.profile.full_name.as_ref().unwrap().as_str(),
+            "Local name"
+        );
+        assert_eq!(
+            draft.profile.organization_name.as_ref().unwrap().as_str(),
+            "Acme"
+        );
+        assert_eq!(draft.studio.seats.get(), 3);
+        assert!(draft.flags.onboarding_vapi_skipped);
+        assert_eq!(draft.account.as_ref().unwrap().id, 7);
+    }
+
+    #[test]
+    fn a_draft_round_trips_through_json() {
+        let mut draft = Draft::default();
+        draft.apply(profile(
+            json!({"full_name": "Ann", "organization_name": ""}),
+        ));
+        draft.apply(Edit::Studio(
+            StudioPatch::from_json(&json!({"languages": [], "seats": 4})).unwrap(),
+        ));
+        draft.apply(Edit::GoTo(Step::Telephony));
+        let text = serde_json::to_string(&draft).unwrap();
+        let back: Draft = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, draft);
+    }
+}
