@@ -39,7 +39,7 @@ fn main() {
     let mut n: u64 = 0;
     while max.is_none_or(|max| n < max) {
         n += 1;
-        let edit = if n % 3 == 0 {
+        let edit = if n.is_multiple_of(3) {
             Edit::Studio(
                 StudioPatch::from_json(
                     &json!({"job_to_be_done": format!("answer calls, edit {n}")}),
