@@ -11,5 +11,18 @@ AVA_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" 
 echo "== ava-model builds for wasm32 (the UI's target)"
 cargo check -p ava-model --target wasm32-unknown-unknown
 
-echo "== cargo test --workspace"
-cargo test --workspace
+# The keychain tests talk to a real Secret Service: gnome-keyring, unlocked, in a private D-Bus
+# session with its own data folder, so they never touch the user's own keyring.
+with_keychain() {
+  local home
+  home=$(mktemp -d /tmp/ava-keyring.XXXXXX)
+  mkdir -p "$home/data" "$home/cache"
+  env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
+    dbus-run-session -- sh -c 'printf test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@"
+  local status=$?
+  rm -rf "$home"
+  return $status
+}
+
+echo "== cargo test --workspace (with a private gnome-keyring)"
+with_keychain cargo test --workspace

@@ -7,6 +7,7 @@
 
 pub mod autosave;
 pub mod draft;
+pub mod secrets;
 pub mod state;
 
 pub use state::{Draft, Edit};

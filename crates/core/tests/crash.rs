@@ -53,9 +53,10 @@ fn sigkill_at_random_moments_never_loses_an_edit_older_than_half_a_second() {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Ok(n) = line.parse::<u64>()
-                    && tx.send((n, Instant::now())).is_err() {
-                        break;
-                    }
+                    && tx.send((n, Instant::now())).is_err()
+                {
+                    break;
+                }
             }
         });
         // Kill once the writer reports a random number of edits: from the first few

@@ -1,0 +1,193 @@
+//! Secrets (the session token, the Vapi key, the Twilio auth token) live in the OS keychain:
+//! macOS Keychain, Windows Credential Manager, the Secret Service on Linux. Never keyring's
+//! in-memory mock, never Linux keyutils (wiped at reboot). When no keychain is usable, the
+//! core says so ([`KeychainProblem`]) and keeps secrets in memory for this run only.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// What the app keeps in the keychain, each under `{scope}/{name}` in the app's service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretName {
+    SessionToken,
+    VapiKey,
+    TwilioAuthToken,
+}
+
+impl SecretName {
+    fn as_str(self) -> &'static str {
+        match self {
+            SecretName::SessionToken => "session-token",
+            SecretName::VapiKey => "vapi-api-key",
+            SecretName::TwilioAuthToken => "twilio-auth-token",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("no usable keychain: {detail}")]
+    Unavailable { detail: String },
+    #[error("the keychain is locked: {detail}")]
+    Locked { detail: String },
+}
+
+impl SecretError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SecretError::Unavailable { .. } => "keychain_unavailable",
+            SecretError::Locked { .. } => "keychain_locked",
+        }
+    }
+}
+
+/// The small interface the core needs; the app uses [`Keychain`], tests may use [`MemoryStore`].
+pub trait SecretStore: Send + Sync {
+    fn get(&self, scope: &str, name: SecretName) -> Result<Option<SecretString>, SecretError>;
+    fn set(&self, scope: &str, name: SecretName, value: &SecretString) -> Result<(), SecretError>;
+    /// Deleting what is not there succeeds.
+    fn delete(&self, scope: &str, name: SecretName) -> Result<(), SecretError>;
+    /// False when secrets vanish when the app quits.
+    fn is_persistent(&self) -> bool;
+}
+
+/// The OS keychain, entries under the service `app_id` (e.g. `ai.ava.desktop`), so builds with
+/// different identifiers (dev, test, release) never share secrets.
+pub struct Keychain {
+    service: String,
+}
+
+fn classify(error: keyring::Error) -> SecretError {
+    let detail = error.to_string();
+    match error {
+        keyring::Error::NoStorageAccess(_) => SecretError::Locked { detail },
+        _ => SecretError::Unavailable { detail },
+    }
+}
+
+impl Keychain {
+    fn entry(&self, scope: &str, name: SecretName) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, &format!("{scope}/{}", name.as_str())).map_err(classify)
+    }
+
+    /// Opens the keychain and proves it keeps what it is given: a sentinel is written through
+    /// one entry, read back through another (keyring's mock fails that) and deleted. A locked
+    /// or absent store may still answer a plain read, so only a write proves anything.
+    pub fn open(app_id: &str) -> Result<Self, SecretError> {
+        let keychain = Self {
+            service: app_id.to_owned(),
+        };
+        let sentinel = SecretString::from(format!("probe-{}", rand::random::<u64>()));
+        keychain.set("probe", SecretName::SessionToken, &sentinel)?;
+        let read = keychain.get("probe", SecretName::SessionToken)?;
+        keychain.delete("probe", SecretName::SessionToken)?;
+        match read {
+            Some(value) if value.expose_secret() == sentinel.expose_secret() => Ok(keychain),
+            _ => Err(SecretError::Unavailable {
+                detail: "the keychain did not keep a test value".to_owned(),
+            }),
+        }
+    }
+}
+
+impl SecretStore for Keychain {
+    fn get(&self, scope: &str, name: SecretName) -> Result<Option<SecretString>, SecretError> {
+        match self.entry(scope, name)?.get_password() {
+            Ok(value) => Ok(Some(SecretString::from(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(error) => Err(classify(error)),
+        }
+    }
+
+    fn set(&self, scope: &str, name: SecretName, value: &SecretString) -> Result<(), SecretError> {
+        self.entry(scope, name)?
+            .set_password(value.expose_secret())
+            .map_err(classify)
+    }
+
+    fn delete(&self, scope: &str, name: SecretName) -> Result<(), SecretError> {
+        match self.entry(scope, name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(error) => Err(classify(error)),
+        }
+    }
+
+    fn is_persistent(&self) -> bool {
+        true
+    }
+}
+
+/// Secrets for this run only: the fallback when no keychain works.
+#[derive(Default)]
+pub struct MemoryStore {
+    values: Mutex<HashMap<(String, SecretName), SecretString>>,
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, scope: &str, name: SecretName) -> Result<Option<SecretString>, SecretError> {
+        let values = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(values.get(&(scope.to_owned(), name)).cloned())
+    }
+
+    fn set(&self, scope: &str, name: SecretName, value: &SecretString) -> Result<(), SecretError> {
+        let mut values = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        values.insert((scope.to_owned(), name), value.clone());
+        Ok(())
+    }
+
+    fn delete(&self, scope: &str, name: SecretName) -> Result<(), SecretError> {
+        let mut values = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        values.remove(&(scope.to_owned(), name));
+        Ok(())
+    }
+
+    fn is_persistent(&self) -> bool {
+        false
+    }
+}
+
+/// Why secrets are kept for this run only, and what the user can do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeychainProblem {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl KeychainProblem {
+    fn from_error(error: &SecretError) -> Self {
+        let fix = if cfg!(target_os = "linux") {
+            "Install and unlock a Secret Service keyring (GNOME Keyring: `sudo apt install gnome-keyring`, or KWallet), then restart Ava."
+        } else if cfg!(target_os = "macos") {
+            "Open Keychain Access and make sure the login keychain exists and is unlocked, then restart Ava."
+        } else {
+            "Make sure Windows Credential Manager is available for your account, then restart Ava."
+        };
+        let what = match error {
+            SecretError::Locked { .. } => "Your keychain is locked, so Ava cannot save your keys.",
+            SecretError::Unavailable { .. } => "Ava found no keychain to save your keys in.",
+        };
+        Self {
+            code: error.code(),
+            message: format!("{what} {fix} Until then, keys are kept only until you quit."),
+        }
+    }
+}
+
+/// The keychain when it works, else memory plus the problem to show.
+pub fn open_secret_store(app_id: &str) -> (Arc<dyn SecretStore>, Option<KeychainProblem>) {
+    match Keychain::open(app_id) {
+        Ok(keychain) => (Arc::new(keychain), None),
+        Err(error) => {
+            tracing::warn!(
+                code = error.code(),
+                "no usable keychain; secrets kept in memory"
+            );
+            (
+                Arc::new(MemoryStore::default()),
+                Some(KeychainProblem::from_error(&error)),
+            )
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The real keychain: gnome-keyring's Secret Service in the private D-Bus session that
+//! `tests/test.sh` starts. Outside that harness these tests fail and say why.
+
+use std::process::Command;
+
+use ava_core::secrets::{Keychain, SecretName, SecretStore};
+use secrecy::{ExposeSecret, SecretString};
+
+fn keychain() -> Keychain {
+    let app = format!("ai.ava.desktop.test-{}", rand::random::<u32>());
+    Keychain::open(&app).unwrap_or_else(|e| {
+        panic!("no usable Secret Service ({e}); run the tests through tests/test.sh, which starts gnome-keyring")
+    })
+}
+
+#[test]
+fn secrets_round_trip_through_the_real_keychain_and_vanish_on_delete() {
+    let store = keychain();
+    assert!(store.is_persistent());
+    assert_eq!(
+        store
+            .get("account-1", SecretName::VapiKey)
+            .unwrap()
+            .map(|s| s.expose_secret().to_owned()),
+        None
+    );
+    store
+        .set(
+            "account-1",
+            SecretName::VapiKey,
+            &SecretString::from("sk-real-keychain-1"),
+        )
+        .unwrap();
+    store
+        .set(
+            "account-2",
+            SecretName::VapiKey,
+            &SecretString::from("sk-other-account"),
+        )
+        .unwrap();
+    let got = store
+        .get("account-1", SecretName::VapiKey)
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.expose_secret(), "sk-real-keychain-1");
+    assert_eq!(
+        store
+            .get("account-2", SecretName::VapiKey)
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "sk-other-account"
+    );
+    store.delete("account-1", SecretName::VapiKey).unwrap();
+    assert!(
+        store
+            .get("account-1", SecretName::VapiKey)
+            .unwrap()
+            .is_none()
+    );
+    store
+        .delete("account-1", SecretName::VapiKey)
+        .expect("deleting twice is fine");
+    store.delete("account-2", SecretName::VapiKey).unwrap();
+}
+
+#[test]
+fn a_second_process_reads_what_the_first_stored() {
+    let app = format!("ai.ava.desktop.test-{}", rand::random::<u32>());
+    let store = Keychain::open(&app).expect("keychain");
+    store
+        .set(
+            "account-9",
+            SecretName::TwilioAuthToken,
+            &SecretString::from("0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap();
+    let probe = Command::new(env!("CARGO_BIN_EXE_ava-keychain-probe"))
+        .arg(&app)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    assert_eq!(report["persistent"], true, "{report}");
+    // A new handle, as after a restart, still finds the token.
+    let again = Keychain::open(&app).unwrap();
+    assert!(
+        again
+            .get("account-9", SecretName::TwilioAuthToken)
+            .unwrap()
+            .is_some()
+    );
+    again
+        .delete("account-9", SecretName::TwilioAuthToken)
+        .unwrap();
+}
+
+#[test]
+fn without_a_session_bus_the_core_says_how_to_fix_it() {
+    let probe = Command::new(env!("CARGO_BIN_EXE_ava-keychain-probe"))
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/ava-test-bus",
+        )
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    assert_eq!(report["persistent"], false);
+    assert_eq!(report["code"], "keychain_unavailable");
+    let message = report["message"].as_str().unwrap();
+    assert!(
+        message.contains("gnome-keyring") && message.contains("until you quit"),
+        "{message}"
+    );
+}
