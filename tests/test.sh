@@ -17,9 +17,9 @@ with_keychain() {
   local home
   home=$(mktemp -d /tmp/ava-keyring.XXXXXX)
   mkdir -p "$home/data" "$home/cache"
+  local status=0
   env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
-    dbus-run-session -- sh -c 'printf test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@"
-  local status=$?
+    dbus-run-session -- sh -c 'printf test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@" || status=$?
   rm -rf "$home"
   return $status
 }

@@ -1,13 +1,23 @@
 //! The desktop core of Ava: everything the app does except drawing windows. No Tauri here;
-//! the shell's commands are thin adapters over it.
+//! the shell's commands are thin adapters over [`Onboarding`].
 //!
 //! - [`state`]: the onboarding state and its pure transitions (edits, the outbox).
 //! - [`draft`] + [`autosave`]: the crash-safe draft on disk, saved within 0.5 s of an edit.
 //! - [`secrets`]: the OS keychain behind [`secrets::SecretStore`].
+//! - [`api`]: the onboarding API client; [`Onboarding`] runs the sync outbox over it.
+//! - [`provision`]: creating the assistant in Vapi exactly once.
 
+pub mod api;
 pub mod autosave;
 pub mod draft;
+mod error;
+mod onboarding;
+pub mod provision;
 pub mod secrets;
 pub mod state;
 
+pub use error::{CoreError, Precondition};
+pub use onboarding::{
+    CoreConfig, CredentialStatus, Onboarding, Opened, RetryPolicy, SyncState, SyncStatus,
+};
 pub use state::{Draft, Edit};

@@ -61,6 +61,7 @@ pub struct TwilioPublic {
 pub struct Provisioning {
     /// Put in the assistant's metadata, so a retry can find what an earlier try created.
     pub id: String,
+    pub name: String,
     pub started_at: chrono::DateTime<chrono::Utc>,
     pub assistant_id: Option<String>,
     pub phone_number_id: Option<String>,

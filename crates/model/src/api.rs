@@ -407,3 +407,36 @@ impl From<&FieldErrors> for Vec<FieldProblem> {
             .collect()
     }
 }
+
+/// An error as the desktop UI receives it from a command: a stable code to branch on, a
+/// message to show, and the field to show it at, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiError {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl UiError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// One entry per bad field, in the model's words.
+    pub fn from_fields(errors: &FieldErrors) -> Vec<UiError> {
+        errors
+            .0
+            .iter()
+            .map(|e| UiError {
+                code: e.code().to_owned(),
+                message: e.english(),
+                field: Some(e.field.clone()),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,321 @@
+//! A client for the onboarding API (`shared/design/api.md`), typed with the model's bodies.
+
+use std::time::Duration;
+
+use ava_model::{
+    AssistantRecord, AuthSession, Completion, ErrorEnvelope, FieldProblem, FlagsPatch, Me,
+    OnboardingFlags, Profile, ProfilePatch, StudioConfig, StudioPatch, TwilioSettingsStatus,
+    VapiSettingsStatus,
+};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// No answer: offline, server down, timeout. Worth retrying.
+    #[error("the Ava server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The token is missing, expired or revoked: sign in again.
+    #[error("sign in again: {0}")]
+    SignInRequired(String),
+    /// The server refused some fields (its rules; the model should have caught them first).
+    #[error("the server refused some fields: {}", .0.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldProblem>),
+    /// Any other answer in the error envelope.
+    #[error("{message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// Worth retrying later with backoff.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Unreachable(_) => true,
+            ApiError::Refused { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::Unreachable(_) => "offline",
+            ApiError::SignInRequired(_) => "sign_in_required",
+            ApiError::Invalid(_) => "validation_failed",
+            ApiError::Refused { code, .. } => code,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl ApiClient {
+    pub fn new(base_url: &str, timeout: Duration) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(3)))
+            .build()
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&SecretString>,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<T, ApiError> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token.expose_secret());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.without_url().to_string()))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.without_url().to_string()))?;
+        if status.is_success() {
+            let bytes = if bytes.is_empty() {
+                &b"null"[..]
+            } else {
+                &bytes[..]
+            };
+            return serde_json::from_slice(bytes).map_err(|e| ApiError::Refused {
+                status: status.as_u16(),
+                code: "bad_response".to_owned(),
+                message: format!("the server's answer could not be read: {e}"),
+            });
+        }
+        let envelope: Option<ErrorEnvelope> = serde_json::from_slice(&bytes).ok();
+        let (code, message, fields) = match envelope {
+            Some(e) => (e.error.code, e.error.message, e.error.fields),
+            None => (
+                "http_error".to_owned(),
+                format!("the server answered {status}"),
+                None,
+            ),
+        };
+        Err(match status {
+            StatusCode::UNAUTHORIZED if code != "invalid_credentials" => {
+                ApiError::SignInRequired(message)
+            }
+            StatusCode::UNPROCESSABLE_ENTITY if fields.is_some() => {
+                ApiError::Invalid(fields.unwrap_or_default())
+            }
+            _ => ApiError::Refused {
+                status: status.as_u16(),
+                code,
+                message,
+            },
+        })
+    }
+
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &SecretString,
+    ) -> Result<AuthSession, ApiError> {
+        let body = json!({"email": email, "password": password.expose_secret()});
+        self.call(Method::POST, "/api/v1/auth/register", None, Some(&body))
+            .await
+    }
+
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &SecretString,
+    ) -> Result<AuthSession, ApiError> {
+        let body = json!({"email": email, "password": password.expose_secret()});
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(&body))
+            .await
+    }
+
+    pub async fn me(&self, token: &SecretString) -> Result<Me, ApiError> {
+        self.call(Method::GET, "/api/v1/user/me", Some(token), None::<&Value>)
+            .await
+    }
+
+    pub async fn patch_profile(
+        &self,
+        token: &SecretString,
+        patch: &ProfilePatch,
+    ) -> Result<Profile, ApiError> {
+        self.call(
+            Method::PATCH,
+            "/api/v1/user/profile",
+            Some(token),
+            Some(patch),
+        )
+        .await
+    }
+
+    pub async fn patch_studio(
+        &self,
+        token: &SecretString,
+        patch: &StudioPatch,
+    ) -> Result<StudioConfig, ApiError> {
+        self.call(
+            Method::PATCH,
+            "/api/v1/user/studio-config",
+            Some(token),
+            Some(patch),
+        )
+        .await
+    }
+
+    pub async fn patch_flags(
+        &self,
+        token: &SecretString,
+        patch: &FlagsPatch,
+    ) -> Result<OnboardingFlags, ApiError> {
+        self.call(
+            Method::PATCH,
+            "/api/v1/user/onboarding",
+            Some(token),
+            Some(patch),
+        )
+        .await
+    }
+
+    pub async fn flags(&self, token: &SecretString) -> Result<OnboardingFlags, ApiError> {
+        self.call(
+            Method::GET,
+            "/api/v1/user/onboarding",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+    }
+
+    pub async fn complete(&self, token: &SecretString) -> Result<Completion, ApiError> {
+        self.call(
+            Method::POST,
+            "/api/v1/user/complete-onboarding",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+    }
+
+    pub async fn save_vapi_key(
+        &self,
+        token: &SecretString,
+        key: &SecretString,
+    ) -> Result<VapiSettingsStatus, ApiError> {
+        let body = json!({"vapi_api_key": key.expose_secret()});
+        self.call(
+            Method::POST,
+            "/api/v1/vapi-settings",
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn vapi_status(&self, token: &SecretString) -> Result<VapiSettingsStatus, ApiError> {
+        self.call(
+            Method::GET,
+            "/api/v1/vapi-settings",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+    }
+
+    pub async fn delete_vapi_key(&self, token: &SecretString) -> Result<(), ApiError> {
+        self.call::<Value>(
+            Method::DELETE,
+            "/api/v1/vapi-settings",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn save_twilio(
+        &self,
+        token: &SecretString,
+        account_sid: &str,
+        auth_token: &SecretString,
+        phone_number: Option<&str>,
+    ) -> Result<TwilioSettingsStatus, ApiError> {
+        let body = json!({"account_sid": account_sid, "auth_token": auth_token.expose_secret(), "phone_number": phone_number});
+        self.call(
+            Method::POST,
+            "/api/v1/twilio-settings",
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+
+    pub async fn twilio_status(
+        &self,
+        token: &SecretString,
+    ) -> Result<TwilioSettingsStatus, ApiError> {
+        self.call(
+            Method::GET,
+            "/api/v1/twilio-settings",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+    }
+
+    pub async fn delete_twilio(&self, token: &SecretString) -> Result<(), ApiError> {
+        self.call::<Value>(
+            Method::DELETE,
+            "/api/v1/twilio-settings",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The record-only form of `POST /assistants`: the core created it in Vapi itself.
+    pub async fn record_assistant(
+        &self,
+        token: &SecretString,
+        vapi_assistant_id: &str,
+        name: &str,
+        metadata: &Value,
+    ) -> Result<AssistantRecord, ApiError> {
+        let body =
+            json!({"vapi_assistant_id": vapi_assistant_id, "name": name, "metadata": metadata});
+        self.call(Method::POST, "/api/v1/assistants", Some(token), Some(&body))
+            .await
+    }
+
+    pub async fn assistants(&self, token: &SecretString) -> Result<Vec<AssistantRecord>, ApiError> {
+        self.call(
+            Method::GET,
+            "/api/v1/assistants",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+    }
+}

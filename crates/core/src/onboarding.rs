@@ -1,0 +1,786 @@
+//! [`Onboarding`]: the one object the shell talks to. It owns the draft (and its autosaver),
+//! the secrets, the API client and the sync task that empties the outbox.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use ava_model::{
+    AccountSid, Email, FlagsPatch, Password, PhoneNumber, ProfilePatch, Step, StudioPatch,
+    TwilioAuthToken, VapiApiKey,
+};
+use ava_vapi::{TwilioClient, VapiClient};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{Notify, watch};
+
+use crate::api::{ApiClient, ApiError};
+use crate::autosave::Autosaver;
+use crate::draft::{DraftFile, LoadNote};
+use crate::error::{CoreError, Precondition};
+use crate::secrets::{KeychainProblem, SecretName, SecretStore};
+use crate::state::{Account, Draft, Edit, Outbox, TwilioPublic};
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Per OS user (the app's data folder); the draft lives here.
+    pub data_dir: PathBuf,
+    pub api_base_url: String,
+    pub vapi_base_url: Option<String>,
+    pub twilio_base_url: Option<String>,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+/// Exponential backoff with full jitter between `base` and `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub base: Duration,
+    pub max: Duration,
+    /// Attempts per provisioning step before giving up (sync retries forever).
+    pub attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+            attempts: 5,
+        }
+    }
+}
+
+impl RetryPolicy {
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max);
+        ceiling.mul_f64(rand::random::<f64>().max(0.1))
+    }
+}
+
+/// What the status pill shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// On disk here; not signed in, so nothing to sync to.
+    SavedLocally,
+    Syncing,
+    Synced,
+    /// The server cannot be reached; changes wait and will be sent.
+    Offline,
+    /// The server refused something; retrying or waiting for the user.
+    Failed,
+    SignInRequired,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    /// Changes not yet on the server.
+    pub pending: usize,
+    pub error: Option<ava_model::UiError>,
+    /// False when secrets are kept for this run only (no usable keychain).
+    pub keychain_persistent: bool,
+}
+
+/// Configured or not, and what may be shown of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CredentialStatus {
+    pub configured: bool,
+    pub preview: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: CoreConfig,
+    pub(crate) draft: Mutex<Draft>,
+    pub(crate) autosaver: Autosaver,
+    pub(crate) secrets: Arc<dyn SecretStore>,
+    pub(crate) api: ApiClient,
+    pub(crate) vapi: VapiClient,
+    pub(crate) twilio: TwilioClient,
+    status: watch::Sender<SyncStatus>,
+    wake: Arc<Notify>,
+    session_scope: String,
+    pub(crate) provisioning: tokio::sync::Mutex<()>,
+}
+
+/// The desktop core. Cheap to clone; needs a tokio runtime (the sync task runs on it).
+#[derive(Clone)]
+pub struct Onboarding {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub struct Opened {
+    pub onboarding: Onboarding,
+    pub load_note: LoadNote,
+    pub keychain_problem: Option<KeychainProblem>,
+}
+
+impl Onboarding {
+    pub fn open(
+        config: CoreConfig,
+        secrets: Arc<dyn SecretStore>,
+        keychain_problem: Option<KeychainProblem>,
+    ) -> Result<Opened, CoreError> {
+        let file = DraftFile::new(&config.data_dir);
+        let (draft, load_note) = file.load()?;
+        let http = ava_vapi::http_client(config.request_timeout)?;
+        let api = ApiClient::new(&config.api_base_url, config.request_timeout)?;
+        let status = SyncStatus {
+            state: SyncState::SavedLocally,
+            pending: draft.outbox.len(),
+            error: None,
+            keychain_persistent: secrets.is_persistent(),
+        };
+        // Two OS users (or two data folders) never share a session, even on one keyring.
+        let session_scope = format!(
+            "session-{:016x}",
+            fnv(config.data_dir.to_string_lossy().as_bytes())
+        );
+        let inner = Arc::new(Inner {
+            vapi: VapiClient::new(http.clone(), config.vapi_base_url.as_deref()),
+            twilio: TwilioClient::new(http, config.twilio_base_url.as_deref()),
+            config,
+            draft: Mutex::new(draft),
+            autosaver: Autosaver::start(file, None),
+            secrets,
+            api,
+            status: watch::channel(status).0,
+            wake: Arc::new(Notify::new()),
+            session_scope,
+            provisioning: tokio::sync::Mutex::new(()),
+        });
+        tokio::spawn(sync_loop(Arc::downgrade(&inner)));
+        Ok(Opened {
+            onboarding: Onboarding { inner },
+            load_note,
+            keychain_problem,
+        })
+    }
+
+    pub fn snapshot(&self) -> Draft {
+        self.inner.lock().clone()
+    }
+
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.inner.status.subscribe()
+    }
+
+    /// Applies a validated edit: in memory now, on disk within 0.5 s, on the server when it
+    /// can be reached.
+    pub fn apply(&self, edit: Edit) {
+        let server_change = {
+            let mut draft = self.inner.lock();
+            let changed = draft.apply(edit);
+            self.inner.autosaver.changed(&draft);
+            changed
+        };
+        if server_change {
+            self.outbox_changed();
+        }
+    }
+
+    /// The outbox grew outside [`Self::apply`]: count it and let the sync task know.
+    pub(crate) fn outbox_changed(&self) {
+        let pending = self.inner.lock().outbox.len();
+        self.inner.status.send_modify(|s| s.pending = pending);
+        self.inner.wake.notify_one();
+    }
+
+    /// A profile patch as the UI sends it (JSON), judged by the model.
+    pub fn update_profile(&self, patch: &Value) -> Result<(), CoreError> {
+        self.apply(Edit::Profile(ProfilePatch::from_json(patch)?));
+        Ok(())
+    }
+
+    pub fn update_studio(&self, patch: &Value) -> Result<(), CoreError> {
+        self.apply(Edit::Studio(StudioPatch::from_json(patch)?));
+        Ok(())
+    }
+
+    /// Moving between steps saves at once.
+    pub fn go_to(&self, step: Step) -> Result<(), CoreError> {
+        self.apply(Edit::GoTo(step));
+        self.flush()
+    }
+
+    pub fn skip_vapi(&self) -> Result<(), CoreError> {
+        self.apply(Edit::Flags(FlagsPatch {
+            onboarding_vapi_skipped: Some(true),
+            ..FlagsPatch::default()
+        }));
+        self.flush()
+    }
+
+    pub fn skip_twilio(&self) -> Result<(), CoreError> {
+        self.apply(Edit::Flags(FlagsPatch {
+            onboarding_twilio_skipped: Some(true),
+            ..FlagsPatch::default()
+        }));
+        self.flush()
+    }
+
+    pub fn set_keys_local_only(&self, local_only: bool) -> Result<(), CoreError> {
+        self.apply(Edit::KeysLocalOnly(local_only));
+        self.flush()
+    }
+
+    /// Writes the draft now (blur, quit) and waits for the disk.
+    pub fn flush(&self) -> Result<(), CoreError> {
+        self.inner.autosaver.flush().map_err(|message| {
+            CoreError::Draft(crate::draft::DraftError::Write {
+                path: self.inner.config.data_dir.clone(),
+                source: std::io::Error::other(message),
+            })
+        })
+    }
+
+    /// "Launch Ava": needs the terms; reaches the server now or as soon as it can.
+    pub fn complete(&self) -> Result<(), CoreError> {
+        {
+            let mut draft = self.inner.lock();
+            if !draft.profile.accept_terms {
+                return Err(CoreError::Precondition(Precondition::TermsNotAccepted));
+            }
+            draft.completed = true;
+            draft.outbox.complete = true;
+            self.inner.autosaver.changed(&draft);
+        }
+        self.outbox_changed();
+        self.flush()
+    }
+
+    // ---- accounts ----
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> Result<Account, CoreError> {
+        let email = Email::parse(email).map_err(|v| ava_model::FieldErrors::single("email", v))?;
+        let password =
+            Password::parse(password).map_err(|v| ava_model::FieldErrors::single("password", v))?;
+        let session = self
+            .inner
+            .api
+            .register(
+                email.as_str(),
+                &SecretString::from(password.expose().to_owned()),
+            )
+            .await?;
+        self.start_session(session).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Account, CoreError> {
+        let session = self
+            .inner
+            .api
+            .login(email.trim(), &SecretString::from(password.to_owned()))
+            .await?;
+        self.start_session(session).await
+    }
+
+    /// Keeps the token in the keychain, binds the draft to the account and, on a computer
+    /// that has never seen it, pulls the server's state under any edits made before.
+    async fn start_session(&self, session: ava_model::AuthSession) -> Result<Account, CoreError> {
+        let token = SecretString::from(session.access_token.clone());
+        let account = Account {
+            id: session.user.id,
+            email: session.user.email.clone(),
+        };
+        self.set_secret(
+            self.inner.session_scope.clone(),
+            SecretName::SessionToken,
+            token.clone(),
+        )
+        .await?;
+        let previous_account = self.inner.lock().account.clone();
+        if previous_account.as_ref().is_none_or(|a| a.id != account.id) {
+            let me = self.inner.api.me(&token).await?;
+            let local_scope = scope_of(previous_account.as_ref());
+            {
+                let mut draft = self.inner.lock();
+                if previous_account.is_some() {
+                    // Another account's draft is not carried over to this one.
+                    *draft = Draft::default();
+                }
+                draft.adopt_server(&me);
+                self.inner.autosaver.changed(&draft);
+            }
+            if previous_account.is_none() {
+                self.move_local_secrets(&local_scope, &scope_of(Some(&account)))
+                    .await?;
+            }
+        }
+        self.flush()?;
+        self.outbox_changed();
+        Ok(account)
+    }
+
+    pub async fn sign_out(&self) -> Result<(), CoreError> {
+        let scope = self.inner.session_scope.clone();
+        let secrets = self.inner.secrets.clone();
+        blocking(move || secrets.delete(&scope, SecretName::SessionToken)).await?;
+        self.inner
+            .status
+            .send_modify(|s| s.state = SyncState::SavedLocally);
+        Ok(())
+    }
+
+    pub(crate) async fn session_token(&self) -> Result<Option<SecretString>, CoreError> {
+        self.inner.session_token().await
+    }
+
+    // ---- credentials ----
+
+    /// Checks the key with Vapi, keeps it in the keychain, then sends it to the server
+    /// unless the user keeps keys on this computer only.
+    pub async fn save_vapi_key(&self, key: &str) -> Result<CredentialStatus, CoreError> {
+        let key = VapiApiKey::parse(key.trim())
+            .map_err(|v| ava_model::FieldErrors::single("vapi_api_key", v))?;
+        let secret = SecretString::from(key.expose().to_owned());
+        self.inner.vapi.verify_key(&secret).await?;
+        self.set_secret(self.secret_scope(), SecretName::VapiKey, secret)
+            .await?;
+        let preview = key.preview();
+        {
+            let mut draft = self.inner.lock();
+            draft.vapi_key_preview = Some(preview.clone());
+            if !draft.keys_local_only {
+                draft.outbox.vapi_key = Some(true);
+            }
+            self.inner.autosaver.changed(&draft);
+        }
+        self.outbox_changed();
+        self.flush()?;
+        Ok(CredentialStatus {
+            configured: true,
+            preview: Some(preview),
+            phone_number: None,
+        })
+    }
+
+    pub async fn vapi_status(&self) -> Result<CredentialStatus, CoreError> {
+        let key = self.get_secret(SecretName::VapiKey).await?;
+        let preview = key.map(|k| {
+            VapiApiKey::parse(k.expose_secret())
+                .map(|k| k.preview())
+                .unwrap_or_default()
+        });
+        Ok(CredentialStatus {
+            configured: preview.is_some(),
+            preview,
+            phone_number: None,
+        })
+    }
+
+    pub async fn delete_vapi_key(&self) -> Result<(), CoreError> {
+        let scope = self.secret_scope();
+        let secrets = self.inner.secrets.clone();
+        blocking(move || secrets.delete(&scope, SecretName::VapiKey)).await?;
+        {
+            let mut draft = self.inner.lock();
+            draft.vapi_key_preview = None;
+            draft.outbox.vapi_key = Some(false);
+            self.inner.autosaver.changed(&draft);
+        }
+        self.outbox_changed();
+        self.flush()
+    }
+
+    /// Checks the account with Twilio and that the number is one of its own, then keeps the
+    /// token in the keychain and sends the settings on (unless keys stay local).
+    pub async fn save_twilio(
+        &self,
+        account_sid: &str,
+        auth_token: &str,
+        phone_number: Option<&str>,
+    ) -> Result<CredentialStatus, CoreError> {
+        let mut errors = Vec::new();
+        let sid = AccountSid::parse(account_sid.trim())
+            .map_err(|v| errors.push(ava_model::FieldError::new("account_sid", v)));
+        let token = TwilioAuthToken::parse(auth_token.trim())
+            .map_err(|v| errors.push(ava_model::FieldError::new("auth_token", v)));
+        let number = phone_number
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| PhoneNumber::normalize(n, None))
+            .transpose()
+            .map_err(|v| errors.push(ava_model::FieldError::new("phone_number", v)));
+        let (Ok(sid), Ok(token), Ok(number)) = (sid, token, number) else {
+            return Err(ava_model::FieldErrors(errors).into());
+        };
+        let secret = SecretString::from(token.expose().to_owned());
+        self.inner
+            .twilio
+            .verify_account(sid.as_str(), &secret)
+            .await?;
+        if let Some(number) = &number {
+            if !self
+                .inner
+                .twilio
+                .owns_number(sid.as_str(), &secret, number.as_str())
+                .await?
+            {
+                return Err(CoreError::Precondition(Precondition::NumberNotInAccount));
+            }
+        }
+        self.set_secret(self.secret_scope(), SecretName::TwilioAuthToken, secret)
+            .await?;
+        {
+            let mut draft = self.inner.lock();
+            draft.twilio = Some(TwilioPublic {
+                account_sid: sid.as_str().to_owned(),
+                phone_number: number.as_ref().map(|n| n.as_str().to_owned()),
+            });
+            if !draft.keys_local_only {
+                draft.outbox.twilio = Some(true);
+            }
+            self.inner.autosaver.changed(&draft);
+        }
+        self.outbox_changed();
+        self.flush()?;
+        Ok(CredentialStatus {
+            configured: true,
+            preview: Some(sid.preview()),
+            phone_number: number.map(String::from),
+        })
+    }
+
+    pub async fn twilio_status(&self) -> Result<CredentialStatus, CoreError> {
+        let token = self.get_secret(SecretName::TwilioAuthToken).await?;
+        let public = self.inner.lock().twilio.clone();
+        Ok(match (token, public) {
+            (Some(_), Some(public)) => CredentialStatus {
+                configured: true,
+                preview: AccountSid::parse(&public.account_sid)
+                    .ok()
+                    .map(|s| s.preview()),
+                phone_number: public.phone_number,
+            },
+            _ => CredentialStatus {
+                configured: false,
+                preview: None,
+                phone_number: None,
+            },
+        })
+    }
+
+    pub async fn delete_twilio(&self) -> Result<(), CoreError> {
+        let scope = self.secret_scope();
+        let secrets = self.inner.secrets.clone();
+        blocking(move || secrets.delete(&scope, SecretName::TwilioAuthToken)).await?;
+        {
+            let mut draft = self.inner.lock();
+            draft.twilio = None;
+            draft.outbox.twilio = Some(false);
+            self.inner.autosaver.changed(&draft);
+        }
+        self.outbox_changed();
+        self.flush()
+    }
+
+    // ---- helpers ----
+
+    /// Secrets belong to the account (or to this computer before any sign-in).
+    pub(crate) fn secret_scope(&self) -> String {
+        scope_of(self.inner.lock().account.as_ref())
+    }
+
+    pub(crate) async fn get_secret(
+        &self,
+        name: SecretName,
+    ) -> Result<Option<SecretString>, CoreError> {
+        let scope = self.secret_scope();
+        let secrets = self.inner.secrets.clone();
+        Ok(blocking(move || secrets.get(&scope, name)).await?)
+    }
+
+    async fn set_secret(
+        &self,
+        scope: String,
+        name: SecretName,
+        value: SecretString,
+    ) -> Result<(), CoreError> {
+        let secrets = self.inner.secrets.clone();
+        Ok(blocking(move || secrets.set(&scope, name, &value)).await?)
+    }
+
+    async fn move_local_secrets(&self, from: &str, to: &str) -> Result<(), CoreError> {
+        for name in [SecretName::VapiKey, SecretName::TwilioAuthToken] {
+            let (secrets, from, to) = (self.inner.secrets.clone(), from.to_owned(), to.to_owned());
+            blocking(move || {
+                if let Some(value) = secrets.get(&from, name)? {
+                    secrets.set(&to, name, &value)?;
+                    secrets.delete(&from, name)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Runs one sync round now and reports how it went (the sync task also runs on its own).
+    pub async fn sync_now(&self) -> Result<(), CoreError> {
+        sync_once(&self.inner).await
+    }
+}
+
+fn scope_of(account: Option<&Account>) -> String {
+    account.map_or_else(|| "local".to_owned(), |a| format!("account-{}", a.id))
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Keychain calls block on D-Bus (or the OS); keep them off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::secrets::SecretError> + Send + 'static,
+) -> Result<T, crate::secrets::SecretError> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(crate::secrets::SecretError::Unavailable {
+            detail: e.to_string(),
+        })
+    })
+}
+
+impl Drop for Inner {
+    /// Lets the sync task see that the core is gone and end.
+    fn drop(&mut self) {
+        self.wake.notify_one();
+    }
+}
+
+impl Inner {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Draft> {
+        self.draft.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn session_token(&self) -> Result<Option<SecretString>, CoreError> {
+        let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
+        Ok(blocking(move || secrets.get(&scope, SecretName::SessionToken)).await?)
+    }
+
+    fn set_status(&self, state: SyncState, error: Option<ava_model::UiError>) {
+        let pending = self.lock().outbox.len();
+        self.status.send_modify(|s| {
+            s.state = state;
+            s.pending = pending;
+            s.error = error;
+        });
+    }
+
+    /// Marks part of the outbox as delivered and saves.
+    fn delivered(&self, sent: Outbox) {
+        let mut draft = self.lock();
+        draft.acknowledge(&sent);
+        self.autosaver.changed(&draft);
+    }
+}
+
+/// Sends what the outbox holds, one request per resource, acknowledging each as it lands.
+async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
+    let Some(token) = inner.session_token().await? else {
+        inner.set_status(SyncState::SavedLocally, None);
+        return Ok(());
+    };
+    let (outbox, account, provisioning, twilio) = {
+        let draft = inner.lock();
+        (
+            draft.outbox.clone(),
+            draft.account.clone(),
+            draft.provisioning.clone(),
+            draft.twilio.clone(),
+        )
+    };
+    if outbox.is_empty() {
+        inner.set_status(SyncState::Synced, None);
+        return Ok(());
+    }
+    inner.set_status(SyncState::Syncing, None);
+    let scope = scope_of(account.as_ref());
+    if !outbox.profile.is_empty() {
+        inner.api.patch_profile(&token, &outbox.profile).await?;
+        inner.delivered(Outbox {
+            profile: outbox.profile.clone(),
+            ..Outbox::default()
+        });
+    }
+    if !outbox.studio.is_empty() {
+        inner.api.patch_studio(&token, &outbox.studio).await?;
+        inner.delivered(Outbox {
+            studio: outbox.studio.clone(),
+            ..Outbox::default()
+        });
+    }
+    if !outbox.flags.is_empty() {
+        inner.api.patch_flags(&token, &outbox.flags).await?;
+        inner.delivered(Outbox {
+            flags: outbox.flags,
+            ..Outbox::default()
+        });
+    }
+    if let Some(upload) = outbox.vapi_key {
+        if upload {
+            let (secrets, scope) = (inner.secrets.clone(), scope.clone());
+            if let Some(key) = blocking(move || secrets.get(&scope, SecretName::VapiKey)).await? {
+                inner.api.save_vapi_key(&token, &key).await?;
+            }
+        } else {
+            inner.api.delete_vapi_key(&token).await?;
+        }
+        inner.delivered(Outbox {
+            vapi_key: Some(upload),
+            ..Outbox::default()
+        });
+    }
+    if let Some(upload) = outbox.twilio {
+        if upload {
+            let (secrets, scope) = (inner.secrets.clone(), scope.clone());
+            let secret = blocking(move || secrets.get(&scope, SecretName::TwilioAuthToken)).await?;
+            if let (Some(secret), Some(public)) = (secret, &twilio) {
+                inner
+                    .api
+                    .save_twilio(
+                        &token,
+                        &public.account_sid,
+                        &secret,
+                        public.phone_number.as_deref(),
+                    )
+                    .await?;
+            }
+        } else {
+            inner.api.delete_twilio(&token).await?;
+        }
+        inner.delivered(Outbox {
+            twilio: Some(upload),
+            ..Outbox::default()
+        });
+    }
+    if outbox.record_assistant {
+        if let Some(p) = provisioning.as_ref() {
+            if let Some(assistant_id) = &p.assistant_id {
+                let metadata = Value::Object(crate::provision::record_metadata(p));
+                inner
+                    .api
+                    .record_assistant(&token, assistant_id, &p.name, &metadata)
+                    .await?;
+            }
+        }
+        {
+            let mut draft = inner.lock();
+            if let Some(p) = draft.provisioning.as_mut() {
+                p.recorded = true;
+            }
+        }
+        inner.delivered(Outbox {
+            record_assistant: true,
+            ..Outbox::default()
+        });
+    }
+    if outbox.complete {
+        inner.api.complete(&token).await?;
+        inner.delivered(Outbox {
+            complete: true,
+            ..Outbox::default()
+        });
+    }
+    let left = inner.lock().outbox.len();
+    inner.set_status(
+        if left == 0 {
+            SyncState::Synced
+        } else {
+            SyncState::Syncing
+        },
+        None,
+    );
+    Ok(())
+}
+
+/// A pending patch minus the fields the server refused.
+fn without_fields<P: Serialize + serde::de::DeserializeOwned + Default>(
+    patch: &P,
+    refused: &[&str],
+) -> P {
+    let mut json = serde_json::to_value(patch).unwrap_or_default();
+    if let Some(object) = json.as_object_mut() {
+        object.retain(|field, _| !refused.contains(&field.as_str()));
+    }
+    serde_json::from_value(json).unwrap_or_default()
+}
+
+/// The background sync: runs on every change and retries with backoff while the server is
+/// away; stops asking the server after a 401 until the user signs in again.
+async fn sync_loop(inner: std::sync::Weak<Inner>) {
+    let mut attempt: u32 = 0;
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let outcome = sync_once(&strong).await;
+        let retry = strong.config.retry;
+        let wait_for_change = match outcome {
+            Ok(()) => {
+                attempt = 0;
+                // Edits that arrived during the round go out at once.
+                strong.lock().outbox.is_empty()
+            }
+            Err(CoreError::Api(ApiError::SignInRequired(message))) => {
+                strong.set_status(
+                    SyncState::SignInRequired,
+                    Some(ava_model::UiError::new("sign_in_required", message)),
+                );
+                true
+            }
+            Err(CoreError::Api(ApiError::Invalid(fields))) => {
+                // The server's rules refused a value the model let through: show it, do not
+                // resend it forever. The value stays in the local draft.
+                let first = fields.first().cloned();
+                let refused: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+                {
+                    let mut draft = strong.lock();
+                    let outbox = &mut draft.outbox;
+                    outbox.profile = without_fields(&outbox.profile, &refused);
+                    outbox.studio = without_fields(&outbox.studio, &refused);
+                    strong.autosaver.changed(&draft);
+                }
+                strong.set_status(
+                    SyncState::Failed,
+                    first.map(|f| ava_model::UiError {
+                        code: f.code,
+                        message: f.message,
+                        field: Some(f.field),
+                    }),
+                );
+                true
+            }
+            Err(error) => {
+                let transient = matches!(&error, CoreError::Api(e) if e.is_transient());
+                let state = if matches!(&error, CoreError::Api(ApiError::Unreachable(_))) {
+                    SyncState::Offline
+                } else {
+                    SyncState::Failed
+                };
+                strong.set_status(state, Some(error.to_ui()));
+                let delay = retry.delay(attempt);
+                attempt = attempt.saturating_add(1);
+                drop(strong);
+                if !transient {
+                    tracing::warn!(code = %error.code(), "sync failed; retrying with backoff");
+                }
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+        };
+        if wait_for_change {
+            let wake = strong.wake.clone();
+            let notified = wake.notified();
+            drop(strong);
+            notified.await;
+        }
+    }
+}

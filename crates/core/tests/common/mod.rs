@@ -1,0 +1,140 @@
+//! A real ava-server (on a real port, over a `#[sqlx::test]` database), the provider fakes and
+//! a core wired to them with the real keychain.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ava_core::secrets::Keychain;
+use ava_core::{CoreConfig, Onboarding, RetryPolicy, SyncState, SyncStatus};
+use ava_fakes::FakeProviders;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub const VAPI_KEY: &str = "vapi-core-test-key-0042";
+pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_TOKEN: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+pub const TWILIO_NUMBER: &str = "+14155550199";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting and closes every connection, as a crashed or stopped server would.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+pub struct World {
+    pub pool: PgPool,
+    pub fakes: FakeProviders,
+    pub server_config_secret: String,
+}
+
+impl World {
+    pub async fn new(pool: PgPool) -> Self {
+        let fakes = FakeProviders::start().await.unwrap();
+        fakes.vapi.add_key(VAPI_KEY);
+        fakes.twilio.add_account(TWILIO_SID, TWILIO_TOKEN);
+        fakes.twilio.add_number(TWILIO_SID, TWILIO_NUMBER);
+        Self {
+            pool,
+            fakes,
+            server_config_secret: String::new(),
+        }
+    }
+
+    /// Starts the API on `addr` (port 0 for a free one).
+    pub async fn start_server(&self, addr: SocketAddr, jwt_secret: &str) -> Server {
+        let mut config = ava_server::config::test_config(Some(self.fakes.vapi_url()));
+        config.jwt_secret = secrecy::SecretString::from(jwt_secret.to_owned());
+        let state = ava_server::AppState::new(&config, self.pool.clone()).unwrap();
+        let listener = TcpListener::bind(addr).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, ava_server::app(state))
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Server {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn config(&self, dir: &Path, server_url: &str) -> CoreConfig {
+        CoreConfig {
+            data_dir: dir.to_owned(),
+            api_base_url: server_url.to_owned(),
+            vapi_base_url: Some(self.fakes.vapi_url()),
+            twilio_base_url: Some(self.fakes.twilio_url()),
+            request_timeout: Duration::from_millis(800),
+            retry: RetryPolicy {
+                base: Duration::from_millis(20),
+                max: Duration::from_millis(300),
+                attempts: 4,
+            },
+        }
+    }
+}
+
+pub const JWT: &str = "core-system-tests-jwt-secret-0123456789abcdef";
+
+/// A keychain namespace of its own per test, on the session's real gnome-keyring.
+pub fn keychain_id() -> String {
+    format!("ai.ava.desktop.test-{:x}", rand::random::<u64>())
+}
+
+pub fn open_core(config: CoreConfig, app_id: &str) -> Onboarding {
+    let keychain = Keychain::open(app_id)
+        .unwrap_or_else(|e| panic!("no usable Secret Service ({e}); run through tests/test.sh"));
+    Onboarding::open(config, Arc::new(keychain), None)
+        .unwrap()
+        .onboarding
+}
+
+/// Waits (by watching the status stream, never by sleeping) until `want` holds.
+pub async fn wait_for(
+    core: &Onboarding,
+    what: &str,
+    want: impl Fn(&SyncStatus) -> bool,
+) -> SyncStatus {
+    let mut status = core.status();
+    match tokio::time::timeout(Duration::from_secs(20), status.wait_for(|s| want(s))).await {
+        Ok(Ok(s)) => s.clone(),
+        _ => panic!(
+            "timed out waiting for {what}; last status {:?}",
+            core.status().borrow().clone()
+        ),
+    }
+}
+
+pub async fn synced(core: &Onboarding) -> SyncStatus {
+    wait_for(core, "synced", |s| {
+        s.state == SyncState::Synced && s.pending == 0
+    })
+    .await
+}
