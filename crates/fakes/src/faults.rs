@@ -98,25 +98,58 @@ impl Faults {
     }
 }
 
-/// Requests received per route (`"POST /assistant"`), faulted ones included.
-#[derive(Clone, Default)]
-pub struct Calls(Arc<Mutex<HashMap<String, usize>>>);
+/// Requests per route (`"POST /assistant"`): received (faulted ones included) and handled
+/// (the fake did the work, whether or not the answer then got through).
+#[derive(Clone)]
+pub struct Calls {
+    received: Arc<Mutex<HashMap<String, usize>>>,
+    handled: Arc<Mutex<HashMap<String, usize>>>,
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Default for Calls {
+    fn default() -> Self {
+        Self {
+            received: Arc::default(),
+            handled: Arc::default(),
+            changed: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+}
 
 impl Calls {
     pub fn count(&self, route: &str) -> usize {
-        lock(&self.0).get(route).copied().unwrap_or(0)
+        lock(&self.received).get(route).copied().unwrap_or(0)
+    }
+
+    pub fn handled(&self, route: &str) -> usize {
+        lock(&self.handled).get(route).copied().unwrap_or(0)
     }
 
     pub fn total(&self) -> usize {
-        lock(&self.0).values().sum()
+        lock(&self.received).values().sum()
     }
 
     pub fn reset(&self) {
-        lock(&self.0).clear();
+        lock(&self.received).clear();
+        lock(&self.handled).clear();
+    }
+
+    /// Resolves once `route` has been handled `n` times: lets a test act at the exact
+    /// moment the provider has done its work (to cut the client off there, say).
+    pub async fn wait_handled(&self, route: &str, n: usize) {
+        let mut changes = self.changed.subscribe();
+        let _ = changes.wait_for(|_| self.handled(route) >= n).await;
     }
 
     fn record(&self, route: &str) {
-        *lock(&self.0).entry(route.to_owned()).or_default() += 1;
+        *lock(&self.received).entry(route.to_owned()).or_default() += 1;
+        self.changed.send_modify(|v| *v += 1);
+    }
+
+    fn record_handled(&self, route: &str) {
+        *lock(&self.handled).entry(route.to_owned()).or_default() += 1;
+        self.changed.send_modify(|v| *v += 1);
     }
 }
 
@@ -149,10 +182,15 @@ pub(crate) async fn instrument(
     let route = format!("{} {}", request.method(), template);
     inst.calls.record(&route);
     match inst.faults.take(&route) {
-        None => next.run(request).await,
+        None => {
+            let response = next.run(request).await;
+            inst.calls.record_handled(&route);
+            response
+        }
         Some((fault, FaultPoint::BeforeHandling)) => inject(fault, inst.error_body).await,
         Some((fault, FaultPoint::AfterHandling)) => {
             let _done = next.run(request).await;
+            inst.calls.record_handled(&route);
             inject(fault, inst.error_body).await
         }
     }
