@@ -23,6 +23,9 @@ enum Message {
 /// One finished save, for the status pill and the benchmarks.
 #[derive(Debug, Clone, Copy)]
 pub struct SaveReport {
+    /// How many `changed` calls this save includes, counted from the start: edit number
+    /// `edits` and every one before it are now durable.
+    pub edits: u64,
     pub bytes: usize,
     pub write_time: Duration,
     /// From the oldest edit this save contains to the save being durable.
@@ -89,6 +92,7 @@ impl Drop for Autosaver {
 
 struct Pending {
     draft: Box<Draft>,
+    edits: u64,
     oldest: Instant,
     latest: Instant,
 }
@@ -100,6 +104,7 @@ fn run(
     last_error: Arc<Mutex<Option<String>>>,
 ) {
     let mut pending: Option<Pending> = None;
+    let mut edits: u64 = 0;
     let save = |pending: &mut Option<Pending>| -> Result<(), String> {
         let Some(p) = pending.as_ref() else {
             return Ok(());
@@ -107,6 +112,7 @@ fn run(
         let started = Instant::now();
         let result = file.save(&p.draft).map_err(|e| e.to_string());
         let report = result.as_ref().map(|bytes| SaveReport {
+            edits: p.edits,
             bytes: *bytes,
             write_time: started.elapsed(),
             oldest_edit_age: p.oldest.elapsed(),
@@ -133,8 +139,10 @@ fn run(
             Ok(Message::Changed(draft)) => {
                 let now = Instant::now();
                 let oldest = pending.as_ref().map_or(now, |p| p.oldest);
+                edits += 1;
                 pending = Some(Pending {
                     draft,
+                    edits,
                     oldest,
                     latest: now,
                 });

@@ -415,15 +415,14 @@ impl Onboarding {
             .twilio
             .verify_account(sid.as_str(), &secret)
             .await?;
-        if let Some(number) = &number {
-            if !self
+        if let Some(number) = &number
+            && !self
                 .inner
                 .twilio
                 .owns_number(sid.as_str(), &secret, number.as_str())
                 .await?
-            {
-                return Err(CoreError::Precondition(Precondition::NumberNotInAccount));
-            }
+        {
+            return Err(CoreError::Precondition(Precondition::NumberNotInAccount));
         }
         self.set_secret(self.secret_scope(), SecretName::TwilioAuthToken, secret)
             .await?;
@@ -662,14 +661,14 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
         });
     }
     if outbox.record_assistant {
-        if let Some(p) = provisioning.as_ref() {
-            if let Some(assistant_id) = &p.assistant_id {
-                let metadata = Value::Object(crate::provision::record_metadata(p));
-                inner
-                    .api
-                    .record_assistant(&token, assistant_id, &p.name, &metadata)
-                    .await?;
-            }
+        if let Some(p) = provisioning.as_ref()
+            && let Some(assistant_id) = &p.assistant_id
+        {
+            let metadata = Value::Object(crate::provision::record_metadata(p));
+            inner
+                .api
+                .record_assistant(&token, assistant_id, &p.name, &metadata)
+                .await?;
         }
         {
             let mut draft = inner.lock();

@@ -249,22 +249,16 @@ impl Onboarding {
         // 3. The number, when Twilio is set up: imported once, attached to this assistant.
         let twilio = self.snapshot().twilio;
         let token = self.get_secret(SecretName::TwilioAuthToken).await?;
-        if let (None, Some(twilio), Some(token)) = (&run.phone_number_id, twilio, token) {
-            if let Some(number) = twilio.phone_number.clone() {
-                let id = self
-                    .with_retries(|| {
-                        self.import_number(
-                            &key,
-                            &token,
-                            &twilio.account_sid,
-                            &number,
-                            &assistant_id,
-                        )
-                    })
-                    .await?;
-                run.phone_number_id = Some(id);
-                self.save_run(&run)?;
-            }
+        if let (None, Some(twilio), Some(token)) = (&run.phone_number_id, twilio, token)
+            && let Some(number) = twilio.phone_number.clone()
+        {
+            let id = self
+                .with_retries(|| {
+                    self.import_number(&key, &token, &twilio.account_sid, &number, &assistant_id)
+                })
+                .await?;
+            run.phone_number_id = Some(id);
+            self.save_run(&run)?;
         }
 
         // 4. Record it and set the flag, through the outbox so neither is lost offline.

@@ -62,8 +62,13 @@ async fn edits_made_while_the_server_is_down_survive_a_restart_and_reach_it(pool
     assert!(!draft.outbox.is_empty(), "the outbox survived the restart");
     wait_for(&core, "offline again", |s| s.state == SyncState::Offline).await;
 
-    let _server = world.start_server(addr, JWT).await;
+    let server = world.start_server(addr, JWT).await;
     synced(&core).await;
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "the queue went out coalesced: one PATCH per resource (profile, studio, flags)"
+    );
     let me = server_me(&url, "ann@acme.com").await;
     assert_eq!(me.profile.full_name.unwrap().as_str(), "Ann Owner");
     assert_eq!(me.profile.organization_name.unwrap().as_str(), "Acme");

@@ -23,6 +23,8 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct Server {
     pub addr: SocketAddr,
+    /// Requests this server instance received.
+    pub requests: Arc<std::sync::atomic::AtomicUsize>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -71,8 +73,16 @@ impl World {
         let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = requests.clone();
+        let app = ava_server::app(state).layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                next.run(request)
+            },
+        ));
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, ava_server::app(state))
+            let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })
@@ -80,6 +90,7 @@ impl World {
         });
         Server {
             addr,
+            requests,
             stop: Some(stop),
             task: Some(task),
         }
