@@ -83,6 +83,9 @@ pub struct SyncStatus {
     /// Changes not yet on the server.
     pub pending: usize,
     pub error: Option<ava_model::UiError>,
+    /// Values the server refused (a rule the model did not know): shown at their fields until
+    /// the user edits them again. They stay in the draft; they are just not sent.
+    pub refused: Vec<ava_model::UiError>,
     /// False when secrets are kept for this run only (no usable keychain).
     pub keychain_persistent: bool,
 }
@@ -135,6 +138,7 @@ impl Onboarding {
             state: SyncState::SavedLocally,
             pending: draft.outbox.len(),
             error: None,
+            refused: Vec::new(),
             keychain_persistent: secrets.is_persistent(),
         };
         // Two OS users (or two data folders) never share a session, even on one keyring.
@@ -174,6 +178,19 @@ impl Onboarding {
     /// Applies a validated edit: in memory now, on disk within 0.5 s, on the server when it
     /// can be reached.
     pub fn apply(&self, edit: Edit) {
+        let edited: Vec<String> = match &edit {
+            Edit::Profile(patch) => field_names(patch),
+            Edit::Studio(patch) => field_names(patch),
+            _ => Vec::new(),
+        };
+        if !edited.is_empty() {
+            self.inner.status.send_if_modified(|s| {
+                let before = s.refused.len();
+                s.refused
+                    .retain(|r| r.field.as_ref().is_none_or(|f| !edited.contains(f)));
+                before != s.refused.len()
+            });
+        }
         let server_change = {
             let mut draft = self.inner.lock();
             let changed = draft.apply(edit);
@@ -526,6 +543,13 @@ impl Onboarding {
     }
 }
 
+fn field_names(patch: &impl Serialize) -> Vec<String> {
+    match serde_json::to_value(patch) {
+        Ok(Value::Object(fields)) => fields.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn scope_of(account: Option<&Account>) -> String {
     account.map_or_else(|| "local".to_owned(), |a| format!("account-{}", a.id))
 }
@@ -738,7 +762,6 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
             Err(CoreError::Api(ApiError::Invalid(fields))) => {
                 // The server's rules refused a value the model let through: show it, do not
                 // resend it forever. The value stays in the local draft.
-                let first = fields.first().cloned();
                 let refused: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
                 {
                     let mut draft = strong.lock();
@@ -747,15 +770,19 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
                     outbox.studio = without_fields(&outbox.studio, &refused);
                     strong.autosaver.changed(&draft);
                 }
-                strong.set_status(
-                    SyncState::Failed,
-                    first.map(|f| ava_model::UiError {
-                        code: f.code,
-                        message: f.message,
-                        field: Some(f.field),
-                    }),
-                );
-                true
+                let problems: Vec<ava_model::UiError> = fields
+                    .iter()
+                    .map(|f| ava_model::UiError {
+                        code: f.code.clone(),
+                        message: f.message.clone(),
+                        field: Some(f.field.clone()),
+                    })
+                    .collect();
+                let first = problems.first().cloned();
+                strong.status.send_modify(|s| s.refused.extend(problems));
+                strong.set_status(SyncState::Failed, first);
+                // What was not refused goes out with the next round.
+                strong.lock().outbox.is_empty()
             }
             Err(error) => {
                 let transient = matches!(&error, CoreError::Api(e) if e.is_transient());

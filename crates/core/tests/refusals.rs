@@ -1,0 +1,114 @@
+//! A server that refuses a field (a 422 the model did not predict) must not be retried
+//! forever, must say which field, and must not cost the user the value or the other edits.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ava_core::secrets::MemoryStore;
+use ava_core::{CoreConfig, Onboarding, RetryPolicy, SyncState};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::routing::{get, patch, post};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
+    let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = bodies.clone();
+    let me = json!({
+        "id": 1, "email": "ann@acme.com",
+        "profile": {"full_name": null, "organization_name": null, "industry": null, "timezone": null,
+                    "locale": null, "marketing_opt_in": false, "accept_terms": false},
+        "studio_config": {"persona": null, "job_to_be_done": null, "languages": [], "tone": null, "guidelines": null,
+                          "strategy": null, "number": null, "business_hours": null, "fallback_email": null,
+                          "calendar": null, "workspace_apps": [], "crm": null, "plan": "free", "seats": 1},
+        "onboarding": {"onboarding_vapi_skipped": false, "onboarding_twilio_skipped": false, "onboarding_assistant_created": false},
+        "onboarding_completed": false, "onboarding_completed_at": null, "updated_at": "2026-11-24T08:00:00Z"
+    });
+    let profile = me["profile"].clone();
+    let app = axum::Router::new()
+        .route("/api/v1/auth/register", post(|| async {
+            (StatusCode::CREATED, Json(json!({"access_token": "t0k3n", "token_type": "bearer", "expires_in": 3600,
+                                               "user": {"id": 1, "email": "ann@acme.com"}})))
+        }))
+        .route("/api/v1/user/me", get(move || async move { Json(me) }))
+        .route("/api/v1/user/profile", patch(move |Json(body): Json<Value>| async move {
+            seen.lock().unwrap().push(body.clone());
+            if body.get("full_name").is_some() {
+                let envelope = json!({"error": {"code": "validation_failed", "message": "Some fields are invalid: full_name",
+                    "fields": [{"field": "full_name", "code": "reserved_name", "message": "full_name is reserved"}]}});
+                (StatusCode::UNPROCESSABLE_ENTITY, Json(envelope))
+            } else {
+                (StatusCode::OK, Json(profile))
+            }
+        }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, app).into_future());
+
+    let dir = tempfile::tempdir().unwrap();
+    let core = Onboarding::open(
+        CoreConfig {
+            data_dir: dir.path().to_owned(),
+            api_base_url: format!("http://{addr}"),
+            vapi_base_url: None,
+            twilio_base_url: None,
+            request_timeout: Duration::from_secs(2),
+            retry: RetryPolicy {
+                base: Duration::from_millis(10),
+                max: Duration::from_millis(50),
+                attempts: 3,
+            },
+        },
+        Arc::new(MemoryStore::default()),
+        None,
+    )
+    .unwrap()
+    .onboarding;
+    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    core.update_profile(&json!({"full_name": "Admin", "industry": "legal"}))
+        .unwrap();
+    let mut status = core.status();
+    let settled = tokio::time::timeout(
+        Duration::from_secs(10),
+        status
+            .wait_for(|s| s.state == SyncState::Synced && s.pending == 0 && !s.refused.is_empty()),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "never settled: {:?} {:?}",
+            core.status().borrow().clone(),
+            bodies.lock().unwrap()
+        )
+    })
+    .unwrap()
+    .clone();
+    let refused = &settled.refused[0];
+    assert_eq!(
+        (refused.field.as_deref(), refused.code.as_str()),
+        (Some("full_name"), "reserved_name")
+    );
+    assert_eq!(
+        core.snapshot().profile.full_name.unwrap().as_str(),
+        "Admin",
+        "the value stays in the draft"
+    );
+    let sent = bodies.lock().unwrap().clone();
+    assert_eq!(
+        sent.iter().filter(|b| b.get("full_name").is_some()).count(),
+        1,
+        "a refusal is not retried"
+    );
+    assert_eq!(
+        sent.last().unwrap(),
+        &json!({"industry": "legal"}),
+        "the rest still went out"
+    );
+
+    // Editing the field again clears its error and tries the new value.
+    core.update_profile(&json!({"full_name": "Ann"})).unwrap();
+    assert!(core.status().borrow().refused.is_empty());
+}
+
+use std::future::IntoFuture;
