@@ -118,16 +118,12 @@ async fn offline_edits_then_reconnect(database_url: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let core = Onboarding::open(
         CoreConfig {
-            data_dir: dir.path().to_owned(),
-            api_base_url: format!("http://{addr}"),
-            vapi_base_url: None,
-            twilio_base_url: None,
-            request_timeout: Duration::from_secs(2),
             retry: RetryPolicy {
                 base: Duration::from_millis(50),
                 max: Duration::from_millis(200),
                 attempts: 3,
             },
+            ..CoreConfig::new(dir.path(), &format!("http://{addr}"))
         },
         Arc::new(MemoryStore::default()),
         None,

@@ -33,6 +33,20 @@ pub struct CoreConfig {
     pub retry: RetryPolicy,
 }
 
+impl CoreConfig {
+    /// Real providers, 10 s timeouts, the default retry policy.
+    pub fn new(data_dir: impl Into<PathBuf>, api_base_url: &str) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            api_base_url: api_base_url.to_owned(),
+            vapi_base_url: None,
+            twilio_base_url: None,
+            request_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
 /// Exponential backoff with full jitter between `base` and `max`.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -202,6 +216,18 @@ impl Onboarding {
         }
     }
 
+    /// Changes the draft outside the reducer (credentials, completion, provisioning), then
+    /// counts the outbox, wakes the sync task and saves at once.
+    pub(crate) fn update_draft(&self, change: impl FnOnce(&mut Draft)) -> Result<(), CoreError> {
+        {
+            let mut draft = self.inner.lock();
+            change(&mut draft);
+            self.inner.autosaver.changed(&draft);
+        }
+        self.outbox_changed();
+        self.flush()
+    }
+
     /// The outbox grew outside [`Self::apply`]: count it and let the sync task know.
     pub(crate) fn outbox_changed(&self) {
         let pending = self.inner.lock().outbox.len();
@@ -259,17 +285,13 @@ impl Onboarding {
 
     /// "Launch Ava": needs the terms; reaches the server now or as soon as it can.
     pub fn complete(&self) -> Result<(), CoreError> {
-        {
-            let mut draft = self.inner.lock();
-            if !draft.profile.accept_terms {
-                return Err(CoreError::Precondition(Precondition::TermsNotAccepted));
-            }
+        if !self.inner.lock().profile.accept_terms {
+            return Err(CoreError::Precondition(Precondition::TermsNotAccepted));
+        }
+        self.update_draft(|draft| {
             draft.completed = true;
             draft.outbox.complete = true;
-            self.inner.autosaver.changed(&draft);
-        }
-        self.outbox_changed();
-        self.flush()
+        })
     }
 
     // ---- accounts ----
@@ -361,16 +383,12 @@ impl Onboarding {
         self.set_secret(self.secret_scope(), SecretName::VapiKey, secret)
             .await?;
         let preview = key.preview();
-        {
-            let mut draft = self.inner.lock();
+        self.update_draft(|draft| {
             draft.vapi_key_preview = Some(preview.clone());
             if !draft.keys_local_only {
                 draft.outbox.vapi_key = Some(true);
             }
-            self.inner.autosaver.changed(&draft);
-        }
-        self.outbox_changed();
-        self.flush()?;
+        })?;
         Ok(CredentialStatus {
             configured: true,
             preview: Some(preview),
@@ -392,18 +410,13 @@ impl Onboarding {
         })
     }
 
+    /// Removes the key here and (through the outbox) from the server.
     pub async fn delete_vapi_key(&self) -> Result<(), CoreError> {
-        let scope = self.secret_scope();
-        let secrets = self.inner.secrets.clone();
-        blocking(move || secrets.delete(&scope, SecretName::VapiKey)).await?;
-        {
-            let mut draft = self.inner.lock();
+        self.delete_secret(SecretName::VapiKey).await?;
+        self.update_draft(|draft| {
             draft.vapi_key_preview = None;
             draft.outbox.vapi_key = Some(false);
-            self.inner.autosaver.changed(&draft);
-        }
-        self.outbox_changed();
-        self.flush()
+        })
     }
 
     /// Checks the account with Twilio and that the number is one of its own, then keeps the
@@ -443,8 +456,7 @@ impl Onboarding {
         }
         self.set_secret(self.secret_scope(), SecretName::TwilioAuthToken, secret)
             .await?;
-        {
-            let mut draft = self.inner.lock();
+        self.update_draft(|draft| {
             draft.twilio = Some(TwilioPublic {
                 account_sid: sid.as_str().to_owned(),
                 phone_number: number.as_ref().map(|n| n.as_str().to_owned()),
@@ -452,10 +464,7 @@ impl Onboarding {
             if !draft.keys_local_only {
                 draft.outbox.twilio = Some(true);
             }
-            self.inner.autosaver.changed(&draft);
-        }
-        self.outbox_changed();
-        self.flush()?;
+        })?;
         Ok(CredentialStatus {
             configured: true,
             preview: Some(sid.preview()),
@@ -483,17 +492,11 @@ impl Onboarding {
     }
 
     pub async fn delete_twilio(&self) -> Result<(), CoreError> {
-        let scope = self.secret_scope();
-        let secrets = self.inner.secrets.clone();
-        blocking(move || secrets.delete(&scope, SecretName::TwilioAuthToken)).await?;
-        {
-            let mut draft = self.inner.lock();
+        self.delete_secret(SecretName::TwilioAuthToken).await?;
+        self.update_draft(|draft| {
             draft.twilio = None;
             draft.outbox.twilio = Some(false);
-            self.inner.autosaver.changed(&draft);
-        }
-        self.outbox_changed();
-        self.flush()
+        })
     }
 
     // ---- helpers ----
@@ -510,6 +513,11 @@ impl Onboarding {
         let scope = self.secret_scope();
         let secrets = self.inner.secrets.clone();
         Ok(blocking(move || secrets.get(&scope, name)).await?)
+    }
+
+    async fn delete_secret(&self, name: SecretName) -> Result<(), CoreError> {
+        let (scope, secrets) = (self.secret_scope(), self.inner.secrets.clone());
+        Ok(blocking(move || secrets.delete(&scope, name)).await?)
     }
 
     async fn set_secret(

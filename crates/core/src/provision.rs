@@ -206,21 +206,16 @@ impl Onboarding {
         let spec = build_spec(&self.snapshot(), choices)?;
 
         // 1. The provisioning id reaches the disk before Vapi hears anything.
-        let mut run = {
-            let mut draft = self.inner.lock();
-            let run = draft.provisioning.get_or_insert_with(|| Provisioning {
-                id: format!("{:032x}", rand::random::<u128>()),
-                name: spec.name.as_str().to_owned(),
-                started_at: chrono::Utc::now(),
-                assistant_id: None,
-                phone_number_id: None,
-                recorded: false,
-            });
-            let run = run.clone();
-            self.inner.autosaver.changed(&draft);
-            run
-        };
-        self.flush()?;
+        let existing = self.inner.lock().provisioning.clone();
+        let mut run = existing.unwrap_or_else(|| Provisioning {
+            id: format!("{:032x}", rand::random::<u128>()),
+            name: spec.name.as_str().to_owned(),
+            started_at: chrono::Utc::now(),
+            assistant_id: None,
+            phone_number_id: None,
+            recorded: false,
+        });
+        self.save_run(&run)?;
 
         // 2. The assistant: adopted if an earlier try made it, created otherwise.
         if run.assistant_id.is_none() {
@@ -262,23 +257,16 @@ impl Onboarding {
         }
 
         // 4. Record it and set the flag, through the outbox so neither is lost offline.
-        {
-            let mut draft = self.inner.lock();
-            if !run.recorded {
-                draft.outbox.record_assistant = true;
-            }
-            self.inner.autosaver.changed(&draft);
-        }
         self.apply(Edit::Flags(ava_model::FlagsPatch {
             onboarding_assistant_created: Some(true),
             ..Default::default()
         }));
-        self.flush()?;
+        let needs_record = !run.recorded;
+        self.update_draft(|draft| draft.outbox.record_assistant |= needs_record)?;
         let recorded = match self.session_token().await? {
             Some(_) => self.sync_now().await.is_ok() && !self.snapshot().outbox.record_assistant,
             None => false,
         };
-        self.outbox_changed();
         Ok(ProvisionReport {
             assistant_id,
             phone_number_id: run.phone_number_id,
@@ -287,12 +275,7 @@ impl Onboarding {
     }
 
     fn save_run(&self, run: &Provisioning) -> Result<(), CoreError> {
-        {
-            let mut draft = self.inner.lock();
-            draft.provisioning = Some(run.clone());
-            self.inner.autosaver.changed(&draft);
-        }
-        self.flush()
+        self.update_draft(|draft| draft.provisioning = Some(run.clone()))
     }
 
     /// Retries transient failures with backoff; anything else is the user's to fix.

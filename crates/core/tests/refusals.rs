@@ -49,16 +49,12 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
     let dir = tempfile::tempdir().unwrap();
     let core = Onboarding::open(
         CoreConfig {
-            data_dir: dir.path().to_owned(),
-            api_base_url: format!("http://{addr}"),
-            vapi_base_url: None,
-            twilio_base_url: None,
-            request_timeout: Duration::from_secs(2),
             retry: RetryPolicy {
                 base: Duration::from_millis(10),
                 max: Duration::from_millis(50),
                 attempts: 3,
             },
+            ..CoreConfig::new(dir.path(), &format!("http://{addr}"))
         },
         Arc::new(MemoryStore::default()),
         None,

@@ -205,22 +205,25 @@ impl FakeVapi {
             error_body: vapi_error_body,
         };
         Router::new()
-            .route("/assistant", get(list_assistants).post(create_assistant))
+            .route(
+                "/assistant",
+                get(|f, h, q| list_items(Kind::Assistant, f, h, q)).post(create_assistant),
+            )
             .route(
                 "/assistant/{id}",
-                get(get_assistant)
+                get(|f, h, p| get_item(Kind::Assistant, f, h, p))
                     .patch(update_assistant)
-                    .delete(delete_assistant),
+                    .delete(|f, h, p| delete_item(Kind::Assistant, f, h, p)),
             )
             .route(
                 "/phone-number",
-                get(list_phone_numbers).post(create_phone_number),
+                get(|f, h, q| list_items(Kind::PhoneNumber, f, h, q)).post(create_phone_number),
             )
             .route(
                 "/phone-number/{id}",
-                get(get_phone_number)
+                get(|f, h, p| get_item(Kind::PhoneNumber, f, h, p))
                     .patch(update_phone_number)
-                    .delete(delete_phone_number),
+                    .delete(|f, h, p| delete_item(Kind::PhoneNumber, f, h, p)),
             )
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })
@@ -456,22 +459,6 @@ fn list(items: &[Value], org: &str, query: &ListQuery) -> Result<Vec<Value>, Res
     Ok(found)
 }
 
-async fn list_assistants(
-    State(fake): State<FakeVapi>,
-    headers: HeaderMap,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let state = lock(&fake.state);
-    match list(&state.assistants, &org, &query) {
-        Ok(found) => axum::Json(found).into_response(),
-        Err(response) => response,
-    }
-}
-
 async fn create_assistant(
     State(fake): State<FakeVapi>,
     headers: HeaderMap,
@@ -499,13 +486,48 @@ async fn create_assistant(
     (StatusCode::CREATED, axum::Json(assistant)).into_response()
 }
 
-fn find(items: &[Value], org: &str, id: &str) -> Option<usize> {
-    items
-        .iter()
-        .position(|item| item["id"] == id && item["orgId"] == org)
+/// The two collections the fake keeps, which list, get and delete alike.
+#[derive(Clone, Copy)]
+enum Kind {
+    Assistant,
+    PhoneNumber,
 }
 
-async fn get_assistant(
+impl Kind {
+    fn items(self, state: &mut VapiState) -> &mut Vec<Value> {
+        match self {
+            Kind::Assistant => &mut state.assistants,
+            Kind::PhoneNumber => &mut state.phone_numbers,
+        }
+    }
+
+    fn not_found(self) -> Response {
+        not_found(match self {
+            Kind::Assistant => "Assistant",
+            Kind::PhoneNumber => "Phone Number",
+        })
+    }
+}
+
+async fn list_items(
+    kind: Kind,
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let mut state = lock(&fake.state);
+    match list(kind.items(&mut state), &org, &query) {
+        Ok(found) => axum::Json(found).into_response(),
+        Err(response) => response,
+    }
+}
+
+async fn get_item(
+    kind: Kind,
     State(fake): State<FakeVapi>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -514,11 +536,36 @@ async fn get_assistant(
         Ok(org) => org,
         Err(response) => return response,
     };
-    let state = lock(&fake.state);
-    match find(&state.assistants, &org, &id) {
-        Some(i) => axum::Json(state.assistants[i].clone()).into_response(),
-        None => not_found("Assistant"),
+    let mut state = lock(&fake.state);
+    let items = kind.items(&mut state);
+    match find(items, &org, &id) {
+        Some(i) => axum::Json(items[i].clone()).into_response(),
+        None => kind.not_found(),
     }
+}
+
+async fn delete_item(
+    kind: Kind,
+    State(fake): State<FakeVapi>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let org = match fake.org_for(&headers) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let mut state = lock(&fake.state);
+    let items = kind.items(&mut state);
+    match find(items, &org, &id) {
+        Some(i) => axum::Json(items.remove(i)).into_response(),
+        None => kind.not_found(),
+    }
+}
+
+fn find(items: &[Value], org: &str, id: &str) -> Option<usize> {
+    items
+        .iter()
+        .position(|item| item["id"] == id && item["orgId"] == org)
 }
 
 async fn update_assistant(
@@ -550,38 +597,6 @@ async fn update_assistant(
         target.insert("updatedAt".to_owned(), json!(now()));
     }
     axum::Json(assistant.clone()).into_response()
-}
-
-async fn delete_assistant(
-    State(fake): State<FakeVapi>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let mut state = lock(&fake.state);
-    match find(&state.assistants, &org, &id) {
-        Some(i) => axum::Json(state.assistants.remove(i)).into_response(),
-        None => not_found("Assistant"),
-    }
-}
-
-async fn list_phone_numbers(
-    State(fake): State<FakeVapi>,
-    headers: HeaderMap,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let state = lock(&fake.state);
-    match list(&state.phone_numbers, &org, &query) {
-        Ok(found) => axum::Json(found).into_response(),
-        Err(response) => response,
-    }
 }
 
 /// Importing a Twilio number: Vapi calls Twilio with the given credentials to check the
@@ -659,22 +674,6 @@ async fn create_phone_number(
     (StatusCode::CREATED, axum::Json(record)).into_response()
 }
 
-async fn get_phone_number(
-    State(fake): State<FakeVapi>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let state = lock(&fake.state);
-    match find(&state.phone_numbers, &org, &id) {
-        Some(i) => axum::Json(state.phone_numbers[i].clone()).into_response(),
-        None => not_found("Phone Number"),
-    }
-}
-
 async fn update_phone_number(
     State(fake): State<FakeVapi>,
     headers: HeaderMap,
@@ -710,20 +709,4 @@ async fn update_phone_number(
         target.insert("updatedAt".to_owned(), json!(now()));
     }
     axum::Json(record.clone()).into_response()
-}
-
-async fn delete_phone_number(
-    State(fake): State<FakeVapi>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let mut state = lock(&fake.state);
-    match find(&state.phone_numbers, &org, &id) {
-        Some(i) => axum::Json(state.phone_numbers.remove(i)).into_response(),
-        None => not_found("Phone Number"),
-    }
 }

@@ -98,8 +98,6 @@ impl World {
 
     pub fn config(&self, dir: &Path, server_url: &str) -> CoreConfig {
         CoreConfig {
-            data_dir: dir.to_owned(),
-            api_base_url: server_url.to_owned(),
             vapi_base_url: Some(self.fakes.vapi_url()),
             twilio_base_url: Some(self.fakes.twilio_url()),
             request_timeout: Duration::from_millis(800),
@@ -108,6 +106,7 @@ impl World {
                 max: Duration::from_millis(300),
                 attempts: 4,
             },
+            ..CoreConfig::new(dir, server_url)
         }
     }
 }
