@@ -9,25 +9,29 @@ use crate::routes;
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CredentialsBody {
+    #[schema(format = "email", max_length = 254)]
     email: String,
+    #[schema(min_length = 8, max_length = 1024)]
     password: String,
 }
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct VapiSettingsBody {
-    /// 8-200 characters, no whitespace. Never returned.
+    /// Never returned.
+    #[schema(min_length = 8, max_length = 200, pattern = r"^\S+$")]
     vapi_api_key: String,
 }
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct TwilioSettingsBody {
-    /// `AC` + 32 hex digits.
+    #[schema(pattern = "^AC[0-9a-fA-F]{32}$")]
     account_sid: String,
-    /// 32 hex digits. Never returned.
+    /// Never returned.
+    #[schema(pattern = "^[0-9a-fA-F]{32}$")]
     auth_token: String,
-    /// E.164.
+    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
     phone_number: Option<String>,
 }
 
@@ -48,6 +52,56 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The statuses every route can answer with the error envelope, documented once here rather
+/// than on each handler: malformed JSON, auth, size, content type, validation, rate limits,
+/// an unreachable database.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let common = [
+            ("400", "Malformed JSON"),
+            ("401", "Missing, expired or invalid token"),
+            ("404", "No such route"),
+            ("405", "Method not allowed"),
+            ("413", "Body over 64 KiB"),
+            ("415", "Body is not application/json"),
+            ("422", "A field is invalid (one entry per field)"),
+            ("429", "Too many failed sign-ins"),
+            ("503", "The database is unreachable"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Ava onboarding API", description = "The contract of shared/design/api.md."),
@@ -60,7 +114,7 @@ impl Modify for BearerAuth {
         routes::assistants::create, routes::assistants::list,
         routes::health::healthz, routes::health::openapi,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonErrors)
 )]
 struct ApiDoc;
 

@@ -179,6 +179,19 @@ async fn the_openapi_document_lists_every_route(pool: PgPool) {
         );
     }
     let schemas = reply.body["components"]["schemas"].as_object().unwrap();
+    assert_eq!(
+        schemas["Plan"]["enum"],
+        json!(["free", "pro", "business"]),
+        "wire names, not Rust names"
+    );
+    assert_eq!(schemas["Industry"]["enum"][3], "real_estate");
+    let patch = &paths["/api/v1/user/profile"]["patch"]["responses"];
+    for status in ["200", "400", "401", "413", "415", "422"] {
+        assert!(
+            patch.get(status).is_some(),
+            "PATCH /user/profile documents {status}"
+        );
+    }
     for schema in [
         "Profile",
         "StudioConfig",
