@@ -12,6 +12,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, JsonBody};
 use crate::rows::{FlagsRow, MeRow, PROFILE_COLUMNS, ProfileRow, STUDIO_COLUMNS, StudioRow};
 
+/// Built once: the column lists are shared with the PATCH statements' row types.
+static SELECT_ME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT u.id, u.email, {PROFILE_COLUMNS}, {STUDIO_COLUMNS},
+                coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
+                coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
+                coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
+                u.onboarding_completed, u.onboarding_completed_at, u.updated_at
+         FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
+         WHERE u.id = $1"
+    )
+});
+
 /// A valid token whose user is gone (deleted account) is treated like a bad token.
 fn gone() -> ApiError {
     ApiError::unauthorized(
@@ -23,16 +36,7 @@ fn gone() -> ApiError {
 #[utoipa::path(get, path = "/api/v1/user/me", tag = "user", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ava_model::ErrorEnvelope)))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Me>> {
-    let sql = format!(
-        "SELECT u.id, u.email, {PROFILE_COLUMNS}, {STUDIO_COLUMNS},
-                coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
-                coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
-                coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
-                u.onboarding_completed, u.onboarding_completed_at, u.updated_at
-         FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
-         WHERE u.id = $1"
-    );
-    let row: MeRow = sqlx::query_as(&sql)
+    let row: MeRow = sqlx::query_as(&SELECT_ME)
         .bind(user.id)
         .fetch_optional(&state.db)
         .await?
