@@ -250,6 +250,34 @@ impl FakeVapi {
     }
 }
 
+/// The org a request's Bearer private key belongs to; Vapi's 401 otherwise.
+struct Org(String);
+
+impl axum::extract::FromRequestParts<FakeVapi> for Org {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        fake: &FakeVapi,
+    ) -> Result<Self, Response> {
+        fake.org_for(&parts.headers).map(Org)
+    }
+}
+
+/// A JSON body, or NestJS's 400 for one that does not parse.
+struct Body(Value);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match axum::Json::<Value>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Body(value)),
+            Err(_) => Err(bad_request(vec!["Unexpected token in JSON".to_owned()])),
+        }
+    }
+}
+
 fn reason(status: StatusCode) -> &'static str {
     status.canonical_reason().unwrap_or("Error")
 }
@@ -461,16 +489,9 @@ fn list(items: &[Value], org: &str, query: &ListQuery) -> Result<Vec<Value>, Res
 
 async fn create_assistant(
     State(fake): State<FakeVapi>,
-    headers: HeaderMap,
-    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+    Org(org): Org,
+    Body(body): Body,
 ) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let Ok(axum::Json(body)) = body else {
-        return bad_request(vec!["Unexpected token in JSON".to_owned()]);
-    };
     let errors = validate_assistant(&body);
     if !errors.is_empty() {
         return bad_request(errors);
@@ -512,13 +533,9 @@ impl Kind {
 async fn list_items(
     kind: Kind,
     State(fake): State<FakeVapi>,
-    headers: HeaderMap,
+    Org(org): Org,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
     let mut state = lock(&fake.state);
     match list(kind.items(&mut state), &org, &query) {
         Ok(found) => axum::Json(found).into_response(),
@@ -529,13 +546,9 @@ async fn list_items(
 async fn get_item(
     kind: Kind,
     State(fake): State<FakeVapi>,
-    headers: HeaderMap,
+    Org(org): Org,
     Path(id): Path<String>,
 ) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
     let mut state = lock(&fake.state);
     let items = kind.items(&mut state);
     match find(items, &org, &id) {
@@ -547,13 +560,9 @@ async fn get_item(
 async fn delete_item(
     kind: Kind,
     State(fake): State<FakeVapi>,
-    headers: HeaderMap,
+    Org(org): Org,
     Path(id): Path<String>,
 ) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
     let mut state = lock(&fake.state);
     let items = kind.items(&mut state);
     match find(items, &org, &id) {
@@ -570,17 +579,10 @@ fn find(items: &[Value], org: &str, id: &str) -> Option<usize> {
 
 async fn update_assistant(
     State(fake): State<FakeVapi>,
-    headers: HeaderMap,
+    Org(org): Org,
     Path(id): Path<String>,
-    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body,
 ) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let Ok(axum::Json(body)) = body else {
-        return bad_request(vec!["Unexpected token in JSON".to_owned()]);
-    };
     let errors = validate_assistant(&body);
     if !errors.is_empty() {
         return bad_request(errors);
@@ -603,16 +605,9 @@ async fn update_assistant(
 /// number belongs to that account, then answers 201 with the number (token included).
 async fn create_phone_number(
     State(fake): State<FakeVapi>,
-    headers: HeaderMap,
-    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+    Org(org): Org,
+    Body(body): Body,
 ) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let Ok(axum::Json(body)) = body else {
-        return bad_request(vec!["Unexpected token in JSON".to_owned()]);
-    };
     let Some(object) = body.as_object() else {
         return bad_request(vec!["body must be an object".to_owned()]);
     };
@@ -676,15 +671,11 @@ async fn create_phone_number(
 
 async fn update_phone_number(
     State(fake): State<FakeVapi>,
-    headers: HeaderMap,
+    Org(org): Org,
     Path(id): Path<String>,
-    body: Result<axum::Json<Value>, axum::extract::rejection::JsonRejection>,
+    Body(body): Body,
 ) -> Response {
-    let org = match fake.org_for(&headers) {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
-    let Ok(axum::Json(Value::Object(changes))) = body else {
+    let Value::Object(changes) = body else {
         return bad_request(vec!["body must be an object".to_owned()]);
     };
     let mut errors = Vec::new();
