@@ -118,10 +118,8 @@ async fn a_rejected_token_asks_for_sign_in_and_keeps_the_queue(pool: PgPool) {
     let world = World::new(pool).await;
     let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
     let (addr, url) = (server.addr, server.url());
-    let core = open_core(
-        world.config(tempfile::tempdir().unwrap().keep().as_path(), &url),
-        &keychain_id(),
-    );
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &url), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
     synced(&core).await;
     // The server comes back with another signing key: every old token is now invalid.
