@@ -33,3 +33,19 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
+
+# Pinned cargo tools, each installed only when that exact version is missing.
+cargo_tool() {
+  local crate=$1 version=$2
+  shift 2
+  if ! cargo install --list | grep -qx "$crate v$version:"; then
+    cargo install "$crate" --version "$version" "$@"
+  fi
+}
+# trunk 0.22 needs a newer rustc than this toolchain; 0.21.14 builds the UI offline.
+cargo_tool trunk 0.21.14 --locked
+# Must be exactly the wasm-bindgen of Cargo.lock. No --locked: its own lock pins a crate
+# version the registry no longer serves.
+cd "$(dirname "$0")/.."
+wasm_bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+cargo_tool wasm-bindgen-cli "$wasm_bindgen"

@@ -1,0 +1,62 @@
+//! The one `invoke` binding (with `catch`, so a command's `Err` is a value, not a panic),
+//! wrapped once into a typed `Result`.
+
+use ava_ipc::UiError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
+    async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
+    async fn listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>)
+    -> Result<JsValue, JsValue>;
+}
+
+fn broken(detail: impl std::fmt::Display) -> UiError {
+    UiError::new(
+        "ipc_failed",
+        format!("The app's window lost contact with Ava: {detail}"),
+    )
+}
+
+pub async fn call<A: Serialize, R: DeserializeOwned>(
+    command: &str,
+    args: &A,
+) -> Result<R, UiError> {
+    let args = serde_wasm_bindgen::to_value(args).map_err(broken)?;
+    match invoke(command, args).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(broken),
+        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone())
+            .unwrap_or_else(|_| broken(error.as_string().unwrap_or_default()))),
+    }
+}
+
+/// Calls `on_event` with each payload of `event`, for the life of the page.
+pub async fn subscribe<T: DeserializeOwned + 'static>(
+    event: &'static str,
+    on_event: impl Fn(T) + 'static,
+) {
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        if let Ok(payload) = js_sys_get(&message, "payload")
+            && let Ok(value) = serde_wasm_bindgen::from_value(payload)
+        {
+            on_event(value);
+        }
+    });
+    if listen(event, &handler).await.is_ok() {
+        handler.forget();
+    }
+}
+
+fn js_sys_get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = Reflect, catch)]
+        fn get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    }
+    get(object, &JsValue::from_str(key))
+}
