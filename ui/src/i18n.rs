@@ -56,7 +56,10 @@ mod tests {
         keys.dedup();
         for key in keys {
             for (name, catalog) in [("en", en), ("fr", fr), ("he", he)] {
-                assert!(catalog.get(key).is_some_and(|v| !v.is_empty()), "{key} is missing in {name}.json");
+                assert!(
+                    catalog.get(key).is_some_and(|v| !v.is_empty()),
+                    "{key} is missing in {name}.json"
+                );
             }
         }
         assert!(en.len() > 30, "the catalogs were read");
