@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Ava locally: a PostgreSQL cluster kept in a data folder (created on first run), the
-# onboarding API on http://127.0.0.1:8000, and with AVA_DEMO=1 the Vapi and Twilio fakes, so
-# everything can be tried with no network and no accounts. Ctrl-C stops it all.
+# onboarding API on http://127.0.0.1:8000, with AVA_DEMO=1 the Vapi and Twilio fakes (so
+# everything can be tried with no network and no accounts), and the desktop app against them.
+# Closing the window (or Ctrl-C) stops it all. AVA_NO_APP=1 runs only the API side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,8 +11,15 @@ PG_PORT=${AVA_PG_PORT:-54329}
 BIND=${BIND:-127.0.0.1:8000}
 mkdir -p "$DEV_DIR"
 
+with_app=1
+[ "${AVA_NO_APP:-0}" = 1 ] && with_app=0
+if [ "$with_app" = 1 ]; then
+  # The shell embeds the UI at compile time: build the UI first.
+  (cd ui && trunk build --release)
+  cargo build --release -p ava-desktop
+fi
 cargo build --release -p ava-server --bin ava-server
-[ "${AVA_DEMO:-0}" = 1 ] && cargo build --release -p ava-fakes --bin ava-fakes
+if [ "${AVA_DEMO:-0}" = 1 ]; then cargo build --release -p ava-fakes --bin ava-fakes; fi
 bin=${CARGO_TARGET_DIR:-target}/release
 
 source tests/pg.sh
@@ -43,8 +51,22 @@ if [ "${AVA_DEMO:-0}" = 1 ]; then
   export VAPI_BASE_URL=http://127.0.0.1:8010 TWILIO_BASE_URL=http://127.0.0.1:8011
 fi
 
-export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/ava" BIND AVA_DATA_DIR="$DEV_DIR/server"
-"$bin/ava-server" &
+DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/ava" BIND="$BIND" AVA_DATA_DIR="$DEV_DIR/server" \
+  "$bin/ava-server" &
 pids+=($!)
 echo "Ava API on http://$BIND (OpenAPI: http://$BIND/api/v1/openapi.json); Ctrl-C to stop"
-wait "${pids[@]}"
+if [ "$with_app" = 0 ]; then
+  wait "${pids[@]}"
+  exit 0
+fi
+for _ in $(seq 100); do
+  curl -fs "http://$BIND/healthz" >/dev/null && break
+  kill -0 "${pids[-1]}" 2>/dev/null || { echo "the API did not start" >&2; exit 1; }
+  sleep 0.1
+done
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "no display: the desktop app needs one (or run it under xvfb-run)" >&2
+  exit 1
+fi
+echo "opening Ava Desktop (draft in ${AVA_APP_DATA_DIR:-the OS app-data folder})"
+env AVA_API_URL="http://$BIND" ${AVA_APP_DATA_DIR:+AVA_DATA_DIR="$AVA_APP_DATA_DIR"} "$bin/ava-desktop"

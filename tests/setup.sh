@@ -49,3 +49,5 @@ cargo_tool trunk 0.21.14 --locked
 cd "$(dirname "$0")/.."
 wasm_bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
 cargo_tool wasm-bindgen-cli "$wasm_bindgen"
+# The end-to-end tests drive the real app window through tauri-driver (→ WebKitWebDriver).
+cargo_tool tauri-driver 2.1.0 --locked

@@ -12,17 +12,20 @@ echo "== the UI builds for wasm32 (trunk, offline); the shell embeds ui/dist"
 (cd ui && trunk build)
 
 # The keychain tests talk to a real Secret Service: gnome-keyring, unlocked, in a private D-Bus
-# session with its own data folder, so they never touch the user's own keyring.
+# session with its own data folder, so they never touch the user's own keyring. The
+# end-to-end tests open the real app window on a private X server (Xvfb).
 with_keychain() {
   local home
   home=$(mktemp -d /tmp/ava-keyring.XXXXXX)
   mkdir -p "$home/data" "$home/cache"
   local status=0
-  env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
-    dbus-run-session -- sh -c 'printf test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@" || status=$?
+  env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
+    xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- sh -c 'printf test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@" || status=$?
   rm -rf "$home"
   return $status
 }
 
-echo "== cargo test --workspace (with a private gnome-keyring)"
-with_keychain cargo test --workspace
+echo "== cargo test --workspace (with a private gnome-keyring and X server)"
+# Arguments replace `--workspace` (e.g. `tests/test.sh -p ava-desktop --test e2e`).
+if [ $# -gt 0 ]; then with_keychain cargo test "$@"; else with_keychain cargo test --workspace; fi
+echo "== screenshots of every step in every language: ${CARGO_TARGET_DIR:-target}/e2e-screenshots"

@@ -1,12 +1,25 @@
 //! The commands: take the state, call the core, map the error to `{code, message, field?}`.
 
 use ava_core::draft::LoadNote;
+use ava_core::provision::{
+    AssistantChoices, default_first_message, default_instructions, voice_for,
+};
+use ava_core::state::Provisioning;
 use ava_core::{CoreError, SyncStatus};
-use ava_ipc::{GoToArgs, StatusView, UiError, WizardView};
+use ava_ipc::{
+    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CredentialsArgs, FlagArgs,
+    GoToArgs, Moved, Provider, SkipArgs, StatusView, TwilioArgs, TwilioView, UiError, VapiKeyArgs,
+    WizardView,
+};
+use ava_model::{AccountSid, Step};
 use serde_json::Value;
 use tauri::State;
 
 use crate::Shell;
+
+type Reply<T = WizardView> = Result<T, UiError>;
+
+const ENTERED_OFFLINE: &str = "continued_offline";
 
 fn ui(error: CoreError) -> UiError {
     error.to_ui()
@@ -22,6 +35,15 @@ pub fn status_view(status: &SyncStatus) -> StatusView {
         keychain_persistent: status.keychain_persistent,
         error: status.error.clone(),
         refused: status.refused.clone(),
+    }
+}
+
+pub fn assistant_view(run: &Provisioning) -> AssistantView {
+    AssistantView {
+        name: run.name.clone(),
+        assistant_id: run.assistant_id.clone(),
+        phone_number_id: run.phone_number_id.clone(),
+        recorded: run.recorded,
     }
 }
 
@@ -47,8 +69,23 @@ pub fn load_notice(note: &LoadNote) -> Option<UiError> {
 
 fn view(shell: &Shell) -> WizardView {
     let draft = shell.core.snapshot();
+    let offline_chosen = shell
+        .preferences
+        .get(ENTERED_OFFLINE)
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
     WizardView {
         step: draft.step,
+        entered: draft.account.is_some() || offline_chosen,
+        account_email: draft.account.map(|a| a.email),
+        twilio: draft.twilio.map(|t| TwilioView {
+            account_sid_preview: AccountSid::parse(&t.account_sid)
+                .map(|s| s.preview())
+                .unwrap_or_default(),
+            phone_number: t.phone_number,
+        }),
+        assistant: draft.provisioning.as_ref().map(assistant_view),
+        keys_local_only: draft.keys_local_only,
         profile: draft.profile,
         studio: draft.studio,
         flags: draft.flags,
@@ -65,24 +102,161 @@ pub fn load(shell: State<'_, Shell>) -> WizardView {
 }
 
 #[tauri::command]
-pub fn update_profile(shell: State<'_, Shell>, patch: Value) -> Result<WizardView, UiError> {
+pub fn update_profile(shell: State<'_, Shell>, patch: Value) -> Reply {
     shell.core.update_profile(&patch).map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn update_studio(shell: State<'_, Shell>, patch: Value) -> Result<WizardView, UiError> {
+pub fn update_studio(shell: State<'_, Shell>, patch: Value) -> Reply {
     shell.core.update_studio(&patch).map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn go_to(shell: State<'_, Shell>, args: GoToArgs) -> Result<WizardView, UiError> {
+pub fn go_to(shell: State<'_, Shell>, args: GoToArgs) -> Reply<Moved> {
+    let left = shell.core.snapshot().step;
     shell.core.go_to(args.step).map_err(ui)?;
+    let view = view(&shell);
+    let left_incomplete = match left {
+        Step::Profile if args.step != Step::Profile => view.profile.missing_fields(),
+        _ => Vec::new(),
+    };
+    Ok(Moved {
+        left_incomplete: left_incomplete.into_iter().map(str::to_owned).collect(),
+        view,
+    })
+}
+
+#[tauri::command]
+pub fn flush(shell: State<'_, Shell>) -> Reply<()> {
+    shell.core.flush().map_err(ui)
+}
+
+#[tauri::command]
+pub async fn sign_up(shell: State<'_, Shell>, args: CredentialsArgs) -> Reply {
+    shell
+        .core
+        .sign_up(&args.email, &args.password)
+        .await
+        .map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn flush(shell: State<'_, Shell>) -> Result<(), UiError> {
-    shell.core.flush().map_err(ui)
+pub async fn sign_in(shell: State<'_, Shell>, args: CredentialsArgs) -> Reply {
+    shell
+        .core
+        .sign_in(&args.email, &args.password)
+        .await
+        .map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub async fn sign_out(shell: State<'_, Shell>) -> Reply {
+    shell.core.sign_out().await.map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub fn continue_offline(shell: State<'_, Shell>) -> Reply {
+    shell.preferences.set(ENTERED_OFFLINE, true);
+    shell
+        .preferences
+        .save()
+        .map_err(|e| UiError::new("preferences_unwritable", e.to_string()))?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub fn skip(shell: State<'_, Shell>, args: SkipArgs) -> Reply {
+    match args.provider {
+        Provider::Vapi => shell.core.skip_vapi(),
+        Provider::Twilio => shell.core.skip_twilio(),
+    }
+    .map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub async fn save_vapi_key(shell: State<'_, Shell>, args: VapiKeyArgs) -> Reply {
+    shell.core.save_vapi_key(&args.key).await.map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub async fn delete_vapi_key(shell: State<'_, Shell>) -> Reply {
+    shell.core.delete_vapi_key().await.map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub async fn save_twilio(shell: State<'_, Shell>, args: TwilioArgs) -> Reply {
+    shell
+        .core
+        .save_twilio(
+            &args.account_sid,
+            &args.auth_token,
+            Some(&args.phone_number),
+        )
+        .await
+        .map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub async fn delete_twilio(shell: State<'_, Shell>) -> Reply {
+    shell.core.delete_twilio().await.map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub fn set_keys_local_only(shell: State<'_, Shell>, args: FlagArgs) -> Reply {
+    shell.core.set_keys_local_only(args.on).map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub fn assistant_defaults(shell: State<'_, Shell>) -> AssistantDefaults {
+    let draft = shell.core.snapshot();
+    let voice = voice_for(&draft.studio).voice_id;
+    let mut voices = vec![voice.clone()];
+    voices.extend(
+        ava_core::provision::VOICES
+            .iter()
+            .filter(|v| **v != voice)
+            .map(|v| (*v).to_owned()),
+    );
+    AssistantDefaults {
+        form: AssistantForm {
+            name: draft
+                .provisioning
+                .as_ref()
+                .map_or_else(|| "Ava".to_owned(), |p| p.name.clone()),
+            voice_id: voice,
+            first_message: default_first_message(&draft),
+            instructions: default_instructions(&draft),
+        },
+        voices,
+    }
+}
+
+#[tauri::command]
+pub async fn create_assistant(shell: State<'_, Shell>, args: AssistantArgs) -> Reply {
+    let form = args.form;
+    let choices = AssistantChoices {
+        name: Some(form.name),
+        instructions: Some(form.instructions),
+        first_message: Some(form.first_message),
+        voice_id: Some(form.voice_id),
+    };
+    shell.core.provision(&choices).await.map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub fn launch(shell: State<'_, Shell>) -> Reply {
+    shell.core.complete().map_err(ui)?;
+    Ok(view(&shell))
 }

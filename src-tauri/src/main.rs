@@ -1,10 +1,12 @@
-//! Ava Desktop: the Tauri shell. It opens the core, forwards its sync status as an event and
-//! registers the commands; every command is a few lines over `ava_core::Onboarding`.
+//! Ava Desktop: the Tauri shell. It opens the core, forwards its sync status and the
+//! assistant's creation progress as events and registers the commands; every command is a
+//! few lines over `ava_core::Onboarding`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ava_core::{CoreConfig, Onboarding};
@@ -13,35 +15,92 @@ use tauri::{Emitter, Manager};
 pub struct Shell {
     pub core: Onboarding,
     pub notices: Vec<ava_ipc::UiError>,
+    /// UI preferences only (never a secret, never wizard data): tauri-plugin-store's file.
+    pub preferences: std::sync::Arc<tauri_plugin_store::Store<tauri::Wry>>,
+}
+
+/// `--data-dir DIR` (or `AVA_DATA_DIR`) puts the draft and preferences elsewhere than the
+/// OS's app-data folder: the end-to-end tests and benchmarks run each app in its own.
+fn data_dir_override() -> Option<PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+    }
+    env("AVA_DATA_DIR").map(PathBuf::from)
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 fn main() {
     tauri::Builder::default()
+        // First: a second launch focuses the running window instead of opening a second
+        // wizard over the same draft.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .build(),
+        )
+        .plugin(tauri_plugin_store::Builder::new().build())
         .invoke_handler(tauri::generate_handler![
             commands::load,
             commands::update_profile,
             commands::update_studio,
             commands::go_to,
             commands::flush,
+            commands::sign_up,
+            commands::sign_in,
+            commands::sign_out,
+            commands::continue_offline,
+            commands::skip,
+            commands::save_vapi_key,
+            commands::delete_vapi_key,
+            commands::save_twilio,
+            commands::delete_twilio,
+            commands::set_keys_local_only,
+            commands::assistant_defaults,
+            commands::create_assistant,
+            commands::launch,
         ])
         .setup(|app| {
-            let data_dir = app.path().app_data_dir()?;
-            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+            let data_dir = match data_dir_override() {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
             let config = CoreConfig {
                 vapi_base_url: env("VAPI_BASE_URL"),
                 twilio_base_url: env("TWILIO_BASE_URL"),
                 request_timeout: Duration::from_secs(15),
                 ..CoreConfig::new(
-                    data_dir,
+                    data_dir.clone(),
                     &env("AVA_API_URL").unwrap_or_else(|| "http://127.0.0.1:8000".into()),
                 )
             };
-            let identifier = app.config().identifier.clone();
-            let (secrets, keychain_problem) = ava_core::secrets::open_secret_store(&identifier);
+            // The keychain service name; tests give each run its own.
+            let keychain =
+                env("AVA_KEYCHAIN_SERVICE").unwrap_or_else(|| app.config().identifier.clone());
+            let (secrets, keychain_problem) = ava_core::secrets::open_secret_store(&keychain);
             let opened = tauri::async_runtime::block_on(async {
                 Onboarding::open(config, secrets, keychain_problem)
             })
             .map_err(|e| e.to_string())?;
+            let core = opened.onboarding;
+            // TZ, when set, is the zone this process lives in (POSIX); the OS setting otherwise.
+            let os_zone = env("TZ")
+                .map(|z| z.trim_start_matches(':').to_owned())
+                .or_else(|| iana_time_zone::get_timezone().ok());
+            let os_locale = sys_locale::get_locale().unwrap_or_default();
+            core.fill_os_defaults(os_zone.as_deref(), &os_locale);
+
             let mut notices = Vec::new();
             if let Some(problem) = &opened.keychain_problem {
                 notices.push(ava_ipc::UiError::new(problem.code, problem.message.clone()));
@@ -49,18 +108,15 @@ fn main() {
             if let Some(notice) = commands::load_notice(&opened.load_note) {
                 notices.push(notice);
             }
-            let mut status = opened.onboarding.status();
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                while status.changed().await.is_ok() {
-                    let view = commands::status_view(&status.borrow());
-                    let _ = handle.emit(ava_ipc::SYNC_STATUS_EVENT, view);
-                }
-            });
+            forward_events(app.handle(), &core);
+            let preferences =
+                tauri_plugin_store::StoreExt::store(app, data_dir.join("ui-preferences.json"))?;
             app.manage(Shell {
-                core: opened.onboarding,
+                core,
                 notices,
+                preferences,
             });
+            log::info!("Ava is ready");
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -76,4 +132,24 @@ fn main() {
             eprintln!("Ava could not start: {error}");
             std::process::exit(1);
         });
+}
+
+/// The core's watch streams, as events the UI listens to.
+fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
+    let mut status = core.status();
+    let to_ui = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        while status.changed().await.is_ok() {
+            let view = commands::status_view(&status.borrow());
+            let _ = to_ui.emit(ava_ipc::SYNC_STATUS_EVENT, view);
+        }
+    });
+    let mut progress = core.provision_progress();
+    let to_ui = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        while progress.changed().await.is_ok() {
+            let view = progress.borrow().as_ref().map(commands::assistant_view);
+            let _ = to_ui.emit(ava_ipc::PROVISION_PROGRESS_EVENT, view);
+        }
+    });
 }

@@ -33,15 +33,26 @@ pub fn t(locale: Locale, key: &str) -> String {
         .unwrap_or_else(|| key.to_owned())
 }
 
-/// A field error in the user's language, from the model's code and parameters.
+/// An error in the user's language: the translation of its code with its bounds filled in,
+/// or the shell's English message when the code has no translation.
 pub fn error_message(locale: Locale, error: &ava_ipc::UiError) -> String {
     let key = format!("error.{}", error.code);
     let text = t(locale, &key);
     if text == key {
-        error.message.clone()
-    } else {
-        text
+        return error.message.clone();
     }
+    let bound = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+    text.replace("{min}", &bound(error.min))
+        .replace("{max}", &bound(error.max))
+}
+
+/// The warning for leaving a step with fields missing, naming them.
+pub fn incomplete_message(locale: Locale, fields: &[String]) -> String {
+    let names: Vec<String> = fields
+        .iter()
+        .map(|f| t(locale, &format!("field.{f}")))
+        .collect();
+    t(locale, "toast.incomplete").replace("{fields}", &names.join(", "))
 }
 
 #[cfg(test)]
@@ -63,6 +74,68 @@ mod tests {
             }
         }
         assert!(en.len() > 30, "the catalogs were read");
+    }
+
+    #[test]
+    fn every_choice_and_error_code_has_words_in_every_language() {
+        use ava_model::{Calendar, Crm, Industry, Persona, Plan, Tone};
+        let mut keys: Vec<String> = Vec::new();
+        let mut add = |prefix: &str, names: &[&str]| {
+            keys.extend(names.iter().map(|n| format!("{prefix}.{n}")));
+        };
+        add("industry", Industry::NAMES);
+        add("locale", Locale::NAMES);
+        add("persona", Persona::NAMES);
+        add("tone", Tone::NAMES);
+        add("calendar", Calendar::NAMES);
+        add("crm", Crm::NAMES);
+        add("plan", Plan::NAMES);
+        add("language", &crate::steps::SPOKEN);
+        add("app", &crate::steps::WORKSPACE_APPS);
+        add(
+            "error",
+            &[
+                "required",
+                "too_long",
+                "too_short",
+                "invalid_choice",
+                "invalid_email",
+                "invalid_timezone",
+                "invalid_phone_number",
+                "invalid_language",
+                "invalid_slug",
+                "duplicate_item",
+                "too_many_items",
+                "out_of_range",
+                "contains_whitespace",
+                "invalid_account_sid",
+                "invalid_auth_token",
+                "wrong_type",
+            ],
+        );
+        for locale in [Locale::En, Locale::Fr, Locale::He] {
+            for key in &keys {
+                assert_ne!(t(locale, key), *key, "{key} has no words in {locale:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_are_filled_in_and_unknown_codes_keep_the_shell_message() {
+        let too_long = ava_ipc::UiError {
+            max: Some(120),
+            ..ava_ipc::UiError::new("too_long", "full_name must be at most 120 characters")
+                .at("full_name")
+        };
+        assert!(error_message(Locale::Fr, &too_long).contains("120"));
+        assert!(!error_message(Locale::He, &too_long).contains("{max}"));
+        let odd = ava_ipc::UiError::new("something_new", "Something new happened");
+        assert_eq!(error_message(Locale::Fr, &odd), "Something new happened");
+        let warning = incomplete_message(Locale::En, &["full_name".into(), "industry".into()]);
+        assert!(
+            warning.contains("Full name") && warning.contains("Industry"),
+            "{warning}"
+        );
     }
 
     #[test]

@@ -1,240 +1,209 @@
-//! The Yew wizard. Rules live in ava-model and ava-core; this file draws and forwards.
+//! The Yew wizard. Rules live in ava-model and ava-core; this crate draws, keeps what the user
+//! is typing, and forwards every change to the shell through `ava-ipc` commands.
 
 mod i18n;
 mod ipc;
+mod screens;
+mod state;
+mod steps;
+mod widgets;
 
-use ava_ipc::{GoToArgs, PatchArgs, StatusView, UiError, WizardView, command};
-use ava_model::{Industry, Locale, Step, Timezone};
+use ava_ipc::{Moved, StatusView, WizardView, command};
+use ava_model::{Locale, Step};
 use i18n::t;
-use serde_json::{Value, json};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use serde_json::json;
+use state::{Action, Msg, Screen, ToastKind, Ui};
 use yew::prelude::*;
 
+/// Everything a screen needs to draw itself and to ask for changes.
 #[derive(Clone, PartialEq)]
-struct Model {
-    view: Option<WizardView>,
-    errors: Vec<UiError>,
+pub struct Ctx {
+    pub ui: UseReducerHandle<Ui>,
+    pub view: std::rc::Rc<WizardView>,
+    pub locale: Locale,
 }
 
-fn locale_of(view: &Option<WizardView>) -> Locale {
-    view.as_ref()
-        .and_then(|v| v.profile.locale)
-        .unwrap_or(Locale::En)
+impl Ctx {
+    pub fn view(&self) -> &WizardView {
+        &self.view
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        t(self.locale, key)
+    }
+
+    pub fn act(&self, action: Action) {
+        state::run(self.ui.clone(), action);
+    }
+
+    pub fn callback<E>(&self, action: impl Fn() -> Action + 'static) -> Callback<E> {
+        let ctx = self.clone();
+        Callback::from(move |_| ctx.act(action()))
+    }
 }
 
 #[component]
 fn App() -> Html {
-    let model = use_state(|| Model {
-        view: None,
-        errors: Vec::new(),
-    });
-    let status = use_state(|| None::<StatusView>);
+    let ui = use_reducer(Ui::default);
     {
-        let model = model.clone();
-        let status = status.clone();
+        let ui = ui.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 match ipc::call::<_, WizardView>(command::LOAD, &json!({})).await {
-                    Ok(view) => {
-                        status.set(Some(view.status.clone()));
-                        model.set(Model {
-                            view: Some(view),
-                            errors: Vec::new(),
-                        });
-                    }
-                    Err(error) => model.set(Model {
-                        view: None,
-                        errors: vec![error],
-                    }),
+                    Ok(view) => ui.dispatch(Msg::Loaded(Box::new(view))),
+                    Err(error) => ui.dispatch(Msg::Fatal(error)),
                 }
-                let status = status.clone();
+                let status = ui.clone();
                 ipc::subscribe(ava_ipc::SYNC_STATUS_EVENT, move |s: StatusView| {
-                    status.set(Some(s))
+                    status.dispatch(Msg::Status(s))
+                })
+                .await;
+                let progress = ui.clone();
+                ipc::subscribe(ava_ipc::PROVISION_PROGRESS_EVENT, move |p| {
+                    progress.dispatch(Msg::Progress(p))
                 })
                 .await;
             });
         });
     }
-    let locale = locale_of(&model.view);
-    let send = {
-        let model = model.clone();
-        Callback::from(move |(cmd, patch): (&'static str, Value)| {
-            let model = model.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = ipc::call::<_, WizardView>(cmd, &PatchArgs { patch }).await;
-                let mut next = (*model).clone();
-                match result {
-                    Ok(view) => {
-                        next.view = Some(view);
-                        next.errors.clear();
-                    }
-                    Err(error) => {
-                        next.errors.retain(|e| e.field != error.field);
-                        next.errors.push(error);
-                    }
-                }
-                model.set(next);
-            });
-        })
+    let Some(view) = ui.view.clone() else {
+        let message = ui
+            .fatal
+            .as_ref()
+            .map(|e| e.message.clone())
+            .unwrap_or_default();
+        return html! { <div class="loading" role="status">{ message }</div> };
     };
-    let go = {
-        let model = model.clone();
-        Callback::from(move |step: Step| {
-            let model = model.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(view) =
-                    ipc::call::<_, WizardView>(command::GO_TO, &json!({"args": GoToArgs { step }}))
-                        .await
-                {
-                    model.set(Model {
-                        view: Some(view),
-                        errors: model.errors.clone(),
-                    });
-                }
-            });
-        })
-    };
-    let Some(view) = model.view.clone() else {
-        return html! { <div class="app"><p>{ model.errors.first().map(|e| e.message.clone()).unwrap_or_default() }</p></div> };
+    let locale = view.profile.locale.unwrap_or(ui.os_locale);
+    let ctx = Ctx {
+        ui: ui.clone(),
+        view: std::rc::Rc::new(view.clone()),
+        locale,
     };
     let dir = if locale.is_rtl() { "rtl" } else { "ltr" };
-    let state = (*status)
-        .clone()
-        .map(|s| s.state)
-        .unwrap_or_else(|| "saved_locally".into());
+    let onkeydown = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: KeyboardEvent| on_key(&ctx, e))
+    };
+    let body = match ui.screen {
+        _ if !view.entered => screens::account(&ctx),
+        Screen::Home => screens::home(&ctx),
+        _ => wizard(&ctx, &view),
+    };
     html! {
-        <div class="app" dir={dir} lang={locale.as_str()}>
-            <nav class="rail" aria-label={t(locale, "app.name")}>
-                <div class="brand">{ t(locale, "app.name") }</div>
-                { for Step::ALL.iter().map(|step| {
-                    let go = go.clone();
-                    let step = *step;
-                    let class = classes!("step", (step == view.step).then_some("current"));
-                    html! {
-                        <button class={class} aria-current={(step == view.step).then_some("step")} onclick={move |_| go.emit(step)}>
-                            <span class="num">{ step.index() + 1 }</span>
-                            { t(locale, &format!("step.{}", step.key())) }
+        <div class="app" dir={dir} lang={locale.as_str()} {onkeydown}>
+            { body }
+            { if let Screen::Settings(section) = ui.screen { screens::settings(&ctx, section) } else { html!() } }
+            { screens::toasts(&ctx) }
+        </div>
+    }
+}
+
+/// Enter continues (outside multi-line fields and buttons); Esc closes the dialog and toasts.
+fn on_key(ctx: &Ctx, e: KeyboardEvent) {
+    let target_tag = e
+        .target_dyn_into::<web_sys::Element>()
+        .map(|el| el.tag_name().to_ascii_lowercase())
+        .unwrap_or_default();
+    match e.key().as_str() {
+        "Escape" => {
+            if matches!(ctx.ui.screen, Screen::Settings(_)) {
+                ctx.ui.dispatch(Msg::Screen(Screen::Wizard));
+            }
+            ctx.ui.dispatch(Msg::DismissAll);
+        }
+        "Enter"
+            if ctx.ui.screen == Screen::Wizard
+                && ctx.view().entered
+                && !matches!(target_tag.as_str(), "textarea" | "button" | "a")
+                && !e.shift_key() =>
+        {
+            e.prevent_default();
+            ctx.act(Action::Continue);
+        }
+        _ => {}
+    }
+}
+
+fn wizard(ctx: &Ctx, view: &WizardView) -> Html {
+    let current = view.step;
+    html! { <>
+        <nav class="rail" aria-label={ctx.t("rail.label")}>
+            <div class="brand">{ ctx.t("app.name") }<span class="brand-sub">{ ctx.t("app.tagline") }</span></div>
+            <ol class="steps">
+            { for Step::ALL.iter().map(|&step| {
+                let mark = state::step_mark(view, step);
+                let class = classes!("step", (step == current).then_some("current"), mark);
+                let label = format!("{} {}, {}", step.index() + 1, ctx.t(&format!("step.{}", step.key())), ctx.t(&format!("mark.{mark}")));
+                html! {
+                    <li>
+                        <button id={format!("rail-{}", step.key())} class={class} aria-current={(step == current).then_some("step")}
+                            aria-label={label} onclick={ctx.callback(move || Action::GoTo(step))}>
+                            <span class="num" aria-hidden="true">{ if mark == "done" { "✓".to_owned() } else { (step.index() + 1).to_string() } }</span>
+                            <span class="step-name">{ ctx.t(&format!("step.{}", step.key())) }</span>
                         </button>
-                    }
-                }) }
-            </nav>
-            <div class="main">
-                <div class="top">
-                    <span class={classes!("pill", state.clone())} role="status">{ t(locale, &format!("status.{state}")) }</span>
-                </div>
-                <section class="card">
-                    { if view.step == Step::Profile { profile_step(&view, &model.errors, locale, &send) } else {
-                        html! { <>
-                            <h1>{ t(locale, &format!("step.{}", view.step.key())) }</h1>
-                            <p class="purpose">{ t(locale, "later") }</p>
-                        </> }
-                    } }
+                    </li>
+                }
+            }) }
+            </ol>
+        </nav>
+        <div class="main">
+            { screens::top_bar(ctx) }
+            <main class="content">
+                <section class="card" aria-labelledby="step-title">
+                    // Under the Settings dialog the step is not drawn: both hold the same
+                    // credential fields, and ids must stay unique.
+                    { if matches!(ctx.ui.screen, Screen::Settings(_)) { html!() } else { steps::step(ctx, current) } }
                 </section>
-                <div class="footer">
-                    <button class="btn" onclick={ let go = go.clone(); let s = view.step; move |_| go.emit(s.previous()) }>{ t(locale, "nav.back") }</button>
-                    <button class="btn primary" onclick={ let go = go.clone(); let s = view.step; move |_| go.emit(s.next()) }>{ t(locale, "nav.continue") }</button>
-                </div>
+            </main>
+            { footer(ctx, current) }
+        </div>
+    </> }
+}
+
+fn footer(ctx: &Ctx, step: Step) -> Html {
+    if step == Step::Done {
+        let busy = ctx.ui.busy == Some(state::Busy::Launch);
+        return html! {
+            <div class="footer">
+                <button id="back" class="btn" onclick={ctx.callback(|| Action::Back)}>{ ctx.t("nav.back") }</button>
+                { widgets::action_button("launch", ctx.t("action.launch"), busy, false, true, ctx.callback(|| Action::Launch)) }
+            </div>
+        };
+    }
+    html! {
+        <div class="footer">
+            <button id="back" class="btn" disabled={step == Step::Profile} onclick={ctx.callback(|| Action::Back)}>{ ctx.t("nav.back") }</button>
+            <div class="footer-end">
+                <button id="skip" class="btn ghost" onclick={ctx.callback(|| Action::SkipStep)}>{ ctx.t("nav.skip") }</button>
+                <button id="continue" class="btn primary" onclick={ctx.callback(|| Action::Continue)}>{ ctx.t("nav.continue") }</button>
             </div>
         </div>
     }
 }
 
-fn field_error(errors: &[UiError], field: &str, locale: Locale) -> Option<String> {
-    errors
-        .iter()
-        .find(|e| e.field.as_deref() == Some(field))
-        .map(|e| i18n::error_message(locale, e))
-}
-
-fn text_field(
-    field: &'static str,
-    value: String,
-    errors: &[UiError],
-    locale: Locale,
-    send: &Callback<(&'static str, Value)>,
-) -> Html {
-    let send = send.clone();
-    let error = field_error(errors, field, locale);
-    let oninput = Callback::from(move |e: InputEvent| {
-        let input: HtmlInputElement = e.target_unchecked_into();
-        send.emit((command::UPDATE_PROFILE, json!({ field: input.value() })));
-    });
-    html! {
-        <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for={field}>{ t(locale, &format!("field.{field}")) }</label>
-            <input id={field} value={value} {oninput} aria-invalid={error.is_some().to_string()} />
-            { for error.map(|e| html! { <span class="error" role="alert">{ e }</span> }) }
-        </div>
+/// Shows the toast for leaving a step with fields missing.
+pub fn warn_incomplete(ui: &UseReducerHandle<Ui>, moved: &Moved) {
+    if !moved.left_incomplete.is_empty() {
+        ui.dispatch(Msg::Toast(
+            ToastKind::Warning,
+            state::ToastText::Incomplete(moved.left_incomplete.clone()),
+        ));
     }
-}
-
-fn select_field(
-    field: &'static str,
-    value: Option<String>,
-    options: Vec<String>,
-    errors: &[UiError],
-    locale: Locale,
-    send: &Callback<(&'static str, Value)>,
-) -> Html {
-    let send = send.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let select: HtmlSelectElement = e.target_unchecked_into();
-        send.emit((command::UPDATE_PROFILE, json!({ field: select.value() })));
-    });
-    let error = field_error(errors, field, locale);
-    html! {
-        <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for={field}>{ t(locale, &format!("field.{field}")) }</label>
-            <select id={field} {onchange}>
-                <option value="" selected={value.is_none()}>{ t(locale, "choose") }</option>
-                { for options.into_iter().map(|o| html! { <option value={o.clone()} selected={value.as_deref() == Some(o.as_str())}>{ o.clone() }</option> }) }
-            </select>
-            { for error.map(|e| html! { <span class="error" role="alert">{ e }</span> }) }
-        </div>
-    }
-}
-
-fn check_field(
-    field: &'static str,
-    value: bool,
-    locale: Locale,
-    send: &Callback<(&'static str, Value)>,
-) -> Html {
-    let send = send.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let input: HtmlInputElement = e.target_unchecked_into();
-        send.emit((command::UPDATE_PROFILE, json!({ field: input.checked() })));
-    });
-    html! {
-        <label class="check"><input type="checkbox" checked={value} {onchange} />{ t(locale, &format!("field.{field}")) }</label>
-    }
-}
-
-fn profile_step(
-    view: &WizardView,
-    errors: &[UiError],
-    locale: Locale,
-    send: &Callback<(&'static str, Value)>,
-) -> Html {
-    let p = &view.profile;
-    let label = |v: &Option<ava_model::Label>| {
-        v.as_ref()
-            .map(|l| l.as_str().to_owned())
-            .unwrap_or_default()
-    };
-    html! { <>
-        <h1>{ t(locale, "step.profile") }</h1>
-        <p class="purpose">{ t(locale, "profile.purpose") }</p>
-        { text_field("full_name", label(&p.full_name), errors, locale, send) }
-        { text_field("organization_name", label(&p.organization_name), errors, locale, send) }
-        { select_field("industry", p.industry.map(|i| i.as_str().to_owned()), Industry::NAMES.iter().map(|s| s.to_string()).collect(), errors, locale, send) }
-        { select_field("timezone", p.timezone.as_ref().map(|z| z.as_str().to_owned()), Timezone::all_names().map(str::to_owned).collect(), errors, locale, send) }
-        { select_field("locale", p.locale.map(|l| l.as_str().to_owned()), Locale::NAMES.iter().map(|s| s.to_string()).collect(), errors, locale, send) }
-        { check_field("marketing_opt_in", p.marketing_opt_in, locale, send) }
-        { check_field("accept_terms", p.accept_terms, locale, send) }
-    </> }
 }
 
 fn main() {
     yew::Renderer::<App>::new().render();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ava_ipc::GoToArgs;
+
+    #[test]
+    fn go_to_args_serialise_as_the_shell_reads_them() {
+        let args = json!({"args": GoToArgs { step: Step::Plan }});
+        assert_eq!(args, json!({"args": {"step": "plan"}}));
+    }
 }

@@ -92,6 +92,11 @@ impl CoreError {
     }
 
     pub fn to_ui(&self) -> UiError {
+        if let CoreError::Validation(errors) = self
+            && let Some(first) = errors.0.first()
+        {
+            return UiError::from_field(first);
+        }
         let message = match self {
             CoreError::Validation(errors) => {
                 errors.0.first().map(|e| e.english()).unwrap_or_default()
@@ -102,9 +107,8 @@ impl CoreError {
             other => other.to_string(),
         };
         UiError {
-            code: self.code(),
-            message,
             field: self.field(),
+            ..UiError::new(self.code(), message)
         }
     }
 }

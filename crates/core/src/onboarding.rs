@@ -121,6 +121,8 @@ pub(crate) struct Inner {
     pub(crate) vapi: VapiClient,
     pub(crate) twilio: TwilioClient,
     status: watch::Sender<SyncStatus>,
+    /// Where the assistant's creation stands, for a live step list.
+    pub(crate) progress: watch::Sender<Option<crate::state::Provisioning>>,
     wake: Arc<Notify>,
     session_scope: String,
     pub(crate) provisioning: tokio::sync::Mutex<()>,
@@ -169,6 +171,7 @@ impl Onboarding {
             secrets,
             api,
             status: watch::channel(status).0,
+            progress: watch::channel(None).0,
             wake: Arc::new(Notify::new()),
             session_scope,
             provisioning: tokio::sync::Mutex::new(()),
@@ -187,6 +190,11 @@ impl Onboarding {
 
     pub fn status(&self) -> watch::Receiver<SyncStatus> {
         self.inner.status.subscribe()
+    }
+
+    /// Each stage of [`Self::provision`] as it is saved (assistant, number, record).
+    pub fn provision_progress(&self) -> watch::Receiver<Option<crate::state::Provisioning>> {
+        self.inner.progress.subscribe()
     }
 
     /// Applies a validated edit: in memory now, on disk within 0.5 s, on the server when it
@@ -244,6 +252,14 @@ impl Onboarding {
     pub fn update_studio(&self, patch: &Value) -> Result<(), CoreError> {
         self.apply(Edit::Studio(StudioPatch::from_json(patch)?));
         Ok(())
+    }
+
+    /// Pre-fills step 1's time zone and language from the computer where they are empty.
+    pub fn fill_os_defaults(&self, os_timezone: Option<&str>, os_locale: &str) {
+        let patch = self.inner.lock().os_defaults(os_timezone, os_locale);
+        if let Some(patch) = patch {
+            self.apply(Edit::Profile(patch));
+        }
     }
 
     /// Moving between steps saves at once.
@@ -456,6 +472,16 @@ impl Onboarding {
         }
         self.set_secret(self.secret_scope(), SecretName::TwilioAuthToken, secret)
             .await?;
+        // Step 5 attaches this number unless the user already chose another.
+        if let Some(number) = &number
+            && self.inner.lock().studio.number.is_none()
+        {
+            self.apply(Edit::Studio(StudioPatch {
+                number: ava_model::Change::Set(number.clone()),
+                strategy: ava_model::Change::Set(ava_model::Strategy::Attach),
+                ..StudioPatch::default()
+            }));
+        }
         self.update_draft(|draft| {
             draft.twilio = Some(TwilioPublic {
                 account_sid: sid.as_str().to_owned(),
@@ -784,6 +810,8 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
                         code: f.code.clone(),
                         message: f.message.clone(),
                         field: Some(f.field.clone()),
+                        min: None,
+                        max: None,
                     })
                     .collect();
                 let first = problems.first().cloned();

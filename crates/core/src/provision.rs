@@ -72,18 +72,36 @@ pub fn default_instructions(draft: &Draft) -> String {
     lines.join("\n")
 }
 
-/// An Azure neural voice that speaks the assistant's first language.
+/// The Azure neural voices step 7 offers, by the language each speaks.
+const VOICE_BY_LANGUAGE: [(&str, &str); 8] = [
+    ("en", "en-US-JennyNeural"),
+    ("fr", "fr-FR-DeniseNeural"),
+    ("he", "he-IL-HilaNeural"),
+    ("es", "es-ES-ElviraNeural"),
+    ("de", "de-DE-KatjaNeural"),
+    ("it", "it-IT-ElsaNeural"),
+    ("pt", "pt-BR-FranciscaNeural"),
+    ("ar", "ar-SA-ZariyahNeural"),
+];
+
+/// Every voice step 7's select offers.
+pub const VOICES: [&str; 8] = {
+    let mut voices = [""; 8];
+    let mut i = 0;
+    while i < VOICE_BY_LANGUAGE.len() {
+        voices[i] = VOICE_BY_LANGUAGE[i].1;
+        i += 1;
+    }
+    voices
+};
+
+/// An Azure neural voice that speaks the assistant's first language (English otherwise).
 pub fn voice_for(studio: &StudioConfig) -> VoiceChoice {
-    let voice = match studio.languages.first().map(|l| l.as_str()) {
-        Some("fr") => "fr-FR-DeniseNeural",
-        Some("he") => "he-IL-HilaNeural",
-        Some("es") => "es-ES-ElviraNeural",
-        Some("de") => "de-DE-KatjaNeural",
-        Some("it") => "it-IT-ElsaNeural",
-        Some("pt") => "pt-BR-FranciscaNeural",
-        Some("ar") => "ar-SA-ZariyahNeural",
-        _ => "en-US-JennyNeural",
-    };
+    let language = studio.languages.first().map_or("en", |l| l.as_str());
+    let voice = VOICE_BY_LANGUAGE
+        .iter()
+        .find(|(code, _)| *code == language)
+        .map_or(VOICE_BY_LANGUAGE[0].1, |(_, voice)| voice);
     VoiceChoice {
         provider: VoiceProvider::Azure,
         voice_id: voice.to_owned(),
@@ -275,7 +293,9 @@ impl Onboarding {
     }
 
     fn save_run(&self, run: &Provisioning) -> Result<(), CoreError> {
-        self.update_draft(|draft| draft.provisioning = Some(run.clone()))
+        self.update_draft(|draft| draft.provisioning = Some(run.clone()))?;
+        self.inner.progress.send_replace(Some(run.clone()));
+        Ok(())
     }
 
     /// Retries transient failures with backoff; anything else is the user's to fix.

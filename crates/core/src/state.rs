@@ -151,6 +151,21 @@ impl Draft {
         };
     }
 
+    /// Step 1's defaults from the computer: its time zone and language, for the fields the
+    /// user (or the server) has not set. `None` when nothing is left to fill.
+    pub fn os_defaults(&self, os_timezone: Option<&str>, os_locale: &str) -> Option<ProfilePatch> {
+        let mut patch = ProfilePatch::default();
+        if self.profile.timezone.is_none()
+            && let Some(zone) = os_timezone.and_then(|z| ava_model::Timezone::parse(z).ok())
+        {
+            patch.timezone = ava_model::Change::Set(zone);
+        }
+        if self.profile.locale.is_none() {
+            patch.locale = ava_model::Change::Set(ava_model::Locale::from_os_locale(os_locale));
+        }
+        (patch != ProfilePatch::default()).then_some(patch)
+    }
+
     /// Fills a draft from the server's copy (sign-in on a new computer), then replays the
     /// edits made here before signing in, so neither side's work is lost.
     pub fn adopt_server(&mut self, me: &ava_model::Me) {
@@ -175,6 +190,31 @@ mod tests {
 
     fn profile(v: serde_json::Value) -> Edit {
         Edit::Profile(ProfilePatch::from_json(&v).unwrap())
+    }
+
+    #[test]
+    fn os_defaults_fill_only_what_is_empty() {
+        let mut draft = Draft::default();
+        let patch = draft
+            .os_defaults(Some("Asia/Jerusalem"), "he_IL.UTF-8")
+            .unwrap();
+        draft.apply(Edit::Profile(patch));
+        assert_eq!(
+            draft.profile.timezone.as_ref().unwrap().as_str(),
+            "Asia/Jerusalem"
+        );
+        assert_eq!(draft.profile.locale, Some(ava_model::Locale::He));
+
+        draft.apply(profile(json!({"timezone": "Europe/Paris", "locale": "fr"})));
+        assert_eq!(draft.os_defaults(Some("America/New_York"), "en_US"), None);
+
+        let fresh = Draft::default();
+        let patch = fresh.os_defaults(Some("Not/AZone"), "C").unwrap();
+        assert!(
+            patch.timezone.is_keep(),
+            "an unknown zone is left for the user"
+        );
+        assert_eq!(patch.locale, ava_model::Change::Set(ava_model::Locale::En));
     }
 
     #[test]

@@ -14,10 +14,26 @@ pub mod command {
     pub const UPDATE_STUDIO: &str = "update_studio";
     pub const GO_TO: &str = "go_to";
     pub const FLUSH: &str = "flush";
+    pub const SIGN_UP: &str = "sign_up";
+    pub const SIGN_IN: &str = "sign_in";
+    pub const SIGN_OUT: &str = "sign_out";
+    pub const CONTINUE_OFFLINE: &str = "continue_offline";
+    pub const SKIP: &str = "skip";
+    pub const SAVE_VAPI_KEY: &str = "save_vapi_key";
+    pub const DELETE_VAPI_KEY: &str = "delete_vapi_key";
+    pub const SAVE_TWILIO: &str = "save_twilio";
+    pub const DELETE_TWILIO: &str = "delete_twilio";
+    pub const SET_KEYS_LOCAL_ONLY: &str = "set_keys_local_only";
+    pub const ASSISTANT_DEFAULTS: &str = "assistant_defaults";
+    pub const CREATE_ASSISTANT: &str = "create_assistant";
+    pub const LAUNCH: &str = "launch";
 }
 
 /// The event the shell emits whenever the sync status changes.
 pub const SYNC_STATUS_EVENT: &str = "sync-status";
+
+/// The event the shell emits at each stage of the assistant's creation (an [`AssistantView`]).
+pub const PROVISION_PROGRESS_EVENT: &str = "provision-progress";
 
 /// What the status pill shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,9 +55,95 @@ pub struct WizardView {
     pub flags: OnboardingFlags,
     pub completed: bool,
     pub vapi_key_preview: Option<String>,
+    pub twilio: Option<TwilioView>,
+    pub assistant: Option<AssistantView>,
+    pub keys_local_only: bool,
+    /// The signed-in account's email; `None` when working offline.
+    pub account_email: Option<String>,
+    /// Signed in, or chose "Continue offline": the account screen is not shown again.
+    pub entered: bool,
     pub status: StatusView,
     /// Set when the draft had to be recovered or no keychain works: shown once at start.
     pub notices: Vec<UiError>,
+}
+
+/// The Twilio account as the wizard may show it: never the auth token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwilioView {
+    pub account_sid_preview: String,
+    pub phone_number: Option<String>,
+}
+
+/// The assistant created in Vapi (or where its creation stopped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantView {
+    pub name: String,
+    pub assistant_id: Option<String>,
+    pub phone_number_id: Option<String>,
+    pub recorded: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CredentialsArgs {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Vapi,
+    Twilio,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SkipArgs {
+    pub provider: Provider,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VapiKeyArgs {
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TwilioArgs {
+    pub account_sid: String,
+    pub auth_token: String,
+    pub phone_number: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct FlagArgs {
+    pub on: bool,
+}
+
+/// Step 7's fields: pre-written from steps 3 and 5, editable, sent back to create it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AssistantForm {
+    pub name: String,
+    pub voice_id: String,
+    pub first_message: String,
+    pub instructions: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantDefaults {
+    pub form: AssistantForm,
+    /// Voices offered in the select; the default for the assistant's language first.
+    pub voices: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssistantArgs {
+    pub form: AssistantForm,
+}
+
+/// What leaving a step left undone (a warning, never a block).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Moved {
+    pub view: WizardView,
+    pub left_incomplete: Vec<String>,
 }
 
 /// `update_profile` / `update_studio`: a partial patch as api.md spells it.
@@ -68,6 +170,11 @@ mod tests {
             flags: OnboardingFlags::default(),
             completed: false,
             vapi_key_preview: Some("****1234".into()),
+            twilio: None,
+            assistant: None,
+            keys_local_only: false,
+            account_email: None,
+            entered: true,
             status: StatusView {
                 state: "synced".into(),
                 pending: 0,

@@ -12,7 +12,7 @@ use crate::values::{
     AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text, TwilioAuthToken,
     VapiApiKey,
 };
-use crate::violation::{FieldErrors, Violation};
+use crate::violation::{FieldError, FieldErrors, Violation};
 
 /// `POST /auth/register`: a new account.
 #[derive(Debug, Clone)]
@@ -416,6 +416,11 @@ pub struct UiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The bounds a translated message names ("at most {max} characters").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
 }
 
 impl UiError {
@@ -424,19 +429,30 @@ impl UiError {
             code: code.into(),
             message: message.into(),
             field: None,
+            min: None,
+            max: None,
+        }
+    }
+
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// One refused field, in the model's words, with the bounds its message needs.
+    pub fn from_field(error: &FieldError) -> Self {
+        let (min, max) = error.violation.bounds();
+        UiError {
+            code: error.code().to_owned(),
+            message: error.english(),
+            field: Some(error.field.clone()),
+            min,
+            max,
         }
     }
 
     /// One entry per bad field, in the model's words.
     pub fn from_fields(errors: &FieldErrors) -> Vec<UiError> {
-        errors
-            .0
-            .iter()
-            .map(|e| UiError {
-                code: e.code().to_owned(),
-                message: e.english(),
-                field: Some(e.field.clone()),
-            })
-            .collect()
+        errors.0.iter().map(UiError::from_field).collect()
     }
 }

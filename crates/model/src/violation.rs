@@ -28,6 +28,17 @@ pub enum Violation {
 }
 
 impl Violation {
+    /// The (min, max) a message about this violation names, if any.
+    pub fn bounds(&self) -> (Option<i64>, Option<i64>) {
+        let int = |n: usize| i64::try_from(n).ok();
+        match self {
+            Violation::TooLong { max } | Violation::TooManyItems { max } => (None, int(*max)),
+            Violation::TooShort { min } => (int(*min), None),
+            Violation::OutOfRange { min, max } => (Some(*min), Some(*max)),
+            _ => (None, None),
+        }
+    }
+
     /// The stable snake_case code: part of the API contract, never reworded.
     pub fn code(&self) -> &'static str {
         match self {

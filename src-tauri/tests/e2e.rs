@@ -1,0 +1,807 @@
+//! End to end: the real app window (WebKitGTK, driven through tauri-driver and
+//! WebKitWebDriver), the real keychain (the test script's private gnome-keyring), the real
+//! ava-server over a fresh PostgreSQL database, and the Vapi/Twilio fakes.
+//!
+//! Run through `tests/test.sh`, which provides Xvfb, the D-Bus session and the keyring. Every
+//! step of every language is saved as a screenshot under `$CARGO_TARGET_DIR/e2e-screenshots`.
+
+#[path = "../../crates/core/tests/common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{JWT, PASSWORD, TWILIO_NUMBER, TWILIO_SID, TWILIO_TOKEN, VAPI_KEY, World};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use sqlx::{PgPool, Row};
+use tokio::process::{Child, Command};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ava-desktop");
+const WAIT: Duration = Duration::from_secs(30);
+
+/// One app window at a time: the app is single-instance, and two WebKit processes on two
+/// cores only make each test slower.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+fn screenshots_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("e2e-screenshots")
+}
+
+/// Where the app finds the server and the fakes, and what the "OS" says about language.
+struct Env {
+    api_url: String,
+    vapi_url: String,
+    twilio_url: String,
+    keychain: String,
+    lang: &'static str,
+}
+
+impl Env {
+    fn new(world: &World, api_url: &str, lang: &'static str) -> Self {
+        Self {
+            api_url: api_url.to_owned(),
+            vapi_url: world.fakes.vapi_url(),
+            twilio_url: world.fakes.twilio_url(),
+            keychain: common::keychain_id(),
+            lang,
+        }
+    }
+}
+
+struct App {
+    client: Client,
+    driver: Child,
+    data_dir: PathBuf,
+}
+
+impl App {
+    /// Starts tauri-driver and, through it, the app on `data_dir`; returns once the UI drew.
+    async fn launch(env: &Env, data_dir: &Path) -> App {
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("AVA_API_URL", &env.api_url)
+            .env("VAPI_BASE_URL", &env.vapi_url)
+            .env("TWILIO_BASE_URL", &env.twilio_url)
+            .env("AVA_KEYCHAIN_SERVICE", &env.keychain)
+            .env("LANG", env.lang)
+            .env("LC_ALL", env.lang)
+            .env("TZ", "Europe/Paris")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group, so the driver, WebKitWebDriver and the app go together.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("tauri-driver did not start ({e}); run tests/setup.sh"));
+        let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+            "browserName": "wry",
+            "tauri:options": {
+                "application": BINARY,
+                "args": ["--data-dir", data_dir.to_string_lossy()],
+            }
+        }))
+        .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let client = loop {
+            // The driver needs a moment to listen; the session request tells when it does.
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(caps.clone());
+            let attempt = builder.connect(&url);
+            match tokio::time::timeout(WAIT, attempt).await {
+                Ok(Ok(client)) => break client,
+                Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Ok(Err(e)) => panic!("no WebDriver session: {e}"),
+                Err(_) => panic!("the app window did not open within {WAIT:?}"),
+            }
+        };
+        let app = App {
+            client,
+            driver,
+            data_dir: data_dir.to_owned(),
+        };
+        app.until("the UI is drawn", "return !!document.querySelector('.app')")
+            .await;
+        app
+    }
+
+    /// Polls a JS predicate until it holds (WebDriver has no push; this is the wait).
+    async fn until(&self, what: &str, script: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let value = self
+                .client
+                .execute(script, vec![])
+                .await
+                .unwrap_or(Value::Null);
+            if !value.is_null() && value != Value::Bool(false) {
+                return value;
+            }
+            if tokio::time::Instant::now() > deadline {
+                let shot = self.client.screenshot().await.unwrap_or_default();
+                let path = screenshots_dir().join("failure.png");
+                let _ = std::fs::create_dir_all(screenshots_dir());
+                let _ = std::fs::write(&path, shot);
+                let text = self.text("body").await;
+                panic!("timed out waiting for {what} (screen in {path:?}):\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        // As a user scrolls to a button before pressing it.
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&element).unwrap()],
+            )
+            .await;
+        if let Err(e) = element.click().await {
+            self.shot("failure").await;
+            panic!("click {css}: {e:?}");
+        }
+    }
+
+    /// Replaces a field's text as a user does: empty it (one input event, as select-all and
+    /// delete would give), then type it key by key.
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        self.client
+            .execute(
+                "const f = arguments[0]; if (f.value !== '') { f.value = '';
+                 f.dispatchEvent(new InputEvent('input', {bubbles: true})); }",
+                vec![serde_json::to_value(&field).unwrap()],
+            )
+            .await
+            .unwrap();
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// The element's text content ("" when absent), clipped or not.
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''",
+                vec![json!(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Picks an option the way a user does, then lets the page hear the change.
+    async fn choose(&self, id: &str, value: &str) {
+        self.find(&format!("#{id}")).await;
+        self.client
+            .execute(
+                "const s = document.getElementById(arguments[0]); s.value = arguments[1];
+                 s.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![json!(id), json!(value)],
+            )
+            .await
+            .unwrap();
+        self.until(
+            &format!("{id} = {value}"),
+            &format!("return document.getElementById('{id}').value === '{value}'"),
+        )
+        .await;
+    }
+
+    async fn on_step(&self, key: &str) {
+        self.until(
+            &format!("step {key}"),
+            &format!("return document.querySelector('#rail-{key}[aria-current=step]') !== null"),
+        )
+        .await;
+    }
+
+    async fn continue_to(&self, key: &str) {
+        self.click("#continue").await;
+        self.on_step(key).await;
+    }
+
+    async fn pill(&self, state: &str) {
+        self.until(
+            &format!("status {state}"),
+            &format!("return document.querySelector('#status-pill[data-state={state}]') !== null"),
+        )
+        .await;
+    }
+
+    async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::create_dir_all(screenshots_dir()).unwrap();
+        std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Closes the session and waits until the app's process is gone.
+    async fn quit(self) {
+        let _ = self.client.close().await;
+        drop(self.driver);
+        wait_for_exit(&self.data_dir).await;
+    }
+
+    /// SIGKILL, as a crash or a power cut would: no close handler runs.
+    async fn kill(self) {
+        let pattern = self.data_dir.to_string_lossy().into_owned();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &pattern])
+            .status()
+            .await;
+        wait_for_exit(&self.data_dir).await;
+        drop(self.client);
+        drop(self.driver);
+    }
+}
+
+async fn wait_for_exit(data_dir: &Path) {
+    let pattern = data_dir.to_string_lossy().into_owned();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let running = Command::new("pgrep")
+            .args(["-f", &pattern])
+            .stdout(Stdio::null())
+            .status()
+            .await
+            .is_ok_and(|s| s.success());
+        if !running {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("the app on {pattern} did not exit");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn sign_up(app: &App, email: &str) {
+    app.type_into("#email", email).await;
+    app.type_into("#password", PASSWORD).await;
+    app.click("#account-submit").await;
+    app.on_step("profile").await;
+}
+
+async fn user_row(pool: &PgPool, email: &str) -> sqlx::postgres::PgRow {
+    sqlx::query("SELECT * FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn flags_row(pool: &PgPool, email: &str) -> sqlx::postgres::PgRow {
+    sqlx::query(
+        "SELECT o.* FROM user_onboarding o JOIN users u ON u.id = o.user_id WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(&world, &server.url(), "en_US.UTF-8");
+    let app = App::launch(&env, dir.path()).await;
+    sign_up(&app, "owner@acme.com").await;
+
+    // 1. Profile: the OS time zone is already filled in.
+    assert_eq!(app.value("#timezone").await, "Europe/Paris");
+    app.type_into("#full_name", "Ann Owner").await;
+    app.type_into("#organization_name", "Acme Dental").await;
+    app.choose("industry", "healthcare").await;
+    app.choose("timezone", "America/New_York").await;
+    app.click("#marketing_opt_in").await;
+    app.click("#accept_terms").await;
+    app.until(
+        "terms ticked",
+        "return document.getElementById('accept_terms').checked",
+    )
+    .await;
+    app.continue_to("vapi").await;
+
+    // 2. Vapi, inline, verified against the fake.
+    app.type_into("#vapi_api_key", VAPI_KEY).await;
+    app.click("#vapi-verify").await;
+    app.until(
+        "vapi connected",
+        "return document.querySelector('.integration.ok') !== null",
+    )
+    .await;
+    app.continue_to("persona").await;
+
+    // 3. Persona.
+    app.click("#persona [data-value=concierge]").await;
+    app.type_into(
+        "#job_to_be_done",
+        "Book cleanings and answer price questions",
+    )
+    .await;
+    app.click("#languages [data-value=en]").await;
+    app.until(
+        "en chip",
+        "return document.querySelector('#languages [data-value=en][aria-pressed=true]') !== null",
+    )
+    .await;
+    app.click("#languages [data-value=fr]").await;
+    app.until(
+        "fr chip",
+        "return document.querySelector('#languages [data-value=fr][aria-pressed=true]') !== null",
+    )
+    .await;
+    app.choose("tone", "friendly").await;
+    app.type_into("#guidelines", "Never give medical advice.")
+        .await;
+    app.continue_to("twilio").await;
+
+    // 4. Twilio, inline: the number must belong to the account.
+    app.type_into("#account_sid", TWILIO_SID).await;
+    app.type_into("#auth_token", TWILIO_TOKEN).await;
+    app.type_into("#phone_number", TWILIO_NUMBER).await;
+    app.click("#twilio-verify").await;
+    app.until(
+        "twilio connected",
+        "return document.querySelector('.integration.ok') !== null",
+    )
+    .await;
+    app.continue_to("telephony").await;
+
+    // 5. Telephony: the number from step 4 is already there.
+    assert_eq!(app.value("#number").await, TWILIO_NUMBER);
+    app.type_into("#business_hours", "Mon-Fri 9:00-18:00").await;
+    app.type_into("#fallback_email", "desk@acme.com").await;
+    app.continue_to("integrations").await;
+
+    // 6. Integrations.
+    app.click("#calendar [data-value=google]").await;
+    app.click("#workspace_apps [data-value=slack]").await;
+    app.until("slack chip", "return document.querySelector('#workspace_apps [data-value=slack][aria-pressed=true]') !== null").await;
+    app.click("#crm [data-value=hubspot]").await;
+    app.until(
+        "crm",
+        "return document.querySelector('#crm [data-value=hubspot][aria-checked=true]') !== null",
+    )
+    .await;
+    app.continue_to("assistant").await;
+
+    // 7. Assistant: pre-written from steps 3 and 5, then created with visible progress.
+    let instructions = app.value("#instructions").await;
+    assert!(
+        instructions.contains("concierge") && instructions.contains("Acme Dental"),
+        "{instructions}"
+    );
+    assert!(
+        instructions.contains("Mon-Fri 9:00-18:00"),
+        "{instructions}"
+    );
+    app.type_into("#name", "Ava Acme").await;
+    app.click("#create-assistant").await;
+    app.until(
+        "assistant and number done",
+        "return document.querySelectorAll('#assistant-progress [data-state=done]').length >= 2",
+    )
+    .await;
+    app.continue_to("plan").await;
+
+    // 8. Plan.
+    app.click("#plan [data-value=pro]").await;
+    app.until(
+        "pro",
+        "return document.querySelector('#plan [data-value=pro][aria-checked=true]') !== null",
+    )
+    .await;
+    app.type_into("#seats", "3").await;
+    app.continue_to("done").await;
+
+    // 9. Done, then Launch → the studio home.
+    let summary = app.text("#summary").await;
+    assert!(
+        summary.contains("Ava Acme") && summary.contains(TWILIO_NUMBER),
+        "{summary}"
+    );
+    app.click("#launch").await;
+    let home = app.find("#home-assistant").await.text().await.unwrap();
+    assert!(home.contains("Ava Acme"), "{home}");
+    assert!(app.text("#home-number").await.contains(TWILIO_NUMBER));
+    assert!(app.text("#home-plan").await.contains("Pro"));
+    app.pill("synced").await;
+    app.until(
+        "nothing pending",
+        "return document.querySelector('#status-pill').title === ''",
+    )
+    .await;
+    app.quit().await;
+
+    let row = user_row(&pool, "owner@acme.com").await;
+    let text = |c: &str| row.get::<Option<String>, _>(c).unwrap_or_default();
+    assert_eq!(text("full_name"), "Ann Owner");
+    assert_eq!(text("organization_name"), "Acme Dental");
+    assert_eq!(text("industry"), "healthcare");
+    assert_eq!(text("timezone"), "America/New_York");
+    assert_eq!(text("locale"), "en");
+    assert!(row.get::<bool, _>("marketing_opt_in"));
+    assert!(row.get::<bool, _>("accept_terms"));
+    assert_eq!(text("persona"), "concierge");
+    assert_eq!(
+        text("job_to_be_done"),
+        "Book cleanings and answer price questions"
+    );
+    assert_eq!(row.get::<Value, _>("languages"), json!(["en", "fr"]));
+    assert_eq!(text("tone"), "friendly");
+    assert_eq!(text("guidelines"), "Never give medical advice.");
+    assert_eq!(text("strategy"), "attach");
+    assert_eq!(text("number"), TWILIO_NUMBER);
+    assert_eq!(text("business_hours"), "Mon-Fri 9:00-18:00");
+    assert_eq!(text("fallback_email"), "desk@acme.com");
+    assert_eq!(text("calendar"), "google");
+    assert_eq!(row.get::<Value, _>("workspace_apps"), json!(["slack"]));
+    assert_eq!(text("crm"), "hubspot");
+    assert_eq!(text("plan"), "pro");
+    assert_eq!(row.get::<i32, _>("seats"), 3);
+    assert!(row.get::<bool, _>("onboarding_completed"));
+    let flags = flags_row(&pool, "owner@acme.com").await;
+    assert!(flags.get::<bool, _>("onboarding_assistant_created"));
+    assert!(!flags.get::<bool, _>("onboarding_vapi_skipped"));
+
+    let assistants = world.fakes.vapi.assistants();
+    assert_eq!(
+        assistants.len(),
+        1,
+        "exactly one assistant in Vapi: {assistants:?}"
+    );
+    assert_eq!(assistants[0]["name"], "Ava Acme");
+    let numbers = world.fakes.vapi.phone_numbers();
+    assert_eq!(numbers.len(), 1);
+    assert_eq!(numbers[0]["assistantId"], assistants[0]["id"]);
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_skip_path_sets_the_flags(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "skipper@acme.com").await;
+    app.click("#rail-vapi").await;
+    app.on_step("vapi").await;
+    app.click("#vapi-skip").await;
+    app.on_step("persona").await;
+    app.click("#rail-twilio").await;
+    app.on_step("twilio").await;
+    app.click("#skip").await;
+    app.on_step("telephony").await;
+    app.click("#rail-done").await;
+    let summary = app.text("#summary").await;
+    assert!(
+        summary.contains("Set up"),
+        "skipped steps link back: {summary}"
+    );
+    app.click("#change-vapi").await;
+    app.on_step("vapi").await;
+    app.until(
+        "marked skipped",
+        "return document.querySelector('.integration.skipped') !== null",
+    )
+    .await;
+    app.pill("synced").await;
+    app.quit().await;
+    let flags = flags_row(&pool, "skipper@acme.com").await;
+    assert!(flags.get::<bool, _>("onboarding_vapi_skipped"));
+    assert!(flags.get::<bool, _>("onboarding_twilio_skipped"));
+    assert!(!flags.get::<bool, _>("onboarding_assistant_created"));
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn killed_mid_typing_it_reopens_on_the_same_step_with_the_values(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    // No server at all: the whole wizard works offline.
+    let env = Env::new(
+        &world,
+        &format!("http://127.0.0.1:{}", free_port()),
+        "en_US.UTF-8",
+    );
+    let app = App::launch(&env, dir.path()).await;
+    app.click("#continue-offline").await;
+    app.on_step("profile").await;
+    app.type_into("#full_name", "Ann Owner").await;
+    app.click("#rail-persona").await;
+    app.on_step("persona").await;
+    app.type_into("#job_to_be_done", "Answer the phone politely")
+        .await;
+    // The draft reaches the disk within half a second of the last keystroke; kill right then.
+    let draft = dir.path().join("draft.json");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !std::fs::read_to_string(&draft).is_ok_and(|d| d.contains("Answer the phone politely")) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the draft never reached the disk"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.kill().await;
+
+    let app = App::launch(&env, dir.path()).await;
+    app.on_step("persona").await;
+    assert_eq!(
+        app.value("#job_to_be_done").await,
+        "Answer the phone politely"
+    );
+    app.click("#rail-profile").await;
+    app.on_step("profile").await;
+    assert_eq!(app.value("#full_name").await, "Ann Owner");
+    app.quit().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn offline_edits_sync_when_the_server_returns(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let addr = server.addr;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "roamer@acme.com").await;
+    app.pill("synced").await;
+
+    server.stop().await;
+    app.type_into("#organization_name", "Acme on the road")
+        .await;
+    app.pill("offline").await;
+    app.shot("offline-pill").await;
+
+    let server = world.start_server(addr, JWT).await;
+    app.pill("synced").await;
+    app.quit().await;
+    let row = user_row(&pool, "roamer@acme.com").await;
+    assert_eq!(
+        row.get::<Option<String>, _>("organization_name").as_deref(),
+        Some("Acme on the road")
+    );
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_settings_round_trip_comes_back_to_the_same_step(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "settings@acme.com").await;
+    app.click("#rail-vapi").await;
+    app.on_step("vapi").await;
+    app.until(
+        "not connected yet",
+        "return document.querySelector('.integration.missing') !== null",
+    )
+    .await;
+    app.click("#vapi-detailed").await;
+    app.find("#settings").await;
+    app.type_into("#settings-vapi #vapi_api_key", "wrong-key-0000")
+        .await;
+    app.click("#settings-vapi #vapi-verify").await;
+    let refused = app.find("#vapi-alert").await.text().await.unwrap();
+    assert!(refused.contains("Vapi refused this key"), "{refused}");
+    app.type_into("#settings-vapi #vapi_api_key", VAPI_KEY)
+        .await;
+    app.click("#settings-vapi #vapi-verify").await;
+    app.until(
+        "saved in settings",
+        "return document.querySelector('#delete-vapi') !== null",
+    )
+    .await;
+    app.shot("settings-dialog").await;
+    app.click("#close-settings").await;
+    app.on_step("vapi").await;
+    app.until(
+        "connected on the step",
+        "return document.querySelector('.integration.ok') !== null",
+    )
+    .await;
+    assert!(app.text(".integration.ok").await.contains("Connected"));
+
+    // Esc closes the dialog too, and the step is still the same.
+    app.click("#open-settings").await;
+    app.find("#settings").await;
+    app.find("#close-settings")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    app.until(
+        "dialog closed",
+        "return document.querySelector('#settings') === null",
+    )
+    .await;
+    app.on_step("vapi").await;
+    app.quit().await;
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn french_shows_a_bad_phone_number_inline_and_hebrew_lays_out_right_to_left(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(
+        &world,
+        &format!("http://127.0.0.1:{}", free_port()),
+        "fr_FR.UTF-8",
+    );
+    let app = App::launch(&env, dir.path()).await;
+    // The OS says French: the very first screen is French.
+    let title = app.find("#gate-title").await.text().await.unwrap();
+    assert_eq!(title, "Bienvenue sur Ava");
+    app.click("#continue-offline").await;
+    app.on_step("profile").await;
+    assert_eq!(app.value("#locale").await, "fr");
+    app.click("#rail-telephony").await;
+    app.on_step("telephony").await;
+    app.type_into("#number", "06 12").await;
+    let error = app.find("#number-msg.error").await.text().await.unwrap();
+    assert_eq!(
+        error,
+        "Utilisez le format international, par ex. +33612345678."
+    );
+    assert_eq!(
+        app.value("#number").await,
+        "06 12",
+        "the refused value stays to be fixed"
+    );
+    app.shot("fr-telephony-invalid-number").await;
+
+    // Enter continues; the warning toast names what is missing on the way out of Profile.
+    app.click("#rail-profile").await;
+    app.on_step("profile").await;
+    app.find("#full_name")
+        .await
+        .send_keys("\u{e007}")
+        .await
+        .unwrap();
+    app.on_step("vapi").await;
+    let toast = app.find(".toast.warning").await.text().await.unwrap();
+    assert!(
+        toast.contains("Nom complet") && toast.contains("Secteur"),
+        "{toast}"
+    );
+
+    app.choose("language-switch", "he").await;
+    app.until("rtl", "return document.querySelector('.app').dir === 'rtl'")
+        .await;
+    let rail_is_right_of_card = app
+        .until(
+            "rail on the right",
+            "const r = document.querySelector('.rail').getBoundingClientRect();
+             const c = document.querySelector('.card').getBoundingClientRect();
+             return r.left > c.right",
+        )
+        .await;
+    assert_eq!(rail_is_right_of_card, Value::Bool(true));
+    let back = app.find("#back").await.rectangle().await.unwrap();
+    let cont = app.find("#continue").await.rectangle().await.unwrap();
+    assert!(back.0 > cont.0, "Back sits on the right in Hebrew");
+    assert_eq!(app.text("#step-title").await, "Vapi");
+    assert_eq!(app.text("#continue").await, "המשך");
+    app.quit().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(
+        &world,
+        &format!("http://127.0.0.1:{}", free_port()),
+        "en_US.UTF-8",
+    );
+    let app = App::launch(&env, dir.path()).await;
+    app.shot("en-0-account").await;
+    app.click("#continue-offline").await;
+    for lang in ["en", "fr", "he"] {
+        app.click("#rail-profile").await;
+        app.on_step("profile").await;
+        app.choose("language-switch", lang).await;
+        app.until(
+            lang,
+            &format!("return document.querySelector('.app').lang === '{lang}'"),
+        )
+        .await;
+        for (n, step) in [
+            "profile",
+            "vapi",
+            "persona",
+            "twilio",
+            "telephony",
+            "integrations",
+            "assistant",
+            "plan",
+            "done",
+        ]
+        .iter()
+        .enumerate()
+        {
+            app.click(&format!("#rail-{step}")).await;
+            app.on_step(step).await;
+            // Nothing is cut off: the card's content fits its width at the window's size.
+            let overflow = app
+                .client
+                .execute(
+                    "const c = document.querySelector('.card'); return c.scrollWidth - c.clientWidth",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(overflow, json!(0), "{lang}/{step} overflows sideways");
+            app.shot(&format!("{lang}-{}-{step}", n + 1)).await;
+        }
+        app.click("#open-settings").await;
+        app.find("#settings").await;
+        app.shot(&format!("{lang}-settings")).await;
+        app.click("#close-settings").await;
+    }
+    app.quit().await;
+    let saved = std::fs::read_dir(screenshots_dir()).unwrap().count();
+    assert!(saved >= 31, "{saved} screenshots");
+}

@@ -1,0 +1,276 @@
+//! The screens around the steps: the account gate, the top bar, Settings, the studio home
+//! and the toasts.
+
+use ava_ipc::{CredentialsArgs, Provider};
+use ava_model::{Locale, Step};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::Ctx;
+use crate::i18n::{error_message, incomplete_message};
+use crate::state::{Action, Busy, Msg, ToastKind, ToastText, Ui};
+use crate::steps;
+use crate::widgets::{self, Target, TextSpec};
+
+/// Sign up, sign in, or continue offline (everything syncs once the user signs in).
+pub fn account(ctx: &Ctx) -> Html {
+    let sign_up = ctx.ui.sign_up;
+    let busy = ctx.ui.busy == Some(Busy::Account);
+    let submit = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+            let args = CredentialsArgs {
+                email: get("email"),
+                password: get("password"),
+            };
+            ctx.act(if ctx.ui.sign_up {
+                Action::SignUp(args)
+            } else {
+                Action::SignIn(args)
+            });
+        })
+    };
+    let tab = |on: bool, key: &str, id: &'static str| {
+        let ui = ctx.ui.clone();
+        html! {
+            <button {id} type="button" role="tab" aria-selected={(sign_up == on).to_string()} class={classes!("tab", (sign_up == on).then_some("on"))}
+                onclick={move |_| ui.dispatch(Msg::SignUpMode(on))}>{ ctx.t(key) }</button>
+        }
+    };
+    html! {
+        <div class="gate">
+            <div class="gate-top">{ language_switch(ctx) }{ status_pill(ctx) }</div>
+            <form class="card gate-card" onsubmit={submit} aria-labelledby="gate-title">
+                <div class="brand big">{ ctx.t("app.name") }</div>
+                <h1 id="gate-title">{ ctx.t("account.title") }</h1>
+                <p class="purpose">{ ctx.t("account.purpose") }</p>
+                <div class="tabs" role="tablist">
+                    { tab(true, "account.sign_up", "tab-sign-up") }
+                    { tab(false, "account.sign_in", "tab-sign-in") }
+                </div>
+                { widgets::text(ctx, Target::Local, TextSpec::new("email", "field.email").kind("email").autocomplete("email"), None) }
+                { widgets::text(ctx, Target::Local, TextSpec::new("password", "field.password").kind("password")
+                    .autocomplete(if sign_up { "new-password" } else { "current-password" })
+                    .help(if sign_up { "help.password" } else { "help.password_sign_in" }), None) }
+                { widgets::alert(ctx, "account") }
+                <button id="account-submit" type="submit" class={classes!("btn", "primary", "wide", busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
+                    { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+                    { ctx.t(if sign_up { "account.create" } else { "account.sign_in" }) }
+                </button>
+                <div class="divider"><span>{ ctx.t("account.or") }</span></div>
+                <button id="continue-offline" type="button" class="btn wide" onclick={ctx.callback(|| Action::ContinueOffline)}>{ ctx.t("account.offline") }</button>
+                <p class="help center">{ ctx.t("account.offline.help") }</p>
+            </form>
+        </div>
+    }
+}
+
+pub fn language_switch(ctx: &Ctx) -> Html {
+    let onchange = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            ctx.act(Action::Profile(
+                "locale",
+                serde_json::json!({ "locale": value }),
+            ));
+        })
+    };
+    html! {
+        <select id="language-switch" class="lang" aria-label={ctx.t("field.locale")} {onchange}>
+            { for Locale::ALL.iter().map(|l| html! {
+                <option value={l.as_str()} selected={*l == ctx.locale}>{ ctx.t(&format!("locale.{}", l.as_str())) }</option>
+            }) }
+        </select>
+    }
+}
+
+pub fn status_pill(ctx: &Ctx) -> Html {
+    let status = ctx.ui.status.clone();
+    let state = status
+        .as_ref()
+        .map_or("saved_locally".to_owned(), |s| s.state.clone());
+    let pending = status.as_ref().map_or(0, |s| s.pending);
+    let title = match (&state[..], pending) {
+        ("offline" | "failed", n) if n > 0 => format!("{} ({n})", ctx.t("status.pending")),
+        _ => String::new(),
+    };
+    html! {
+        <span id="status-pill" class={classes!("pill", state.clone())} role="status" aria-live="polite" data-state={state.clone()} {title}>
+            <span class="dot" aria-hidden="true"></span>{ ctx.t(&format!("status.{state}")) }
+        </span>
+    }
+}
+
+pub fn top_bar(ctx: &Ctx) -> Html {
+    let who = ctx
+        .view()
+        .account_email
+        .clone()
+        .unwrap_or_else(|| ctx.t("account.offline_mode"));
+    html! {
+        <header class="top">
+            <span class="who">{ who }</span>
+            { language_switch(ctx) }
+            <button id="open-settings" class="btn ghost" onclick={ctx.callback(|| Action::OpenSettings(Provider::Vapi))}>{ "⚙ " }{ ctx.t("settings.title") }</button>
+            { status_pill(ctx) }
+        </header>
+    }
+}
+
+/// Settings as a dialog over the wizard: closing it (button or Esc) shows the same step.
+pub fn settings(ctx: &Ctx, section: Provider) -> Html {
+    let view = ctx.view();
+    let section_class =
+        |p: Provider| classes!("settings-section", (p == section).then_some("focus"));
+    let keys_local = {
+        let ctx = ctx.clone();
+        let on = !view.keys_local_only;
+        Callback::from(move |_| ctx.act(Action::KeysLocalOnly(on)))
+    };
+    html! {
+        <div class="overlay">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" id="settings">
+                <header class="dialog-head">
+                    <h1 id="settings-title">{ ctx.t("settings.title") }</h1>
+                    <button id="close-settings" class="btn" onclick={ctx.callback(|| Action::CloseSettings)}>{ ctx.t("settings.back") }</button>
+                </header>
+                <div class="dialog-body">
+                    <section class={section_class(Provider::Vapi)} id="settings-vapi">
+                        <h2>{ ctx.t("integration.vapi") }</h2>
+                        { match &view.vapi_key_preview {
+                            Some(preview) => html! { <p class="configured">{ format!("{} · {preview}", ctx.t("integration.configured")) }
+                                <button id="delete-vapi" class="link danger" onclick={ctx.callback(|| Action::DeleteVapi)}>{ ctx.t("settings.remove") }</button></p> },
+                            None => html!(),
+                        } }
+                        { steps::vapi_form(ctx) }
+                    </section>
+                    <section class={section_class(Provider::Twilio)} id="settings-twilio">
+                        <h2>{ ctx.t("integration.twilio") }</h2>
+                        { match &view.twilio {
+                            Some(t) => html! { <p class="configured">{ format!("{} · {} {}", ctx.t("integration.configured"), t.account_sid_preview, t.phone_number.clone().unwrap_or_default()) }
+                                <button id="delete-twilio" class="link danger" onclick={ctx.callback(|| Action::DeleteTwilio)}>{ ctx.t("settings.remove") }</button></p> },
+                            None => html!(),
+                        } }
+                        { steps::twilio_form(ctx) }
+                    </section>
+                    <section class="settings-section">
+                        <h2>{ ctx.t("settings.privacy") }</h2>
+                        <div class="check">
+                            <input id="keys-local-only" type="checkbox" checked={view.keys_local_only} onchange={keys_local} />
+                            <label for="keys-local-only">{ ctx.t("settings.keys_local_only") }</label>
+                        </div>
+                        { if view.status.keychain_persistent { html!() } else { html! { <div class="alert warning">{ ctx.t("settings.no_keychain") }</div> } } }
+                    </section>
+                    <section class="settings-section">
+                        <h2>{ ctx.t("settings.account") }</h2>
+                        { match &view.account_email {
+                            Some(email) => html! { <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut)}>{ ctx.t("settings.sign_out") }</button></p> },
+                            None => html! { <p>{ ctx.t("account.offline_mode") }</p> },
+                        } }
+                    </section>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The studio home after launch: what is live, and where to change each part.
+pub fn home(ctx: &Ctx) -> Html {
+    let view = ctx.view();
+    let number = view
+        .studio
+        .number
+        .as_ref()
+        .map(|n| n.as_str().to_owned())
+        .or_else(|| view.twilio.as_ref().and_then(|t| t.phone_number.clone()));
+    let tile = |id: &'static str, title: &str, value: String, step: Step| {
+        html! {
+            <div class="tile" {id}>
+                <span class="tile-title">{ ctx.t(title) }</span>
+                <span class="tile-value">{ value }</span>
+                <button class="link" onclick={ctx.callback(move || Action::Change(step))}>{ ctx.t("summary.change") }</button>
+            </div>
+        }
+    };
+    let assistant = view
+        .assistant
+        .as_ref()
+        .filter(|_| view.flags.onboarding_assistant_created);
+    html! {
+        <div class="home">
+            <header class="top">
+                <div class="brand">{ ctx.t("app.name") }</div>
+                <span class="spacer"></span>
+                { language_switch(ctx) }
+                { status_pill(ctx) }
+            </header>
+            <main class="home-body">
+                <section class="card hero" aria-labelledby="home-title">
+                    <h1 id="home-title">{ ctx.t(if assistant.is_some() { "home.live" } else { "home.not_live" }) }</h1>
+                    <p class="purpose">{ ctx.t("home.purpose") }</p>
+                    <div class="tiles">
+                        { tile("home-assistant", "home.assistant", assistant.map_or_else(|| ctx.t("home.none"), |a| format!("{} · {}", a.name, a.assistant_id.clone().unwrap_or_default())), Step::Assistant) }
+                        { tile("home-number", "home.number", number.unwrap_or_else(|| ctx.t("home.none")), Step::Telephony) }
+                        { tile("home-plan", "home.plan", format!("{} · {} {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), view.studio.seats.get(), ctx.t("summary.seats")), Step::Plan) }
+                    </div>
+                </section>
+            </main>
+        </div>
+    }
+}
+
+/// Toasts at the bottom; each goes away by itself after a few seconds (or on Esc).
+#[derive(Properties, PartialEq)]
+pub struct ToastProps {
+    pub ui: UseReducerHandle<Ui>,
+    pub locale: Locale,
+}
+
+#[component]
+pub fn Toasts(props: &ToastProps) -> Html {
+    let ids: Vec<u32> = props.ui.toasts.iter().map(|t| t.id).collect();
+    {
+        let ui = props.ui.clone();
+        use_effect_with(ids, move |ids| {
+            for id in ids.clone() {
+                let ui = ui.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(6_000).await;
+                    ui.dispatch(Msg::Dismiss(id));
+                });
+            }
+        });
+    }
+    let locale = props.locale;
+    html! {
+        <div class="toasts" aria-live="polite">
+            { for props.ui.toasts.iter().map(|toast| {
+                let text = match &toast.text {
+                    ToastText::Key(key) => crate::i18n::t(locale, key),
+                    ToastText::Error(error) => error_message(locale, error),
+                    ToastText::Incomplete(fields) => incomplete_message(locale, fields),
+                };
+                let kind = match toast.kind {
+                    ToastKind::Success => "success",
+                    ToastKind::Warning => "warning",
+                    ToastKind::Danger => "danger",
+                };
+                let ui = props.ui.clone();
+                let id = toast.id;
+                html! {
+                    <div class={classes!("toast", kind)} role={if kind == "danger" { "alert" } else { "status" }} data-kind={kind}>
+                        <span>{ text }</span>
+                        <button class="toast-close" aria-label={crate::i18n::t(locale, "toast.close")} onclick={move |_| ui.dispatch(Msg::Dismiss(id))}>{ "×" }</button>
+                    </div>
+                }
+            }) }
+        </div>
+    }
+}
+
+pub fn toasts(ctx: &Ctx) -> Html {
+    html! { <Toasts ui={ctx.ui.clone()} locale={ctx.locale} /> }
+}

@@ -1,0 +1,504 @@
+//! The UI's state as one reducer, and the actions that call the shell. Async replies are
+//! dispatched as messages, so a reply never overwrites state with a stale copy.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use ava_ipc::{
+    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CredentialsArgs, FlagArgs,
+    GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView, TwilioArgs, UiError, VapiKeyArgs,
+    WizardView, command,
+};
+use ava_model::{Locale, Step};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use yew::prelude::*;
+
+use crate::ipc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Wizard,
+    /// The Settings dialog over the wizard, opened at one section; closing it shows the same
+    /// step again (the step is in the draft and never changed).
+    Settings(Provider),
+    /// The studio home, after "Launch Ava".
+    Home,
+}
+
+/// A long action in progress: its button shows it and is not pressed twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Busy {
+    Account,
+    Vapi,
+    Twilio,
+    Assistant,
+    Launch,
+}
+
+impl Busy {
+    /// The fields this action checks: their errors go once it succeeds.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Busy::Account => &["email", "password"],
+            Busy::Vapi => &["vapi_api_key"],
+            Busy::Twilio => &["account_sid", "auth_token", "phone_number"],
+            Busy::Assistant => &["name", "instructions", "firstMessage"],
+            Busy::Launch => &["accept_terms"],
+        }
+    }
+
+    /// Where an error without a field is shown.
+    pub fn area(self) -> &'static str {
+        match self {
+            Busy::Account => "account",
+            Busy::Vapi => "vapi",
+            Busy::Twilio => "twilio",
+            Busy::Assistant => "assistant",
+            Busy::Launch => "launch",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    Success,
+    Warning,
+    Danger,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToastText {
+    Key(&'static str),
+    Error(UiError),
+    /// Fields left empty on the step just left.
+    Incomplete(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub id: u32,
+    pub kind: ToastKind,
+    pub text: ToastText,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ui {
+    pub view: Option<WizardView>,
+    pub fatal: Option<UiError>,
+    pub os_locale: Locale,
+    pub status: Option<StatusView>,
+    pub screen: Screen,
+    /// What the user typed, by field: drawn instead of the saved value, so a keystroke is
+    /// never undone by a reply and a refused value stays on screen to be corrected.
+    pub typed: BTreeMap<String, String>,
+    /// Errors shown at a field, by field name.
+    pub field_errors: BTreeMap<String, UiError>,
+    /// Errors without a field, by the area that shows them.
+    pub alerts: BTreeMap<&'static str, UiError>,
+    pub busy: Option<Busy>,
+    pub toasts: Vec<Toast>,
+    next_toast: u32,
+    pub assistant_form: Option<AssistantForm>,
+    pub voices: Vec<String>,
+    pub progress: Option<AssistantView>,
+    pub sign_up: bool,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        let os_locale = web_sys::window()
+            .and_then(|w| w.navigator().language())
+            .map_or(Locale::En, |l| Locale::from_os_locale(&l));
+        Self {
+            view: None,
+            fatal: None,
+            os_locale,
+            status: None,
+            screen: Screen::Wizard,
+            typed: BTreeMap::new(),
+            field_errors: BTreeMap::new(),
+            alerts: BTreeMap::new(),
+            busy: None,
+            toasts: Vec::new(),
+            next_toast: 0,
+            assistant_form: None,
+            voices: Vec::new(),
+            progress: None,
+            sign_up: true,
+        }
+    }
+}
+
+pub enum Msg {
+    Loaded(Box<WizardView>),
+    View(Box<WizardView>),
+    Status(StatusView),
+    Fatal(UiError),
+    Typed(String, String),
+    FieldError(UiError),
+    ClearField(String),
+    Alert(&'static str, UiError),
+    ClearAlert(&'static str),
+    Busy(Option<Busy>),
+    Screen(Screen),
+    Toast(ToastKind, ToastText),
+    Dismiss(u32),
+    DismissAll,
+    Defaults(AssistantDefaults),
+    Form(AssistantForm),
+    Progress(Option<AssistantView>),
+    SignUpMode(bool),
+}
+
+impl Reducible for Ui {
+    type Action = Msg;
+
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut ui = (*self).clone();
+        match msg {
+            Msg::Loaded(view) => {
+                ui.screen = if view.completed {
+                    Screen::Home
+                } else {
+                    Screen::Wizard
+                };
+                ui.status = Some(view.status.clone());
+                for notice in &view.notices {
+                    ui.push_toast(ToastKind::Warning, ToastText::Error(notice.clone()));
+                }
+                ui.view = Some(*view);
+            }
+            Msg::View(view) => {
+                ui.status = Some(view.status.clone());
+                ui.view = Some(*view);
+            }
+            Msg::Status(status) => ui.status = Some(status),
+            Msg::Fatal(error) => ui.fatal = Some(error),
+            Msg::Typed(field, value) => {
+                ui.typed.insert(field, value);
+            }
+            Msg::FieldError(error) => {
+                if let Some(field) = error.field.clone() {
+                    ui.field_errors.insert(field, error);
+                }
+            }
+            Msg::ClearField(field) => {
+                ui.field_errors.remove(&field);
+            }
+            Msg::Alert(area, error) => {
+                ui.alerts.insert(area, error);
+            }
+            Msg::ClearAlert(area) => {
+                ui.alerts.remove(area);
+            }
+            Msg::Busy(busy) => ui.busy = busy,
+            Msg::Screen(screen) => ui.screen = screen,
+            Msg::Toast(kind, text) => ui.push_toast(kind, text),
+            Msg::Dismiss(id) => ui.toasts.retain(|t| t.id != id),
+            Msg::DismissAll => ui.toasts.clear(),
+            Msg::Defaults(defaults) => {
+                ui.assistant_form.get_or_insert(defaults.form);
+                ui.voices = defaults.voices;
+            }
+            Msg::Form(form) => ui.assistant_form = Some(form),
+            Msg::Progress(progress) => ui.progress = progress,
+            Msg::SignUpMode(on) => ui.sign_up = on,
+        }
+        Rc::new(ui)
+    }
+}
+
+impl Ui {
+    fn push_toast(&mut self, kind: ToastKind, text: ToastText) {
+        self.next_toast += 1;
+        self.toasts.push(Toast {
+            id: self.next_toast,
+            kind,
+            text,
+        });
+    }
+
+    /// The error to show at `field`: this session's, or one the server refused.
+    pub fn error_at(&self, field: &str) -> Option<UiError> {
+        self.field_errors.get(field).cloned().or_else(|| {
+            self.status
+                .as_ref()
+                .and_then(|s| s.refused.iter().find(|e| e.field.as_deref() == Some(field)))
+                .cloned()
+        })
+    }
+}
+
+/// The rail's mark for a step: done, skipped, warning (fields missing) or todo.
+pub fn step_mark(view: &WizardView, step: Step) -> &'static str {
+    let flags = &view.flags;
+    match step {
+        Step::Profile if !view.profile.missing_fields().is_empty() => "warning",
+        Step::Profile => "done",
+        Step::Vapi if view.vapi_key_preview.is_some() => "done",
+        Step::Vapi if flags.onboarding_vapi_skipped => "skipped",
+        Step::Twilio if view.twilio.is_some() => "done",
+        Step::Twilio if flags.onboarding_twilio_skipped => "skipped",
+        Step::Assistant if flags.onboarding_assistant_created => "done",
+        Step::Persona if view.studio.persona.is_some() => "done",
+        Step::Telephony if view.studio.number.is_some() => "done",
+        Step::Integrations if view.studio.calendar.is_some() || view.studio.crm.is_some() => "done",
+        // A plan always has a value (free by default): seen is done.
+        Step::Plan if view.step.index() > Step::Plan.index() || view.completed => "done",
+        Step::Done if view.completed => "done",
+        _ if step.index() < view.step.index() => "visited",
+        _ => "todo",
+    }
+}
+
+pub enum Action {
+    GoTo(Step),
+    Back,
+    Continue,
+    SkipStep,
+    /// A field edit, already recorded as typed; the JSON patch as api.md spells it.
+    Profile(&'static str, Value),
+    Studio(&'static str, Value),
+    SignUp(CredentialsArgs),
+    SignIn(CredentialsArgs),
+    ContinueOffline,
+    SignOut,
+    SaveVapi(String),
+    DeleteVapi,
+    SaveTwilio(TwilioArgs),
+    DeleteTwilio,
+    KeysLocalOnly(bool),
+    OpenSettings(Provider),
+    CloseSettings,
+    LoadAssistantDefaults,
+    CreateAssistant(AssistantForm),
+    Launch,
+    /// From the studio home back to one step of the wizard.
+    Change(Step),
+}
+
+async fn call<A: Serialize, R: DeserializeOwned>(name: &str, args: A) -> Result<R, UiError> {
+    ipc::call(name, &args).await
+}
+
+/// Runs an action: calls the shell and dispatches what comes back.
+pub fn run(ui: UseReducerHandle<Ui>, action: Action) {
+    wasm_bindgen_futures::spawn_local(async move { perform(&ui, action).await });
+}
+
+fn current_step(ui: &Ui) -> Step {
+    ui.view.as_ref().map_or(Step::Profile, |v| v.step)
+}
+
+async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
+    match action {
+        Action::GoTo(step) => {
+            go_to(ui, step).await;
+        }
+        Action::Back => {
+            go_to(ui, current_step(ui).previous()).await;
+        }
+        Action::Continue => {
+            let from = current_step(ui);
+            if let Some(moved) = go_to(ui, from.next()).await {
+                crate::warn_incomplete(ui, &moved);
+            }
+        }
+        Action::SkipStep => {
+            let from = current_step(ui);
+            let provider = match from {
+                Step::Vapi => Some(Provider::Vapi),
+                Step::Twilio => Some(Provider::Twilio),
+                _ => None,
+            };
+            if let Some(provider) = provider {
+                let skipped = view_reply(
+                    ui,
+                    call(command::SKIP, &json!({"args": SkipArgs { provider }})).await,
+                );
+                if !skipped {
+                    return;
+                }
+            }
+            go_to(ui, from.next()).await;
+        }
+        Action::Profile(field, patch) => edit(ui, command::UPDATE_PROFILE, field, patch).await,
+        Action::Studio(field, patch) => edit(ui, command::UPDATE_STUDIO, field, patch).await,
+        Action::SignUp(args) => {
+            busy(
+                ui,
+                Busy::Account,
+                call(command::SIGN_UP, &json!({"args": args})),
+            )
+            .await;
+        }
+        Action::SignIn(args) => {
+            busy(
+                ui,
+                Busy::Account,
+                call(command::SIGN_IN, &json!({"args": args})),
+            )
+            .await;
+        }
+        Action::ContinueOffline => {
+            view_reply(ui, call(command::CONTINUE_OFFLINE, &json!({})).await);
+        }
+        Action::SignOut => {
+            if view_reply(ui, call(command::SIGN_OUT, &json!({})).await) {
+                ui.dispatch(Msg::Toast(
+                    ToastKind::Success,
+                    ToastText::Key("toast.signed_out"),
+                ));
+            }
+        }
+        Action::SaveVapi(key) => {
+            let reply = call(command::SAVE_VAPI_KEY, json!({"args": VapiKeyArgs { key }}));
+            if busy(ui, Busy::Vapi, reply).await {
+                ui.dispatch(Msg::Toast(
+                    ToastKind::Success,
+                    ToastText::Key("toast.vapi_saved"),
+                ));
+            }
+        }
+        Action::DeleteVapi => {
+            view_reply(ui, call(command::DELETE_VAPI_KEY, &json!({})).await);
+        }
+        Action::SaveTwilio(args) => {
+            let reply = call(command::SAVE_TWILIO, json!({"args": args}));
+            if busy(ui, Busy::Twilio, reply).await {
+                ui.dispatch(Msg::Toast(
+                    ToastKind::Success,
+                    ToastText::Key("toast.twilio_saved"),
+                ));
+            }
+        }
+        Action::DeleteTwilio => {
+            view_reply(ui, call(command::DELETE_TWILIO, &json!({})).await);
+        }
+        Action::KeysLocalOnly(on) => {
+            view_reply(
+                ui,
+                call(
+                    command::SET_KEYS_LOCAL_ONLY,
+                    &json!({"args": FlagArgs { on }}),
+                )
+                .await,
+            );
+        }
+        Action::OpenSettings(section) => ui.dispatch(Msg::Screen(Screen::Settings(section))),
+        Action::CloseSettings => {
+            // Coming back re-reads the view, so steps 2, 4, 7 and 9 show fresh status.
+            if let Ok(view) = call::<_, WizardView>(command::LOAD, &json!({})).await {
+                ui.dispatch(Msg::View(Box::new(view)));
+            }
+            ui.dispatch(Msg::Screen(Screen::Wizard));
+        }
+        Action::LoadAssistantDefaults => {
+            if let Ok(defaults) =
+                call::<_, AssistantDefaults>(command::ASSISTANT_DEFAULTS, &json!({})).await
+            {
+                ui.dispatch(Msg::Defaults(defaults));
+            }
+        }
+        Action::CreateAssistant(form) => {
+            ui.dispatch(Msg::Progress(None));
+            let reply = call(
+                command::CREATE_ASSISTANT,
+                json!({"args": AssistantArgs { form }}),
+            );
+            if busy(ui, Busy::Assistant, reply).await {
+                ui.dispatch(Msg::Toast(
+                    ToastKind::Success,
+                    ToastText::Key("toast.assistant_created"),
+                ));
+            }
+        }
+        Action::Launch => {
+            if busy(ui, Busy::Launch, call(command::LAUNCH, &json!({}))).await {
+                ui.dispatch(Msg::Screen(Screen::Home));
+            }
+        }
+        Action::Change(step) => {
+            ui.dispatch(Msg::Screen(Screen::Wizard));
+            go_to(ui, step).await;
+        }
+    }
+}
+
+async fn go_to(ui: &UseReducerHandle<Ui>, step: Step) -> Option<Moved> {
+    match call::<_, Moved>(command::GO_TO, &json!({"args": GoToArgs { step }})).await {
+        Ok(moved) => {
+            ui.dispatch(Msg::View(Box::new(moved.view.clone())));
+            if step == Step::Assistant {
+                Box::pin(perform(ui, Action::LoadAssistantDefaults)).await;
+            }
+            Some(moved)
+        }
+        Err(error) => {
+            ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
+            None
+        }
+    }
+}
+
+async fn edit(ui: &UseReducerHandle<Ui>, name: &str, field: &'static str, patch: Value) {
+    match call::<_, WizardView>(name, &PatchArgs { patch }).await {
+        Ok(view) => {
+            ui.dispatch(Msg::ClearField(field.to_owned()));
+            ui.dispatch(Msg::View(Box::new(view)));
+        }
+        Err(mut error) => {
+            error.field.get_or_insert_with(|| field.to_owned());
+            ui.dispatch(Msg::FieldError(error));
+        }
+    }
+}
+
+/// Applies a reply that carries a new view; an error goes to its field or to a toast.
+fn view_reply(ui: &UseReducerHandle<Ui>, reply: Result<WizardView, UiError>) -> bool {
+    match reply {
+        Ok(view) => {
+            ui.dispatch(Msg::View(Box::new(view)));
+            true
+        }
+        Err(error) if error.field.is_some() => {
+            ui.dispatch(Msg::FieldError(error));
+            false
+        }
+        Err(error) => {
+            ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
+            false
+        }
+    }
+}
+
+/// A long action: the button shows progress; errors land at their field or in the area.
+async fn busy(
+    ui: &UseReducerHandle<Ui>,
+    what: Busy,
+    reply: impl std::future::Future<Output = Result<WizardView, UiError>>,
+) -> bool {
+    ui.dispatch(Msg::Busy(Some(what)));
+    ui.dispatch(Msg::ClearAlert(what.area()));
+    let reply = reply.await;
+    ui.dispatch(Msg::Busy(None));
+    match reply {
+        Ok(view) => {
+            for field in what.fields() {
+                ui.dispatch(Msg::ClearField((*field).to_owned()));
+            }
+            ui.dispatch(Msg::View(Box::new(view)));
+            true
+        }
+        Err(error) if error.field.is_some() => {
+            ui.dispatch(Msg::FieldError(error));
+            false
+        }
+        Err(error) => {
+            ui.dispatch(Msg::Alert(what.area(), error));
+            false
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! The nine steps of wizard.md. Each draws its fields from the view and sends edits; none
+//! holds a rule of its own.
+
+use ava_ipc::{Provider, TwilioArgs, WizardView};
+use ava_model::{Calendar, Crm, Industry, Locale, Persona, Plan, Step, Timezone, Tone};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::Ctx;
+use crate::state::{Action, Busy, Msg, step_mark};
+use crate::widgets::{self, CardOption, Target, TextSpec};
+
+/// Languages Ava can speak on the phone (ISO 639-1), offered as chips on step 3.
+pub const SPOKEN: [&str; 8] = ["en", "fr", "he", "es", "de", "it", "pt", "ar"];
+/// Workspace apps offered as chips on step 6 (slugs as api.md allows).
+pub const WORKSPACE_APPS: [&str; 6] = [
+    "google_workspace",
+    "microsoft_365",
+    "slack",
+    "notion",
+    "zoom",
+    "dropbox",
+];
+
+pub fn step(ctx: &Ctx, step: Step) -> Html {
+    let view = ctx.view();
+    let body = match step {
+        Step::Profile => profile(ctx, view),
+        Step::Vapi => vapi(ctx, view),
+        Step::Persona => persona(ctx, view),
+        Step::Twilio => twilio(ctx, view),
+        Step::Telephony => telephony(ctx, view),
+        Step::Integrations => integrations(ctx, view),
+        Step::Assistant => assistant(ctx, view),
+        Step::Plan => plan(ctx, view),
+        Step::Done => done(ctx, view),
+    };
+    html! { <>
+        <p class="eyebrow">{ format!("{} {} / 9", ctx.t("step.word"), step.index() + 1) }</p>
+        <h1 id="step-title">{ ctx.t(&format!("step.{}", step.key())) }</h1>
+        <p class="purpose">{ ctx.t(&format!("purpose.{}", step.key())) }</p>
+        { body }
+    </> }
+}
+
+fn labelled<T: Copy>(
+    ctx: &Ctx,
+    prefix: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|&v| (name(v).to_owned(), ctx.t(&format!("{prefix}.{}", name(v)))))
+        .collect()
+}
+
+fn text_of(value: Option<&impl AsRef<str>>) -> Option<String> {
+    value.map(|v| v.as_ref().to_owned())
+}
+
+fn profile(ctx: &Ctx, view: &WizardView) -> Html {
+    let p = &view.profile;
+    let zones: Vec<(String, String)> = Timezone::all_names()
+        .map(|z| (z.to_owned(), z.replace('_', " ")))
+        .collect();
+    html! { <>
+        <div class="row">
+            { widgets::text(ctx, Target::Profile, TextSpec::new("full_name", "field.full_name").autocomplete("name"), text_of(p.full_name.as_ref().map(|l| l.as_str()).as_ref())) }
+            { widgets::text(ctx, Target::Profile, TextSpec::new("organization_name", "field.organization_name").autocomplete("organization"), text_of(p.organization_name.as_ref().map(|l| l.as_str()).as_ref())) }
+        </div>
+        <div class="row">
+            { widgets::select(ctx, Target::Profile, "industry", "field.industry", labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
+            { widgets::select(ctx, Target::Profile, "timezone", "field.timezone", zones, p.timezone.as_ref().map(|z| z.as_str().to_owned())) }
+        </div>
+        { widgets::select(ctx, Target::Profile, "locale", "field.locale", labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
+        { widgets::checkbox(ctx, "marketing_opt_in", "field.marketing_opt_in", p.marketing_opt_in) }
+        { widgets::checkbox(ctx, "accept_terms", "field.accept_terms", p.accept_terms) }
+    </> }
+}
+
+fn vapi_status(ctx: &Ctx, view: &WizardView) -> Html {
+    widgets::integration_status(
+        ctx,
+        "integration.vapi",
+        view.vapi_key_preview.clone(),
+        view.flags.onboarding_vapi_skipped,
+    )
+}
+
+fn twilio_status(ctx: &Ctx, view: &WizardView) -> Html {
+    let detail = view.twilio.as_ref().map(|t| match &t.phone_number {
+        Some(n) => format!("{} · {n}", t.account_sid_preview),
+        None => t.account_sid_preview.clone(),
+    });
+    widgets::integration_status(
+        ctx,
+        "integration.twilio",
+        detail,
+        view.flags.onboarding_twilio_skipped,
+    )
+}
+
+/// The three ways of steps 2 and 4: inline, in Settings, or later.
+fn three_ways(ctx: &Ctx, provider: Provider, inline: Html) -> Html {
+    let prefix = match provider {
+        Provider::Vapi => "vapi",
+        Provider::Twilio => "twilio",
+    };
+    html! {
+        <div class="ways">
+            <section class="way" aria-labelledby={format!("{prefix}-quick")}>
+                <h2 id={format!("{prefix}-quick")}>{ ctx.t("way.quick") }</h2>
+                <p class="help">{ ctx.t(&format!("way.quick.{prefix}")) }</p>
+                { inline }
+            </section>
+            <div class="way-side">
+                <button id={format!("{prefix}-detailed")} type="button" class="way-link" onclick={ctx.callback(move || Action::OpenSettings(provider))}>
+                    <strong>{ ctx.t("way.detailed") }</strong><span>{ ctx.t("way.detailed.help") }</span>
+                </button>
+                <button id={format!("{prefix}-skip")} type="button" class="way-link" onclick={ctx.callback(|| Action::SkipStep)}>
+                    <strong>{ ctx.t("way.skip") }</strong><span>{ ctx.t("way.skip.help") }</span>
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// The Vapi key form, inline on step 2 and in Settings.
+pub fn vapi_form(ctx: &Ctx) -> Html {
+    let busy = ctx.ui.busy == Some(Busy::Vapi);
+    let onclick = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            let key = ctx
+                .ui
+                .typed
+                .get("vapi_api_key")
+                .cloned()
+                .unwrap_or_default();
+            ctx.act(Action::SaveVapi(key));
+        })
+    };
+    html! { <>
+        { widgets::text(ctx, Target::Local, TextSpec::new("vapi_api_key", "field.vapi_api_key").help("help.vapi_api_key").kind("password"), None) }
+        { widgets::alert(ctx, "vapi") }
+        { widgets::action_button("vapi-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
+    </> }
+}
+
+fn vapi(ctx: &Ctx, view: &WizardView) -> Html {
+    html! { <>
+        { vapi_status(ctx, view) }
+        { three_ways(ctx, Provider::Vapi, vapi_form(ctx)) }
+    </> }
+}
+
+fn persona(ctx: &Ctx, view: &WizardView) -> Html {
+    let s = &view.studio;
+    let personas = Persona::ALL
+        .iter()
+        .map(|p| CardOption {
+            value: p.as_str().to_owned(),
+            title: ctx.t(&format!("persona.{}", p.as_str())),
+            text: ctx.t(&format!("persona.{}.text", p.as_str())),
+        })
+        .collect();
+    let languages = SPOKEN
+        .iter()
+        .map(|l| ((*l).to_owned(), ctx.t(&format!("language.{l}"))))
+        .collect();
+    html! { <>
+        { widgets::cards(ctx, "persona", "field.persona", personas, s.persona.map(|p| p.as_str().to_owned())) }
+        { widgets::textarea(ctx, Target::Studio, TextSpec::new("job_to_be_done", "field.job_to_be_done").help("help.job_to_be_done"), text_of(s.job_to_be_done.as_ref().map(|t| t.as_str()).as_ref()), 2) }
+        { widgets::chips(ctx, "languages", "field.languages", languages, s.languages.iter().map(|l| l.as_str().to_owned()).collect()) }
+        { widgets::select(ctx, Target::Studio, "tone", "field.tone", labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
+        { widgets::textarea(ctx, Target::Studio, TextSpec::new("guidelines", "field.guidelines").help("help.guidelines"), text_of(s.guidelines.as_ref().map(|t| t.as_str()).as_ref()), 3) }
+    </> }
+}
+
+/// The Twilio form, inline on step 4 and in Settings.
+pub fn twilio_form(ctx: &Ctx) -> Html {
+    let busy = ctx.ui.busy == Some(Busy::Twilio);
+    let onclick = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+            ctx.act(Action::SaveTwilio(TwilioArgs {
+                account_sid: get("account_sid"),
+                auth_token: get("auth_token"),
+                phone_number: get("phone_number"),
+            }));
+        })
+    };
+    html! { <>
+        { widgets::text(ctx, Target::Local, TextSpec::new("account_sid", "field.account_sid").help("help.account_sid"), None) }
+        { widgets::text(ctx, Target::Local, TextSpec::new("auth_token", "field.auth_token").kind("password"), None) }
+        { widgets::text(ctx, Target::Local, TextSpec::new("phone_number", "field.phone_number").help("help.phone_number").kind("tel"), None) }
+        { widgets::alert(ctx, "twilio") }
+        { widgets::action_button("twilio-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
+    </> }
+}
+
+fn twilio(ctx: &Ctx, view: &WizardView) -> Html {
+    html! { <>
+        { twilio_status(ctx, view) }
+        { three_ways(ctx, Provider::Twilio, twilio_form(ctx)) }
+    </> }
+}
+
+fn telephony(ctx: &Ctx, view: &WizardView) -> Html {
+    let s = &view.studio;
+    html! { <>
+        { widgets::text(ctx, Target::Studio, TextSpec::new("number", "field.number").help("help.number").kind("tel"), s.number.as_ref().map(|n| n.as_str().to_owned())) }
+        { widgets::text(ctx, Target::Studio, TextSpec::new("business_hours", "field.business_hours").help("help.business_hours"), text_of(s.business_hours.as_ref().map(|t| t.as_str()).as_ref())) }
+        { widgets::text(ctx, Target::Studio, TextSpec::new("fallback_email", "field.fallback_email").help("help.fallback_email").kind("email"), s.fallback_email.as_ref().map(|e| e.as_str().to_owned())) }
+    </> }
+}
+
+fn integrations(ctx: &Ctx, view: &WizardView) -> Html {
+    let s = &view.studio;
+    let calendars = Calendar::ALL
+        .iter()
+        .map(|c| CardOption {
+            value: c.as_str().to_owned(),
+            title: ctx.t(&format!("calendar.{}", c.as_str())),
+            text: String::new(),
+        })
+        .collect();
+    let crms = Crm::ALL
+        .iter()
+        .map(|c| CardOption {
+            value: c.as_str().to_owned(),
+            title: ctx.t(&format!("crm.{}", c.as_str())),
+            text: String::new(),
+        })
+        .collect();
+    let apps = WORKSPACE_APPS
+        .iter()
+        .map(|a| ((*a).to_owned(), ctx.t(&format!("app.{a}"))))
+        .collect();
+    html! { <>
+        { widgets::cards(ctx, "calendar", "field.calendar", calendars, s.calendar.map(|c| c.as_str().to_owned())) }
+        { widgets::chips(ctx, "workspace_apps", "field.workspace_apps", apps, s.workspace_apps.iter().map(|a| a.as_str().to_owned()).collect()) }
+        { widgets::cards(ctx, "crm", "field.crm", crms, s.crm.map(|c| c.as_str().to_owned())) }
+    </> }
+}
+
+fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
+    let Some(form) = ctx.ui.assistant_form.clone() else {
+        return html! { <p class="help">{ ctx.t("loading") }</p> };
+    };
+    let set = |field: &'static str| {
+        let ctx = ctx.clone();
+        let form = form.clone();
+        move |value: String| {
+            let mut form = form.clone();
+            match field {
+                "name" => form.name = value,
+                "voice_id" => form.voice_id = value,
+                "firstMessage" => form.first_message = value,
+                _ => form.instructions = value,
+            }
+            ctx.ui.dispatch(Msg::Form(form));
+        }
+    };
+    let on_input = |field: &'static str| {
+        let set = set(field);
+        Callback::from(move |e: InputEvent| {
+            set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_area = |field: &'static str| {
+        let set = set(field);
+        Callback::from(move |e: InputEvent| {
+            set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let on_voice = {
+        let set = set("voice_id");
+        Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let error = |field: &str| {
+        ctx.ui
+            .error_at(field)
+            .map(|e| html! { <span class="error" role="alert">{ crate::i18n::error_message(ctx.locale, &e) }</span> })
+            .unwrap_or_default()
+    };
+    let vapi_ready = view.vapi_key_preview.is_some();
+    let busy = ctx.ui.busy == Some(Busy::Assistant);
+    let created = view.flags.onboarding_assistant_created;
+    let create = {
+        let ctx = ctx.clone();
+        let form = form.clone();
+        Callback::from(move |_| ctx.act(Action::CreateAssistant(form.clone())))
+    };
+    html! { <>
+        <div class="row">
+            { vapi_status(ctx, view) }
+            { twilio_status(ctx, view) }
+        </div>
+        <div class="row">
+            <div class="field">
+                <label for="name">{ ctx.t("field.assistant_name") }</label>
+                <input id="name" value={form.name.clone()} oninput={on_input("name")} />
+                { error("name") }
+            </div>
+            <div class="field">
+                <label for="voice_id">{ ctx.t("field.voice") }</label>
+                <select id="voice_id" onchange={on_voice}>
+                    { for ctx.ui.voices.iter().map(|v| html! { <option value={v.clone()} selected={*v == form.voice_id}>{ v.trim_end_matches("Neural") }</option> }) }
+                </select>
+            </div>
+        </div>
+        <div class="field">
+            <label for="firstMessage">{ ctx.t("field.first_message") }</label>
+            <textarea id="firstMessage" rows="2" value={form.first_message.clone()} oninput={on_area("firstMessage")} />
+            { error("firstMessage") }
+        </div>
+        <div class="field">
+            <label for="instructions">{ ctx.t("field.instructions") }</label>
+            <textarea id="instructions" rows="6" value={form.instructions.clone()} oninput={on_area("instructions")} />
+            <span class="help">{ ctx.t("help.instructions") }</span>
+            { error("instructions") }
+        </div>
+        { widgets::alert(ctx, "assistant") }
+        { if vapi_ready { html!() } else { html! { <div class="alert warning" role="note">{ ctx.t("assistant.needs_vapi") }</div> } } }
+        <div class="actions">
+            { widgets::action_button("create-assistant", ctx.t(if busy { "action.creating" } else if created { "action.create_again" } else { "action.create" }), busy, !vapi_ready, true, create) }
+        </div>
+        { progress_list(ctx, view, busy) }
+    </> }
+}
+
+/// The three stages of creation, each done, running, waiting or not needed.
+fn progress_list(ctx: &Ctx, view: &WizardView, busy: bool) -> Html {
+    let run = ctx.ui.progress.clone().or_else(|| view.assistant.clone());
+    if run.is_none() && !busy {
+        return html!();
+    }
+    let has_number = view
+        .twilio
+        .as_ref()
+        .is_some_and(|t| t.phone_number.is_some());
+    let created = view.flags.onboarding_assistant_created;
+    let assistant_done = run.as_ref().is_some_and(|r| r.assistant_id.is_some());
+    let number_done = run.as_ref().is_some_and(|r| r.phone_number_id.is_some());
+    let recorded = created && !busy && view.status.pending == 0 && view.account_email.is_some();
+    let item = |key: &str, state: &'static str| {
+        html! {
+            <li class={classes!("progress-item", state)} data-state={state}>
+                <span class="mark" aria-hidden="true">{ match state { "done" => "✓", "running" => "…", "skipped" => "–", _ => "○" } }</span>
+                <span>{ ctx.t(key) }</span>
+                <span class="state">{ ctx.t(&format!("progress.{state}")) }</span>
+            </li>
+        }
+    };
+    let number_state = match (has_number, number_done) {
+        (_, true) => "done",
+        (false, _) => "skipped",
+        (true, false) if busy && assistant_done => "running",
+        _ => "waiting",
+    };
+    html! {
+        <ol class="progress" id="assistant-progress" aria-live="polite">
+            { item("progress.assistant", if assistant_done { "done" } else if busy { "running" } else { "waiting" }) }
+            { item("progress.number", number_state) }
+            { item("progress.recorded", if recorded { "done" } else if created { "waiting" } else if busy { "running" } else { "waiting" }) }
+        </ol>
+    }
+}
+
+fn plan(ctx: &Ctx, view: &WizardView) -> Html {
+    let s = &view.studio;
+    let plans = Plan::ALL
+        .iter()
+        .map(|p| CardOption {
+            value: p.as_str().to_owned(),
+            title: ctx.t(&format!("plan.{}", p.as_str())),
+            text: ctx.t(&format!("plan.{}.text", p.as_str())),
+        })
+        .collect();
+    html! { <>
+        { widgets::cards(ctx, "plan", "field.plan", plans, Some(s.plan.as_str().to_owned())) }
+        <div class="narrow">
+            { seats(ctx, s.seats.get()) }
+        </div>
+    </> }
+}
+
+fn seats(ctx: &Ctx, saved: u16) -> Html {
+    let oninput = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: InputEvent| {
+            let raw = e.target_unchecked_into::<HtmlInputElement>().value();
+            ctx.ui.dispatch(Msg::Typed("seats".into(), raw.clone()));
+            // A number when it is one, so the model judges the range; the raw text otherwise.
+            let value = raw
+                .trim()
+                .parse::<i64>()
+                .map_or(serde_json::Value::from(raw), serde_json::Value::from);
+            ctx.act(Action::Studio(
+                "seats",
+                serde_json::json!({ "seats": value }),
+            ));
+        })
+    };
+    let error = ctx
+        .ui
+        .error_at("seats")
+        .map(|e| crate::i18n::error_message(ctx.locale, &e));
+    html! {
+        <div class={classes!("field", error.is_some().then_some("invalid"))}>
+            <label for="seats">{ ctx.t("field.seats") }</label>
+            <input id="seats" type="number" min="1" value={widgets::shown(ctx, "seats", Some(saved.to_string()))} {oninput} aria-invalid={error.is_some().to_string()} />
+            { match error { Some(e) => html! { <span class="error" role="alert">{ e }</span> }, None => html! { <span class="help">{ ctx.t("help.seats") }</span> } } }
+        </div>
+    }
+}
+
+fn done(ctx: &Ctx, view: &WizardView) -> Html {
+    let line = |step: Step, detail: String| {
+        let mark = step_mark(view, step);
+        html! {
+            <li class={classes!("summary-item", mark)} data-step={step.key()}>
+                <span class="mark" aria-hidden="true">{ match mark { "done" => "✓", "skipped" => "–", "warning" => "!", _ => "○" } }</span>
+                <span class="summary-name">{ ctx.t(&format!("step.{}", step.key())) }</span>
+                <span class="summary-detail">{ detail }</span>
+                <button type="button" class="link" id={format!("change-{}", step.key())} onclick={ctx.callback(move || Action::GoTo(step))}>
+                    { ctx.t(if mark == "skipped" { "summary.set_up" } else { "summary.change" }) }
+                </button>
+            </li>
+        }
+    };
+    let state = |step: Step| match step_mark(view, step) {
+        "visited" | "todo" => ctx.t("summary.empty"),
+        mark => ctx.t(&format!("mark.{mark}")),
+    };
+    html! { <>
+        <div class="row">
+            { vapi_status(ctx, view) }
+            { twilio_status(ctx, view) }
+        </div>
+        <ul class="summary" id="summary">
+            { line(Step::Profile, view.profile.organization_name.as_ref().map_or_else(|| state(Step::Profile), |o| o.as_str().to_owned())) }
+            { line(Step::Vapi, view.vapi_key_preview.clone().unwrap_or_else(|| state(Step::Vapi))) }
+            { line(Step::Persona, view.studio.persona.map_or_else(|| state(Step::Persona), |p| ctx.t(&format!("persona.{}", p.as_str())))) }
+            { line(Step::Twilio, view.twilio.as_ref().and_then(|t| t.phone_number.clone()).unwrap_or_else(|| state(Step::Twilio))) }
+            { line(Step::Telephony, view.studio.number.as_ref().map_or_else(|| state(Step::Telephony), |n| n.as_str().to_owned())) }
+            { line(Step::Integrations, integrations_summary(ctx, view).unwrap_or_else(|| state(Step::Integrations))) }
+            { line(Step::Assistant, view.assistant.as_ref().filter(|_| view.flags.onboarding_assistant_created).map_or_else(|| state(Step::Assistant), |a| a.name.clone())) }
+            { line(Step::Plan, format!("{} · {} {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), view.studio.seats.get(), ctx.t("summary.seats"))) }
+        </ul>
+        { widgets::alert(ctx, "launch") }
+    </> }
+}
+
+/// "Google Calendar · Slack · HubSpot": what step 6 chose, or `None` when nothing was.
+fn integrations_summary(ctx: &Ctx, view: &WizardView) -> Option<String> {
+    let s = &view.studio;
+    let parts: Vec<String> = s
+        .calendar
+        .map(|c| ctx.t(&format!("calendar.{}", c.as_str())))
+        .into_iter()
+        .chain(
+            s.workspace_apps
+                .iter()
+                .map(|a| ctx.t(&format!("app.{}", a.as_str()))),
+        )
+        .chain(s.crm.map(|c| ctx.t(&format!("crm.{}", c.as_str()))))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}

@@ -1,0 +1,312 @@
+//! The form controls every step is built from: a label above, helper text below, the error in
+//! place of the helper text, and each edit sent to the shell as a one-field patch.
+
+use serde_json::{Value, json};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::Ctx;
+use crate::i18n::error_message;
+use crate::state::{Action, Msg};
+
+/// Which resource a field belongs to (and so which command saves it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Profile,
+    Studio,
+    /// Kept in the UI until a button sends it (credentials, step 7's form).
+    Local,
+}
+
+fn send(ctx: &Ctx, target: Target, field: &'static str, value: Value) {
+    match target {
+        Target::Profile => ctx.act(Action::Profile(field, json!({ field: value }))),
+        Target::Studio => ctx.act(Action::Studio(field, json!({ field: value }))),
+        Target::Local => {}
+    }
+}
+
+/// Label, control, then either the error or the helper text, tied together for screen readers.
+fn frame(ctx: &Ctx, field: &str, label_key: &str, help_key: Option<&str>, control: Html) -> Html {
+    let error = ctx
+        .ui
+        .error_at(field)
+        .map(|e| error_message(ctx.locale, &e));
+    let help = help_key.map(|k| ctx.t(k));
+    html! {
+        <div class={classes!("field", error.is_some().then_some("invalid"))}>
+            <label for={field.to_owned()}>{ ctx.t(label_key) }</label>
+            { control }
+            { match (error, help) {
+                (Some(e), _) => html! { <span id={format!("{field}-msg")} class="error" role="alert">{ e }</span> },
+                (None, Some(h)) => html! { <span id={format!("{field}-msg")} class="help">{ h }</span> },
+                (None, None) => html!(),
+            } }
+        </div>
+    }
+}
+
+/// What to draw in a text control: what the user typed this session, else the saved value.
+pub fn shown(ctx: &Ctx, field: &str, saved: Option<String>) -> String {
+    ctx.ui
+        .typed
+        .get(field)
+        .cloned()
+        .or(saved)
+        .unwrap_or_default()
+}
+
+pub struct TextSpec<'a> {
+    pub field: &'static str,
+    pub label: &'a str,
+    pub help: Option<&'a str>,
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+}
+
+impl<'a> TextSpec<'a> {
+    pub fn new(field: &'static str, label: &'a str) -> Self {
+        Self {
+            field,
+            label,
+            help: None,
+            kind: "text",
+            autocomplete: "off",
+        }
+    }
+
+    pub fn help(mut self, key: &'a str) -> Self {
+        self.help = Some(key);
+        self
+    }
+
+    pub fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn autocomplete(mut self, value: &'static str) -> Self {
+        self.autocomplete = value;
+        self
+    }
+}
+
+pub fn text(ctx: &Ctx, target: Target, spec: TextSpec, saved: Option<String>) -> Html {
+    let field = spec.field;
+    let oninput = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
+            send(&ctx, target, field, Value::from(value));
+        })
+    };
+    let invalid = ctx.ui.error_at(field).is_some();
+    let control = html! {
+        <input id={field} name={field} type={spec.kind} autocomplete={spec.autocomplete}
+            value={shown(ctx, field, saved)} {oninput}
+            aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
+    };
+    frame(ctx, field, spec.label, spec.help, control)
+}
+
+pub fn textarea(
+    ctx: &Ctx,
+    target: Target,
+    spec: TextSpec,
+    saved: Option<String>,
+    rows: u32,
+) -> Html {
+    let field = spec.field;
+    let oninput = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
+            send(&ctx, target, field, Value::from(value));
+        })
+    };
+    let invalid = ctx.ui.error_at(field).is_some();
+    let control = html! {
+        <textarea id={field} name={field} rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput}
+            aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
+    };
+    frame(ctx, field, spec.label, spec.help, control)
+}
+
+/// A select over `(value, label)` options, with an empty "Choose…" entry.
+pub fn select(
+    ctx: &Ctx,
+    target: Target,
+    field: &'static str,
+    label: &str,
+    options: Vec<(String, String)>,
+    current: Option<String>,
+) -> Html {
+    let onchange = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
+            send(&ctx, target, field, Value::from(value));
+        })
+    };
+    let current = shown(ctx, field, current);
+    let control = html! {
+        <select id={field} name={field} {onchange} aria-describedby={format!("{field}-msg")}>
+            <option value="" selected={current.is_empty()}>{ ctx.t("choose") }</option>
+            { for options.into_iter().map(|(value, text)| {
+                let selected = value == current;
+                html! { <option value={value} {selected}>{ text }</option> }
+            }) }
+        </select>
+    };
+    frame(ctx, field, label, None, control)
+}
+
+pub fn checkbox(ctx: &Ctx, field: &'static str, label: &str, checked: bool) -> Html {
+    let onchange = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            send(&ctx, Target::Profile, field, Value::from(on));
+        })
+    };
+    let error = ctx
+        .ui
+        .error_at(field)
+        .map(|e| error_message(ctx.locale, &e));
+    html! {
+        <div class={classes!("check", error.is_some().then_some("invalid"))}>
+            <input id={field} type="checkbox" {checked} {onchange} />
+            <label for={field}>{ ctx.t(label) }</label>
+            { for error.map(|e| html! { <span class="error" role="alert">{ e }</span> }) }
+        </div>
+    }
+}
+
+/// Chips for a multi-select: each is a toggle button; the whole list is sent on each change.
+pub fn chips(
+    ctx: &Ctx,
+    field: &'static str,
+    label: &str,
+    options: Vec<(String, String)>,
+    selected: Vec<String>,
+) -> Html {
+    let error = ctx
+        .ui
+        .error_at(field)
+        .map(|e| error_message(ctx.locale, &e));
+    html! {
+        <fieldset class="field chips-field" id={field}>
+            <legend>{ ctx.t(label) }</legend>
+            <div class="chips">
+            { for options.into_iter().map(|(value, text)| {
+                let on = selected.contains(&value);
+                let next: Vec<String> = if on {
+                    selected.iter().filter(|v| **v != value).cloned().collect()
+                } else {
+                    selected.iter().cloned().chain([value.clone()]).collect()
+                };
+                let ctx2 = ctx.clone();
+                let onclick = Callback::from(move |_| send(&ctx2, Target::Studio, field, json!(next.clone())));
+                html! {
+                    <button type="button" class={classes!("chip", on.then_some("on"))} aria-pressed={on.to_string()}
+                        data-value={value.clone()} {onclick}>{ if on { "✓ " } else { "" } }{ text }</button>
+                }
+            }) }
+            </div>
+            { for error.map(|e| html! { <span class="error" role="alert">{ e }</span> }) }
+        </fieldset>
+    }
+}
+
+/// Cards for a single choice that deserves a picture of its own (persona, plan, calendar).
+pub struct CardOption {
+    pub value: String,
+    pub title: String,
+    pub text: String,
+}
+
+pub fn cards(
+    ctx: &Ctx,
+    field: &'static str,
+    label: &str,
+    options: Vec<CardOption>,
+    current: Option<String>,
+) -> Html {
+    html! {
+        <fieldset class="field" id={field}>
+            <legend>{ ctx.t(label) }</legend>
+            <div class="cards" role="radiogroup">
+            { for options.into_iter().map(|option| {
+                let on = current.as_deref() == Some(option.value.as_str());
+                let ctx2 = ctx.clone();
+                let value = option.value.clone();
+                let onclick = Callback::from(move |_| send(&ctx2, Target::Studio, field, Value::from(value.clone())));
+                html! {
+                    <button type="button" role="radio" aria-checked={on.to_string()} class={classes!("choice", on.then_some("on"))}
+                        data-value={option.value.clone()} {onclick}>
+                        // A monogram rather than an emoji: it renders with any system font.
+                        <span class="choice-icon" aria-hidden="true">{ option.title.chars().next().unwrap_or('·') }</span>
+                        <span class="choice-title">{ option.title }</span>
+                        <span class="choice-text">{ option.text }</span>
+                    </button>
+                }
+            }) }
+            </div>
+        </fieldset>
+    }
+}
+
+/// Where a provider stands, shown on steps 2, 4, 7 and 9.
+pub fn integration_status(
+    ctx: &Ctx,
+    name_key: &str,
+    configured: Option<String>,
+    skipped: bool,
+) -> Html {
+    let (class, text) = match (&configured, skipped) {
+        (Some(detail), _) => (
+            "ok",
+            format!("{} · {detail}", ctx.t("integration.configured")),
+        ),
+        (None, true) => ("skipped", ctx.t("integration.skipped")),
+        (None, false) => ("missing", ctx.t("integration.missing")),
+    };
+    html! {
+        <div class={classes!("integration", class)} role="status">
+            <span class="dot" aria-hidden="true"></span>
+            <strong>{ ctx.t(name_key) }</strong>
+            <span>{ text }</span>
+        </div>
+    }
+}
+
+/// A button that shows progress in itself while its action runs.
+pub fn action_button(
+    id: &'static str,
+    label: String,
+    busy: bool,
+    disabled: bool,
+    primary: bool,
+    onclick: Callback<MouseEvent>,
+) -> Html {
+    html! {
+        <button {id} type="button" class={classes!("btn", primary.then_some("primary"), busy.then_some("busy"))}
+            disabled={disabled || busy} aria-busy={busy.to_string()} {onclick}>
+            { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+            { label }
+        </button>
+    }
+}
+
+/// An error without a field, in the user's language.
+pub fn alert(ctx: &Ctx, area: &'static str) -> Html {
+    match ctx.ui.alerts.get(area) {
+        Some(error) => html! {
+            <div class="alert danger" role="alert" id={format!("{area}-alert")}>{ error_message(ctx.locale, error) }</div>
+        },
+        None => html!(),
+    }
+}
