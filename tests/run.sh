@@ -5,6 +5,8 @@
 # Closing the window (or Ctrl-C) stops it all. AVA_NO_APP=1 runs only the API side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Release builds of the UI run wasm-opt from the tools folder tests/setup.sh fills.
+export PATH="${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}/node_modules/.bin:$PATH"
 
 DEV_DIR=${AVA_DEV_DIR:-/var/tmp/ava-dev-$(id -un)}
 PG_PORT=${AVA_PG_PORT:-54329}

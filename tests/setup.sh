@@ -51,3 +51,15 @@ wasm_bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^versio
 cargo_tool wasm-bindgen-cli "$wasm_bindgen"
 # The end-to-end tests drive the real app window through tauri-driver (→ WebKitWebDriver).
 cargo_tool tauri-driver 2.1.0 --locked
+
+# wasm-opt for release builds of the UI (trunk runs it): Debian's binaryen 108 cannot read
+# current rustc output, so binaryen 132 from the npm registry, in the tools folder run.sh and
+# bench-app.sh put first on PATH.
+tools=${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}
+if [ "$("$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
+  if ! command -v npm >/dev/null; then
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-audit --no-fund binaryen@132.0.0
+fi

@@ -21,7 +21,10 @@ with_keychain() {
   local status=0
   env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
     xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- sh -c 'printf test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@" || status=$?
-  rm -rf "$home"
+  # The app's D-Bus session may have started xdg-document-portal, whose FUSE mount under the
+  # private cache can outlive the session for a moment: unmount it, and never fail on cleanup.
+  fusermount -u "$home/cache/doc" 2>/dev/null || true
+  rm -rf "$home" 2>/dev/null || true
   return $status
 }
 

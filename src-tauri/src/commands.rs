@@ -260,3 +260,9 @@ pub fn launch(shell: State<'_, Shell>) -> Reply {
     shell.core.complete().map_err(ui)?;
     Ok(view(&shell))
 }
+
+#[tauri::command]
+pub fn ready() {
+    let ms = crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis());
+    log::info!("wizard ready {ms} ms after start");
+}

@@ -35,7 +35,11 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// When the process started, for the "wizard ready" log line.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 fn main() {
+    STARTED.get_or_init(std::time::Instant::now);
     tauri::Builder::default()
         // First: a second launch focuses the running window instead of opening a second
         // wizard over the same draft.
@@ -70,6 +74,7 @@ fn main() {
             commands::assistant_defaults,
             commands::create_assistant,
             commands::launch,
+            commands::ready,
         ])
         .setup(|app| {
             let data_dir = match data_dir_override() {

@@ -255,7 +255,16 @@ impl App {
         .await;
     }
 
+    /// A screenshot of what is on screen now: WebKit's snapshot is the last painted frame, so
+    /// wait for two animation frames (the DOM change has been painted) first.
     async fn shot(&self, name: &str) {
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))",
+                vec![],
+            )
+            .await;
         let png = self.client.screenshot().await.unwrap();
         std::fs::create_dir_all(screenshots_dir()).unwrap();
         std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
@@ -359,6 +368,11 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "return document.querySelector('.integration.ok') !== null",
     )
     .await;
+    assert_eq!(
+        app.value("#vapi_api_key").await,
+        "",
+        "the window keeps no copy of the key once the keychain has it"
+    );
     app.continue_to("persona").await;
 
     // 3. Persona.

@@ -50,7 +50,10 @@ fn App() -> Html {
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 match ipc::call::<_, WizardView>(command::LOAD, &json!({})).await {
-                    Ok(view) => ui.dispatch(Msg::Loaded(Box::new(view))),
+                    Ok(view) => {
+                        ui.dispatch(Msg::Loaded(Box::new(view)));
+                        let _ = ipc::call::<_, ()>(command::READY, &json!({})).await;
+                    }
                     Err(error) => ui.dispatch(Msg::Fatal(error)),
                 }
                 let status = ui.clone();
@@ -86,6 +89,7 @@ fn App() -> Html {
         Callback::from(move |e: KeyboardEvent| on_key(&ctx, e))
     };
     let body = match ui.screen {
+        Screen::Account => screens::account(&ctx),
         _ if !view.entered => screens::account(&ctx),
         Screen::Home => screens::home(&ctx),
         _ => wizard(&ctx, &view),

@@ -168,7 +168,8 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                         <h2>{ ctx.t("settings.account") }</h2>
                         { match &view.account_email {
                             Some(email) => html! { <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut)}>{ ctx.t("settings.sign_out") }</button></p> },
-                            None => html! { <p>{ ctx.t("account.offline_mode") }</p> },
+                            None => html! { <p>{ ctx.t("account.offline_mode") }{ " " }
+                                <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
                         } }
                     </section>
                 </div>

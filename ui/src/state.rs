@@ -25,6 +25,8 @@ pub enum Screen {
     Settings(Provider),
     /// The studio home, after "Launch Ava".
     Home,
+    /// The account gate again, to sign in after starting offline.
+    Account,
 }
 
 /// A long action in progress: its button shows it and is not pressed twice.
@@ -137,6 +139,8 @@ pub enum Msg {
     Status(StatusView),
     Fatal(UiError),
     Typed(String, String),
+    /// A secret the shell now holds: the window keeps no copy.
+    Forget(&'static str),
     FieldError(UiError),
     ClearField(String),
     Alert(&'static str, UiError),
@@ -178,6 +182,9 @@ impl Reducible for Ui {
             Msg::Fatal(error) => ui.fatal = Some(error),
             Msg::Typed(field, value) => {
                 ui.typed.insert(field, value);
+            }
+            Msg::Forget(field) => {
+                ui.typed.remove(field);
             }
             Msg::FieldError(error) => {
                 if let Some(field) = error.field.clone() {
@@ -253,6 +260,9 @@ pub fn step_mark(view: &WizardView, step: Step) -> &'static str {
     }
 }
 
+/// Fields whose values go to the keychain (through the shell) and nowhere else.
+const SECRET_FIELDS: [&str; 3] = ["vapi_api_key", "auth_token", "password"];
+
 pub enum Action {
     GoTo(Step),
     Back,
@@ -264,6 +274,7 @@ pub enum Action {
     SignUp(CredentialsArgs),
     SignIn(CredentialsArgs),
     ContinueOffline,
+    ShowAccount,
     SignOut,
     SaveVapi(String),
     DeleteVapi,
@@ -327,24 +338,23 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         Action::Profile(field, patch) => edit(ui, command::UPDATE_PROFILE, field, patch).await,
         Action::Studio(field, patch) => edit(ui, command::UPDATE_STUDIO, field, patch).await,
         Action::SignUp(args) => {
-            busy(
-                ui,
-                Busy::Account,
-                call(command::SIGN_UP, &json!({"args": args})),
-            )
-            .await;
+            let reply = call(command::SIGN_UP, json!({"args": args}));
+            if busy(ui, Busy::Account, reply).await {
+                ui.dispatch(Msg::Screen(Screen::Wizard));
+            }
         }
         Action::SignIn(args) => {
-            busy(
-                ui,
-                Busy::Account,
-                call(command::SIGN_IN, &json!({"args": args})),
-            )
-            .await;
+            let reply = call(command::SIGN_IN, json!({"args": args}));
+            if busy(ui, Busy::Account, reply).await {
+                ui.dispatch(Msg::Screen(Screen::Wizard));
+            }
         }
         Action::ContinueOffline => {
-            view_reply(ui, call(command::CONTINUE_OFFLINE, &json!({})).await);
+            if view_reply(ui, call(command::CONTINUE_OFFLINE, &json!({})).await) {
+                ui.dispatch(Msg::Screen(Screen::Wizard));
+            }
         }
+        Action::ShowAccount => ui.dispatch(Msg::Screen(Screen::Account)),
         Action::SignOut => {
             if view_reply(ui, call(command::SIGN_OUT, &json!({})).await) {
                 ui.dispatch(Msg::Toast(
@@ -488,6 +498,9 @@ async fn busy(
         Ok(view) => {
             for field in what.fields() {
                 ui.dispatch(Msg::ClearField((*field).to_owned()));
+                if SECRET_FIELDS.contains(field) {
+                    ui.dispatch(Msg::Forget(field));
+                }
             }
             ui.dispatch(Msg::View(Box::new(view)));
             true

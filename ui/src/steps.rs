@@ -301,7 +301,7 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         <div class="row">
             <div class="field">
                 <label for="name">{ ctx.t("field.assistant_name") }</label>
-                <input id="name" value={form.name.clone()} oninput={on_input("name")} />
+                <input id="name" dir="auto" value={form.name.clone()} oninput={on_input("name")} />
                 { error("name") }
             </div>
             <div class="field">
@@ -313,12 +313,12 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         </div>
         <div class="field">
             <label for="firstMessage">{ ctx.t("field.first_message") }</label>
-            <textarea id="firstMessage" rows="2" value={form.first_message.clone()} oninput={on_area("firstMessage")} />
+            <textarea id="firstMessage" dir="auto" rows="2" value={form.first_message.clone()} oninput={on_area("firstMessage")} />
             { error("firstMessage") }
         </div>
         <div class="field">
             <label for="instructions">{ ctx.t("field.instructions") }</label>
-            <textarea id="instructions" rows="6" value={form.instructions.clone()} oninput={on_area("instructions")} />
+            <textarea id="instructions" dir="auto" rows="6" value={form.instructions.clone()} oninput={on_area("instructions")} />
             <span class="help">{ ctx.t("help.instructions") }</span>
             { error("instructions") }
         </div>
@@ -411,7 +411,7 @@ fn seats(ctx: &Ctx, saved: u16) -> Html {
     html! {
         <div class={classes!("field", error.is_some().then_some("invalid"))}>
             <label for="seats">{ ctx.t("field.seats") }</label>
-            <input id="seats" type="number" min="1" value={widgets::shown(ctx, "seats", Some(saved.to_string()))} {oninput} aria-invalid={error.is_some().to_string()} />
+            <input id="seats" dir="auto" type="number" min="1" value={widgets::shown(ctx, "seats", Some(saved.to_string()))} {oninput} aria-invalid={error.is_some().to_string()} />
             { match error { Some(e) => html! { <span class="error" role="alert">{ e }</span> }, None => html! { <span class="help">{ ctx.t("help.seats") }</span> } } }
         </div>
     }

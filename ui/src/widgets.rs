@@ -103,7 +103,9 @@ pub fn text(ctx: &Ctx, target: Target, spec: TextSpec, saved: Option<String>) ->
     };
     let invalid = ctx.ui.error_at(field).is_some();
     let control = html! {
-        <input id={field} name={field} type={spec.kind} autocomplete={spec.autocomplete}
+        // dir="auto": a field follows its own text, so English typed in the Hebrew UI (or a
+        // phone number) keeps its punctuation where it belongs.
+        <input id={field} name={field} type={spec.kind} autocomplete={spec.autocomplete} dir="auto"
             value={shown(ctx, field, saved)} {oninput}
             aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
     };
@@ -128,7 +130,7 @@ pub fn textarea(
     };
     let invalid = ctx.ui.error_at(field).is_some();
     let control = html! {
-        <textarea id={field} name={field} rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput}
+        <textarea id={field} name={field} dir="auto" rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput}
             aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
     };
     frame(ctx, field, spec.label, spec.help, control)
