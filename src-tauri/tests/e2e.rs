@@ -272,21 +272,48 @@ impl App {
 
     /// Closes the session and waits until the app's process is gone.
     async fn quit(self) {
-        let _ = self.client.close().await;
-        drop(self.driver);
+        let _ = self.client.clone().close().await;
         wait_for_exit(&self.data_dir).await;
     }
 
     /// SIGKILL, as a crash or a power cut would: no close handler runs.
     async fn kill(self) {
-        let pattern = self.data_dir.to_string_lossy().into_owned();
-        let _ = Command::new("pkill")
-            .args(["-KILL", "-f", &pattern])
-            .status()
-            .await;
-        wait_for_exit(&self.data_dir).await;
-        drop(self.client);
-        drop(self.driver);
+        kill_app(&self.data_dir);
+    }
+}
+
+/// Whatever happened (a failed assertion included), nothing of this app outlives the test:
+/// the next test's app would meet it as the single instance, hand over to it and quit.
+impl Drop for App {
+    fn drop(&mut self) {
+        kill_app(&self.data_dir);
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+        }
+    }
+}
+
+/// SIGKILL, then wait until it is gone (a dying app still holds the single-instance name).
+fn kill_app(data_dir: &Path) {
+    let pattern = data_dir.to_string_lossy().into_owned();
+    let _ = std::process::Command::new("pkill")
+        .args(["-KILL", "-f", &pattern])
+        .status();
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::process::Command::new("pgrep")
+        .args(["-f", &pattern])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        // No panic here: this also runs while a failed test unwinds.
+        if std::time::Instant::now() > deadline {
+            eprintln!("the app on {pattern} did not die");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -346,7 +373,11 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     sign_up(&app, "owner@acme.com").await;
 
     // 1. Profile: the OS time zone is already filled in.
-    assert_eq!(app.value("#timezone").await, "Europe/Paris");
+    app.until(
+        "the OS time zone in step 1",
+        "return document.getElementById('timezone').value === 'Europe/Paris'",
+    )
+    .await;
     app.type_into("#full_name", "Ann Owner").await;
     app.type_into("#organization_name", "Acme Dental").await;
     app.choose("industry", "healthcare").await;
