@@ -50,6 +50,11 @@ struct Env {
 }
 
 impl Env {
+    /// No server at all (a port nothing listens on): the wizard works offline.
+    fn offline(world: &World, lang: &'static str) -> Self {
+        Self::new(world, &format!("http://127.0.0.1:{}", free_port()), lang)
+    }
+
     fn new(world: &World, api_url: &str, lang: &'static str) -> Self {
         Self {
             api_url: api_url.to_owned(),
@@ -601,11 +606,7 @@ async fn killed_mid_typing_it_reopens_on_the_same_step_with_the_values(pool: PgP
     let world = World::new(pool).await;
     let dir = tempfile::tempdir().unwrap();
     // No server at all: the whole wizard works offline.
-    let env = Env::new(
-        &world,
-        &format!("http://127.0.0.1:{}", free_port()),
-        "en_US.UTF-8",
-    );
+    let env = Env::offline(&world, "en_US.UTF-8");
     let app = App::launch(&env, dir.path()).await;
     app.click("#continue-offline").await;
     app.on_step("profile").await;
@@ -729,11 +730,7 @@ async fn french_shows_a_bad_phone_number_inline_and_hebrew_lays_out_right_to_lef
     let _one = ONE_WINDOW.lock().await;
     let world = World::new(pool).await;
     let dir = tempfile::tempdir().unwrap();
-    let env = Env::new(
-        &world,
-        &format!("http://127.0.0.1:{}", free_port()),
-        "fr_FR.UTF-8",
-    );
+    let env = Env::offline(&world, "fr_FR.UTF-8");
     let app = App::launch(&env, dir.path()).await;
     // The OS says French: the very first screen is French.
     let title = app.find("#gate-title").await.text().await.unwrap();
@@ -796,11 +793,7 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
     let _one = ONE_WINDOW.lock().await;
     let world = World::new(pool).await;
     let dir = tempfile::tempdir().unwrap();
-    let env = Env::new(
-        &world,
-        &format!("http://127.0.0.1:{}", free_port()),
-        "en_US.UTF-8",
-    );
+    let env = Env::offline(&world, "en_US.UTF-8");
     let app = App::launch(&env, dir.path()).await;
     app.shot("en-0-account").await;
     app.click("#continue-offline").await;

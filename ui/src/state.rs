@@ -357,19 +357,13 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         Action::ShowAccount => ui.dispatch(Msg::Screen(Screen::Account)),
         Action::SignOut => {
             if view_reply(ui, call(command::SIGN_OUT, &json!({})).await) {
-                ui.dispatch(Msg::Toast(
-                    ToastKind::Success,
-                    ToastText::Key("toast.signed_out"),
-                ));
+                succeeded(ui, "toast.signed_out");
             }
         }
         Action::SaveVapi(key) => {
             let reply = call(command::SAVE_VAPI_KEY, json!({"args": VapiKeyArgs { key }}));
             if busy(ui, Busy::Vapi, reply).await {
-                ui.dispatch(Msg::Toast(
-                    ToastKind::Success,
-                    ToastText::Key("toast.vapi_saved"),
-                ));
+                succeeded(ui, "toast.vapi_saved");
             }
         }
         Action::DeleteVapi => {
@@ -378,10 +372,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         Action::SaveTwilio(args) => {
             let reply = call(command::SAVE_TWILIO, json!({"args": args}));
             if busy(ui, Busy::Twilio, reply).await {
-                ui.dispatch(Msg::Toast(
-                    ToastKind::Success,
-                    ToastText::Key("toast.twilio_saved"),
-                ));
+                succeeded(ui, "toast.twilio_saved");
             }
         }
         Action::DeleteTwilio => {
@@ -419,10 +410,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 json!({"args": AssistantArgs { form }}),
             );
             if busy(ui, Busy::Assistant, reply).await {
-                ui.dispatch(Msg::Toast(
-                    ToastKind::Success,
-                    ToastText::Key("toast.assistant_created"),
-                ));
+                succeeded(ui, "toast.assistant_created");
             }
         }
         Action::Launch => {
@@ -435,6 +423,10 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             go_to(ui, step).await;
         }
     }
+}
+
+fn succeeded(ui: &UseReducerHandle<Ui>, key: &'static str) {
+    ui.dispatch(Msg::Toast(ToastKind::Success, ToastText::Key(key)));
 }
 
 async fn go_to(ui: &UseReducerHandle<Ui>, step: Step) -> Option<Moved> {
