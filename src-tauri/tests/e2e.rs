@@ -342,6 +342,22 @@ async fn wait_for_exit(data_dir: &Path) {
     }
 }
 
+fn files_under(folders: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = folders.to_vec();
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
 async fn sign_up(app: &App, email: &str) {
     app.type_into("#email", email).await;
     app.type_into("#password", PASSWORD).await;
@@ -543,6 +559,22 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     let flags = flags_row(&pool, "owner@acme.com").await;
     assert!(flags.get::<bool, _>("onboarding_assistant_created"));
     assert!(!flags.get::<bool, _>("onboarding_vapi_skipped"));
+
+    // The secrets went to the keychain and the server, never into a file of the app's: not the
+    // draft, not the preferences, not the logs.
+    let mut folders = vec![dir.path().to_owned()];
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME") {
+        folders.push(PathBuf::from(data).join("ai.ava.desktop"));
+    }
+    let files = files_under(&folders);
+    assert!(files.iter().any(|f| f.ends_with("draft.json")), "{files:?}");
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [VAPI_KEY, TWILIO_TOKEN, PASSWORD] {
+            assert!(!text.contains(secret), "{file:?} holds a secret");
+        }
+    }
 
     let assistants = world.fakes.vapi.assistants();
     assert_eq!(
