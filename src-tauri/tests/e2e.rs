@@ -239,6 +239,21 @@ impl App {
         .await;
     }
 
+    /// Sends keys to whatever has the focus, as a keyboard does; returns the focused id after.
+    async fn press(&self, keys: &str) -> String {
+        let focused = self.client.active_element().await.unwrap();
+        focused
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+        self.client
+            .execute("return document.activeElement.id", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     async fn on_step(&self, key: &str) {
         self.until(
             &format!("step {key}"),
@@ -874,4 +889,51 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
     app.quit().await;
     let saved = std::fs::read_dir(screenshots_dir()).unwrap().count();
     assert!(saved >= 31, "{saved} screenshots");
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::offline(&world, "en_US.UTF-8"), dir.path()).await;
+    app.click("#continue-offline").await;
+    app.on_step("profile").await;
+    app.click("#full_name").await;
+    const TAB: &str = "\u{e004}";
+    // Tab goes down the form in reading order, then to the footer (Back is disabled on step 1).
+    for expected in [
+        "organization_name",
+        "industry",
+        "timezone",
+        "locale",
+        "marketing_opt_in",
+        "accept_terms",
+    ] {
+        assert_eq!(app.press(TAB).await, expected);
+    }
+    app.press(" ").await;
+    app.until(
+        "terms ticked with Space",
+        "return document.getElementById('accept_terms').checked",
+    )
+    .await;
+    assert_eq!(app.press(TAB).await, "skip");
+    assert_eq!(app.press(TAB).await, "continue");
+    // Every control has an accessible name: a label, aria-label or its own text.
+    let unnamed = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll('input, select, textarea, button')]
+               .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                            && !e.textContent.trim())
+               .map(e => e.id || e.outerHTML.slice(0, 60))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(unnamed, json!([]), "controls without an accessible name");
+    app.press("\u{e007}").await;
+    app.on_step("vapi").await;
+    app.quit().await;
 }
