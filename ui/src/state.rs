@@ -460,6 +460,17 @@ async fn edit(ui: &UseReducerHandle<Ui>, name: &str, field: &'static str, patch:
 
 /// Applies a reply that carries a new view; an error goes to its field or to a toast.
 fn view_reply(ui: &UseReducerHandle<Ui>, reply: Result<WizardView, UiError>) -> bool {
+    apply_reply(ui, reply, |error| {
+        Msg::Toast(ToastKind::Danger, ToastText::Error(error))
+    })
+}
+
+/// A new view, or the error at its field, or (without a field) where `elsewhere` puts it.
+fn apply_reply(
+    ui: &UseReducerHandle<Ui>,
+    reply: Result<WizardView, UiError>,
+    elsewhere: impl FnOnce(UiError) -> Msg,
+) -> bool {
     match reply {
         Ok(view) => {
             ui.dispatch(Msg::View(Box::new(view)));
@@ -470,7 +481,7 @@ fn view_reply(ui: &UseReducerHandle<Ui>, reply: Result<WizardView, UiError>) -> 
             false
         }
         Err(error) => {
-            ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
+            ui.dispatch(elsewhere(error));
             false
         }
     }
@@ -486,24 +497,13 @@ async fn busy(
     ui.dispatch(Msg::ClearAlert(what.area()));
     let reply = reply.await;
     ui.dispatch(Msg::Busy(None));
-    match reply {
-        Ok(view) => {
-            for field in what.fields() {
-                ui.dispatch(Msg::ClearField((*field).to_owned()));
-                if SECRET_FIELDS.contains(field) {
-                    ui.dispatch(Msg::Forget(field));
-                }
+    if reply.is_ok() {
+        for field in what.fields() {
+            ui.dispatch(Msg::ClearField((*field).to_owned()));
+            if SECRET_FIELDS.contains(field) {
+                ui.dispatch(Msg::Forget(field));
             }
-            ui.dispatch(Msg::View(Box::new(view)));
-            true
-        }
-        Err(error) if error.field.is_some() => {
-            ui.dispatch(Msg::FieldError(error));
-            false
-        }
-        Err(error) => {
-            ui.dispatch(Msg::Alert(what.area(), error));
-            false
         }
     }
+    apply_reply(ui, reply, |error| Msg::Alert(what.area(), error))
 }

@@ -60,19 +60,32 @@ fn text_of(value: Option<&impl AsRef<str>>) -> Option<String> {
 
 fn profile(ctx: &Ctx, view: &WizardView) -> Html {
     let p = &view.profile;
-    let zones: Vec<(String, String)> = Timezone::all_names()
-        .map(|z| (z.to_owned(), z.replace('_', " ")))
-        .collect();
+    // ~600 zones: built once, not on every keystroke's render.
+    thread_local! {
+        static ZONES: Vec<(String, String)> = Timezone::all_names()
+            .map(|z| (z.to_owned(), z.replace('_', " ")))
+            .collect();
+    }
+    let select_zone = |zones: &Vec<(String, String)>| {
+        widgets::select(
+            ctx,
+            Target::Profile,
+            "timezone",
+            "field.timezone",
+            zones,
+            p.timezone.as_ref().map(|z| z.as_str().to_owned()),
+        )
+    };
     html! { <>
         <div class="row">
             { widgets::text(ctx, Target::Profile, TextSpec::new("full_name", "field.full_name").autocomplete("name"), text_of(p.full_name.as_ref().map(|l| l.as_str()).as_ref())) }
             { widgets::text(ctx, Target::Profile, TextSpec::new("organization_name", "field.organization_name").autocomplete("organization"), text_of(p.organization_name.as_ref().map(|l| l.as_str()).as_ref())) }
         </div>
         <div class="row">
-            { widgets::select(ctx, Target::Profile, "industry", "field.industry", labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
-            { widgets::select(ctx, Target::Profile, "timezone", "field.timezone", zones, p.timezone.as_ref().map(|z| z.as_str().to_owned())) }
+            { widgets::select(ctx, Target::Profile, "industry", "field.industry", &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
+            { ZONES.with(select_zone) }
         </div>
-        { widgets::select(ctx, Target::Profile, "locale", "field.locale", labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
+        { widgets::select(ctx, Target::Profile, "locale", "field.locale", &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
         { widgets::checkbox(ctx, "marketing_opt_in", "field.marketing_opt_in", p.marketing_opt_in) }
         { widgets::checkbox(ctx, "accept_terms", "field.accept_terms", p.accept_terms) }
     </> }
@@ -172,7 +185,7 @@ fn persona(ctx: &Ctx, view: &WizardView) -> Html {
         { widgets::cards(ctx, "persona", "field.persona", personas, s.persona.map(|p| p.as_str().to_owned())) }
         { widgets::textarea(ctx, Target::Studio, TextSpec::new("job_to_be_done", "field.job_to_be_done").help("help.job_to_be_done"), text_of(s.job_to_be_done.as_ref().map(|t| t.as_str()).as_ref()), 2) }
         { widgets::chips(ctx, "languages", "field.languages", languages, s.languages.iter().map(|l| l.as_str().to_owned()).collect()) }
-        { widgets::select(ctx, Target::Studio, "tone", "field.tone", labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
+        { widgets::select(ctx, Target::Studio, "tone", "field.tone", &labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
         { widgets::textarea(ctx, Target::Studio, TextSpec::new("guidelines", "field.guidelines").help("help.guidelines"), text_of(s.guidelines.as_ref().map(|t| t.as_str()).as_ref()), 3) }
     </> }
 }

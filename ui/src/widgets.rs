@@ -142,7 +142,7 @@ pub fn select(
     target: Target,
     field: &'static str,
     label: &str,
-    options: Vec<(String, String)>,
+    options: &[(String, String)],
     current: Option<String>,
 ) -> Html {
     let onchange = {
@@ -157,9 +157,9 @@ pub fn select(
     let control = html! {
         <select id={field} name={field} {onchange} aria-describedby={format!("{field}-msg")}>
             <option value="" selected={current.is_empty()}>{ ctx.t("choose") }</option>
-            { for options.into_iter().map(|(value, text)| {
-                let selected = value == current;
-                html! { <option value={value} {selected}>{ text }</option> }
+            { for options.iter().map(|(value, text)| {
+                let selected = *value == current;
+                html! { <option value={value.clone()} {selected}>{ text.clone() }</option> }
             }) }
         </select>
     };
