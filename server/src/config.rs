@@ -2,12 +2,13 @@
 //! generated dev secrets in its data folder; production mode (`AVA_ENV=production`) refuses
 //! to start without its secrets rather than inventing them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use ipnet::IpNet;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::{Deserialize, Serialize};
@@ -36,8 +37,21 @@ pub struct Config {
     /// (Vapi checks number ownership when it imports a number).
     pub twilio_base_url: Option<String>,
     pub provider_timeout: Duration,
-    pub login_max_failures: usize,
+    /// Wrong passwords per address and account before sign-in slows down (see `throttle`).
+    pub login_max_failures: u32,
     pub login_window: Duration,
+    /// Accounts one client address may create per hour; 0 turns the limit off.
+    pub register_max_per_hour: u32,
+    /// Peers whose `X-Forwarded-For` is believed (the load balancer's addresses).
+    pub trusted_proxies: Vec<IpNet>,
+    /// Password hashes computed at once (each holds ~19 MiB for ~50 ms of a core).
+    pub hashing_concurrency: usize,
+    /// Sign-ups and sign-ins that may wait for a hashing slot; past that, 503 + Retry-After.
+    pub hashing_queue: usize,
+    pub statement_timeout: Duration,
+    pub request_timeout: Duration,
+    /// How long a stopping server lets in-flight requests finish.
+    pub shutdown_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +62,13 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
     #[error("cannot use the data folder {path}: {reason}")]
     DataDir { path: PathBuf, reason: String },
+    #[error(
+        "BIND={bind} is not a loopback address, and local mode's generated secrets are this \
+         machine's alone (replicas would refuse each other's tokens and could not read each \
+         other's rows): set AVA_ENV=production with DATABASE_URL, JWT_SECRET and ENCRYPTION_KEY, \
+         or bind 127.0.0.1"
+    )]
+    PublicBindInLocalMode { bind: SocketAddr },
 }
 
 const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -112,11 +133,28 @@ impl Config {
             .transpose()?
             .unwrap_or_default();
 
+        let bind = parse_or(&var, "BIND", SocketAddr::from(([127, 0, 0, 1], 8000)))?;
+        if mode == Mode::Local && !bind.ip().is_loopback() {
+            return Err(ConfigError::PublicBindInLocalMode { bind });
+        }
+        let trusted_proxies = var("TRUSTED_PROXIES")
+            .map(|list| parse_cidrs("TRUSTED_PROXIES", &list))
+            .transpose()?
+            .unwrap_or_default();
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let hashing_concurrency: usize = parse_or(&var, "HASHING_CONCURRENCY", cores)?;
+        if hashing_concurrency == 0 {
+            return Err(ConfigError::Invalid {
+                name: "HASHING_CONCURRENCY",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+
         Ok(Self {
             mode,
             database_url: SecretString::from(database_url),
             database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 16)?,
-            bind: parse_or(&var, "BIND", SocketAddr::from(([127, 0, 0, 1], 8000)))?,
+            bind,
             jwt_secret: SecretString::from(jwt_secret),
             jwt_ttl: Duration::from_secs(parse_or(&var, "JWT_TTL_SECONDS", 12 * 3600)?),
             encryption_key: parse_key("ENCRYPTION_KEY", &encryption_key)?,
@@ -126,6 +164,17 @@ impl Config {
             provider_timeout: Duration::from_millis(parse_or(&var, "PROVIDER_TIMEOUT_MS", 15_000)?),
             login_max_failures: parse_or(&var, "LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(parse_or(&var, "LOGIN_WINDOW_SECONDS", 15 * 60)?),
+            register_max_per_hour: parse_or(&var, "REGISTER_MAX_PER_HOUR", 20)?,
+            trusted_proxies,
+            hashing_concurrency,
+            hashing_queue: parse_or(&var, "HASHING_QUEUE", 8 * hashing_concurrency)?,
+            statement_timeout: Duration::from_millis(parse_or(
+                &var,
+                "DATABASE_STATEMENT_TIMEOUT_MS",
+                5_000,
+            )?),
+            request_timeout: Duration::from_secs(parse_or(&var, "REQUEST_TIMEOUT_SECONDS", 60)?),
+            shutdown_grace: Duration::from_secs(parse_or(&var, "SHUTDOWN_GRACE_SECONDS", 20)?),
         })
     }
 }
@@ -142,6 +191,22 @@ fn parse_or<T: std::str::FromStr>(
             reason: format!("{raw:?} cannot be read"),
         }),
     }
+}
+
+/// `10.0.0.0/8, 192.168.1.7`: CIDRs, or single addresses.
+fn parse_cidrs(name: &'static str, list: &str) -> Result<Vec<IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: format!("{item:?} is neither an address nor a CIDR"),
+                })
+        })
+        .collect()
 }
 
 /// Base64 of exactly 32 bytes.
@@ -223,6 +288,7 @@ impl std::fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("vapi_base_url", &self.vapi_base_url)
             .field("jwt_ttl", &self.jwt_ttl)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -247,6 +313,13 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         provider_timeout: Duration::from_secs(5),
         login_max_failures: 5,
         login_window: Duration::from_secs(900),
+        register_max_per_hour: 0,
+        trusted_proxies: Vec::new(),
+        hashing_concurrency: 2,
+        hashing_queue: 64,
+        statement_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(60),
+        shutdown_grace: Duration::from_secs(5),
     }
 }
 

@@ -36,6 +36,13 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("too many failed sign-in attempts; try again in {retry_after_secs} s")]
     TooManyLoginAttempts { retry_after_secs: u64 },
+    #[error("too many accounts created from this address; try again in {retry_after_secs} s")]
+    TooManyRegistrations { retry_after_secs: u64 },
+    /// Every password-hashing slot and the queue before them are taken.
+    #[error("the server is busy; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
+    #[error("the request took longer than {limit_secs} s and was stopped; try again")]
+    RequestTimeout { limit_secs: u64 },
     #[error("Vapi could not create the assistant: {0}")]
     Upstream(ProviderError),
     #[error("the database is unavailable")]
@@ -63,7 +70,12 @@ impl ApiError {
             ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyLoginAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyLoginAttempts { .. } | ApiError::TooManyRegistrations { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Busy { .. } | ApiError::RequestTimeout { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,9 +94,23 @@ impl ApiError {
             ApiError::RouteNotFound(_) => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooManyLoginAttempts { .. } => "too_many_attempts",
+            ApiError::TooManyRegistrations { .. } => "too_many_registrations",
+            ApiError::Busy { .. } => "server_busy",
+            ApiError::RequestTimeout { .. } => "request_timeout",
             ApiError::Upstream(_) => "vapi_error",
             ApiError::DatabaseUnavailable => "database_unavailable",
             ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// Seconds a client should wait before trying again, where waiting is the remedy.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyLoginAttempts { retry_after_secs }
+            | ApiError::TooManyRegistrations { retry_after_secs }
+            | ApiError::Busy { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::RequestTimeout { .. } | ApiError::DatabaseUnavailable => Some(1),
+            _ => None,
         }
     }
 
@@ -113,6 +139,15 @@ impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                ApiError::DatabaseUnavailable
+            }
+            // statement_timeout (57014) and a server going away (class 57, 08): the database
+            // is overloaded or restarting, not our bug; a retry later is the remedy.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("57") || code.starts_with("08")) =>
+            {
                 ApiError::DatabaseUnavailable
             }
             other => ApiError::Internal(format!("database: {other}")),
@@ -148,13 +183,14 @@ impl IntoResponse for ApiError {
                     ApiError::Upstream(e) => e.status(),
                     _ => None,
                 },
+                retry_after_seconds: self.retry_after(),
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let ApiError::TooManyLoginAttempts { retry_after_secs } = &self
-            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let ApiError::Internal(detail) = self {
             response

@@ -5,7 +5,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use ipnet::IpNet;
 use serde_json::Value;
+use std::net::IpAddr;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -85,17 +87,105 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// The peer's IP when the server was started with connect info (tests drive the router
-/// directly and have none).
-pub struct ClientIp(pub Option<std::net::IpAddr>);
+/// The client's address: the TCP peer, or, when the peer is one of `TRUSTED_PROXIES`, the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy. A client cannot
+/// pick its own address by sending the header, since only a trusted peer's header is read.
+/// `None` when the server was not started with connect info (the tests' router).
+pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let connect = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(ClientIp(connect.map(|c| c.0.ip())))
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        Ok(ClientIp(peer.map(|peer| {
+            client_address(peer, forwarded, &state.trusted_proxies)
+        })))
+    }
+}
+
+pub fn client_address<'a>(
+    peer: IpAddr,
+    forwarded_for: impl Iterator<Item = &'a str>,
+    trusted: &[IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(&canonical(*ip)));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = forwarded_for
+        .flat_map(|line| line.split(','))
+        .map(|hop| hop.trim().parse::<IpAddr>().map(canonical))
+        .collect::<Result<_, _>>()
+        // A mangled header from a trusted proxy: the proxy itself is all we know for sure.
+        .unwrap_or_default();
+    hops.iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or(hops.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// `::ffff:10.0.0.1` (a v4 client on a dual-stack socket) is `10.0.0.1`.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let header = ["203.0.113.9, 10.0.0.7"];
+        assert_eq!(
+            client_address(ip("198.51.100.1"), header.into_iter(), &trusted),
+            ip("198.51.100.1"),
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), header.into_iter(), &trusted),
+            ip("203.0.113.9"),
+            "the nearest untrusted hop"
+        );
+        assert_eq!(
+            client_address(
+                ip("10.0.0.2"),
+                ["1.1.1.1, 203.0.113.9"].into_iter(),
+                &trusted
+            ),
+            ip("203.0.113.9"),
+            "what the client wrote itself (1.1.1.1) is not believed"
+        );
+        assert_eq!(
+            client_address(ip("::ffff:10.0.0.2"), ["garbage"].into_iter(), &trusted),
+            ip("::ffff:10.0.0.2"),
+            "a mangled header leaves the peer"
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), std::iter::empty(), &[]),
+            ip("10.0.0.2"),
+            "no trusted proxies by default"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod extract;
 mod openapi;
 mod routes;
 mod rows;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,18 +21,20 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, Method};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{LoginLimiter, Tokens};
+use crate::auth::{Passwords, Tokens};
 use crate::config::Config;
 use crate::crypto::SecretSealer;
 use crate::error::{ApiError, InternalDetail};
+use crate::throttle::Throttle;
 
 pub use crate::openapi::openapi_document;
 
@@ -52,7 +55,11 @@ pub struct Shared {
     pub tokens: Tokens,
     pub sealer: SecretSealer,
     pub vapi: ava_vapi::VapiClient,
-    pub login_limiter: LoginLimiter,
+    pub passwords: Passwords,
+    pub throttle: Throttle,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
 }
 
 impl std::ops::Deref for AppState {
@@ -71,14 +78,24 @@ impl AppState {
                 tokens: Tokens::new(config),
                 sealer: SecretSealer::new(config),
                 vapi: ava_vapi::VapiClient::new(http, config.vapi_base_url.as_deref()),
-                login_limiter: LoginLimiter::new(config.login_max_failures, config.login_window),
+                passwords: Passwords::new(config.hashing_concurrency, config.hashing_queue),
+                throttle: Throttle::new(config),
+                trusted_proxies: config.trusted_proxies.clone(),
+                request_timeout: config.request_timeout,
+                shutdown_grace: config.shutdown_grace,
             }),
         })
     }
 }
 
 /// Opens the pool (failing fast when Postgres is down) and applies pending migrations.
+/// `DATABASE_URL` is read whole by sqlx, `sslmode` and `sslrootcert` included; every
+/// connection gets the configured `statement_timeout`.
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(config.database_url())?.options([(
+        "statement_timeout",
+        format!("{}ms", config.statement_timeout.as_millis()),
+    )]);
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(3))
@@ -94,7 +111,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
                 Ok(true)
             })
         })
-        .connect(config.database_url())
+        .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
@@ -151,6 +168,7 @@ pub fn app(state: AppState) -> Router {
         })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_duration))
         .layer(middleware::from_fn(log_internal_errors))
         .layer(
             // Spans carry the method, the path and the request id; never headers, query
@@ -169,6 +187,24 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// No request holds a connection and a task for ever: past `REQUEST_TIMEOUT_SECONDS` it is
+/// dropped and answered 503. (An assistant creation cut off this way leaves its idempotency
+/// key in progress, and the next retry reconciles it with Vapi.)
+async fn limit_duration(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limit = state.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout {
+            limit_secs: limit.as_secs(),
+        }
+        .into_response(),
+    }
+}
+
 async fn log_internal_errors(request: Request, next: Next) -> Response {
     let method: Method = request.method().clone();
     let response = next.run(request).await;
@@ -178,22 +214,71 @@ async fn log_internal_errors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+/// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish for at most
+/// `SHUTDOWN_GRACE_SECONDS`.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    serve_until(listener, state, shutdown_signal()).await
+}
+
+/// [`serve`] with the stop signal given: the server stops accepting when `stop` resolves and
+/// returns once in-flight requests are done or the grace period is over, whichever is first.
+/// Housekeeping (purging spent limits and idempotency keys) runs beside it.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let router = app(state.clone());
     // Answers are small and written in one go: Nagle's algorithm would only delay them.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        stop.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    };
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(signal)
+    .into_future();
+    let grace = state.shutdown_grace;
+    let deadline = async move {
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    tokio::select! {
+        result = server => result?,
+        () = deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
+    }
+    housekeeping.abort();
     state.db.close().await;
     Ok(())
+}
+
+/// Every replica runs it; the statements are idempotent, so running them on several at once
+/// costs a little and breaks nothing.
+async fn housekeeping(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(300));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = purge_expired(&state).await {
+            tracing::warn!(%error, "housekeeping failed; trying again later");
+        }
+    }
+}
+
+/// Deletes spent sign-in limits and idempotency keys older than a day; returns how many rows.
+pub async fn purge_expired(state: &AppState) -> Result<u64, sqlx::Error> {
+    let limits = state.throttle.purge(&state.db).await?;
+    let keys = routes::assistants::purge_idempotency_keys(&state.db).await?;
+    Ok(limits + keys)
 }
 
 async fn shutdown_signal() {
@@ -215,5 +300,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

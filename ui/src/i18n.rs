@@ -108,6 +108,7 @@ mod tests {
                 "too_many_items",
                 "out_of_range",
                 "contains_whitespace",
+                "contains_nul",
                 "invalid_account_sid",
                 "invalid_auth_token",
                 "wrong_type",

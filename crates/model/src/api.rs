@@ -10,7 +10,7 @@ use crate::fields::ObjectReader;
 use crate::onboarding::{OnboardingFlags, Profile, StudioConfig};
 use crate::values::{
     AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text, TwilioAuthToken,
-    VapiApiKey,
+    VapiApiKey, first_unstorable,
 };
 use crate::violation::{FieldError, FieldErrors, Violation};
 
@@ -240,7 +240,13 @@ impl AssistantRequest {
         let phone_number = r.optional("phoneNumber", PhoneNumber::parse);
         let first_message = r.optional("firstMessage", |s| Text::parse(s, FIRST_MESSAGE_MAX));
         let metadata = match r.value("metadata") {
-            Some(Value::Object(map)) => Some(map.clone()),
+            Some(object @ Value::Object(map)) => match first_unstorable(object) {
+                Some(path) => {
+                    r.fail(&format!("metadata.{path}"), Violation::ContainsNul);
+                    None
+                }
+                None => Some(map.clone()),
+            },
             Some(_) => {
                 r.fail(
                     "metadata",
@@ -253,7 +259,7 @@ impl AssistantRequest {
             None => None,
         };
         if let Some(vapi_assistant_id) = vapi_assistant_id {
-            let name = r.check("name", name.ok_or(Violation::Required));
+            // A missing or bad name has already been reported by `required`.
             return match name {
                 Some(name) if r.errors.is_empty() => Ok(Self::Record {
                     vapi_assistant_id,
@@ -384,6 +390,9 @@ pub struct ErrorBody {
     /// For `vapi_error`: the status Vapi answered with, when it answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream_status: Option<u16>,
+    /// For 429 and 503: seconds before a retry makes sense (also the `Retry-After` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::values::storable;
 use crate::violation::{FieldError, FieldErrors, Violation};
 
 /// What a PATCH does to one clearable field: absent or `null` keeps it, `""` clears it.
@@ -133,6 +134,10 @@ impl<'a> ObjectReader<'a> {
 
     pub(crate) fn string(&mut self, field: &str) -> Option<&'a str> {
         match self.value(field)? {
+            Value::String(s) if storable(s).is_err() => {
+                self.fail(field, Violation::ContainsNul);
+                None
+            }
             Value::String(s) => Some(s.as_str()),
             _ => {
                 self.fail(
@@ -269,7 +274,7 @@ impl<'a> ObjectReader<'a> {
                 );
                 return None;
             };
-            let value = self.check(field, parse(raw))?;
+            let value = self.check(field, storable(raw).and_then(|()| parse(raw)))?;
             if parsed.contains(&value) {
                 self.fail(field, Violation::DuplicateItem);
                 return None;

@@ -21,6 +21,7 @@ macro_rules! checked_string {
         impl $name {
             pub fn parse(input: &str) -> Result<Self, Violation> {
                 let rule: fn(&str) -> Result<String, Violation> = $rule;
+                storable(input)?;
                 rule(input).map(Self)
             }
 
@@ -64,6 +65,43 @@ pub struct ViolationText(pub Violation);
 impl fmt::Display for ViolationText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0.english())
+    }
+}
+
+/// The one rule every text value shares: PostgreSQL's `text` and `jsonb` cannot hold a
+/// U+0000, so it is refused where it is typed rather than as a 500 from the database.
+pub fn storable(input: &str) -> Result<(), Violation> {
+    if input.contains('\0') {
+        Err(Violation::ContainsNul)
+    } else {
+        Ok(())
+    }
+}
+
+/// The first place in a JSON value (`""` for the value itself, `key` or `key.inner`, `[i]`
+/// for array items) where a string or an object key holds a U+0000.
+pub fn first_unstorable(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => storable(s).err().map(|_| String::new()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            first_unstorable(item).map(|inner| join_path(&format!("[{i}]"), &inner))
+        }),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if storable(key).is_err() {
+                return Some(key.replace('\0', "\\u0000"));
+            }
+            first_unstorable(item).map(|inner| join_path(key, &inner))
+        }),
+        _ => None,
+    }
+}
+
+fn join_path(head: &str, tail: &str) -> String {
+    match tail {
+        "" => head.to_owned(),
+        t if t.starts_with('[') => format!("{head}{t}"),
+        t => format!("{head}.{t}"),
     }
 }
 
@@ -141,6 +179,7 @@ impl Text {
         if input.trim().is_empty() {
             return Err(Violation::Required);
         }
+        storable(input)?;
         max_chars(input, max)?;
         Ok(Self(input.to_owned()))
     }

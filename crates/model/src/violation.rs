@@ -9,22 +9,37 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {
     Required,
-    WrongType { expected: &'static str },
+    WrongType {
+        expected: &'static str,
+    },
     UnknownField,
-    TooLong { max: usize },
-    TooShort { min: usize },
-    NotOneOf { allowed: &'static [&'static str] },
+    TooLong {
+        max: usize,
+    },
+    TooShort {
+        min: usize,
+    },
+    NotOneOf {
+        allowed: &'static [&'static str],
+    },
     InvalidEmail,
     InvalidTimezone,
     InvalidPhoneNumber,
     InvalidLanguage,
     InvalidSlug,
     DuplicateItem,
-    TooManyItems { max: usize },
-    OutOfRange { min: i64, max: i64 },
+    TooManyItems {
+        max: usize,
+    },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
     ContainsWhitespace,
     InvalidAccountSid,
     InvalidAuthToken,
+    /// A U+0000: PostgreSQL's text and JSONB cannot store it, and no one types it on purpose.
+    ContainsNul,
 }
 
 impl Violation {
@@ -59,6 +74,7 @@ impl Violation {
             Violation::ContainsWhitespace => "contains_whitespace",
             Violation::InvalidAccountSid => "invalid_account_sid",
             Violation::InvalidAuthToken => "invalid_auth_token",
+            Violation::ContainsNul => "contains_nul",
         }
     }
 
@@ -114,6 +130,7 @@ impl Violation {
                 "must be AC followed by 32 hexadecimal digits".to_owned()
             }
             Violation::InvalidAuthToken => "must be 32 hexadecimal digits".to_owned(),
+            Violation::ContainsNul => "must not contain the NUL character (U+0000)".to_owned(),
         }
     }
 }

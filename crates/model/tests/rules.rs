@@ -336,6 +336,7 @@ fn every_violation_has_a_message_and_key() {
         Violation::ContainsWhitespace,
         Violation::InvalidAccountSid,
         Violation::InvalidAuthToken,
+        Violation::ContainsNul,
     ];
     let mut seen = std::collections::HashSet::new();
     for v in all {
@@ -442,4 +443,67 @@ fn an_acknowledged_patch_leaves_only_newer_edits() {
         json!({"full_name": "Anna"})
     );
     assert!(sent.clone().unsent_after(&sent).is_empty());
+}
+
+#[test]
+fn a_nul_character_is_refused_in_every_kind_of_text_naming_the_field() {
+    assert_eq!(Label::parse("Ann\0"), Err(Violation::ContainsNul));
+    assert_eq!(Text::parse("a\0b", 100), Err(Violation::ContainsNul));
+    assert_eq!(Email::parse("a\0@b.co"), Err(Violation::ContainsNul));
+
+    let profile = ProfilePatch::from_json(&json!({
+        "full_name": "Ann\u{0}", "organization_name": "Acme", "timezone": "\u{0}"
+    }))
+    .unwrap_err();
+    let mut got = codes(&profile);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("full_name".into(), "contains_nul"),
+            ("timezone".into(), "contains_nul"),
+        ]
+    );
+
+    let studio = StudioPatch::from_json(&json!({
+        "languages": ["en", "f\u{0}"], "guidelines": "ok\u{0}", "business_hours": "9-5"
+    }))
+    .unwrap_err();
+    let mut got = codes(&studio);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("guidelines".into(), "contains_nul"),
+            ("languages".into(), "contains_nul"),
+        ]
+    );
+
+    let login = Login::from_json(&json!({"email": "a\u{0}@b.co", "password": "pw"})).unwrap_err();
+    assert_eq!(codes(&login), vec![("email".to_owned(), "contains_nul")]);
+
+    let assistant = AssistantRequest::from_json(&json!({
+        "name": "Ava", "instructions": "hi",
+        "voice": {"provider": "azure", "voiceId": "v\u{0}"},
+        "model": {"provider": "openai", "model": "gpt-4o-mini"},
+        "metadata": {"a": {"list": ["fine", "bad\u{0}"]}}
+    }))
+    .unwrap_err();
+    let mut got = codes(&assistant);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("metadata.a.list[1]".into(), "contains_nul"),
+            ("voice.voiceId".into(), "contains_nul"),
+        ]
+    );
+    let key = AssistantRequest::from_json(&json!({
+        "name": "Ava", "vapi_assistant_id": "a1", "metadata": {"k\u{0}": 1}
+    }))
+    .unwrap_err();
+    assert_eq!(
+        codes(&key),
+        vec![("metadata.k\\u0000".to_owned(), "contains_nul")]
+    );
 }

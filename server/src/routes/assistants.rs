@@ -1,8 +1,10 @@
 //! `POST /assistants`: create in Vapi with the user's stored key, then record; or record one a
-//! client already created. `Idempotency-Key` makes retries safe, which Vapi itself is not.
+//! client already created. `Idempotency-Key` makes retries safe, which Vapi itself is not: the
+//! key is kept in PostgreSQL (so a retry may reach any replica) and travels in the assistant's
+//! metadata, so a retry after an unknown outcome adopts the assistant instead of making another.
 
 use ava_model::{AssistantRecord, AssistantRequest, FieldErrors, Violation};
-use ava_vapi::CreateAssistant;
+use ava_vapi::{CreateAssistant, ListQuery, ProviderError};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -17,9 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, JsonBody};
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
-/// A key whose first request never finished (the server died mid-call) may be reused after
-/// this long; until then a retry is told the first one is still running.
-const ABANDONED_AFTER: &str = "5 minutes";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -67,27 +66,49 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     Ok(Some(key.to_owned()))
 }
 
+/// Where in the assistant's metadata the idempotency key travels (as a digest of the user and
+/// the key), so that a retry can find an assistant whose creation it never heard back about.
+const MARKER: &str = "ava_idempotency";
+
+fn marker(user_id: i32, key: &str) -> String {
+    let digest = Sha256::digest(format!("{user_id}\n{key}"));
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 enum Claim {
+    /// The key is new: create.
     Fresh,
+    /// An earlier attempt with this key ended without knowing whether Vapi made the assistant
+    /// (a timeout, a dropped connection, a 5xx, a crash): look for it in Vapi before creating.
+    Reconcile {
+        first_attempt: DateTime<Utc>,
+    },
     Replay(StatusCode, Value),
     InProgress,
     Mismatch,
 }
 
 async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiResult<Claim> {
-    let fresh: Option<bool> = sqlx::query_scalar(&format!(
+    // An attempt older than the request timeout has certainly ended (it was cut off, or its
+    // replica died), so its key may be taken over.
+    let stale_secs = state.request_timeout.as_secs_f64();
+    let taken: Option<(bool, DateTime<Utc>)> = sqlx::query_as(
         "INSERT INTO idempotency_keys AS k (user_id, key, request_hash) VALUES ($1, $2, $3)
-         ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
-           WHERE k.response_status IS NULL AND k.created_at < now() - interval '{ABANDONED_AFTER}'
-         RETURNING true"
-    ))
+         ON CONFLICT (user_id, key) DO UPDATE SET attempt_started_at = now(), outcome_unknown = false
+           WHERE k.response_status IS NULL AND k.request_hash = EXCLUDED.request_hash
+             AND (k.outcome_unknown OR k.attempt_started_at < now() - make_interval(secs => $4))
+         RETURNING (xmax = 0), created_at",
+    )
     .bind(user_id)
     .bind(key)
     .bind(hash)
+    .bind(stale_secs)
     .fetch_optional(&state.db)
     .await?;
-    if fresh.is_some() {
-        return Ok(Claim::Fresh);
+    match taken {
+        Some((true, _)) => return Ok(Claim::Fresh),
+        Some((false, first_attempt)) => return Ok(Claim::Reconcile { first_attempt }),
+        None => {}
     }
     let (stored_hash, status, body): (Vec<u8>, Option<i16>, Option<Value>) = sqlx::query_as(
         "SELECT request_hash, response_status, response_body FROM idempotency_keys
@@ -109,9 +130,28 @@ async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiRes
     })
 }
 
+/// Whether a failed attempt certainly made nothing in Vapi, so its key can be freed. Anything
+/// else (no answer, a 5xx, an unreadable 2xx, a database failure after the call) may hide an
+/// assistant that exists.
+fn made_nothing(error: &ApiError) -> bool {
+    match error {
+        ApiError::Upstream(ProviderError::Rejected { status, .. }) => *status < 500,
+        ApiError::Upstream(_) | ApiError::Internal(_) | ApiError::DatabaseUnavailable => false,
+        _ => true,
+    }
+}
+
+pub(crate) async fn purge_idempotency_keys(db: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'")
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected())
+}
+
 #[utoipa::path(post, path = "/api/v1/assistants", tag = "assistants", security(("bearer" = [])),
     request_body(content = ava_model::AssistantSpec, description = "The seed's payload. With `vapi_assistant_id` (and `name`) it only records an assistant the client already created."),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first result")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first result, also when the first attempt's outcome was lost")),
     responses((status = 201, body = AssistantRecord), (status = 409, body = ava_model::ErrorEnvelope),
               (status = 422, body = ava_model::ErrorEnvelope), (status = 502, body = ava_model::ErrorEnvelope)))]
 pub async fn create(
@@ -122,12 +162,13 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let request = AssistantRequest::from_json(&body)?;
     let Some(key) = idempotency_key(&headers)? else {
-        let (status, record) = execute(&state, user.id, &request).await?;
+        let (status, record) = execute(&state, user.id, &request, None).await?;
         return Ok((status, Json(record)).into_response());
     };
     let hash = Sha256::digest(serde_json::to_vec(&body).unwrap_or_default()).to_vec();
-    match claim(&state, user.id, &key, &hash).await? {
-        Claim::Fresh => {}
+    let reconcile_since = match claim(&state, user.id, &key, &hash).await? {
+        Claim::Fresh => None,
+        Claim::Reconcile { first_attempt } => Some(first_attempt),
         Claim::Replay(status, body) => return Ok((status, Json(body)).into_response()),
         Claim::InProgress => {
             return Err(ApiError::conflict(
@@ -142,8 +183,12 @@ pub async fn create(
                 fields: None,
             });
         }
-    }
-    match execute(&state, user.id, &request).await {
+    };
+    let idempotency = Idempotency {
+        marker: marker(user.id, &key),
+        reconcile_since,
+    };
+    match execute(&state, user.id, &request, Some(&idempotency)).await {
         Ok((status, record)) => {
             let body = serde_json::to_value(&record).unwrap_or(Value::Null);
             sqlx::query(
@@ -159,8 +204,12 @@ pub async fn create(
             Ok((status, Json(record)).into_response())
         }
         Err(error) => {
-            // A failed attempt created nothing, so the key is freed for an honest retry.
-            sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+            let statement = if made_nothing(&error) {
+                "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2"
+            } else {
+                "UPDATE idempotency_keys SET outcome_unknown = true WHERE user_id = $1 AND key = $2"
+            };
+            sqlx::query(statement)
                 .bind(user.id)
                 .bind(&key)
                 .execute(&state.db)
@@ -170,10 +219,49 @@ pub async fn create(
     }
 }
 
+/// What an idempotent creation carries: the marker put in the assistant's metadata and, when
+/// an earlier attempt's outcome is unknown, since when to look for its assistant in Vapi.
+struct Idempotency {
+    marker: String,
+    reconcile_since: Option<DateTime<Utc>>,
+}
+
+async fn find_marked(
+    state: &AppState,
+    key: &secrecy::SecretString,
+    idempotency: &Idempotency,
+) -> ApiResult<Option<String>> {
+    let Some(since) = idempotency.reconcile_since else {
+        return Ok(None);
+    };
+    // A margin for clock skew between this server and Vapi.
+    let after = since - chrono::Duration::minutes(10);
+    let query = ListQuery {
+        limit: Some(1000),
+        created_at_gt: Some(after.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+    };
+    let found = state
+        .vapi
+        .list_assistants(key, &query)
+        .await
+        .map_err(ApiError::Upstream)?;
+    Ok(found
+        .into_iter()
+        .find(|a| {
+            a.metadata
+                .as_ref()
+                .and_then(|m| m.get(MARKER))
+                .and_then(Value::as_str)
+                == Some(idempotency.marker.as_str())
+        })
+        .map(|a| a.id))
+}
+
 async fn execute(
     state: &AppState,
     user_id: i32,
     request: &AssistantRequest,
+    idempotency: Option<&Idempotency>,
 ) -> ApiResult<(StatusCode, AssistantRecord)> {
     match request {
         AssistantRequest::Create(spec) => {
@@ -183,62 +271,86 @@ async fn execute(
                     "Save your Vapi API key (POST /api/v1/vapi-settings) before creating an assistant",
                 )
             })?;
-            let created = state
-                .vapi
-                .create_assistant(&key, &CreateAssistant::from_spec(spec))
-                .await
-                .map_err(ApiError::Upstream)?;
+            let found = match idempotency {
+                Some(idempotency) => find_marked(state, &key, idempotency).await?,
+                None => None,
+            };
+            let vapi_assistant_id = match found {
+                Some(id) => id,
+                None => {
+                    let mut body = CreateAssistant::from_spec(spec);
+                    if let Some(idempotency) = idempotency {
+                        body.metadata
+                            .get_or_insert_with(Default::default)
+                            .insert(MARKER.to_owned(), Value::from(idempotency.marker.clone()));
+                    }
+                    state
+                        .vapi
+                        .create_assistant(&key, &body)
+                        .await
+                        .map_err(ApiError::Upstream)?
+                        .id
+                }
+            };
             let payload = serde_json::to_value(spec).unwrap_or(Value::Null);
-            let row: Row = sqlx::query_as(
-                "INSERT INTO assistants (user_id, vapi_assistant_id, name, payload) VALUES ($1, $2, $3, $4)
-                 RETURNING id, vapi_assistant_id, name, created_at",
+            let (_, record) = record(
+                state,
+                user_id,
+                &vapi_assistant_id,
+                spec.name.as_str(),
+                &payload,
             )
-            .bind(user_id)
-            .bind(&created.id)
-            .bind(spec.name.as_str())
-            .bind(payload)
-            .fetch_one(&state.db)
             .await
             .inspect_err(|error| {
-                tracing::error!(user_id, vapi_assistant_id = %created.id, %error,
-                    "assistant created in Vapi but not recorded");
+                tracing::error!(user_id, %vapi_assistant_id, %error,
+                        "assistant created in Vapi but not recorded");
             })?;
-            Ok((StatusCode::CREATED, row.into()))
+            Ok((StatusCode::CREATED, record))
         }
         AssistantRequest::Record {
             vapi_assistant_id,
             name,
             payload,
-        } => {
-            let inserted: Option<Row> = sqlx::query_as(
-                "INSERT INTO assistants (user_id, vapi_assistant_id, name, payload) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (vapi_assistant_id) DO NOTHING
-                 RETURNING id, vapi_assistant_id, name, created_at",
-            )
-            .bind(user_id)
-            .bind(vapi_assistant_id)
-            .bind(name.as_str())
-            .bind(payload)
-            .fetch_optional(&state.db)
-            .await?;
-            if let Some(row) = inserted {
-                return Ok((StatusCode::CREATED, row.into()));
-            }
-            // Recording the same assistant again is a harmless retry; someone else's is not.
-            let mine: Option<Row> = sqlx::query_as(
-                "SELECT id, vapi_assistant_id, name, created_at FROM assistants
-                 WHERE vapi_assistant_id = $1 AND user_id = $2",
-            )
-            .bind(vapi_assistant_id)
-            .bind(user_id)
-            .fetch_optional(&state.db)
-            .await?;
-            mine.map(|row| (StatusCode::OK, row.into())).ok_or_else(|| {
-                ApiError::conflict(
-                    "assistant_already_recorded",
-                    "This Vapi assistant is already recorded for another account",
-                )
-            })
-        }
+        } => record(state, user_id, vapi_assistant_id, name.as_str(), payload).await,
     }
+}
+
+/// Inserts the row, or finds it when this user already recorded that assistant (a harmless
+/// retry, or an adopted assistant an earlier attempt recorded before losing its answer).
+async fn record(
+    state: &AppState,
+    user_id: i32,
+    vapi_assistant_id: &str,
+    name: &str,
+    payload: &Value,
+) -> ApiResult<(StatusCode, AssistantRecord)> {
+    let inserted: Option<Row> = sqlx::query_as(
+        "INSERT INTO assistants (user_id, vapi_assistant_id, name, payload) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (vapi_assistant_id) DO NOTHING
+         RETURNING id, vapi_assistant_id, name, created_at",
+    )
+    .bind(user_id)
+    .bind(vapi_assistant_id)
+    .bind(name)
+    .bind(payload)
+    .fetch_optional(&state.db)
+    .await?;
+    if let Some(row) = inserted {
+        return Ok((StatusCode::CREATED, row.into()));
+    }
+    // Recording the same assistant again is a harmless retry; someone else's is not.
+    let mine: Option<Row> = sqlx::query_as(
+        "SELECT id, vapi_assistant_id, name, created_at FROM assistants
+         WHERE vapi_assistant_id = $1 AND user_id = $2",
+    )
+    .bind(vapi_assistant_id)
+    .bind(user_id)
+    .fetch_optional(&state.db)
+    .await?;
+    mine.map(|row| (StatusCode::OK, row.into())).ok_or_else(|| {
+        ApiError::conflict(
+            "assistant_already_recorded",
+            "This Vapi assistant is already recorded for another account",
+        )
+    })
 }

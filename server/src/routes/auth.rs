@@ -1,12 +1,9 @@
-use std::time::Instant;
-
 use ava_model::{AuthSession, Login, Registration, UserSummary};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::auth::{hash_password, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
 
@@ -25,14 +22,20 @@ fn session(state: &AppState, id: i32, email: String) -> ApiResult<AuthSession> {
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
     request_body = crate::openapi::CredentialsBody,
-    responses((status = 201, body = AuthSession), (status = 409, body = ava_model::ErrorEnvelope), (status = 422, body = ava_model::ErrorEnvelope)))]
+    responses((status = 201, body = AuthSession), (status = 409, body = ava_model::ErrorEnvelope), (status = 422, body = ava_model::ErrorEnvelope),
+              (status = 429, body = ava_model::ErrorEnvelope), (status = 503, body = ava_model::ErrorEnvelope)))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<AuthSession>)> {
     let registration = Registration::from_json(&body)?;
+    state.throttle.count_registration(&state.db, ip).await?;
     let email = registration.email.as_str().to_owned();
-    let hash = hash_password(registration.password.expose().to_owned()).await?;
+    let hash = state
+        .passwords
+        .hash(registration.password.expose().to_owned())
+        .await?;
     let id: Option<i32> = sqlx::query_scalar(
         "INSERT INTO users (email, hashed_password) VALUES ($1, $2)
          ON CONFLICT (email) DO NOTHING RETURNING id",
@@ -57,9 +60,9 @@ pub async fn login(
 ) -> ApiResult<Json<AuthSession>> {
     let login = Login::from_json(&body)?;
     state
-        .login_limiter
-        .check(&login.email, ip, Instant::now())
-        .map_err(|retry_after_secs| ApiError::TooManyLoginAttempts { retry_after_secs })?;
+        .throttle
+        .check_login(&state.db, &login.email, ip)
+        .await?;
     let row: Option<(i32, String, bool)> =
         sqlx::query_as("SELECT id, hashed_password, is_active FROM users WHERE email = $1")
             .bind(&login.email)
@@ -69,16 +72,20 @@ pub async fn login(
         Some((id, hash, active)) => (Some(id), Some(hash), active),
         None => (None, None, false),
     };
-    let password_ok = verify_password(hash, login.password).await?;
+    let password_ok = state.passwords.verify(hash, login.password).await?;
     match id {
         Some(id) if password_ok && active => {
-            state.login_limiter.record_success(&login.email);
+            state
+                .throttle
+                .record_login_success(&state.db, &login.email, ip)
+                .await?;
             Ok(Json(session(&state, id, login.email)?))
         }
         _ => {
             state
-                .login_limiter
-                .record_failure(&login.email, ip, Instant::now());
+                .throttle
+                .record_login_failure(&state.db, &login.email, ip)
+                .await?;
             Err(ApiError::unauthorized(
                 "invalid_credentials",
                 "Wrong email or password",

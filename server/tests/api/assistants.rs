@@ -254,3 +254,134 @@ async fn a_failed_attempt_frees_its_idempotency_key(pool: PgPool) {
     assert_eq!(ok.status, StatusCode::CREATED);
     assert_eq!(app.fakes.vapi.assistants().len(), 1);
 }
+
+/// Sends the same idempotent creation the way a client retrying it would.
+async fn create_with_key(app: &TestApp, token: &str, key: &str) -> Reply {
+    app.call_with(
+        Method::POST,
+        "/api/v1/assistants",
+        Some(token),
+        Some(assistant_payload("Ava")),
+        &[("idempotency-key", key)],
+    )
+    .await
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_lost_answer_after_vapi_did_the_work_never_makes_a_second_assistant(pool: PgPool) {
+    // The provider timeout is the subject of one case, so it is short, but far longer than
+    // the fake takes to answer a list.
+    let app = TestApp::with(pool, |c| c.provider_timeout = Duration::from_secs(2)).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let faults = [Fault::Status(500), Fault::DropConnection, Fault::Hang];
+    for (round, fault) in faults.into_iter().enumerate() {
+        let key = format!("run-{round}");
+        app.fakes.vapi.faults.add(
+            FaultRule::next(1, fault)
+                .on("POST /assistant")
+                .after_handling(),
+        );
+        let lost = create_with_key(&app, &token, &key).await;
+        assert_eq!(
+            lost.status,
+            StatusCode::BAD_GATEWAY,
+            "{fault:?}: {}",
+            lost.body
+        );
+        assert_eq!(
+            app.fakes.vapi.assistants().len(),
+            round + 1,
+            "{fault:?}: Vapi made it"
+        );
+
+        let retry = create_with_key(&app, &token, &key).await;
+        assert_eq!(
+            retry.status,
+            StatusCode::CREATED,
+            "{fault:?}: {}",
+            retry.body
+        );
+        assert_eq!(
+            app.fakes.vapi.assistants().len(),
+            round + 1,
+            "{fault:?}: the retry adopted the assistant instead of making another"
+        );
+        assert_eq!(app.fakes.vapi.calls.handled("POST /assistant"), round + 1);
+        let again = create_with_key(&app, &token, &key).await;
+        assert_eq!(again.body, retry.body, "later retries replay the answer");
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3, "one row per assistant");
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_definite_refusal_frees_the_key(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    app.fakes
+        .vapi
+        .faults
+        .add(FaultRule::next(1, Fault::Status(400)).on("POST /assistant"));
+    let refused = create_with_key(&app, &token, "run-1").await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "nothing was made, so nothing is remembered");
+    let retry = create_with_key(&app, &token, "run-1").await;
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(
+        app.fakes.vapi.calls.count("GET /assistant"),
+        0,
+        "a fresh key does not look in Vapi first"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_attempt_left_running_by_a_crash_is_reconciled_once_stale(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    app.fakes.vapi.faults.add(
+        FaultRule::next(1, Fault::DropConnection)
+            .on("POST /assistant")
+            .after_handling(),
+    );
+    assert_eq!(
+        create_with_key(&app, &token, "run-9").await.status,
+        StatusCode::BAD_GATEWAY
+    );
+    // As if the replica had died mid-call instead: the row says "running", nothing else.
+    sqlx::query("UPDATE idempotency_keys SET outcome_unknown = false, attempt_started_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let running = create_with_key(&app, &token, "run-9").await;
+    assert_eq!(
+        (running.status, running.code()),
+        (StatusCode::CONFLICT, "idempotency_in_progress"),
+        "a recent attempt may still be running somewhere"
+    );
+    sqlx::query("UPDATE idempotency_keys SET attempt_started_at = now() - interval '2 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let reconciled = create_with_key(&app, &token, "run-9").await;
+    assert_eq!(
+        reconciled.status,
+        StatusCode::CREATED,
+        "{}",
+        reconciled.body
+    );
+    assert_eq!(app.fakes.vapi.assistants().len(), 1);
+    let marker = &app.fakes.vapi.assistants()[0]["metadata"]["ava_idempotency"];
+    assert!(
+        marker
+            .as_str()
+            .is_some_and(|m| m.len() == 32 && !m.contains("run-9")),
+        "the key travels as a digest: {marker}"
+    );
+}

@@ -51,6 +51,7 @@ fn capture_logs() {
 
 pub struct TestApp {
     pub router: Router,
+    pub state: ava_server::AppState,
     pub fakes: FakeProviders,
     pub pool: PgPool,
     pub jwt_secret: String,
@@ -102,7 +103,8 @@ impl TestApp {
         let jwt_secret = secrecy::ExposeSecret::expose_secret(&config.jwt_secret).to_owned();
         let state = ava_server::AppState::new(&config, pool.clone()).expect("state");
         Self {
-            router: ava_server::app(state),
+            router: ava_server::app(state.clone()),
+            state,
             fakes,
             pool,
             jwt_secret,
@@ -180,6 +182,41 @@ impl TestApp {
         }
         .unwrap();
         self.send(request).await
+    }
+
+    /// A request as if it came over TCP from `ip` (the router alone sees no peer).
+    pub async fn call_from(
+        &self,
+        ip: &str,
+        path: &str,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let peer: std::net::SocketAddr = (ip.parse::<std::net::IpAddr>().unwrap(), 40000).into();
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header("content-type", "application/json")
+            .extension(axum::extract::ConnectInfo(peer));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.send(
+            builder
+                .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn login_from(&self, ip: &str, email: &str, password: &str) -> Reply {
+        self.call_from(
+            ip,
+            "/api/v1/auth/login",
+            json!({"email": email, "password": password}),
+            &[],
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {

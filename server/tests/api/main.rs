@@ -9,6 +9,7 @@ mod auth;
 mod credentials;
 mod envelope;
 mod isolation;
+mod limits;
 mod migrations;
 mod secrets;
 mod user;

@@ -20,6 +20,7 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
         "user_onboarding",
         "assistants",
         "idempotency_keys",
+        "auth_throttle",
     ] {
         assert!(
             after_first.iter().any(|t| t == table),

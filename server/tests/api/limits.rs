@@ -1,0 +1,398 @@
+//! Sign-in and sign-up limits (kept in PostgreSQL), bounded password hashing, NUL bytes, and
+//! the housekeeping that keeps the limit and idempotency tables small.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+const ATTACKER: &str = "203.0.113.66";
+const OFFICE: &str = "198.51.100.10";
+
+fn retry_after(reply: &Reply) -> u64 {
+    let header: u64 = reply.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        reply.body["error"]["retry_after_seconds"].as_u64(),
+        Some(header),
+        "the envelope says what the header says"
+    );
+    header
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_guesser_is_slowed_without_locking_the_owner_or_the_office(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    app.register("bob@acme.com").await;
+    for attempt in 0..5 {
+        let reply = app
+            .login_from(ATTACKER, "ann@acme.com", "wrong password")
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let locked = app.login_from(ATTACKER, "ann@acme.com", PASSWORD).await;
+    assert_eq!(
+        (locked.status, locked.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        "the guesser's address is held, right password or not"
+    );
+    let first_delay = retry_after(&locked);
+    assert!(
+        (1..=30).contains(&first_delay),
+        "a short first delay: {first_delay}"
+    );
+
+    let owner = app.login_from(OFFICE, "ann@acme.com", PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "the owner elsewhere signs in");
+    let colleague = app.login_from(ATTACKER, "bob@acme.com", PASSWORD).await;
+    assert_eq!(
+        colleague.status,
+        StatusCode::OK,
+        "another account behind the same address is not locked"
+    );
+
+    // Once the delay has run out, the next failure waits twice as long.
+    sqlx::query("UPDATE auth_throttle SET locked_until = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let again = app
+        .login_from(ATTACKER, "ann@acme.com", "still wrong")
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    let doubled = retry_after(&app.login_from(ATTACKER, "ann@acme.com", PASSWORD).await);
+    assert!((31..=60).contains(&doubled), "the delay doubles: {doubled}");
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_account_guessed_from_many_addresses_is_held_for_minutes_at_most(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.login_max_failures = 2).await;
+    app.register("ann@acme.com").await;
+    // One failure from each of 20 addresses: no pair reaches its ceiling of 2, the account
+    // reaches its ceiling of 10 × 2.
+    for i in 1..=20 {
+        let reply = app
+            .login_from(&format!("192.0.2.{i}"), "ann@acme.com", "wrong password")
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "address {i}");
+    }
+    let held = app.login_from(OFFICE, "ann@acme.com", PASSWORD).await;
+    assert_eq!(held.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        retry_after(&held) <= 300,
+        "never more than 5 minutes at a time"
+    );
+    let caps: Vec<i32> =
+        sqlx::query_scalar("SELECT max_delay_seconds FROM auth_throttle WHERE scope = 'account'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(caps, vec![300]);
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn one_address_trying_many_accounts_is_held_except_for_accounts_it_knows(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.login_max_failures = 2).await;
+    app.register("ann@acme.com").await;
+    app.register("newcomer@acme.com").await;
+    assert_eq!(
+        app.login_from(ATTACKER, "ann@acme.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK,
+        "ann has signed in from this address before"
+    );
+    // 20 × 2 failures, each on another address-book entry: credential stuffing.
+    for i in 0..40 {
+        let reply = app
+            .login_from(ATTACKER, &format!("u{i}@acme.com"), "password1")
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let stranger = app
+        .login_from(ATTACKER, "newcomer@acme.com", PASSWORD)
+        .await;
+    assert_eq!(stranger.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.login_from(ATTACKER, "ann@acme.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK,
+        "an account known at this address is not held by the address's lock"
+    );
+    assert_eq!(
+        app.login_from(OFFICE, "newcomer@acme.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK,
+        "other addresses are not held"
+    );
+    let clear_text: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM auth_throttle WHERE position(convert_to('acme', 'UTF8') in key) > 0
+            OR position(convert_to('203.0.113', 'UTF8') in key) > 0",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(clear_text, 0, "no e-mail or address stored in clear");
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn sign_ups_are_limited_per_address(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.register_max_per_hour = 3).await;
+    let register = |ip: &'static str, n: u32| {
+        app.call_from(
+            ip,
+            "/api/v1/auth/register",
+            json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
+            &[],
+        )
+    };
+    for n in 0..3 {
+        assert_eq!(register(OFFICE, n).await.status, StatusCode::CREATED);
+    }
+    let refused = register(OFFICE, 3).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_registrations")
+    );
+    assert!((1..=3600).contains(&retry_after(&refused)));
+    assert_eq!(register(ATTACKER, 4).await.status, StatusCode::CREATED);
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 4, "the refused sign-up created nothing");
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn forwarded_for_counts_only_behind_a_trusted_proxy(pool: PgPool) {
+    let app = TestApp::with(pool, |c| {
+        c.register_max_per_hour = 1;
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let register = |peer: &'static str, client: &'static str, n: u32| {
+        let app = &app;
+        async move {
+            app.call_from(
+                peer,
+                "/api/v1/auth/register",
+                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
+                &[("x-forwarded-for", client)],
+            )
+            .await
+        }
+    };
+    // Two clients behind the load balancer are two addresses.
+    assert_eq!(
+        register("10.0.0.5", OFFICE, 0).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register("10.0.0.5", ATTACKER, 1).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register("10.0.0.6", OFFICE, 2).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the same client through another balancer node"
+    );
+    // An untrusted peer cannot pose as someone else with the header.
+    assert_eq!(
+        register("192.0.2.1", "192.0.2.99", 3).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register("192.0.2.1", "192.0.2.100", 4).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_burst_beyond_the_hashing_pool_gets_503_with_retry_after(pool: PgPool) {
+    let app = TestApp::with(pool, |c| {
+        c.hashing_concurrency = 1;
+        c.hashing_queue = 0;
+    })
+    .await;
+    let sign_up = |n: u32| {
+        app.call(
+            Method::POST,
+            "/api/v1/auth/register",
+            None,
+            Some(json!({"email": format!("burst{n}@acme.com"), "password": PASSWORD})),
+        )
+    };
+    // join_all polls every request before any is polled again, so the first holds the only
+    // hashing slot while the others ask for one.
+    let replies = futures_util::future::join_all((0..4).map(sign_up)).await;
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let busy: Vec<&Reply> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert_eq!(created + busy.len(), 4, "nothing but 201 and 503");
+    assert!(created >= 1);
+    assert_eq!(
+        busy.len(),
+        3,
+        "no queue: the three others are told to come back"
+    );
+    for reply in busy {
+        assert_eq!(reply.code(), "server_busy");
+        assert_eq!(retry_after(reply), 1);
+    }
+    assert_eq!(
+        sign_up(9).await.status,
+        StatusCode::CREATED,
+        "the slot is free again"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_nul_in_any_text_field_is_a_422_naming_it(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let cases = [
+        (
+            Method::PATCH,
+            "/api/v1/user/profile",
+            json!({"full_name": "Ann\u{0}"}),
+            "full_name",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/profile",
+            json!({"timezone": "\u{0}"}),
+            "timezone",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/studio-config",
+            json!({"guidelines": "a\u{0}b"}),
+            "guidelines",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/studio-config",
+            json!({"business_hours": "9\u{0}"}),
+            "business_hours",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/studio-config",
+            json!({"workspace_apps": ["a\u{0}"]}),
+            "workspace_apps",
+        ),
+        (
+            Method::POST,
+            "/api/v1/vapi-settings",
+            json!({"vapi_api_key": "abcdefgh\u{0}"}),
+            "vapi_api_key",
+        ),
+        (
+            Method::POST,
+            "/api/v1/assistants",
+            json!({"name": "Ava\u{0}", "vapi_assistant_id": "a1"}),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/assistants",
+            json!({"name": "Ava", "vapi_assistant_id": "a1", "metadata": {"note": "x\u{0}"}}),
+            "metadata.note",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let reply = app.call(method, path, Some(&token), Some(body)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {field}: {}",
+            reply.body
+        );
+        assert_eq!(
+            reply.field_codes(),
+            vec![(field.to_owned(), "contains_nul".to_owned())],
+            "{path}"
+        );
+    }
+    for path in ["/api/v1/auth/login", "/api/v1/auth/register"] {
+        let reply = app
+            .call(
+                Method::POST,
+                path,
+                None,
+                Some(json!({"email": "a\u{0}@acme.com", "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(reply.field_codes()[0].0, "email");
+    }
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn housekeeping_purges_spent_limits_and_day_old_idempotency_keys(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    for ip in [ATTACKER, OFFICE] {
+        app.login_from(ip, "ann@acme.com", "wrong password").await;
+    }
+    for key in ["old", "new"] {
+        let reply = app
+            .call_with(
+                Method::POST,
+                "/api/v1/assistants",
+                Some(&token),
+                Some(json!({"name": "Ava", "vapi_assistant_id": format!("asst-{key}")})),
+                &[("idempotency-key", key)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    let rows = |table: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!("SELECT count(*) FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let limits_before = rows("auth_throttle").await;
+    assert!(
+        limits_before >= 3,
+        "pairs, account, addresses: {limits_before}"
+    );
+    // Age one address's row and one key past their time.
+    sqlx::query(
+        "UPDATE auth_throttle SET updated_at = now() - interval '2 days', locked_until = NULL
+         WHERE scope = 'address' AND ctid = (SELECT ctid FROM auth_throttle WHERE scope = 'address' LIMIT 1)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let purged = ava_server::purge_expired(&app.state).await.unwrap();
+    assert_eq!(purged, 2);
+    assert_eq!(rows("auth_throttle").await, limits_before - 1);
+    let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, vec!["new".to_owned()]);
+}
