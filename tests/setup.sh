@@ -9,6 +9,8 @@ APT_PACKAGES=(
   # The desktop app (Tauri 2 on WebKitGTK), its end-to-end tests and screenshots.
   libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-1-dev imagemagick
+  # The replica tests put two servers behind a real reverse proxy; the API fuzzing runs in a venv.
+  nginx-light python3-venv
 )
 
 sudo_if_needed() {
@@ -51,6 +53,8 @@ wasm_bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^versio
 cargo_tool wasm-bindgen-cli "$wasm_bindgen"
 # The end-to-end tests drive the real app window through tauri-driver (→ WebKitWebDriver).
 cargo_tool tauri-driver 2.1.0 --locked
+# Licences, bans and sources of every dependency (advisories need the network: release only).
+cargo_tool cargo-deny 0.20.2 --locked --no-default-features
 
 # wasm-opt for release builds of the UI (trunk runs it): Debian's binaryen 108 cannot read
 # current rustc output, so binaryen 132 from the npm registry, in the tools folder run.sh and
@@ -62,4 +66,12 @@ if [ "$("$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt
   fi
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund binaryen@132.0.0
+fi
+
+# schemathesis checks the OpenAPI document against the running server (tests/api-fuzz.sh).
+schemathesis=4.32.5
+if [ "$("$tools/venv/bin/st" --version 2>/dev/null)" != "st, version $schemathesis" ]; then
+  mkdir -p "$tools"
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the workspace against a throwaway PostgreSQL cluster (or $DATABASE_URL when
-# set): the model's wasm32 build, unit, property and integration tests.
+# set): the model's wasm32 build, dependency policy, the OpenAPI document fuzzed against the
+# server, unit, property, integration, replica (nginx) and end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,14 @@ with_keychain() {
   rm -rf "$home" 2>/dev/null || true
   return $status
 }
+
+# Arguments (see below) run a subset of the cargo tests and nothing else.
+if [ $# -eq 0 ]; then
+  echo "== cargo deny: licences, bans, sources"
+  cargo deny --config tests/deny.toml check licenses bans sources
+  echo "== the OpenAPI document against the server (schemathesis, fixed seed)"
+  bash tests/api-fuzz.sh
+fi
 
 echo "== cargo test --workspace (with a private gnome-keyring and X server)"
 # Arguments replace `--workspace` (e.g. `tests/test.sh -p ava-desktop --test e2e`).

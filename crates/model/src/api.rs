@@ -10,7 +10,7 @@ use crate::fields::ObjectReader;
 use crate::onboarding::{OnboardingFlags, Profile, StudioConfig};
 use crate::values::{
     AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text, TwilioAuthToken,
-    VapiApiKey, first_unstorable,
+    VapiApiKey, unstorable_path,
 };
 use crate::violation::{FieldError, FieldErrors, Violation};
 
@@ -172,7 +172,7 @@ pub struct TwilioSettingsStatus {
 
 pub const INSTRUCTIONS_MAX: usize = 20_000;
 pub const FIRST_MESSAGE_MAX: usize = 1_000;
-const IDENTIFIER_MAX: usize = 100;
+pub const IDENTIFIER_MAX: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -240,9 +240,9 @@ impl AssistantRequest {
         let phone_number = r.optional("phoneNumber", PhoneNumber::parse);
         let first_message = r.optional("firstMessage", |s| Text::parse(s, FIRST_MESSAGE_MAX));
         let metadata = match r.value("metadata") {
-            Some(object @ Value::Object(map)) => match first_unstorable(object) {
+            Some(object @ Value::Object(map)) => match unstorable_path("metadata", object) {
                 Some(path) => {
-                    r.fail(&format!("metadata.{path}"), Violation::ContainsNul);
+                    r.fail(&path, Violation::ContainsNul);
                     None
                 }
                 None => Some(map.clone()),
@@ -259,6 +259,12 @@ impl AssistantRequest {
             None => None,
         };
         if let Some(vapi_assistant_id) = vapi_assistant_id {
+            // The rest of the body is kept as sent (in JSONB), so it too must be storable.
+            for field in ["instructions", "voice", "model"] {
+                if let Some(path) = r.value(field).and_then(|v| unstorable_path(field, v)) {
+                    r.fail(&path, Violation::ContainsNul);
+                }
+            }
             // A missing or bad name has already been reported by `required`.
             return match name {
                 Some(name) if r.errors.is_empty() => Ok(Self::Record {

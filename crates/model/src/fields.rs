@@ -213,6 +213,14 @@ impl<'a> ObjectReader<'a> {
         match self.value(field)? {
             Value::Number(n) if n.is_i64() => n.as_i64(),
             Value::Number(n) if n.is_u64() => Some(i64::MAX),
+            // JSON has one number type: `157.0` is the whole number JSON Schema says it is.
+            Value::Number(n)
+                if n.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.is_finite()) =>
+            {
+                n.as_f64()
+                    .map(|f| f.clamp(i64::MIN as f64, i64::MAX as f64) as i64)
+            }
             _ => {
                 self.fail(
                     field,

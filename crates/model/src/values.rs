@@ -78,30 +78,24 @@ pub fn storable(input: &str) -> Result<(), Violation> {
     }
 }
 
-/// The first place in a JSON value (`""` for the value itself, `key` or `key.inner`, `[i]`
-/// for array items) where a string or an object key holds a U+0000.
-pub fn first_unstorable(value: &serde_json::Value) -> Option<String> {
+/// Where in the JSON value `name` (if anywhere) a string or an object key holds a U+0000:
+/// `name`, `name.key.inner` or `name[2]`, as a field name for a 422.
+pub fn unstorable_path(name: &str, value: &serde_json::Value) -> Option<String> {
     use serde_json::Value;
     match value {
-        Value::String(s) => storable(s).err().map(|_| String::new()),
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
-            first_unstorable(item).map(|inner| join_path(&format!("[{i}]"), &inner))
-        }),
+        Value::String(s) => storable(s).err().map(|_| name.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| unstorable_path(&format!("{name}[{i}]"), item)),
         Value::Object(map) => map.iter().find_map(|(key, item)| {
+            let path = format!("{name}.{}", key.replace('\0', "\\u0000"));
             if storable(key).is_err() {
-                return Some(key.replace('\0', "\\u0000"));
+                return Some(path);
             }
-            first_unstorable(item).map(|inner| join_path(key, &inner))
+            unstorable_path(&path, item)
         }),
         _ => None,
-    }
-}
-
-fn join_path(head: &str, tail: &str) -> String {
-    match tail {
-        "" => head.to_owned(),
-        t if t.starts_with('[') => format!("{head}{t}"),
-        t => format!("{head}.{t}"),
     }
 }
 

@@ -506,4 +506,20 @@ fn a_nul_character_is_refused_in_every_kind_of_text_naming_the_field() {
         codes(&key),
         vec![("metadata.k\\u0000".to_owned(), "contains_nul")]
     );
+    let kept_as_sent = AssistantRequest::from_json(&json!({
+        "name": "Ava", "vapi_assistant_id": "a1", "voice": {"voiceId": ["x\u{0}"]}
+    }))
+    .unwrap_err();
+    assert_eq!(
+        codes(&kept_as_sent),
+        vec![("voice.voiceId[0]".to_owned(), "contains_nul")]
+    );
+}
+
+#[test]
+fn a_whole_number_written_with_a_decimal_point_is_a_whole_number() {
+    let patch = StudioPatch::from_json(&json!({"seats": 157.0})).unwrap();
+    assert_eq!(patch.seats.map(Seats::get), Some(157));
+    let errors = StudioPatch::from_json(&json!({"seats": 1e300})).unwrap_err();
+    assert_eq!(codes(&errors), vec![("seats".to_owned(), "out_of_range")]);
 }

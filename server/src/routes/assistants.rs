@@ -152,7 +152,9 @@ pub(crate) async fn purge_idempotency_keys(db: &sqlx::PgPool) -> Result<u64, sql
 #[utoipa::path(post, path = "/api/v1/assistants", tag = "assistants", security(("bearer" = [])),
     request_body(content = ava_model::AssistantSpec, description = "The seed's payload. With `vapi_assistant_id` (and `name`) it only records an assistant the client already created."),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first result, also when the first attempt's outcome was lost")),
-    responses((status = 201, body = AssistantRecord), (status = 409, body = ava_model::ErrorEnvelope),
+    responses((status = 201, body = AssistantRecord, description = "Created (or recorded)"),
+              (status = 200, body = AssistantRecord, description = "This assistant was already recorded for this account"),
+              (status = 409, body = ava_model::ErrorEnvelope),
               (status = 422, body = ava_model::ErrorEnvelope), (status = 502, body = ava_model::ErrorEnvelope)))]
 pub async fn create(
     State(state): State<AppState>,

@@ -396,3 +396,29 @@ async fn housekeeping_purges_spent_limits_and_day_old_idempotency_keys(pool: PgP
         .unwrap();
     assert_eq!(keys, vec!["new".to_owned()]);
 }
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_request_past_its_time_is_cut_off_with_503(pool: PgPool) {
+    // The subject is the request timeout: Vapi never answers, and the provider timeout is far
+    // longer than the request's.
+    let app = TestApp::with(pool, |c| {
+        c.request_timeout = std::time::Duration::from_secs(2);
+        c.provider_timeout = std::time::Duration::from_secs(600);
+    })
+    .await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    app.fakes.vapi.faults.fail_next(1, ava_fakes::Fault::Hang);
+    let cut = app
+        .post("/api/v1/assistants", &token, assistant_payload("Ava"))
+        .await;
+    assert_eq!(
+        (cut.status, cut.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "request_timeout")
+    );
+    assert_eq!(retry_after(&cut), 1);
+    assert_eq!(
+        app.get("/api/v1/user/me", &token).await.status,
+        StatusCode::OK,
+        "the server goes on serving"
+    );
+}

@@ -3,37 +3,27 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
 use crate::routes;
 
-/// `{email, password}`: register requires a valid address and ≥ 8 characters.
+mod requests;
+
+/// Placeholders for the annotations; [`requests::apply`] replaces them with the strict
+/// schemas.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct CredentialsBody {
-    #[schema(format = "email", max_length = 254)]
-    email: String,
-    #[schema(min_length = 8, max_length = 1024)]
-    password: String,
-}
+pub struct CredentialsBody;
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct VapiSettingsBody {
-    /// Never returned.
-    #[schema(min_length = 8, max_length = 200, pattern = r"^\S+$")]
-    vapi_api_key: String,
-}
+pub struct VapiSettingsBody;
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct TwilioSettingsBody {
-    #[schema(pattern = "^AC[0-9a-fA-F]{32}$")]
-    account_sid: String,
-    /// Never returned.
-    #[schema(pattern = "^[0-9a-fA-F]{32}$")]
-    auth_token: String,
-    #[schema(pattern = r"^\+[1-9][0-9]{6,14}$")]
-    phone_number: Option<String>,
-}
+pub struct TwilioSettingsBody;
 
 struct BearerAuth;
 
@@ -68,8 +58,11 @@ impl Modify for CommonErrors {
             ("413", "Body over 64 KiB"),
             ("415", "Body is not application/json"),
             ("422", "A field is invalid (one entry per field)"),
-            ("429", "Too many failed sign-ins"),
-            ("503", "The database is unreachable"),
+            ("429", "Too many attempts; wait `Retry-After` seconds"),
+            (
+                "503",
+                "Busy, timed out or the database is unreachable; retry after `Retry-After` seconds",
+            ),
         ];
         for item in openapi.paths.paths.values_mut() {
             let operations = [
@@ -118,11 +111,18 @@ impl Modify for CommonErrors {
 )]
 struct ApiDoc;
 
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    // The seed's own path for the same handler.
-    if let Some(item) = doc.paths.paths.get("/api/v1/assistants").cloned() {
-        doc.paths.paths.insert("/api/assistants".to_owned(), item);
-    }
-    doc
+/// The document as served: utoipa's, with the seed's assistant path and the strict request
+/// schemas. Built once.
+pub fn openapi_document() -> &'static Value {
+    static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
+        let mut doc = ApiDoc::openapi();
+        // The seed's own path for the same handler.
+        if let Some(item) = doc.paths.paths.get("/api/v1/assistants").cloned() {
+            doc.paths.paths.insert("/api/assistants".to_owned(), item);
+        }
+        let mut value = serde_json::to_value(doc).unwrap_or_default();
+        requests::apply(&mut value);
+        value
+    });
+    &DOCUMENT
 }

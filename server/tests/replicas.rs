@@ -1,0 +1,527 @@
+//! The server as it is deployed: `ava-server` processes in production mode on one PostgreSQL,
+//! behind a real nginx (Debian's, started here on loopback), with the Vapi fake. Also the
+//! process-level safety rules: what refuses to start, the statement timeout, and the
+//! shutdown deadline.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use ava_fakes::{FakeProviders, Fault, FaultRule};
+use base64::Engine;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const VAPI_KEY: &str = "vapi-replica-key-0042";
+const PASSWORD: &str = "correct horse battery";
+
+/// The URL of the database `#[sqlx::test]` made for this test.
+fn database_url(pool: &PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL (tests/test.sh sets it)");
+    let (server, _) = base.rsplit_once('/').expect("a URL with a database name");
+    let name = pool
+        .connect_options()
+        .get_database()
+        .unwrap_or("postgres")
+        .to_owned();
+    format!("{server}/{name}")
+}
+
+fn random_base64(bytes: usize) -> String {
+    let key: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+/// What every replica of one deployment shares.
+struct Deployment {
+    database_url: String,
+    jwt_secret: String,
+    encryption_key: String,
+    vapi_url: String,
+}
+
+impl Deployment {
+    fn new(pool: &PgPool, fakes: &FakeProviders) -> Self {
+        Self {
+            database_url: database_url(pool),
+            jwt_secret: random_base64(48),
+            encryption_key: random_base64(32),
+            vapi_url: fakes.vapi_url(),
+        }
+    }
+
+    fn command(&self, extra: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ava-server"));
+        command
+            .env_clear()
+            .env("AVA_ENV", "production")
+            .env("DATABASE_URL", &self.database_url)
+            .env("JWT_SECRET", &self.jwt_secret)
+            .env("ENCRYPTION_KEY", &self.encryption_key)
+            .env("VAPI_BASE_URL", &self.vapi_url)
+            .env("BIND", "127.0.0.1:0")
+            .env("TRUSTED_PROXIES", "127.0.0.1/32")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .env("NO_COLOR", "1")
+            .envs(extra.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        command
+    }
+
+    /// Starts a replica and returns once it says where it listens.
+    async fn replica(&self, extra: &[(&str, &str)]) -> Replica {
+        let mut child = self.command(extra).spawn().expect("ava-server starts");
+        let stdout = child.stdout.take().expect("piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next_line()
+                .await
+                .expect("readable output")
+                .expect("ava-server stopped before listening");
+            if line.contains("listening")
+                && let Some(addr) = line.split("addr=").nth(1)
+            {
+                break addr.trim().parse::<SocketAddr>().expect("an address");
+            }
+        };
+        // Keep reading, so a full pipe never blocks the server.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Replica { child, addr }
+    }
+}
+
+struct Replica {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Replica {
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Debian's nginx, round-robin over the replicas, passing the client address on.
+struct Nginx {
+    _child: Child,
+    _dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Nginx {
+    async fn start(upstreams: &[SocketAddr]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let servers: String = upstreams.iter().map(|a| format!("server {a};\n")).collect();
+        let root = dir.path().display();
+        let config = format!(
+            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {root}/nginx.pid;\n\
+             error_log {root}/error.log warn;\nevents {{ worker_connections 64; }}\n\
+             http {{\n access_log off;\n client_body_temp_path {root}/body;\n\
+             proxy_temp_path {root}/proxy;\n fastcgi_temp_path {root}/fastcgi;\n\
+             uwsgi_temp_path {root}/uwsgi;\n scgi_temp_path {root}/scgi;\n\
+             upstream ava {{\n{servers}}}\n\
+             server {{\n listen 127.0.0.1:{port};\n location / {{\n proxy_pass http://ava;\n\
+             proxy_set_header Host $host;\n\
+             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
+             proxy_next_upstream off;\n }}\n }}\n}}\n"
+        );
+        let path = dir.path().join("nginx.conf");
+        std::fs::write(&path, config).expect("config written");
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())
+            .expect("nginx is installed (tests/setup.sh installs nginx-light)");
+        let child = Command::new(nginx)
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-e")
+            .arg(dir.path().join("error.log"))
+            .arg("-c")
+            .arg(&path)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("nginx starts");
+        // Ready when it accepts connections; bounded, and no fixed wait.
+        let target = format!("127.0.0.1:{port}");
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(&target).await.is_ok() {
+                return Self {
+                    _child: child,
+                    _dir: dir,
+                    url: format!("http://{target}"),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "nginx did not listen: {}",
+            std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default()
+        );
+    }
+}
+
+struct Client {
+    http: reqwest::Client,
+}
+
+impl Client {
+    fn new() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    async fn post(&self, url: String, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
+        self.send(reqwest::Method::POST, url, Some(body), headers)
+            .await
+    }
+
+    async fn get(&self, url: String, token: &str) -> (u16, Value) {
+        let auth = format!("Bearer {token}");
+        self.send(reqwest::Method::GET, url, None, &[("authorization", &auth)])
+            .await
+    }
+}
+
+fn assistant(name: &str) -> Value {
+    json!({
+        "name": name,
+        "instructions": "Answer the phone for Acme.",
+        "voice": {"provider": "azure", "voiceId": "en-US-JennyNeural"},
+        "model": {"provider": "openai", "model": "gpt-4o-mini"}
+    })
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn two_replicas_behind_nginx_share_tokens_limits_and_idempotency(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    fakes.vapi.add_key(VAPI_KEY);
+    let deployment = Deployment::new(&pool, &fakes);
+    let a = deployment.replica(&[]).await;
+    let b = deployment.replica(&[]).await;
+    let proxy = Nginx::start(&[a.addr, b.addr]).await;
+    let client = Client::new();
+    let office = [("x-forwarded-for", "198.51.100.7")];
+
+    // A token issued by one replica works on the other.
+    let (status, session) = client
+        .post(
+            format!("{}/api/v1/auth/login", a.url()),
+            json!({"email": "nobody@acme.com", "password": PASSWORD}),
+            &office,
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, session_body) = client
+        .post(
+            format!("{}/api/v1/auth/register", proxy.url),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &office,
+        )
+        .await;
+    assert_eq!(status, 201, "{session_body} {session}");
+    let (status, signed_in) = client
+        .post(
+            format!("{}/api/v1/auth/login", a.url()),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &office,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let token = signed_in["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    for replica in [&a, &b] {
+        let (status, me) = client
+            .get(format!("{}/api/v1/user/me", replica.url()), &token)
+            .await;
+        assert_eq!((status, me["email"].as_str()), (200, Some("ann@acme.com")));
+    }
+
+    // Failed sign-ins through the balancer are counted once, whichever replica answers, and
+    // the lock then holds on both.
+    let guesser = [("x-forwarded-for", "203.0.113.9")];
+    for attempt in 0..5 {
+        let (status, _) = client
+            .post(
+                format!("{}/api/v1/auth/login", proxy.url),
+                json!({"email": "ann@acme.com", "password": format!("guess {attempt}")}),
+                &guesser,
+            )
+            .await;
+        assert_eq!(status, 401, "attempt {attempt}");
+    }
+    let counted: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT scope::text, failures FROM auth_throttle
+         WHERE scope <> 'register' AND failures > 1 ORDER BY scope",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        counted,
+        vec![
+            ("account".to_owned(), 5),
+            ("address".to_owned(), 5),
+            ("pair".to_owned(), 5)
+        ],
+        "five failures, counted once each, not per replica"
+    );
+    for url in [&a.url(), &b.url(), &proxy.url] {
+        let (status, body) = client
+            .post(
+                format!("{url}/api/v1/auth/login"),
+                json!({"email": "ann@acme.com", "password": PASSWORD}),
+                &guesser,
+            )
+            .await;
+        assert_eq!(status, 429, "{url}: {body}");
+        assert!(body["error"]["retry_after_seconds"].as_u64().is_some());
+    }
+    let (status, _) = client
+        .post(
+            format!("{}/api/v1/auth/login", proxy.url),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &office,
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "the owner at her own address is not locked out"
+    );
+
+    // An idempotent retry on the other replica gets the first answer; after a lost answer it
+    // adopts the assistant Vapi made instead of making another.
+    let auth = format!("Bearer {token}");
+    let (status, _) = client
+        .post(
+            format!("{}/api/v1/vapi-settings", proxy.url),
+            json!({"vapi_api_key": VAPI_KEY}),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let first_key = [
+        ("authorization", auth.as_str()),
+        ("idempotency-key", "wizard-1"),
+    ];
+    let (status, first) = client
+        .post(
+            format!("{}/api/v1/assistants", a.url()),
+            assistant("Ava"),
+            &first_key,
+        )
+        .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, replay) = client
+        .post(
+            format!("{}/api/v1/assistants", b.url()),
+            assistant("Ava"),
+            &first_key,
+        )
+        .await;
+    assert_eq!((status, &replay), (201, &first));
+    assert_eq!(fakes.vapi.assistants().len(), 1);
+
+    fakes.vapi.faults.add(
+        FaultRule::next(1, Fault::DropConnection)
+            .on("POST /assistant")
+            .after_handling(),
+    );
+    let second_key = [
+        ("authorization", auth.as_str()),
+        ("idempotency-key", "wizard-2"),
+    ];
+    let (status, _) = client
+        .post(
+            format!("{}/api/v1/assistants", a.url()),
+            assistant("Eve"),
+            &second_key,
+        )
+        .await;
+    assert_eq!(status, 502);
+    let (status, adopted) = client
+        .post(
+            format!("{}/api/v1/assistants", b.url()),
+            assistant("Eve"),
+            &second_key,
+        )
+        .await;
+    assert_eq!(status, 201, "{adopted}");
+    assert_eq!(
+        fakes.vapi.assistants().len(),
+        2,
+        "two assistants, not three"
+    );
+    assert_eq!(fakes.vapi.calls.handled("POST /assistant"), 2);
+
+    // Bad bytes through the proxy are a 422 naming the field, never a 500.
+    let (status, refused) = client
+        .send(
+            reqwest::Method::PATCH,
+            format!("{}/api/v1/user/profile", proxy.url),
+            Some(json!({"organization_name": "Acme\u{0}"})),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(refused["error"]["fields"][0]["code"], "contains_nul");
+}
+
+async fn fails_to_start(deployment: &Deployment, extra: &[(&str, &str)]) -> String {
+    let output = tokio::time::timeout(Duration::from_secs(60), deployment.command(extra).output())
+        .await
+        .expect("it stops by itself")
+        .expect("it runs");
+    assert!(!output.status.success(), "{extra:?} must not start");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn unsafe_configurations_refuse_to_start_with_a_reason(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(&pool, &fakes);
+
+    let public_local =
+        fails_to_start(&deployment, &[("AVA_ENV", "local"), ("BIND", "0.0.0.0:0")]).await;
+    assert!(
+        public_local.contains("AVA_ENV=production") && public_local.contains("0.0.0.0"),
+        "says why and what to do: {public_local}"
+    );
+
+    // sslmode in DATABASE_URL is honoured: this cluster has no TLS, so `require` cannot connect.
+    let tls = format!("{}?sslmode=require", deployment.database_url);
+    let refused = fails_to_start(&deployment, &[("DATABASE_URL", &tls)]).await;
+    assert!(
+        refused.to_lowercase().contains("tls") || refused.to_lowercase().contains("ssl"),
+        "{refused}"
+    );
+    let prefer = format!("{}?sslmode=prefer", deployment.database_url);
+    let replica = deployment.replica(&[("DATABASE_URL", &prefer)]).await;
+    assert!(
+        replica.addr.port() > 0,
+        "prefer falls back to plain TCP here"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn every_connection_has_the_statement_timeout(pool: PgPool) {
+    let url = database_url(&pool);
+    let config = ava_server::config::Config::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "DATABASE_STATEMENT_TIMEOUT_MS" => Some("1234".to_owned()),
+        "JWT_SECRET" => Some("x".repeat(48)),
+        "ENCRYPTION_KEY" => Some(random_base64(32)),
+        _ => None,
+    })
+    .expect("config");
+    let connected = ava_server::connect(&config).await.expect("connects");
+    for _ in 0..3 {
+        let setting: String = sqlx::query_scalar("SHOW statement_timeout")
+            .fetch_one(&connected)
+            .await
+            .unwrap();
+        assert_eq!(setting, "1234ms");
+    }
+    let slow = sqlx::query("SELECT pg_sleep(5)").execute(&connected).await;
+    let error = ava_server::error::ApiError::from(slow.expect_err("cancelled after 1.2 s"));
+    assert_eq!(
+        error.code(),
+        "database_unavailable",
+        "a 503 to retry, not a 500"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_stopping_server_waits_for_requests_only_as_long_as_its_grace(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    fakes.vapi.add_key(VAPI_KEY);
+    let deployment = Deployment::new(&pool, &fakes);
+    let mut replica = deployment
+        .replica(&[
+            ("SHUTDOWN_GRACE_SECONDS", "1"),
+            ("PROVIDER_TIMEOUT_MS", "600000"),
+        ])
+        .await;
+    let client = Client::new();
+    let (_, session) = client
+        .post(
+            format!("{}/api/v1/auth/register", replica.url()),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &[],
+        )
+        .await;
+    let auth = format!(
+        "Bearer {}",
+        session["access_token"].as_str().expect("token")
+    );
+    client
+        .post(
+            format!("{}/api/v1/vapi-settings", replica.url()),
+            json!({"vapi_api_key": VAPI_KEY}),
+            &[("authorization", &auth)],
+        )
+        .await;
+    // A request that would otherwise run for minutes: Vapi does the work, then never answers.
+    fakes.vapi.faults.add(
+        FaultRule::next(1, Fault::Hang)
+            .on("POST /assistant")
+            .after_handling(),
+    );
+    let url = format!("{}/api/v1/assistants", replica.url());
+    let stuck = tokio::spawn(async move {
+        Client::new()
+            .post(url, assistant("Ava"), &[("authorization", &auth)])
+            .await
+    });
+    fakes.vapi.calls.wait_handled("POST /assistant", 1).await;
+
+    let pid = replica.child.id().expect("running").to_string();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success());
+    let exit = tokio::time::timeout(Duration::from_secs(60), replica.child.wait())
+        .await
+        .expect("stopped after its grace period, not when the stuck request ends")
+        .expect("exit status");
+    assert!(exit.success(), "a clean stop: {exit:?}");
+    stuck.abort();
+}
