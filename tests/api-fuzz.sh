@@ -38,6 +38,9 @@ curl -sf -XPATCH "$base/api/v1/user/profile" -H "authorization: Bearer $token" \
 curl -sf -XPOST "$base/api/v1/vapi-settings" -H "authorization: Bearer $token" \
   -H 'content-type: application/json' -d '{"vapi_api_key": "demo-vapi-private-key-1234"}' >/dev/null
 st=${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}/venv/bin/st
-"$st" --config-file tests/schemathesis.toml run "$base/api/v1/openapi.json" --url "$base" \
+# From the scratch folder: schemathesis keeps a cache of what it found in the working directory.
+config=$PWD/tests/schemathesis.toml
+cd "$data"
+"$st" --config-file "$config" run "$base/api/v1/openapi.json" --url "$base" \
   -H "Authorization: Bearer $token" --checks all --seed "$SEED" --max-examples "$EXAMPLES" \
   --no-color
