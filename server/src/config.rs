@@ -29,6 +29,7 @@ pub struct Config {
     pub bind: SocketAddr,
     pub jwt_secret: SecretString,
     pub jwt_ttl: Duration,
+    pub refresh_ttl: Duration,
     pub encryption_key: EncryptionKey,
     /// Keys that sealed older rows; they decrypt but never encrypt.
     pub retired_encryption_keys: Vec<EncryptionKey>,
@@ -157,6 +158,11 @@ impl Config {
             bind,
             jwt_secret: SecretString::from(jwt_secret),
             jwt_ttl: Duration::from_secs(parse_or(&var, "JWT_TTL_SECONDS", 12 * 3600)?),
+            refresh_ttl: Duration::from_secs(parse_or(
+                &var,
+                "REFRESH_TTL_SECONDS",
+                30 * 24 * 3600,
+            )?),
             encryption_key: parse_key("ENCRYPTION_KEY", &encryption_key)?,
             retired_encryption_keys,
             vapi_base_url: var("VAPI_BASE_URL"),
@@ -306,6 +312,7 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         jwt_secret: SecretString::from(BASE64.encode(jwt)),
         jwt_ttl: Duration::from_secs(3600),
+        refresh_ttl: Duration::from_secs(30 * 24 * 3600),
         encryption_key: SecretBox::new(Box::new(key)),
         retired_encryption_keys: Vec::new(),
         vapi_base_url,

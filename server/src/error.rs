@@ -114,6 +114,14 @@ impl ApiError {
         }
     }
 
+    /// A valid token whose user was deleted or deactivated: the same as a bad token.
+    pub fn account_gone() -> Self {
+        ApiError::unauthorized(
+            "invalid_token",
+            "This account no longer exists or was deactivated; sign in again",
+        )
+    }
+
     pub fn unauthorized(code: &'static str, message: &str) -> Self {
         ApiError::Unauthorized {
             code,

@@ -11,6 +11,7 @@ mod extract;
 mod openapi;
 mod routes;
 mod rows;
+mod sessions;
 mod throttle;
 
 use std::net::SocketAddr;
@@ -34,6 +35,7 @@ use crate::auth::{Passwords, Tokens};
 use crate::config::Config;
 use crate::crypto::SecretSealer;
 use crate::error::{ApiError, InternalDetail};
+use crate::sessions::Sessions;
 use crate::throttle::Throttle;
 
 pub use crate::openapi::openapi_document;
@@ -56,6 +58,7 @@ pub struct Shared {
     pub sealer: SecretSealer,
     pub vapi: ava_vapi::VapiClient,
     pub passwords: Passwords,
+    pub sessions: Sessions,
     pub throttle: Throttle,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub request_timeout: Duration,
@@ -79,6 +82,7 @@ impl AppState {
                 sealer: SecretSealer::new(config),
                 vapi: ava_vapi::VapiClient::new(http, config.vapi_base_url.as_deref()),
                 passwords: Passwords::new(config.hashing_concurrency, config.hashing_queue),
+                sessions: Sessions::new(config.refresh_ttl),
                 throttle: Throttle::new(config),
                 trusted_proxies: config.trusted_proxies.clone(),
                 request_timeout: config.request_timeout,
@@ -124,6 +128,8 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/register", post(routes::auth::register))
         .route("/auth/login", post(routes::auth::login))
+        .route("/auth/refresh", post(routes::auth::refresh))
+        .route("/auth/logout", post(routes::auth::logout))
         .route("/user/me", get(routes::user::me))
         .route("/user/profile", patch(routes::user::update_profile))
         .route(
@@ -274,11 +280,13 @@ async fn housekeeping(state: AppState) {
     }
 }
 
-/// Deletes spent sign-in limits and idempotency keys older than a day; returns how many rows.
+/// Deletes spent sign-in limits, idempotency keys older than a day and refresh tokens a day
+/// past their expiry; returns how many rows.
 pub async fn purge_expired(state: &AppState) -> Result<u64, sqlx::Error> {
     let limits = state.throttle.purge(&state.db).await?;
     let keys = routes::assistants::purge_idempotency_keys(&state.db).await?;
-    Ok(limits + keys)
+    let sessions = Sessions::purge(&state.db).await?;
+    Ok(limits + keys + sessions)
 }
 
 async fn shutdown_signal() {

@@ -29,6 +29,7 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
     let app = axum::Router::new()
         .route("/api/v1/auth/register", post(|| async {
             (StatusCode::CREATED, Json(json!({"access_token": "t0k3n", "token_type": "bearer", "expires_in": 3600,
+                                               "refresh_token": "r3fr3sh", "refresh_expires_in": 86400,
                                                "user": {"id": 1, "email": "ann@acme.com"}})))
         }))
         .route("/api/v1/user/me", get(move || async move { Json(me) }))

@@ -78,6 +78,10 @@ pub struct AuthSession {
     pub token_type: String,
     /// Seconds until the token expires.
     pub expires_in: i64,
+    /// Single use: `POST /auth/refresh` spends it and answers with a new one.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires unless spent first.
+    pub refresh_expires_in: i64,
     pub user: UserSummary,
 }
 
@@ -86,8 +90,34 @@ impl std::fmt::Debug for AuthSession {
         f.debug_struct("AuthSession")
             .field("access_token", &"<redacted>")
             .field("expires_in", &self.expires_in)
+            .field("refresh_token", &"<redacted>")
+            .field("refresh_expires_in", &self.refresh_expires_in)
             .field("user", &self.user)
             .finish()
+    }
+}
+
+/// `POST /auth/refresh` and `POST /auth/logout`: `{refresh_token}`.
+#[derive(Clone)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+impl RefreshRequest {
+    pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
+        let mut r = ObjectReader::new(body, &["refresh_token"])?;
+        match r.required_string("refresh_token") {
+            Some(token) => r.finish(Self {
+                refresh_token: token.to_owned(),
+            }),
+            None => Err(FieldErrors(r.errors)),
+        }
+    }
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshRequest(<redacted>)")
     }
 }
 

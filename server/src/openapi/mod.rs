@@ -25,6 +25,10 @@ pub struct VapiSettingsBody;
 #[allow(dead_code)]
 pub struct TwilioSettingsBody;
 
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RefreshBody;
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -99,7 +103,7 @@ impl Modify for CommonErrors {
 #[openapi(
     info(title = "Ava onboarding API", description = "The contract of shared/design/api.md."),
     paths(
-        routes::auth::register, routes::auth::login,
+        routes::auth::register, routes::auth::login, routes::auth::refresh, routes::auth::logout,
         routes::user::me, routes::user::update_profile, routes::user::update_studio_config,
         routes::user::get_flags, routes::user::update_flags, routes::user::complete_onboarding,
         routes::credentials::save_vapi, routes::credentials::get_vapi, routes::credentials::delete_vapi,

@@ -183,6 +183,10 @@ fn login() -> Value {
     )
 }
 
+fn refresh() -> Value {
+    object(json!({"refresh_token": any_text()}), &["refresh_token"])
+}
+
 fn vapi_settings() -> Value {
     object(
         json!({"vapi_api_key": {"type": "string", "pattern": format!(r"^[^{WS}\u0000]{{8,200}}$")}}),
@@ -264,6 +268,8 @@ fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             registration(),
         ),
         ("/api/v1/auth/login", "post", "Login", login()),
+        ("/api/v1/auth/refresh", "post", "RefreshBody", refresh()),
+        ("/api/v1/auth/logout", "post", "RefreshBody", refresh()),
         (
             "/api/v1/user/profile",
             "patch",

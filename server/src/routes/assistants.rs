@@ -28,6 +28,29 @@ struct Row {
     created_at: DateTime<Utc>,
 }
 
+/// An assistant row through a LEFT JOIN from `users`: all empty when there is none.
+#[derive(sqlx::FromRow)]
+struct MaybeRow {
+    id: Option<i32>,
+    vapi_assistant_id: Option<String>,
+    name: Option<String>,
+    created_at: Option<DateTime<Utc>>,
+}
+
+impl MaybeRow {
+    fn into_record(self) -> Option<AssistantRecord> {
+        Some(
+            Row {
+                id: self.id?,
+                vapi_assistant_id: self.vapi_assistant_id?,
+                name: self.name?,
+                created_at: self.created_at?,
+            }
+            .into(),
+        )
+    }
+}
+
 impl From<Row> for AssistantRecord {
     fn from(row: Row) -> Self {
         AssistantRecord {
@@ -45,13 +68,20 @@ pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<Json<Vec<AssistantRecord>>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, vapi_assistant_id, name, created_at FROM assistants WHERE user_id = $1 ORDER BY id",
+    // One row per assistant, or one empty row for an active user with none; no row at all when
+    // the account is gone.
+    let rows: Vec<MaybeRow> = sqlx::query_as(
+        "SELECT a.id, a.vapi_assistant_id, a.name, a.created_at
+         FROM users u LEFT JOIN assistants a ON a.user_id = u.id
+         WHERE u.id = $1 AND u.is_active ORDER BY a.id",
     )
     .bind(user.id)
     .fetch_all(&state.db)
     .await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    if rows.is_empty() {
+        return Err(ApiError::account_gone());
+    }
+    Ok(Json(rows.into_iter().filter_map(MaybeRow::into_record).collect()))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -93,7 +123,8 @@ async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiRes
     // replica died), so its key may be taken over.
     let stale_secs = state.request_timeout.as_secs_f64();
     let taken: Option<(bool, DateTime<Utc>)> = sqlx::query_as(
-        "INSERT INTO idempotency_keys AS k (user_id, key, request_hash) VALUES ($1, $2, $3)
+        "INSERT INTO idempotency_keys AS k (user_id, key, request_hash)
+         SELECT id, $2, $3 FROM users WHERE id = $1 AND is_active
          ON CONFLICT (user_id, key) DO UPDATE SET attempt_started_at = now(), outcome_unknown = false
            WHERE k.response_status IS NULL AND k.request_hash = EXCLUDED.request_hash
              AND (k.outcome_unknown OR k.attempt_started_at < now() - make_interval(secs => $4))
@@ -111,13 +142,15 @@ async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiRes
         None => {}
     }
     let (stored_hash, status, body): (Vec<u8>, Option<i16>, Option<Value>) = sqlx::query_as(
-        "SELECT request_hash, response_status, response_body FROM idempotency_keys
-         WHERE user_id = $1 AND key = $2",
+        "SELECT k.request_hash, k.response_status, k.response_body
+         FROM idempotency_keys k JOIN users u ON u.id = k.user_id
+         WHERE k.user_id = $1 AND k.key = $2 AND u.is_active",
     )
     .bind(user_id)
     .bind(key)
-    .fetch_one(&state.db)
-    .await?;
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(ApiError::account_gone)?;
     if stored_hash != hash {
         return Ok(Claim::Mismatch);
     }
@@ -327,7 +360,8 @@ async fn record(
     payload: &Value,
 ) -> ApiResult<(StatusCode, AssistantRecord)> {
     let inserted: Option<Row> = sqlx::query_as(
-        "INSERT INTO assistants (user_id, vapi_assistant_id, name, payload) VALUES ($1, $2, $3, $4)
+        "INSERT INTO assistants (user_id, vapi_assistant_id, name, payload)
+         SELECT id, $2, $3, $4 FROM users WHERE id = $1 AND is_active
          ON CONFLICT (vapi_assistant_id) DO NOTHING
          RETURNING id, vapi_assistant_id, name, created_at",
     )
@@ -341,15 +375,17 @@ async fn record(
         return Ok((StatusCode::CREATED, row.into()));
     }
     // Recording the same assistant again is a harmless retry; someone else's is not.
-    let mine: Option<Row> = sqlx::query_as(
-        "SELECT id, vapi_assistant_id, name, created_at FROM assistants
-         WHERE vapi_assistant_id = $1 AND user_id = $2",
+    let mine: MaybeRow = sqlx::query_as(
+        "SELECT a.id, a.vapi_assistant_id, a.name, a.created_at
+         FROM users u LEFT JOIN assistants a ON a.vapi_assistant_id = $1 AND a.user_id = u.id
+         WHERE u.id = $2 AND u.is_active",
     )
     .bind(vapi_assistant_id)
     .bind(user_id)
     .fetch_optional(&state.db)
-    .await?;
-    mine.map(|row| (StatusCode::OK, row.into())).ok_or_else(|| {
+    .await?
+    .ok_or_else(ApiError::account_gone)?;
+    mine.into_record().map(|record| (StatusCode::OK, record)).ok_or_else(|| {
         ApiError::conflict(
             "assistant_already_recorded",
             "This Vapi assistant is already recorded for another account",

@@ -1,4 +1,4 @@
-use ava_model::{AuthSession, Login, Registration, UserSummary};
+use ava_model::{AuthSession, Login, RefreshRequest, Registration, UserSummary};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,18 +6,28 @@ use axum::http::StatusCode;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
+use crate::sessions::Issued;
 
-fn session(state: &AppState, id: i32, email: String) -> ApiResult<AuthSession> {
+/// The answer to a sign-in or a refresh: a short access token and the refresh token that
+/// renews it.
+fn session(state: &AppState, id: i32, email: String, refresh: Issued) -> ApiResult<AuthSession> {
     let (access_token, expires_in) = state.tokens.issue(id)?;
     Ok(AuthSession {
         access_token,
         token_type: "bearer".to_owned(),
         expires_in,
+        refresh_token: refresh.token,
+        refresh_expires_in: refresh.expires_in,
         user: UserSummary {
             id: i64::from(id),
             email,
         },
     })
+}
+
+async fn new_session(state: &AppState, id: i32, email: String) -> ApiResult<AuthSession> {
+    let refresh = state.sessions.start(&state.db, id).await?;
+    session(state, id, email, refresh)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
@@ -47,7 +57,7 @@ pub async fn register(
     let id = id.ok_or_else(|| {
         ApiError::conflict("email_taken", "An account with this email already exists")
     })?;
-    Ok((StatusCode::CREATED, Json(session(&state, id, email)?)))
+    Ok((StatusCode::CREATED, Json(new_session(&state, id, email).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
@@ -79,7 +89,7 @@ pub async fn login(
                 .throttle
                 .record_login_success(&state.db, &login.email, ip)
                 .await?;
-            Ok(Json(session(&state, id, login.email)?))
+            Ok(Json(new_session(&state, id, login.email).await?))
         }
         _ => {
             state
@@ -92,4 +102,31 @@ pub async fn login(
             ))
         }
     }
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+    request_body = crate::openapi::RefreshBody,
+    responses((status = 200, body = AuthSession, description = "A new access token and a new refresh token; the one sent is spent"),
+              (status = 401, body = ava_model::ErrorEnvelope, description = "`invalid_refresh_token` (unknown, expired, revoked, or the account is gone) or `refresh_token_reused` (a spent one came back: every token of that sign-in is revoked)")))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<AuthSession>> {
+    let request = RefreshRequest::from_json(&body)?;
+    let rotated = state.sessions.rotate(&state.db, &request.refresh_token).await?;
+    Ok(Json(session(
+        &state,
+        rotated.user_id,
+        rotated.email,
+        rotated.next,
+    )?))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    request_body = crate::openapi::RefreshBody,
+    responses((status = 204, description = "Every token of this sign-in is revoked (also when it already was, or is unknown)")))]
+pub async fn logout(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+    let request = RefreshRequest::from_json(&body)?;
+    state.sessions.revoke(&state.db, &request.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -22,12 +22,6 @@ fn twilio_context(user_id: i32) -> String {
     format!("twilio_auth_token:{user_id}")
 }
 
-fn gone() -> ApiError {
-    ApiError::unauthorized(
-        "invalid_token",
-        "This account no longer exists; sign in again",
-    )
-}
 
 #[utoipa::path(post, path = "/api/v1/vapi-settings", tag = "credentials", security(("bearer" = [])),
     request_body = crate::openapi::VapiSettingsBody,
@@ -44,7 +38,7 @@ pub async fn save_vapi(
         .seal(input.vapi_api_key.expose(), &vapi_context(user.id));
     let saved: Option<String> = sqlx::query_scalar(
         "INSERT INTO vapi_credentials (user_id, vapi_api_key_encrypted, vapi_api_key_preview, encryption_key_id)
-         SELECT id, $2, $3, $4 FROM users WHERE id = $1
+         SELECT id, $2, $3, $4 FROM users WHERE id = $1 AND is_active
          ON CONFLICT (user_id) DO UPDATE SET
              vapi_api_key_encrypted = EXCLUDED.vapi_api_key_encrypted,
              vapi_api_key_preview = EXCLUDED.vapi_api_key_preview,
@@ -58,7 +52,7 @@ pub async fn save_vapi(
     .bind(sealed.key_id)
     .fetch_optional(&state.db)
     .await?;
-    saved.ok_or_else(gone)?;
+    saved.ok_or_else(ApiError::account_gone)?;
     Ok(Json(VapiSettingsStatus {
         has_vapi_key: true,
         vapi_api_key_preview: Some(preview),
@@ -71,25 +65,25 @@ pub async fn get_vapi(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<Json<VapiSettingsStatus>> {
-    let preview: Option<Option<String>> =
-        sqlx::query_scalar("SELECT vapi_api_key_preview FROM vapi_credentials WHERE user_id = $1")
-            .bind(user.id)
-            .fetch_optional(&state.db)
-            .await?;
+    let (has_vapi_key, vapi_api_key_preview): (bool, Option<String>) = sqlx::query_as(
+        "SELECT v.user_id IS NOT NULL, v.vapi_api_key_preview
+         FROM users u LEFT JOIN vapi_credentials v ON v.user_id = u.id
+         WHERE u.id = $1 AND u.is_active",
+    )
+    .bind(user.id)
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(ApiError::account_gone)?;
     Ok(Json(VapiSettingsStatus {
-        has_vapi_key: preview.is_some(),
-        vapi_api_key_preview: preview.flatten(),
+        has_vapi_key,
+        vapi_api_key_preview,
     }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/vapi-settings", tag = "credentials", security(("bearer" = [])),
     responses((status = 204, description = "Deleted (also when none was stored)")))]
 pub async fn delete_vapi(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
-    sqlx::query("DELETE FROM vapi_credentials WHERE user_id = $1")
-        .bind(user.id)
-        .execute(&state.db)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete_owned(&state, user, "vapi_credentials").await
 }
 
 /// The user's Vapi key, decrypted for one call to Vapi. `Ok(None)` when none is stored.
@@ -97,13 +91,16 @@ pub(crate) async fn stored_vapi_key(
     state: &AppState,
     user_id: i32,
 ) -> ApiResult<Option<SecretString>> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT vapi_api_key_encrypted, encryption_key_id FROM vapi_credentials WHERE user_id = $1",
+    let row: (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT v.vapi_api_key_encrypted, v.encryption_key_id
+         FROM users u LEFT JOIN vapi_credentials v ON v.user_id = u.id
+         WHERE u.id = $1 AND u.is_active",
     )
     .bind(user_id)
     .fetch_optional(&state.db)
-    .await?;
-    let Some((ciphertext, key_id)) = row else {
+    .await?
+    .ok_or_else(ApiError::account_gone)?;
+    let (Some(ciphertext), Some(key_id)) = row else {
         return Ok(None);
     };
     state
@@ -138,7 +135,7 @@ pub async fn save_twilio(
         .seal(input.auth_token.expose(), &twilio_context(user.id));
     let saved: Option<i32> = sqlx::query_scalar(
         "INSERT INTO twilio_credentials (user_id, account_sid, auth_token_encrypted, phone_number, encryption_key_id)
-         SELECT id, $2, $3, $4, $5 FROM users WHERE id = $1
+         SELECT id, $2, $3, $4, $5 FROM users WHERE id = $1 AND is_active
          ON CONFLICT (user_id) DO UPDATE SET
              account_sid = EXCLUDED.account_sid,
              auth_token_encrypted = EXCLUDED.auth_token_encrypted,
@@ -154,7 +151,7 @@ pub async fn save_twilio(
     .bind(sealed.key_id)
     .fetch_optional(&state.db)
     .await?;
-    saved.ok_or_else(gone)?;
+    saved.ok_or_else(ApiError::account_gone)?;
     Ok(Json(TwilioSettingsStatus {
         has_credentials: true,
         account_sid_preview: Some(input.account_sid.preview()),
@@ -168,19 +165,22 @@ pub async fn get_twilio(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<Json<TwilioSettingsStatus>> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT account_sid, phone_number FROM twilio_credentials WHERE user_id = $1",
+    let row: (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT t.account_sid, t.phone_number
+         FROM users u LEFT JOIN twilio_credentials t ON t.user_id = u.id
+         WHERE u.id = $1 AND u.is_active",
     )
     .bind(user.id)
     .fetch_optional(&state.db)
-    .await?;
+    .await?
+    .ok_or_else(ApiError::account_gone)?;
     Ok(Json(match row {
-        None => TwilioSettingsStatus {
+        (None, _) => TwilioSettingsStatus {
             has_credentials: false,
             account_sid_preview: None,
             phone_number: None,
         },
-        Some((sid, number)) => TwilioSettingsStatus {
+        (Some(sid), number) => TwilioSettingsStatus {
             has_credentials: true,
             account_sid_preview: AccountSid::parse(&sid).ok().map(|s| s.preview()),
             phone_number: number.and_then(|n| PhoneNumber::parse(&n).ok()),
@@ -191,9 +191,21 @@ pub async fn get_twilio(
 #[utoipa::path(delete, path = "/api/v1/twilio-settings", tag = "credentials", security(("bearer" = [])),
     responses((status = 204, description = "Deleted (also when none were stored)")))]
 pub async fn delete_twilio(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
-    sqlx::query("DELETE FROM twilio_credentials WHERE user_id = $1")
-        .bind(user.id)
-        .execute(&state.db)
-        .await?;
+    delete_owned(&state, user, "twilio_credentials").await
+}
+
+/// Deletes the user's row of `table` (none is fine) in the statement that checks the user.
+async fn delete_owned(state: &AppState, user: AuthUser, table: &'static str) -> ApiResult<StatusCode> {
+    let active: i64 = sqlx::query_scalar(&format!(
+        "WITH me AS (SELECT id FROM users WHERE id = $1 AND is_active),
+              removed AS (DELETE FROM {table} c USING me WHERE c.user_id = me.id)
+         SELECT count(*) FROM me"
+    ))
+    .bind(user.id)
+    .fetch_one(&state.db)
+    .await?;
+    if active == 0 {
+        return Err(ApiError::account_gone());
+    }
     Ok(StatusCode::NO_CONTENT)
 }

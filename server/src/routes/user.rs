@@ -21,17 +21,10 @@ static SELECT_ME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                 coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
                 u.onboarding_completed, u.onboarding_completed_at, u.updated_at
          FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
-         WHERE u.id = $1"
+         WHERE u.id = $1 AND u.is_active"
     )
 });
 
-/// A valid token whose user is gone (deleted account) is treated like a bad token.
-fn gone() -> ApiError {
-    ApiError::unauthorized(
-        "invalid_token",
-        "This account no longer exists; sign in again",
-    )
-}
 
 #[utoipa::path(get, path = "/api/v1/user/me", tag = "user", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ava_model::ErrorEnvelope)))]
@@ -40,7 +33,7 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
         .bind(user.id)
         .fetch_optional(&state.db)
         .await?
-        .ok_or_else(gone)?;
+        .ok_or_else(ApiError::account_gone)?;
     Ok(Json(Me {
         id: i64::from(row.id),
         email: row.email,
@@ -63,7 +56,7 @@ const UPDATE_PROFILE: &str = "UPDATE users SET
     marketing_opt_in = coalesce($12, marketing_opt_in),
     accept_terms = coalesce($13, accept_terms),
     updated_at = now()
-  WHERE id = $1
+  WHERE id = $1 AND is_active
   RETURNING full_name, organization_name, industry, timezone, locale, marketing_opt_in, accept_terms";
 
 #[utoipa::path(patch, path = "/api/v1/user/profile", tag = "user", security(("bearer" = [])),
@@ -96,7 +89,7 @@ pub async fn update_profile(
         .bind(patch.accept_terms)
         .fetch_optional(&state.db)
         .await?
-        .ok_or_else(gone)?;
+        .ok_or_else(ApiError::account_gone)?;
     Ok(Json(row.into()))
 }
 
@@ -116,7 +109,7 @@ const UPDATE_STUDIO: &str = "UPDATE users SET
     plan = coalesce($24, plan),
     seats = coalesce($25, seats),
     updated_at = now()
-  WHERE id = $1
+  WHERE id = $1 AND is_active
   RETURNING persona, job_to_be_done, languages, tone, guidelines, strategy, number,
             business_hours, fallback_email, calendar, workspace_apps, crm, plan, seats";
 
@@ -178,7 +171,7 @@ pub async fn update_studio_config(
         .bind(patch.seats.map(|s| i32::from(s.get())))
         .fetch_optional(&state.db)
         .await?
-        .ok_or_else(gone)?;
+        .ok_or_else(ApiError::account_gone)?;
     Ok(Json(row.into()))
 }
 
@@ -188,14 +181,18 @@ pub async fn get_flags(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<Json<OnboardingFlags>> {
-    let row: Option<FlagsRow> = sqlx::query_as(
-        "SELECT onboarding_vapi_skipped, onboarding_twilio_skipped, onboarding_assistant_created
-         FROM user_onboarding WHERE user_id = $1",
+    let row: FlagsRow = sqlx::query_as(
+        "SELECT coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
+                coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
+                coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created
+         FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
+         WHERE u.id = $1 AND u.is_active",
     )
     .bind(user.id)
     .fetch_optional(&state.db)
-    .await?;
-    Ok(Json(row.map(Into::into).unwrap_or_default()))
+    .await?
+    .ok_or_else(ApiError::account_gone)?;
+    Ok(Json(row.into()))
 }
 
 #[utoipa::path(patch, path = "/api/v1/user/onboarding", tag = "user", security(("bearer" = [])),
@@ -211,7 +208,7 @@ pub async fn update_flags(
         "INSERT INTO user_onboarding AS o
              (user_id, onboarding_vapi_skipped, onboarding_twilio_skipped, onboarding_assistant_created)
          SELECT u.id, coalesce($2, false), coalesce($3, false), coalesce($4, false)
-         FROM users u WHERE u.id = $1
+         FROM users u WHERE u.id = $1 AND u.is_active
          ON CONFLICT (user_id) DO UPDATE SET
              onboarding_vapi_skipped = coalesce($2, o.onboarding_vapi_skipped),
              onboarding_twilio_skipped = coalesce($3, o.onboarding_twilio_skipped),
@@ -225,7 +222,7 @@ pub async fn update_flags(
     .bind(patch.onboarding_assistant_created)
     .fetch_optional(&state.db)
     .await?
-    .ok_or_else(gone)?;
+    .ok_or_else(ApiError::account_gone)?;
     Ok(Json(row.into()))
 }
 
@@ -237,7 +234,7 @@ pub async fn complete_onboarding(
 ) -> ApiResult<Json<Completion>> {
     // The first completion time stays: completing twice is not a second launch.
     let row: Option<(bool, bool, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
-        "WITH target AS (SELECT id, accept_terms FROM users WHERE id = $1),
+        "WITH target AS (SELECT id, accept_terms FROM users WHERE id = $1 AND is_active),
               done AS (
                 UPDATE users u SET onboarding_completed = true,
                     onboarding_completed_at = coalesce(u.onboarding_completed_at, now()),
@@ -251,7 +248,7 @@ pub async fn complete_onboarding(
     .fetch_optional(&state.db)
     .await?;
     match row {
-        None => Err(gone()),
+        None => Err(ApiError::account_gone()),
         Some((false, _, _)) => Err(ApiError::Unprocessable {
             code: "terms_not_accepted",
             message: "Accept the terms of service before launching Ava".to_owned(),

@@ -154,6 +154,8 @@ async fn the_openapi_document_lists_every_route(pool: PgPool) {
     let expected = [
         ("/api/v1/auth/register", "post"),
         ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
         ("/api/v1/user/me", "get"),
         ("/api/v1/user/profile", "patch"),
         ("/api/v1/user/studio-config", "patch"),

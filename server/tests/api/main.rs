@@ -12,4 +12,5 @@ mod isolation;
 mod limits;
 mod migrations;
 mod secrets;
+mod sessions;
 mod user;
