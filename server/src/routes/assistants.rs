@@ -81,7 +81,9 @@ pub async fn list(
     if rows.is_empty() {
         return Err(ApiError::account_gone());
     }
-    Ok(Json(rows.into_iter().filter_map(MaybeRow::into_record).collect()))
+    Ok(Json(
+        rows.into_iter().filter_map(MaybeRow::into_record).collect(),
+    ))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -385,10 +387,12 @@ async fn record(
     .fetch_optional(&state.db)
     .await?
     .ok_or_else(ApiError::account_gone)?;
-    mine.into_record().map(|record| (StatusCode::OK, record)).ok_or_else(|| {
-        ApiError::conflict(
-            "assistant_already_recorded",
-            "This Vapi assistant is already recorded for another account",
-        )
-    })
+    mine.into_record()
+        .map(|record| (StatusCode::OK, record))
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "assistant_already_recorded",
+                "This Vapi assistant is already recorded for another account",
+            )
+        })
 }

@@ -57,7 +57,10 @@ pub async fn register(
     let id = id.ok_or_else(|| {
         ApiError::conflict("email_taken", "An account with this email already exists")
     })?;
-    Ok((StatusCode::CREATED, Json(new_session(&state, id, email).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(new_session(&state, id, email).await?),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
@@ -113,7 +116,10 @@ pub async fn refresh(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<AuthSession>> {
     let request = RefreshRequest::from_json(&body)?;
-    let rotated = state.sessions.rotate(&state.db, &request.refresh_token).await?;
+    let rotated = state
+        .sessions
+        .rotate(&state.db, &request.refresh_token)
+        .await?;
     Ok(Json(session(
         &state,
         rotated.user_id,
@@ -125,8 +131,14 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     request_body = crate::openapi::RefreshBody,
     responses((status = 204, description = "Every token of this sign-in is revoked (also when it already was, or is unknown)")))]
-pub async fn logout(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     let request = RefreshRequest::from_json(&body)?;
-    state.sessions.revoke(&state.db, &request.refresh_token).await?;
+    state
+        .sessions
+        .revoke(&state.db, &request.refresh_token)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -22,7 +22,6 @@ fn twilio_context(user_id: i32) -> String {
     format!("twilio_auth_token:{user_id}")
 }
 
-
 #[utoipa::path(post, path = "/api/v1/vapi-settings", tag = "credentials", security(("bearer" = [])),
     request_body = crate::openapi::VapiSettingsBody,
     responses((status = 200, body = VapiSettingsStatus), (status = 422, body = ava_model::ErrorEnvelope)))]
@@ -195,7 +194,11 @@ pub async fn delete_twilio(State(state): State<AppState>, user: AuthUser) -> Api
 }
 
 /// Deletes the user's row of `table` (none is fine) in the statement that checks the user.
-async fn delete_owned(state: &AppState, user: AuthUser, table: &'static str) -> ApiResult<StatusCode> {
+async fn delete_owned(
+    state: &AppState,
+    user: AuthUser,
+    table: &'static str,
+) -> ApiResult<StatusCode> {
     let active: i64 = sqlx::query_scalar(&format!(
         "WITH me AS (SELECT id FROM users WHERE id = $1 AND is_active),
               removed AS (DELETE FROM {table} c USING me WHERE c.user_id = me.id)

@@ -25,7 +25,6 @@ static SELECT_ME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     )
 });
 
-
 #[utoipa::path(get, path = "/api/v1/user/me", tag = "user", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ava_model::ErrorEnvelope)))]
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Me>> {

@@ -21,6 +21,7 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
         "assistants",
         "idempotency_keys",
         "auth_throttle",
+        "refresh_tokens",
     ] {
         assert!(
             after_first.iter().any(|t| t == table),
@@ -85,5 +86,8 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(cascade, 5, "every per-user table cascades on user deletion");
+    assert_eq!(
+        cascade, 6,
+        "every per-user table (refresh tokens included) cascades on user deletion"
+    );
 }

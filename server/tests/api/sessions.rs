@@ -30,7 +30,10 @@ async fn sign_in(app: &TestApp, email: &str) -> Value {
 }
 
 fn text(value: &Value, field: &str) -> String {
-    value[field].as_str().unwrap_or_else(|| panic!("{field} in {value}")).to_owned()
+    value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} in {value}"))
+        .to_owned()
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -46,7 +49,9 @@ async fn a_refresh_token_is_spent_once_and_replaced(pool: PgPool) {
     let second = text(&renewed.body, "refresh_token");
     assert_ne!(second, first, "rotated");
     assert_eq!(renewed.body["user"]["email"], "ann@acme.com");
-    let me = app.get("/api/v1/user/me", &text(&renewed.body, "access_token")).await;
+    let me = app
+        .get("/api/v1/user/me", &text(&renewed.body, "access_token"))
+        .await;
     assert_eq!(me.status, StatusCode::OK, "the new access token works");
 
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM refresh_tokens")
@@ -54,7 +59,9 @@ async fn a_refresh_token_is_spent_once_and_replaced(pool: PgPool) {
         .await
         .unwrap();
     assert!(
-        stored.iter().all(|hash| hash.len() == 32 && hash.as_slice() != first.as_bytes()),
+        stored
+            .iter()
+            .all(|hash| hash.len() == 32 && hash.as_slice() != first.as_bytes()),
         "only digests are stored"
     );
     let third = refresh(&app, &second).await;
@@ -105,17 +112,30 @@ async fn logout_revokes_and_unknown_or_expired_tokens_are_refused(pool: PgPool) 
         }
     };
     assert_eq!(logout(token.clone()).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(logout(token.clone()).await.status, StatusCode::NO_CONTENT, "again: still 204");
-    assert_eq!(logout("never-issued".into()).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        logout(token.clone()).await.status,
+        StatusCode::NO_CONTENT,
+        "again: still 204"
+    );
+    assert_eq!(
+        logout("never-issued".into()).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(refresh(&app, &token).await.code(), "invalid_refresh_token");
-    assert_eq!(refresh(&app, "never-issued").await.code(), "invalid_refresh_token");
+    assert_eq!(
+        refresh(&app, "never-issued").await.code(),
+        "invalid_refresh_token"
+    );
 
     let expiring = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL")
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(refresh(&app, &expiring).await.code(), "invalid_refresh_token");
+    assert_eq!(
+        refresh(&app, &expiring).await.code(),
+        "invalid_refresh_token"
+    );
 
     let missing = app
         .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({})))
@@ -130,20 +150,48 @@ async fn logout_revokes_and_unknown_or_expired_tokens_are_refused(pool: PgPool) 
 fn protected_routes() -> Vec<(Method, &'static str, Option<Value>)> {
     vec![
         (Method::GET, "/api/v1/user/me", None),
-        (Method::PATCH, "/api/v1/user/profile", Some(json!({"full_name": "Ann"}))),
-        (Method::PATCH, "/api/v1/user/studio-config", Some(json!({"tone": "friendly"}))),
+        (
+            Method::PATCH,
+            "/api/v1/user/profile",
+            Some(json!({"full_name": "Ann"})),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/studio-config",
+            Some(json!({"tone": "friendly"})),
+        ),
         (Method::GET, "/api/v1/user/onboarding", None),
-        (Method::PATCH, "/api/v1/user/onboarding", Some(json!({"onboarding_vapi_skipped": true}))),
+        (
+            Method::PATCH,
+            "/api/v1/user/onboarding",
+            Some(json!({"onboarding_vapi_skipped": true})),
+        ),
         (Method::POST, "/api/v1/user/complete-onboarding", None),
         (Method::GET, "/api/v1/vapi-settings", None),
-        (Method::POST, "/api/v1/vapi-settings", Some(json!({"vapi_api_key": VAPI_KEY}))),
+        (
+            Method::POST,
+            "/api/v1/vapi-settings",
+            Some(json!({"vapi_api_key": VAPI_KEY})),
+        ),
         (Method::DELETE, "/api/v1/vapi-settings", None),
         (Method::GET, "/api/v1/twilio-settings", None),
-        (Method::POST, "/api/v1/twilio-settings", Some(json!({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN}))),
+        (
+            Method::POST,
+            "/api/v1/twilio-settings",
+            Some(json!({"account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN})),
+        ),
         (Method::DELETE, "/api/v1/twilio-settings", None),
         (Method::GET, "/api/v1/assistants", None),
-        (Method::POST, "/api/v1/assistants", Some(assistant_payload("Ava"))),
-        (Method::POST, "/api/v1/assistants", Some(json!({"name": "Ava", "vapi_assistant_id": "asst-1"}))),
+        (
+            Method::POST,
+            "/api/v1/assistants",
+            Some(assistant_payload("Ava")),
+        ),
+        (
+            Method::POST,
+            "/api/v1/assistants",
+            Some(json!({"name": "Ava", "vapi_assistant_id": "asst-1"})),
+        ),
     ]
 }
 
@@ -168,7 +216,10 @@ async fn a_deactivated_or_deleted_account_is_refused_on_every_route(pool: PgPool
         .await
         .unwrap();
     assert_every_route_refuses(&app, &token, "deactivated").await;
-    assert_eq!(refresh(&app, &refresh_token).await.code(), "invalid_refresh_token");
+    assert_eq!(
+        refresh(&app, &refresh_token).await.code(),
+        "invalid_refresh_token"
+    );
 
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id as i32)
