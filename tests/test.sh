@@ -35,6 +35,12 @@ if [ $# -eq 0 ]; then
   cargo deny --config tests/deny.toml check licenses bans sources
   echo "== the OpenAPI document against the server (schemathesis, fixed seed)"
   bash tests/api-fuzz.sh
+  # Docker cannot run here (no daemon, no base images): the files are linted, and the binary
+  # they package is the one the tests build and run (its `healthcheck` included).
+  echo "== container and compose files (hadolint, check-jsonschema)"
+  venv=${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}/venv/bin
+  "$venv/hadolint" --failure-threshold warning server/Dockerfile
+  "$venv/check-jsonschema" --builtin-schema vendor.compose-spec server/compose.yaml
 fi
 
 echo "== cargo test --workspace (with a private gnome-keyring and X server)"

@@ -199,6 +199,22 @@ fn parse_or<T: std::str::FromStr>(
     }
 }
 
+/// Where this machine reaches the server that `BIND` configures: a wildcard address (the
+/// container's `0.0.0.0:8000`) is reached on loopback.
+pub fn health_url(bind: Option<&str>) -> String {
+    let mut addr = bind
+        .and_then(|b| b.parse::<SocketAddr>().ok())
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8000)));
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            IpAddr::from([127, 0, 0, 1])
+        } else {
+            IpAddr::from(std::net::Ipv6Addr::LOCALHOST)
+        });
+    }
+    format!("http://{addr}/healthz")
+}
+
 /// `10.0.0.0/8, 192.168.1.7`: CIDRs, or single addresses.
 fn parse_cidrs(name: &'static str, list: &str) -> Result<Vec<IpNet>, ConfigError> {
     list.split(',')

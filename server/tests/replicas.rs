@@ -525,3 +525,36 @@ async fn a_stopping_server_waits_for_requests_only_as_long_as_its_grace(pool: Pg
     assert!(exit.success(), "a clean stop: {exit:?}");
     stuck.abort();
 }
+
+fn healthcheck(bind: &str) -> bool {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ava-server"))
+        .arg("healthcheck")
+        .env_clear()
+        .env("BIND", bind)
+        .stderr(Stdio::null())
+        .status()
+        .expect("runs")
+        .success()
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_container_health_check_asks_the_running_server(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(&pool, &fakes);
+    let mut replica = deployment.replica(&[]).await;
+    let bind = replica.addr.to_string();
+    let wildcard = format!("0.0.0.0:{}", replica.addr.port());
+    let (healthy, healthy_on_wildcard) = tokio::task::spawn_blocking(move || {
+        (healthcheck(&bind), healthcheck(&wildcard))
+    })
+    .await
+    .unwrap();
+    assert!(healthy, "a serving replica is healthy");
+    assert!(healthy_on_wildcard, "BIND=0.0.0.0:port is checked on loopback");
+    replica.child.kill().await.expect("stopped");
+    let bind = replica.addr.to_string();
+    let after = tokio::task::spawn_blocking(move || healthcheck(&bind))
+        .await
+        .unwrap();
+    assert!(!after, "a stopped replica is not");
+}
