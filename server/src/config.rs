@@ -157,7 +157,7 @@ impl Config {
             database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 16)?,
             bind,
             jwt_secret: SecretString::from(jwt_secret),
-            jwt_ttl: Duration::from_secs(parse_or(&var, "JWT_TTL_SECONDS", 12 * 3600)?),
+            jwt_ttl: Duration::from_secs(parse_or(&var, "JWT_TTL_SECONDS", 15 * 60)?),
             refresh_ttl: Duration::from_secs(parse_or(
                 &var,
                 "REFRESH_TTL_SECONDS",

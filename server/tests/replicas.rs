@@ -544,13 +544,15 @@ async fn the_container_health_check_asks_the_running_server(pool: PgPool) {
     let mut replica = deployment.replica(&[]).await;
     let bind = replica.addr.to_string();
     let wildcard = format!("0.0.0.0:{}", replica.addr.port());
-    let (healthy, healthy_on_wildcard) = tokio::task::spawn_blocking(move || {
-        (healthcheck(&bind), healthcheck(&wildcard))
-    })
-    .await
-    .unwrap();
+    let (healthy, healthy_on_wildcard) =
+        tokio::task::spawn_blocking(move || (healthcheck(&bind), healthcheck(&wildcard)))
+            .await
+            .unwrap();
     assert!(healthy, "a serving replica is healthy");
-    assert!(healthy_on_wildcard, "BIND=0.0.0.0:port is checked on loopback");
+    assert!(
+        healthy_on_wildcard,
+        "BIND=0.0.0.0:port is checked on loopback"
+    );
     replica.child.kill().await.expect("stopped");
     let bind = replica.addr.to_string();
     let after = tokio::task::spawn_blocking(move || healthcheck(&bind))

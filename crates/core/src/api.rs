@@ -151,6 +151,22 @@ impl ApiClient {
             .await
     }
 
+    /// Spends `refresh_token` for a new access token and its successor.
+    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<AuthSession, ApiError> {
+        let body = json!({"refresh_token": refresh_token.expose_secret()});
+        self.call(Method::POST, "/api/v1/auth/refresh", None, Some(&body))
+            .await
+    }
+
+    /// Ends the sign-in on the server (its refresh tokens stop working).
+    pub async fn logout(&self, refresh_token: &SecretString) -> Result<(), ApiError> {
+        let body = json!({"refresh_token": refresh_token.expose_secret()});
+        let _: Value = self
+            .call(Method::POST, "/api/v1/auth/logout", None, Some(&body))
+            .await?;
+        Ok(())
+    }
+
     pub async fn me(&self, token: &SecretString) -> Result<Me, ApiError> {
         self.call(Method::GET, "/api/v1/user/me", Some(token), None::<&Value>)
             .await

@@ -126,6 +126,9 @@ pub(crate) struct Inner {
     wake: Arc<Notify>,
     session_scope: String,
     pub(crate) provisioning: tokio::sync::Mutex<()>,
+    /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
+    /// task and a provisioning run at once) would make the server end the whole sign-in.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 /// The desktop core. Cheap to clone; needs a tokio runtime (the sync task runs on it).
@@ -175,6 +178,7 @@ impl Onboarding {
             wake: Arc::new(Notify::new()),
             session_scope,
             provisioning: tokio::sync::Mutex::new(()),
+            refreshing: tokio::sync::Mutex::new(()),
         });
         tokio::spawn(sync_loop(Arc::downgrade(&inner)));
         Ok(Opened {
@@ -344,12 +348,7 @@ impl Onboarding {
             id: session.user.id,
             email: session.user.email.clone(),
         };
-        self.set_secret(
-            self.inner.session_scope.clone(),
-            SecretName::SessionToken,
-            token.clone(),
-        )
-        .await?;
+        self.inner.keep_session(&session).await?;
         let previous_account = self.inner.lock().account.clone();
         if previous_account.as_ref().is_none_or(|a| a.id != account.id) {
             let me = self.inner.api.me(&token).await?;
@@ -373,10 +372,25 @@ impl Onboarding {
         Ok(account)
     }
 
+    /// Forgets the session here and, when the server can be reached, ends it there too (an
+    /// unreachable server only means its refresh token runs out by itself).
     pub async fn sign_out(&self) -> Result<(), CoreError> {
         let scope = self.inner.session_scope.clone();
         let secrets = self.inner.secrets.clone();
-        blocking(move || secrets.delete(&scope, SecretName::SessionToken)).await?;
+        let refresh = {
+            let (secrets, scope) = (secrets.clone(), scope.clone());
+            blocking(move || secrets.get(&scope, SecretName::RefreshToken)).await?
+        };
+        if let Some(refresh) = refresh
+            && let Err(error) = self.inner.api.logout(&refresh).await
+        {
+            tracing::info!(code = error.code(), "sign-out not confirmed by the server");
+        }
+        blocking(move || {
+            secrets.delete(&scope, SecretName::RefreshToken)?;
+            secrets.delete(&scope, SecretName::SessionToken)
+        })
+        .await?;
         self.inner
             .status
             .send_modify(|s| s.state = SyncState::SavedLocally);
@@ -622,6 +636,55 @@ impl Inner {
         Ok(blocking(move || secrets.get(&scope, SecretName::SessionToken)).await?)
     }
 
+    /// Both tokens of a sign-in or a renewal, in the keychain.
+    async fn keep_session(&self, session: &ava_model::AuthSession) -> Result<(), CoreError> {
+        let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
+        let access = SecretString::from(session.access_token.clone());
+        let refresh = SecretString::from(session.refresh_token.clone());
+        Ok(blocking(move || {
+            secrets.set(&scope, SecretName::SessionToken, &access)?;
+            secrets.set(&scope, SecretName::RefreshToken, &refresh)
+        })
+        .await?)
+    }
+
+    /// After `refused` was turned away (expired, or signed with a retired key): a renewed
+    /// access token, or `None` when only signing in again will do. Network trouble is an error
+    /// (retried with backoff), never a reason to forget the session.
+    async fn renew_session(
+        &self,
+        refused: &SecretString,
+    ) -> Result<Option<SecretString>, CoreError> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        match self.session_token().await? {
+            None => return Ok(None),
+            // Renewed by someone else while this one waited.
+            Some(current) if current.expose_secret() != refused.expose_secret() => {
+                return Ok(Some(current));
+            }
+            Some(_) => {}
+        }
+        let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
+        let Some(refresh) = blocking(move || secrets.get(&scope, SecretName::RefreshToken)).await?
+        else {
+            return Ok(None);
+        };
+        match self.api.refresh(&refresh).await {
+            Ok(session) => {
+                self.keep_session(&session).await?;
+                Ok(Some(SecretString::from(session.access_token)))
+            }
+            Err(ApiError::SignInRequired(_)) => {
+                // Spent, revoked or expired for good: drop it, keep the (refused) access
+                // token so the status says "sign in" rather than "saved on this computer".
+                let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
+                blocking(move || secrets.delete(&scope, SecretName::RefreshToken)).await?;
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
     fn set_status(&self, state: SyncState, error: Option<ava_model::UiError>) {
         let pending = self.lock().outbox.len();
         self.status.send_modify(|s| {
@@ -639,12 +702,26 @@ impl Inner {
     }
 }
 
-/// Sends what the outbox holds, one request per resource, acknowledging each as it lands.
+/// Sends what the outbox holds; a refused access token is renewed once, silently, and the
+/// round goes on with the new one.
 async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
     let Some(token) = inner.session_token().await? else {
         inner.set_status(SyncState::SavedLocally, None);
         return Ok(());
     };
+    match send_outbox(inner, &token).await {
+        Err(CoreError::Api(ApiError::SignInRequired(message))) => {
+            match inner.renew_session(&token).await? {
+                Some(renewed) => send_outbox(inner, &renewed).await,
+                None => Err(CoreError::Api(ApiError::SignInRequired(message))),
+            }
+        }
+        other => other,
+    }
+}
+
+/// One request per resource, acknowledging each as it lands.
+async fn send_outbox(inner: &Inner, token: &SecretString) -> Result<(), CoreError> {
     let (outbox, account, provisioning, twilio) = {
         let draft = inner.lock();
         (
@@ -661,21 +738,21 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
     inner.set_status(SyncState::Syncing, None);
     let scope = scope_of(account.as_ref());
     if !outbox.profile.is_empty() {
-        inner.api.patch_profile(&token, &outbox.profile).await?;
+        inner.api.patch_profile(token, &outbox.profile).await?;
         inner.delivered(Outbox {
             profile: outbox.profile.clone(),
             ..Outbox::default()
         });
     }
     if !outbox.studio.is_empty() {
-        inner.api.patch_studio(&token, &outbox.studio).await?;
+        inner.api.patch_studio(token, &outbox.studio).await?;
         inner.delivered(Outbox {
             studio: outbox.studio.clone(),
             ..Outbox::default()
         });
     }
     if !outbox.flags.is_empty() {
-        inner.api.patch_flags(&token, &outbox.flags).await?;
+        inner.api.patch_flags(token, &outbox.flags).await?;
         inner.delivered(Outbox {
             flags: outbox.flags,
             ..Outbox::default()
@@ -685,10 +762,10 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
         if upload {
             let (secrets, scope) = (inner.secrets.clone(), scope.clone());
             if let Some(key) = blocking(move || secrets.get(&scope, SecretName::VapiKey)).await? {
-                inner.api.save_vapi_key(&token, &key).await?;
+                inner.api.save_vapi_key(token, &key).await?;
             }
         } else {
-            inner.api.delete_vapi_key(&token).await?;
+            inner.api.delete_vapi_key(token).await?;
         }
         inner.delivered(Outbox {
             vapi_key: Some(upload),
@@ -703,7 +780,7 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
                 inner
                     .api
                     .save_twilio(
-                        &token,
+                        token,
                         &public.account_sid,
                         &secret,
                         public.phone_number.as_deref(),
@@ -711,7 +788,7 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
                     .await?;
             }
         } else {
-            inner.api.delete_twilio(&token).await?;
+            inner.api.delete_twilio(token).await?;
         }
         inner.delivered(Outbox {
             twilio: Some(upload),
@@ -725,7 +802,7 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
             let metadata = Value::Object(crate::provision::record_metadata(p));
             inner
                 .api
-                .record_assistant(&token, assistant_id, &p.name, &metadata)
+                .record_assistant(token, assistant_id, &p.name, &metadata)
                 .await?;
         }
         {
@@ -740,7 +817,7 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
         });
     }
     if outbox.complete {
-        inner.api.complete(&token).await?;
+        inner.api.complete(token).await?;
         inner.delivered(Outbox {
             complete: true,
             ..Outbox::default()

@@ -1,4 +1,4 @@
-//! Secrets (the session token, the Vapi key, the Twilio auth token) live in the OS keychain:
+//! Secrets (the session and refresh tokens, the Vapi key, the Twilio auth token) live in the OS keychain:
 //! macOS Keychain, Windows Credential Manager, the Secret Service on Linux. Never keyring's
 //! in-memory mock, never Linux keyutils (wiped at reboot). When no keychain is usable, the
 //! core says so ([`KeychainProblem`]) and keeps secrets in memory for this run only.
@@ -12,6 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretName {
     SessionToken,
+    /// Renews the session token; single use, replaced on every renewal.
+    RefreshToken,
     VapiKey,
     TwilioAuthToken,
 }
@@ -20,6 +22,7 @@ impl SecretName {
     fn as_str(self) -> &'static str {
         match self {
             SecretName::SessionToken => "session-token",
+            SecretName::RefreshToken => "refresh-token",
             SecretName::VapiKey => "vapi-api-key",
             SecretName::TwilioAuthToken => "twilio-auth-token",
         }

@@ -1,0 +1,102 @@
+//! Sessions that outlive their access token: the core renews it silently with the refresh
+//! token (one renewal at a time), and signing out ends the sign-in on the server too.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use sqlx::PgPool;
+
+const ROTATED_JWT: &str = "a-rotated-jwt-secret-that-is-long-enough-42";
+const THIRD_JWT: &str = "and-a-third-jwt-secret-that-is-long-enough-7";
+
+/// (spent, revoked) refresh tokens.
+async fn refresh_tokens(pool: &PgPool) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE spent_at IS NOT NULL),
+                count(*) FILTER (WHERE revoked_at IS NOT NULL)
+         FROM refresh_tokens",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn full_name(pool: &PgPool) -> Option<String> {
+    sqlx::query_scalar("SELECT full_name FROM users WHERE email = 'ann@acme.com'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_refused_access_token_is_renewed_silently_and_the_edit_arrives(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (addr, url) = (server.addr, server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &url), &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    assert_eq!(refresh_tokens(&pool).await, (0, 0));
+
+    // A new signing key refuses every access token issued so far, as expiry would; the
+    // refresh token is not a JWT and still renews the session.
+    server.stop().await;
+    let server = world.start_server(addr, ROTATED_JWT).await;
+    core.update_profile(&json!({"full_name": "Ann Renewed"}))
+        .unwrap();
+    let status = synced(&core).await;
+    assert!(status.error.is_none(), "no sign-in asked for: {status:?}");
+    assert_eq!(full_name(&pool).await.as_deref(), Some("Ann Renewed"));
+    assert_eq!(
+        refresh_tokens(&pool).await,
+        (1, 0),
+        "renewed once, nothing revoked"
+    );
+
+    // Again, with two rounds at once (and the background task): the token is still spent
+    // once. A second spend would look like theft to the server and end the sign-in.
+    server.stop().await;
+    let _server = world.start_server(addr, THIRD_JWT).await;
+    core.update_profile(&json!({"full_name": "Ann Twice"}))
+        .unwrap();
+    let (first, second) = tokio::join!(core.sync_now(), core.sync_now());
+    first.unwrap();
+    second.unwrap();
+    synced(&core).await;
+    assert_eq!(full_name(&pool).await.as_deref(), Some("Ann Twice"));
+    assert_eq!(
+        refresh_tokens(&pool).await,
+        (2, 0),
+        "one more renewal, nothing revoked"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn signing_out_ends_the_sign_in_on_the_server(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    core.sign_out().await.unwrap();
+    assert_eq!(
+        refresh_tokens(&pool).await,
+        (0, 1),
+        "the refresh token no longer renews anything"
+    );
+    core.update_profile(&json!({"full_name": "After sign-out"}))
+        .unwrap();
+    let status = wait_for(&core, "saved locally", |s| {
+        s.state == ava_core::SyncState::SavedLocally && s.pending == 1
+    })
+    .await;
+    assert!(status.error.is_none());
+    assert_eq!(
+        full_name(&pool).await,
+        None,
+        "nothing sent without a session"
+    );
+}
