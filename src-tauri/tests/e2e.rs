@@ -626,6 +626,13 @@ async fn the_skip_path_sets_the_flags(pool: PgPool) {
     app.click("#skip").await;
     app.on_step("telephony").await;
     app.click("#rail-done").await;
+    // The summary is drawn after the click returns: wait for it (a CI run read it empty once).
+    app.on_step("done").await;
+    app.until(
+        "the summary",
+        "const s = document.querySelector('#summary'); return s !== null && s.textContent.length > 0",
+    )
+    .await;
     let summary = app.text("#summary").await;
     assert!(
         summary.contains("Set up"),

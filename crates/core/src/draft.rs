@@ -76,6 +76,10 @@ impl DraftFile {
         Self { dir: dir.into() }
     }
 
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     pub fn path(&self) -> PathBuf {
         self.dir.join("draft.json")
     }
@@ -85,7 +89,7 @@ impl DraftFile {
     }
 
     pub fn load(&self) -> Result<(Draft, LoadNote), DraftError> {
-        fs::create_dir_all(&self.dir).map_err(|source| DraftError::Read {
+        private_dir(&self.dir).map_err(|source| DraftError::Read {
             path: self.dir.clone(),
             source,
         })?;
@@ -145,13 +149,13 @@ impl DraftFile {
             draft,
         })
         .map_err(|e| wrap(std::io::Error::other(e)))?;
-        fs::create_dir_all(&self.dir).map_err(wrap)?;
+        private_dir(&self.dir).map_err(wrap)?;
         let current = self.path();
         let temp = self
             .dir
             .join(format!("draft.json.tmp-{}", std::process::id()));
         {
-            let mut file = File::create(&temp).map_err(wrap)?;
+            let mut file = private_file(&temp).map_err(wrap)?;
             file.write_all(&bytes).map_err(wrap)?;
             file.sync_all().map_err(wrap)?;
         }
@@ -167,6 +171,29 @@ impl DraftFile {
         sync_dir(&self.dir).map_err(wrap)?;
         Ok(bytes.len())
     }
+}
+
+/// The draft says who the business is and what it is building: the folder and the files are
+/// the OS user's alone (0700 and 0600 on Unix, whatever the umask).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 #[cfg(unix)]
@@ -228,6 +255,23 @@ mod tests {
             ProfilePatch::from_json(&json!({"full_name": name})).unwrap(),
         ));
         draft
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_folder_and_the_files_are_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("app");
+        fs::create_dir_all(&folder).unwrap();
+        fs::set_permissions(&folder, fs::Permissions::from_mode(0o755)).unwrap();
+        let file = DraftFile::new(&folder);
+        file.save(&named("one")).unwrap();
+        file.save(&named("two")).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&folder), 0o700);
+        assert_eq!(mode(&file.path()), 0o600);
+        assert_eq!(mode(&file.previous()), 0o600);
     }
 
     #[test]

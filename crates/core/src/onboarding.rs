@@ -348,16 +348,24 @@ impl Onboarding {
             id: session.user.id,
             email: session.user.email.clone(),
         };
-        self.inner.keep_session(&session).await?;
         let previous_account = self.inner.lock().account.clone();
-        if previous_account.as_ref().is_none_or(|a| a.id != account.id) {
-            let me = self.inner.api.me(&token).await?;
+        let switching = previous_account.as_ref().is_none_or(|a| a.id != account.id);
+        // The new account's state is read before its token is kept, so the sync task never
+        // finds that token beside the previous account's outbox (and `send_outbox` checks it).
+        let me = match switching {
+            true => Some(self.inner.api.me(&token).await?),
+            false => None,
+        };
+        self.inner.keep_session(&session).await?;
+        if let Some(me) = me {
             let local_scope = scope_of(previous_account.as_ref());
             {
                 let mut draft = self.inner.lock();
-                if previous_account.is_some() {
-                    // Another account's draft is not carried over to this one.
-                    *draft = Draft::default();
+                if let Some(previous) = &previous_account {
+                    // Another account's draft is not carried over to this one: it is kept
+                    // aside, unsent edits included, until that account signs in here again.
+                    self.inner.stash(previous.id, &draft)?;
+                    *draft = self.inner.unstash(account.id)?.unwrap_or_default();
                 }
                 draft.adopt_server(&me);
                 self.inner.autosaver.changed(&draft);
@@ -598,6 +606,18 @@ fn field_names(patch: &impl Serialize) -> Vec<String> {
     }
 }
 
+/// The user id an access token names (its JWT `sub`), read without checking the signature:
+/// the server checks that; this only tells which account the token was issued to.
+fn token_subject(token: &SecretString) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.expose_secret().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims["sub"].as_str()?.parse().ok()
+}
+
 fn scope_of(account: Option<&Account>) -> String {
     account.map_or_else(|| "local".to_owned(), |a| format!("account-{}", a.id))
 }
@@ -634,6 +654,32 @@ impl Inner {
     async fn session_token(&self) -> Result<Option<SecretString>, CoreError> {
         let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
         Ok(blocking(move || secrets.get(&scope, SecretName::SessionToken)).await?)
+    }
+
+    fn stash_file(&self, account_id: i64) -> DraftFile {
+        DraftFile::new(
+            self.config
+                .data_dir
+                .join("accounts")
+                .join(account_id.to_string()),
+        )
+    }
+
+    /// Keeps an account's draft aside while another account uses this computer.
+    fn stash(&self, account_id: i64, draft: &Draft) -> Result<(), CoreError> {
+        self.stash_file(account_id).save(draft)?;
+        Ok(())
+    }
+
+    /// The draft an account left here, taken back (the stash is removed once in use).
+    fn unstash(&self, account_id: i64) -> Result<Option<Draft>, CoreError> {
+        let file = self.stash_file(account_id);
+        if !file.path().exists() {
+            return Ok(None);
+        }
+        let (draft, _) = file.load()?;
+        let _ = std::fs::remove_dir_all(file.dir());
+        Ok(Some(draft))
     }
 
     /// Both tokens of a sign-in or a renewal, in the keychain.
@@ -709,6 +755,15 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
         inner.set_status(SyncState::SavedLocally, None);
         return Ok(());
     };
+    // Whatever happened in between, one account's changes never travel with another's token.
+    if let Some(account) = inner.lock().account.clone()
+        && token_subject(&token).is_some_and(|holder| holder != account.id)
+    {
+        return Err(CoreError::Api(ApiError::SignInRequired(format!(
+            "this computer is signed in as another account: sign in as {} to send these changes",
+            account.email
+        ))));
+    }
     match send_outbox(inner, &token).await {
         Err(CoreError::Api(ApiError::SignInRequired(message))) => {
             match inner.renew_session(&token).await? {

@@ -100,3 +100,56 @@ async fn signing_out_ends_the_sign_in_on_the_server(pool: PgPool) {
         "nothing sent without a session"
     );
 }
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn another_account_on_this_computer_never_receives_the_first_ones_edits(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (addr, url) = (server.addr, server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &url), &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+
+    // Ann's session ends on the server while she has an edit queued.
+    server.stop().await;
+    sqlx::query("UPDATE refresh_tokens SET revoked_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let _server = world.start_server(addr, ROTATED_JWT).await;
+    core.update_profile(&json!({"full_name": "Ann's unsent edit"}))
+        .unwrap();
+    wait_for(&core, "sign-in required", |s| {
+        s.state == ava_core::SyncState::SignInRequired && s.pending == 1
+    })
+    .await;
+
+    // Bob, from the same business, signs up on this computer.
+    core.sign_up("bob@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    let draft = core.snapshot();
+    assert_eq!(draft.account.as_ref().unwrap().email, "bob@acme.com");
+    assert!(
+        draft.profile.full_name.is_none(),
+        "Ann's draft is not Bob's"
+    );
+    let bobs: Option<String> =
+        sqlx::query_scalar("SELECT full_name FROM users WHERE email = 'bob@acme.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(bobs, None, "nothing of Ann's reached Bob's account");
+    assert_eq!(
+        full_name(&pool).await,
+        None,
+        "nor Ann's, without her session"
+    );
+
+    // Ann signs back in: her edit was waiting for her, and now arrives.
+    core.sign_out().await.unwrap();
+    core.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    assert_eq!(full_name(&pool).await.as_deref(), Some("Ann's unsent edit"));
+    assert_eq!(core.snapshot().account.unwrap().email, "ann@acme.com");
+}
