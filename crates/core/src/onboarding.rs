@@ -350,14 +350,11 @@ impl Onboarding {
         };
         let previous_account = self.inner.lock().account.clone();
         let switching = previous_account.as_ref().is_none_or(|a| a.id != account.id);
-        // The new account's state is read before its token is kept, so the sync task never
-        // finds that token beside the previous account's outbox (and `send_outbox` checks it).
-        let me = match switching {
-            true => Some(self.inner.api.me(&token).await?),
-            false => None,
-        };
-        self.inner.keep_session(&session).await?;
-        if let Some(me) = me {
+        // The draft is bound to the new account (and its secrets moved) before the token is
+        // kept: until then the sync task has no token to send with, so it can neither send one
+        // account's outbox with another's token nor acknowledge edits that `me` predates.
+        if switching {
+            let me = self.inner.api.me(&token).await?;
             let local_scope = scope_of(previous_account.as_ref());
             {
                 let mut draft = self.inner.lock();
@@ -375,6 +372,7 @@ impl Onboarding {
                     .await?;
             }
         }
+        self.inner.keep_session(&session).await?;
         self.flush()?;
         self.outbox_changed();
         Ok(account)
@@ -915,8 +913,10 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
         let wait_for_change = match outcome {
             Ok(()) => {
                 attempt = 0;
-                // Edits that arrived during the round go out at once.
+                // Edits that arrived during the round go out at once; signed out, nothing can
+                // go out until a sign-in (which wakes the task).
                 strong.lock().outbox.is_empty()
+                    || strong.status.borrow().state == SyncState::SavedLocally
             }
             Err(CoreError::Api(ApiError::SignInRequired(message))) => {
                 strong.set_status(

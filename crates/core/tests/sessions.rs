@@ -153,3 +153,19 @@ async fn another_account_on_this_computer_never_receives_the_first_ones_edits(po
     assert_eq!(full_name(&pool).await.as_deref(), Some("Ann's unsent edit"));
     assert_eq!(core.snapshot().account.unwrap().email, "ann@acme.com");
 }
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn what_was_filled_in_before_signing_up_is_kept(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
+    core.fill_os_defaults(Some("Europe/Paris"), "fr_FR.UTF-8");
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    let draft = core.snapshot();
+    assert_eq!(
+        draft.profile.timezone.as_ref().map(|t| t.as_str()),
+        Some("Europe/Paris")
+    );
+}
