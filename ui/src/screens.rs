@@ -87,6 +87,15 @@ pub fn language_switch(ctx: &Ctx) -> Html {
     }
 }
 
+/// No session to sync with (never signed in here, signed out, or the server ended it), from
+/// the live status rather than the last view's copy.
+fn signed_out(ctx: &Ctx) -> bool {
+    ctx.ui
+        .status
+        .as_ref()
+        .is_none_or(|s| matches!(&s.state[..], "saved_locally" | "sign_in_required"))
+}
+
 pub fn status_pill(ctx: &Ctx) -> Html {
     let status = ctx.ui.status.clone();
     let state = status
@@ -97,10 +106,17 @@ pub fn status_pill(ctx: &Ctx) -> Html {
         ("offline" | "failed", n) if n > 0 => format!("{} ({n})", ctx.t("status.pending")),
         _ => String::new(),
     };
-    html! {
-        <span id="status-pill" class={classes!("pill", state.clone())} role="status" aria-live="polite" data-state={state.clone()} {title}>
-            <span class="dot" aria-hidden="true"></span>{ ctx.t(&format!("status.{state}")) }
-        </span>
+    let label = html! { <><span class="dot" aria-hidden="true"></span>{ ctx.t(&format!("status.{state}")) }</> };
+    // Where signing in is what would get things moving, the pill is the way to it.
+    if signed_out(ctx) {
+        html! {
+            <button id="status-pill" type="button" class={classes!("pill", "action", state.clone())} aria-live="polite" data-state={state.clone()}
+                title={ctx.t("account.sign_in")} onclick={ctx.callback(|| Action::ShowAccount)}>{ label }</button>
+        }
+    } else {
+        html! {
+            <span id="status-pill" class={classes!("pill", state.clone())} role="status" aria-live="polite" data-state={state.clone()} {title}>{ label }</span>
+        }
     }
 }
 
@@ -166,9 +182,11 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                     </section>
                     <section class="settings-section">
                         <h2>{ ctx.t("settings.account") }</h2>
-                        { match &view.account_email {
-                            Some(email) => html! { <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut)}>{ ctx.t("settings.sign_out") }</button></p> },
-                            None => html! { <p>{ ctx.t("account.offline_mode") }{ " " }
+                        { match (&view.account_email, signed_out(ctx)) {
+                            (Some(email), false) => html! { <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut)}>{ ctx.t("settings.sign_out") }</button></p> },
+                            (Some(email), true) => html! { <p>{ format!("{email} · {}", ctx.t("account.signed_out")) }{ " " }
+                                <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
+                            (None, _) => html! { <p>{ ctx.t("account.offline_mode") }{ " " }
                                 <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
                         } }
                     </section>

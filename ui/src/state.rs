@@ -175,6 +175,13 @@ impl Reducible for Ui {
                 ui.view = Some(*view);
             }
             Msg::View(view) => {
+                // Another account now owns the draft: what was typed for the previous one is
+                // not drawn over the new one's values.
+                let previous = ui.view.as_ref().map(|v| v.account_email.clone());
+                if previous.is_some_and(|email| email != view.account_email) {
+                    ui.typed.clear();
+                    ui.field_errors.clear();
+                }
                 ui.status = Some(view.status.clone());
                 ui.view = Some(*view);
             }
@@ -354,7 +361,15 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 ui.dispatch(Msg::Screen(Screen::Wizard));
             }
         }
-        Action::ShowAccount => ui.dispatch(Msg::Screen(Screen::Account)),
+        Action::ShowAccount => {
+            // Signing in again: as the account this draft belongs to, unless the user types
+            // another address.
+            if let Some(email) = ui.view.as_ref().and_then(|v| v.account_email.clone()) {
+                ui.dispatch(Msg::Typed("email".into(), email));
+                ui.dispatch(Msg::SignUpMode(false));
+            }
+            ui.dispatch(Msg::Screen(Screen::Account));
+        }
         Action::SignOut => {
             if view_reply(ui, call(command::SIGN_OUT, &json!({})).await) {
                 succeeded(ui, "toast.signed_out");
