@@ -30,6 +30,8 @@ pub struct CoreConfig {
     pub vapi_base_url: Option<String>,
     pub twilio_base_url: Option<String>,
     pub request_timeout: Duration,
+    /// Longest wait for one keychain call.
+    pub keychain_timeout: Duration,
     pub retry: RetryPolicy,
 }
 
@@ -42,6 +44,7 @@ impl CoreConfig {
             vapi_base_url: None,
             twilio_base_url: None,
             request_timeout: Duration::from_secs(10),
+            keychain_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
         }
     }
@@ -385,18 +388,21 @@ impl Onboarding {
         let secrets = self.inner.secrets.clone();
         let refresh = {
             let (secrets, scope) = (secrets.clone(), scope.clone());
-            blocking(move || secrets.get(&scope, SecretName::RefreshToken)).await?
+            self.inner
+                .blocking(move || secrets.get(&scope, SecretName::RefreshToken))
+                .await?
         };
         if let Some(refresh) = refresh
             && let Err(error) = self.inner.api.logout(&refresh).await
         {
             tracing::info!(code = error.code(), "sign-out not confirmed by the server");
         }
-        blocking(move || {
-            secrets.delete(&scope, SecretName::RefreshToken)?;
-            secrets.delete(&scope, SecretName::SessionToken)
-        })
-        .await?;
+        self.inner
+            .blocking(move || {
+                secrets.delete(&scope, SecretName::RefreshToken)?;
+                secrets.delete(&scope, SecretName::SessionToken)
+            })
+            .await?;
         self.inner
             .status
             .send_modify(|s| s.state = SyncState::SavedLocally);
@@ -558,12 +564,18 @@ impl Onboarding {
     ) -> Result<Option<SecretString>, CoreError> {
         let scope = self.secret_scope();
         let secrets = self.inner.secrets.clone();
-        Ok(blocking(move || secrets.get(&scope, name)).await?)
+        Ok(self
+            .inner
+            .blocking(move || secrets.get(&scope, name))
+            .await?)
     }
 
     async fn delete_secret(&self, name: SecretName) -> Result<(), CoreError> {
         let (scope, secrets) = (self.secret_scope(), self.inner.secrets.clone());
-        Ok(blocking(move || secrets.delete(&scope, name)).await?)
+        Ok(self
+            .inner
+            .blocking(move || secrets.delete(&scope, name))
+            .await?)
     }
 
     async fn set_secret(
@@ -573,20 +585,24 @@ impl Onboarding {
         value: SecretString,
     ) -> Result<(), CoreError> {
         let secrets = self.inner.secrets.clone();
-        Ok(blocking(move || secrets.set(&scope, name, &value)).await?)
+        Ok(self
+            .inner
+            .blocking(move || secrets.set(&scope, name, &value))
+            .await?)
     }
 
     async fn move_local_secrets(&self, from: &str, to: &str) -> Result<(), CoreError> {
         for name in [SecretName::VapiKey, SecretName::TwilioAuthToken] {
             let (secrets, from, to) = (self.inner.secrets.clone(), from.to_owned(), to.to_owned());
-            blocking(move || {
-                if let Some(value) = secrets.get(&from, name)? {
-                    secrets.set(&to, name, &value)?;
-                    secrets.delete(&from, name)?;
-                }
-                Ok(())
-            })
-            .await?;
+            self.inner
+                .blocking(move || {
+                    if let Some(value) = secrets.get(&from, name)? {
+                        secrets.set(&to, name, &value)?;
+                        secrets.delete(&from, name)?;
+                    }
+                    Ok(())
+                })
+                .await?;
         }
         Ok(())
     }
@@ -627,16 +643,6 @@ fn fnv(bytes: &[u8]) -> u64 {
 }
 
 /// Keychain calls block on D-Bus (or the OS); keep them off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::secrets::SecretError> + Send + 'static,
-) -> Result<T, crate::secrets::SecretError> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(crate::secrets::SecretError::Unavailable {
-            detail: e.to_string(),
-        })
-    })
-}
-
 impl Drop for Inner {
     /// Lets the sync task see that the core is gone and end.
     fn drop(&mut self) {
@@ -645,13 +651,37 @@ impl Drop for Inner {
 }
 
 impl Inner {
+    /// Runs a keychain call off the async workers, for at most `keychain_timeout`: a keychain
+    /// that waits on a locked collection or an unanswered prompt must not freeze the sync task
+    /// or a button for ever.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T, crate::secrets::SecretError> + Send + 'static,
+    ) -> Result<T, crate::secrets::SecretError> {
+        let limit = self.config.keychain_timeout;
+        match tokio::time::timeout(limit, tokio::task::spawn_blocking(f)).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(crate::secrets::SecretError::Unavailable {
+                detail: e.to_string(),
+            }),
+            Err(_) => Err(crate::secrets::SecretError::Unavailable {
+                detail: format!(
+                    "the keychain did not answer within {} s (locked, or waiting for a password prompt?)",
+                    limit.as_secs_f32()
+                ),
+            }),
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Draft> {
         self.draft.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     async fn session_token(&self) -> Result<Option<SecretString>, CoreError> {
         let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
-        Ok(blocking(move || secrets.get(&scope, SecretName::SessionToken)).await?)
+        Ok(self
+            .blocking(move || secrets.get(&scope, SecretName::SessionToken))
+            .await?)
     }
 
     fn stash_file(&self, account_id: i64) -> DraftFile {
@@ -685,11 +715,12 @@ impl Inner {
         let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
         let access = SecretString::from(session.access_token.clone());
         let refresh = SecretString::from(session.refresh_token.clone());
-        Ok(blocking(move || {
-            secrets.set(&scope, SecretName::SessionToken, &access)?;
-            secrets.set(&scope, SecretName::RefreshToken, &refresh)
-        })
-        .await?)
+        Ok(self
+            .blocking(move || {
+                secrets.set(&scope, SecretName::SessionToken, &access)?;
+                secrets.set(&scope, SecretName::RefreshToken, &refresh)
+            })
+            .await?)
     }
 
     /// After `refused` was turned away (expired, or signed with a retired key): a renewed
@@ -709,7 +740,9 @@ impl Inner {
             Some(_) => {}
         }
         let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
-        let Some(refresh) = blocking(move || secrets.get(&scope, SecretName::RefreshToken)).await?
+        let Some(refresh) = self
+            .blocking(move || secrets.get(&scope, SecretName::RefreshToken))
+            .await?
         else {
             return Ok(None);
         };
@@ -722,7 +755,8 @@ impl Inner {
                 // Spent, revoked or expired for good: drop it, keep the (refused) access
                 // token so the status says "sign in" rather than "saved on this computer".
                 let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
-                blocking(move || secrets.delete(&scope, SecretName::RefreshToken)).await?;
+                self.blocking(move || secrets.delete(&scope, SecretName::RefreshToken))
+                    .await?;
                 Ok(None)
             }
             Err(error) => Err(error.into()),
@@ -814,7 +848,10 @@ async fn send_outbox(inner: &Inner, token: &SecretString) -> Result<(), CoreErro
     if let Some(upload) = outbox.vapi_key {
         if upload {
             let (secrets, scope) = (inner.secrets.clone(), scope.clone());
-            if let Some(key) = blocking(move || secrets.get(&scope, SecretName::VapiKey)).await? {
+            if let Some(key) = inner
+                .blocking(move || secrets.get(&scope, SecretName::VapiKey))
+                .await?
+            {
                 inner.api.save_vapi_key(token, &key).await?;
             }
         } else {
@@ -828,7 +865,9 @@ async fn send_outbox(inner: &Inner, token: &SecretString) -> Result<(), CoreErro
     if let Some(upload) = outbox.twilio {
         if upload {
             let (secrets, scope) = (inner.secrets.clone(), scope.clone());
-            let secret = blocking(move || secrets.get(&scope, SecretName::TwilioAuthToken)).await?;
+            let secret = inner
+                .blocking(move || secrets.get(&scope, SecretName::TwilioAuthToken))
+                .await?;
             if let (Some(secret), Some(public)) = (secret, &twilio) {
                 inner
                     .api

@@ -109,3 +109,64 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
 }
 
 use std::future::IntoFuture;
+
+/// A keychain that never answers until the test lets it (as a locked collection waiting on a
+/// password prompt would).
+struct StuckKeychain(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+
+impl ava_core::secrets::SecretStore for StuckKeychain {
+    fn get(
+        &self,
+        _scope: &str,
+        _name: ava_core::secrets::SecretName,
+    ) -> Result<Option<secrecy::SecretString>, ava_core::secrets::SecretError> {
+        let _ = self.0.lock().map(|r| r.recv());
+        Ok(None)
+    }
+    fn set(
+        &self,
+        _scope: &str,
+        _name: ava_core::secrets::SecretName,
+        _value: &secrecy::SecretString,
+    ) -> Result<(), ava_core::secrets::SecretError> {
+        let _ = self.0.lock().map(|r| r.recv());
+        Ok(())
+    }
+    fn delete(
+        &self,
+        _scope: &str,
+        _name: ava_core::secrets::SecretName,
+    ) -> Result<(), ava_core::secrets::SecretError> {
+        let _ = self.0.lock().map(|r| r.recv());
+        Ok(())
+    }
+    fn is_persistent(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn a_keychain_that_never_answers_is_a_clear_error_not_a_frozen_button() {
+    let (release, stuck) = std::sync::mpsc::channel::<()>();
+    let dir = tempfile::tempdir().unwrap();
+    let config = CoreConfig {
+        // The subject is the keychain timeout; nothing else here waits on time.
+        keychain_timeout: std::time::Duration::from_millis(300),
+        ..CoreConfig::new(dir.path(), "http://127.0.0.1:9")
+    };
+    let keychain = std::sync::Arc::new(StuckKeychain(std::sync::Mutex::new(stuck)));
+    let core = ava_core::Onboarding::open(config, keychain, None)
+        .unwrap()
+        .onboarding;
+    let error = core.sign_out().await.unwrap_err();
+    assert_eq!(error.code(), "keychain_unavailable");
+    assert!(
+        error.to_string().contains("did not answer within 0.3 s"),
+        "{error}"
+    );
+    // Let the stuck calls (this one and the sync task's) finish, so the runtime can stop.
+    for _ in 0..8 {
+        let _ = release.send(());
+    }
+    drop(release);
+}
