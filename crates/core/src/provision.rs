@@ -324,23 +324,10 @@ impl Onboarding {
         key: &SecretString,
         run: &Provisioning,
     ) -> Result<Option<String>, ProviderError> {
-        // A margin for clock skew between this computer and Vapi.
-        let since = run.started_at - chrono::Duration::minutes(10);
-        let query = ListQuery {
-            limit: Some(1000),
-            created_at_gt: Some(since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        };
-        let found = self.inner.vapi.list_assistants(key, &query).await?;
-        Ok(found
-            .into_iter()
-            .find(|a| {
-                a.metadata
-                    .as_ref()
-                    .and_then(|m| m.get(MARKER))
-                    .and_then(Value::as_str)
-                    == Some(run.id.as_str())
-            })
-            .map(|a| a.id))
+        self.inner
+            .vapi
+            .find_marked_assistant(key, MARKER, &run.id, run.started_at)
+            .await
     }
 
     async fn import_number(

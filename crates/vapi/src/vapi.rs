@@ -186,6 +186,34 @@ impl VapiClient {
         decode(Provider::Vapi, &body)
     }
 
+    /// How a retry finds what an attempt whose answer was lost made: the assistant whose
+    /// `metadata[marker_key]` is `marker`, among those created since `started` (less 10
+    /// minutes for clock skew between the caller and Vapi).
+    pub async fn find_marked_assistant(
+        &self,
+        key: &SecretString,
+        marker_key: &str,
+        marker: &str,
+        started: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<String>, ProviderError> {
+        let since = started - chrono::Duration::minutes(10);
+        let query = ListQuery {
+            limit: Some(1000),
+            created_at_gt: Some(since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        };
+        let found = self.list_assistants(key, &query).await?;
+        Ok(found
+            .into_iter()
+            .find(|a| {
+                a.metadata
+                    .as_ref()
+                    .and_then(|m| m.get(marker_key))
+                    .and_then(Value::as_str)
+                    == Some(marker)
+            })
+            .map(|a| a.id))
+    }
+
     pub async fn get_assistant(
         &self,
         key: &SecretString,

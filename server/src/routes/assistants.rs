@@ -4,7 +4,7 @@
 //! metadata, so a retry after an unknown outcome adopts the assistant instead of making another.
 
 use ava_model::{AssistantRecord, AssistantRequest, FieldErrors, Violation};
-use ava_vapi::{CreateAssistant, ListQuery, ProviderError};
+use ava_vapi::{CreateAssistant, ProviderError};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -271,27 +271,11 @@ async fn find_marked(
     let Some(since) = idempotency.reconcile_since else {
         return Ok(None);
     };
-    // A margin for clock skew between this server and Vapi.
-    let after = since - chrono::Duration::minutes(10);
-    let query = ListQuery {
-        limit: Some(1000),
-        created_at_gt: Some(after.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-    };
-    let found = state
+    state
         .vapi
-        .list_assistants(key, &query)
+        .find_marked_assistant(key, MARKER, &idempotency.marker, since)
         .await
-        .map_err(ApiError::Upstream)?;
-    Ok(found
-        .into_iter()
-        .find(|a| {
-            a.metadata
-                .as_ref()
-                .and_then(|m| m.get(MARKER))
-                .and_then(Value::as_str)
-                == Some(idempotency.marker.as_str())
-        })
-        .map(|a| a.id))
+        .map_err(ApiError::Upstream)
 }
 
 async fn execute(
