@@ -123,8 +123,15 @@ impl Draft {
                 false
             }
             Edit::KeysLocalOnly(local) => {
+                let turned_on = local && !self.keys_local_only;
                 self.keys_local_only = local;
-                false
+                if turned_on {
+                    // "Only on this computer" from now on: an upload still queued is replaced by
+                    // deleting whatever copy the server already has.
+                    self.outbox.vapi_key = Some(false);
+                    self.outbox.twilio = Some(false);
+                }
+                turned_on
             }
         }
     }
@@ -190,6 +197,21 @@ mod tests {
 
     fn profile(v: serde_json::Value) -> Edit {
         Edit::Profile(ProfilePatch::from_json(&v).unwrap())
+    }
+
+    #[test]
+    fn keeping_keys_local_cancels_uploads_and_deletes_the_servers_copies() {
+        let mut draft = Draft::default();
+        draft.outbox.vapi_key = Some(true);
+        assert!(draft.apply(Edit::KeysLocalOnly(true)), "worth a sync");
+        assert_eq!(draft.outbox.vapi_key, Some(false));
+        assert_eq!(draft.outbox.twilio, Some(false));
+        draft.outbox = Outbox::default();
+        assert!(
+            !draft.apply(Edit::KeysLocalOnly(true)),
+            "already local: nothing to do"
+        );
+        assert_eq!(draft.outbox.vapi_key, None);
     }
 
     #[test]

@@ -237,7 +237,16 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
         "deleted everywhere"
     );
 
+    // Keys on the server, then "only on this computer": the server's copies go.
+    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    synced(&core).await;
+    assert!(api.vapi_status(&token).await.unwrap().has_vapi_key);
     core.set_keys_local_only(true).unwrap();
+    synced(&core).await;
+    assert!(!api.vapi_status(&token).await.unwrap().has_vapi_key);
+    assert!(!api.twilio_status(&token).await.unwrap().has_credentials);
+    assert!(core.vapi_status().await.unwrap().configured, "still here");
+
     core.save_vapi_key(VAPI_KEY).await.unwrap();
     synced(&core).await;
     assert!(core.vapi_status().await.unwrap().configured);
