@@ -35,6 +35,7 @@ pub fn status_view(status: &SyncStatus) -> StatusView {
         keychain_persistent: status.keychain_persistent,
         error: status.error.clone(),
         refused: status.refused.clone(),
+        revision: status.revision,
     }
 }
 

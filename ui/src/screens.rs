@@ -107,16 +107,18 @@ pub fn status_pill(ctx: &Ctx) -> Html {
         _ => String::new(),
     };
     let label = html! { <><span class="dot" aria-hidden="true"></span>{ ctx.t(&format!("status.{state}")) }</> };
-    // Where signing in is what would get things moving, the pill is the way to it.
-    if signed_out(ctx) {
+    // Where signing in is what would get things moving, the pill is the way to it. The pill
+    // itself stays one element whatever the state, so nothing holding it goes stale.
+    let content = if signed_out(ctx) {
         html! {
-            <button id="status-pill" type="button" class={classes!("pill", "action", state.clone())} aria-live="polite" data-state={state.clone()}
-                title={ctx.t("account.sign_in")} onclick={ctx.callback(|| Action::ShowAccount)}>{ label }</button>
+            <button type="button" class="pill-action" title={ctx.t("account.sign_in")}
+                onclick={ctx.callback(|| Action::ShowAccount)}>{ label }</button>
         }
     } else {
-        html! {
-            <span id="status-pill" class={classes!("pill", state.clone())} role="status" aria-live="polite" data-state={state.clone()} {title}>{ label }</span>
-        }
+        label
+    };
+    html! {
+        <span id="status-pill" class={classes!("pill", state.clone())} role="status" aria-live="polite" data-state={state.clone()} {title}>{ content }</span>
     }
 }
 

@@ -182,10 +182,25 @@ impl Reducible for Ui {
                     ui.typed.clear();
                     ui.field_errors.clear();
                 }
-                ui.status = Some(view.status.clone());
+                // A reply computed before the latest event must not bring an older status back.
+                if ui
+                    .status
+                    .as_ref()
+                    .is_none_or(|s| view.status.revision >= s.revision)
+                {
+                    ui.status = Some(view.status.clone());
+                }
                 ui.view = Some(*view);
             }
-            Msg::Status(status) => ui.status = Some(status),
+            Msg::Status(status) => {
+                if ui
+                    .status
+                    .as_ref()
+                    .is_none_or(|s| status.revision >= s.revision)
+                {
+                    ui.status = Some(status);
+                }
+            }
             Msg::Fatal(error) => ui.fatal = Some(error),
             Msg::Typed(field, value) => {
                 ui.typed.insert(field, value);

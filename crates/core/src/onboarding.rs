@@ -105,6 +105,9 @@ pub struct SyncStatus {
     pub refused: Vec<ava_model::UiError>,
     /// False when secrets are kept for this run only (no usable keychain).
     pub keychain_persistent: bool,
+    /// Grows with every change, so a reader holding two copies (a command's reply and an
+    /// event) keeps the newer one.
+    pub revision: u64,
 }
 
 /// Configured or not, and what may be shown of it.
@@ -162,6 +165,7 @@ impl Onboarding {
             error: None,
             refused: Vec::new(),
             keychain_persistent: secrets.is_persistent(),
+            revision: 0,
         };
         // Two OS users (or two data folders) never share a session, even on one keyring.
         let session_scope = format!(
@@ -217,7 +221,9 @@ impl Onboarding {
                 let before = s.refused.len();
                 s.refused
                     .retain(|r| r.field.as_ref().is_none_or(|f| !edited.contains(f)));
-                before != s.refused.len()
+                let modified = before != s.refused.len();
+                s.revision += u64::from(modified);
+                modified
             });
         }
         let server_change = {
@@ -246,7 +252,10 @@ impl Onboarding {
     /// The outbox grew outside [`Self::apply`]: count it and let the sync task know.
     pub(crate) fn outbox_changed(&self) {
         let pending = self.inner.lock().outbox.len();
-        self.inner.status.send_modify(|s| s.pending = pending);
+        self.inner.status.send_modify(|s| {
+            s.pending = pending;
+            s.revision += 1;
+        });
         self.inner.wake.notify_one();
     }
 
@@ -403,9 +412,10 @@ impl Onboarding {
                 secrets.delete(&scope, SecretName::SessionToken)
             })
             .await?;
-        self.inner
-            .status
-            .send_modify(|s| s.state = SyncState::SavedLocally);
+        self.inner.status.send_modify(|s| {
+            s.state = SyncState::SavedLocally;
+            s.revision += 1;
+        });
         Ok(())
     }
 
@@ -766,6 +776,7 @@ impl Inner {
     fn set_status(&self, state: SyncState, error: Option<ava_model::UiError>) {
         let pending = self.lock().outbox.len();
         self.status.send_modify(|s| {
+            s.revision += 1;
             s.state = state;
             s.pending = pending;
             s.error = error;
@@ -986,7 +997,10 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
                     })
                     .collect();
                 let first = problems.first().cloned();
-                strong.status.send_modify(|s| s.refused.extend(problems));
+                strong.status.send_modify(|s| {
+                    s.refused.extend(problems);
+                    s.revision += 1;
+                });
                 strong.set_status(SyncState::Failed, first);
                 // What was not refused goes out with the next round.
                 strong.lock().outbox.is_empty()

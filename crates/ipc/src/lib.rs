@@ -47,6 +47,9 @@ pub struct StatusView {
     pub keychain_persistent: bool,
     pub error: Option<UiError>,
     pub refused: Vec<UiError>,
+    /// The core's revision of this status: of two copies, the higher is the newer.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// Everything the wizard shows, loaded at start and returned after each change.
@@ -184,6 +187,7 @@ mod tests {
                 keychain_persistent: true,
                 error: None,
                 refused: vec![],
+                revision: 7,
             },
             notices: vec![UiError::new("keychain_unavailable", "…")],
         };
