@@ -720,6 +720,14 @@ impl Inner {
         Ok(Some(draft))
     }
 
+    async fn has_refresh_token(&self) -> Result<bool, CoreError> {
+        let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
+        Ok(self
+            .blocking(move || secrets.get(&scope, SecretName::RefreshToken))
+            .await?
+            .is_some())
+    }
+
     /// Both tokens of a sign-in or a renewal, in the keychain.
     async fn keep_session(&self, session: &ava_model::AuthSession) -> Result<(), CoreError> {
         let (secrets, scope) = (self.secrets.clone(), self.session_scope.clone());
@@ -806,6 +814,16 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
             "this computer is signed in as another account: sign in as {} to send these changes",
             account.email
         ))));
+    }
+    // Once the server has ended the sign-in (no refresh token left), more edits change
+    // nothing until the user signs in again: no request per keystroke, no flicker.
+    let ended = inner.status.borrow().state == SyncState::SignInRequired;
+    if ended && !inner.has_refresh_token().await? {
+        let message = inner.status.borrow().error.as_ref().map_or_else(
+            || "sign in again to send your changes".to_owned(),
+            |e| e.message.clone(),
+        );
+        return Err(CoreError::Api(ApiError::SignInRequired(message)));
     }
     match send_outbox(inner, &token).await {
         Err(CoreError::Api(ApiError::SignInRequired(message))) => {
