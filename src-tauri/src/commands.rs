@@ -75,6 +75,7 @@ fn view(shell: &Shell) -> WizardView {
         .get(ENTERED_OFFLINE)
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
+    let keys_on_server = draft.server_may_hold_keys();
     WizardView {
         step: draft.step,
         entered: draft.account.is_some() || offline_chosen,
@@ -87,6 +88,7 @@ fn view(shell: &Shell) -> WizardView {
         }),
         assistant: draft.provisioning.as_ref().map(assistant_view),
         keys_local_only: draft.keys_local_only,
+        keys_on_server,
         profile: draft.profile,
         studio: draft.studio,
         flags: draft.flags,

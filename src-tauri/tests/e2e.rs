@@ -724,7 +724,7 @@ async fn offline_edits_sync_when_the_server_returns(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_settings_round_trip_comes_back_to_the_same_step(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool).await;
+    let world = World::new(pool.clone()).await;
     let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
@@ -752,6 +752,29 @@ async fn the_settings_round_trip_comes_back_to_the_same_step(pool: PgPool) {
     )
     .await;
     app.shot("settings-dialog").await;
+
+    // Keeping keys on this computer only deletes the server's copy, so it is asked first;
+    // "Cancel" changes nothing.
+    let copies = "SELECT count(*)::text FROM vapi_credentials";
+    until_db(&pool, copies, Some("1")).await;
+    app.click("#keys-local-only").await;
+    app.find("#keys-local-confirm").await;
+    app.shot("settings-keys-local-confirm").await;
+    app.click("#keys-local-confirm-no").await;
+    app.until(
+        "asked and cancelled",
+        "return document.querySelector('#keys-local-confirm') === null && !document.querySelector('#keys-local-only').checked",
+    )
+    .await;
+    until_db(&pool, copies, Some("1")).await;
+    app.click("#keys-local-only").await;
+    app.click("#keys-local-confirm-yes").await;
+    app.until(
+        "kept on this computer only",
+        "return document.querySelector('#keys-local-confirm') === null && document.querySelector('#keys-local-only').checked",
+    )
+    .await;
+    until_db(&pool, copies, Some("0")).await;
     app.click("#close-settings").await;
     app.on_step("vapi").await;
     app.until(

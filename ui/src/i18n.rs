@@ -112,6 +112,7 @@ mod tests {
                 "invalid_account_sid",
                 "invalid_auth_token",
                 "wrong_type",
+                "secret_missing",
             ],
         );
         for locale in [Locale::En, Locale::Fr, Locale::He] {

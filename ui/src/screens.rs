@@ -143,6 +143,7 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
     let view = ctx.view();
     let section_class =
         |p: Provider| classes!("settings-section", (p == section).then_some("focus"));
+    let asking = ctx.ui.confirming_keys_local;
     let keys_local = {
         let ctx = ctx.clone();
         let on = !view.keys_local_only;
@@ -177,9 +178,19 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                     <section class="settings-section">
                         <h2>{ ctx.t("settings.privacy") }</h2>
                         <div class="check">
-                            <input id="keys-local-only" type="checkbox" checked={view.keys_local_only} onchange={keys_local} />
+                            <input id="keys-local-only" type="checkbox" checked={view.keys_local_only || asking} onchange={keys_local} disabled={asking} />
                             <label for="keys-local-only">{ ctx.t("settings.keys_local_only") }</label>
                         </div>
+                        { if asking { html! {
+                            <div class="alert warning confirm" id="keys-local-confirm" role="alertdialog" aria-labelledby="keys-local-confirm-title" aria-describedby="keys-local-confirm-text">
+                                <strong id="keys-local-confirm-title">{ ctx.t("settings.keys_local_confirm_title") }</strong>
+                                <p id="keys-local-confirm-text">{ ctx.t("settings.keys_local_confirm") }</p>
+                                <div class="actions">
+                                    <button id="keys-local-confirm-no" class="btn" onclick={ctx.callback(|| Action::KeepKeysOnServer)}>{ ctx.t("settings.keys_local_confirm_no") }</button>
+                                    <button id="keys-local-confirm-yes" class="btn danger" onclick={ctx.callback(|| Action::KeysLocalOnly(true))}>{ ctx.t("settings.keys_local_confirm_yes") }</button>
+                                </div>
+                            </div>
+                        } } else { html!() } }
                         { if view.status.keychain_persistent { html!() } else { html! { <div class="alert warning">{ ctx.t("settings.no_keychain") }</div> } } }
                     </section>
                     <section class="settings-section">

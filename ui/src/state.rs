@@ -106,6 +106,9 @@ pub struct Ui {
     pub voices: Vec<String>,
     pub progress: Option<AssistantView>,
     pub sign_up: bool,
+    /// "Keep my keys on this computer only" was ticked while the server holds copies: the
+    /// user is asked before they are deleted.
+    pub confirming_keys_local: bool,
 }
 
 impl Default for Ui {
@@ -129,6 +132,7 @@ impl Default for Ui {
             voices: Vec::new(),
             progress: None,
             sign_up: true,
+            confirming_keys_local: false,
         }
     }
 }
@@ -154,6 +158,7 @@ pub enum Msg {
     Form(AssistantForm),
     Progress(Option<AssistantView>),
     SignUpMode(bool),
+    ConfirmKeysLocal(bool),
 }
 
 impl Reducible for Ui {
@@ -234,6 +239,7 @@ impl Reducible for Ui {
             Msg::Form(form) => ui.assistant_form = Some(form),
             Msg::Progress(progress) => ui.progress = progress,
             Msg::SignUpMode(on) => ui.sign_up = on,
+            Msg::ConfirmKeysLocal(asking) => ui.confirming_keys_local = asking,
         }
         Rc::new(ui)
     }
@@ -303,6 +309,8 @@ pub enum Action {
     SaveTwilio(TwilioArgs),
     DeleteTwilio,
     KeysLocalOnly(bool),
+    /// The user said no to deleting the server's copies.
+    KeepKeysOnServer,
     OpenSettings(Provider),
     CloseSettings,
     LoadAssistantDefaults,
@@ -409,6 +417,12 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             view_reply(ui, call(command::DELETE_TWILIO, &json!({})).await);
         }
         Action::KeysLocalOnly(on) => {
+            let deletes_copies = ui.view.as_ref().is_some_and(|v| v.keys_on_server);
+            if on && deletes_copies && !ui.confirming_keys_local {
+                ui.dispatch(Msg::ConfirmKeysLocal(true));
+                return;
+            }
+            ui.dispatch(Msg::ConfirmKeysLocal(false));
             view_reply(
                 ui,
                 call(
@@ -418,6 +432,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 .await,
             );
         }
+        Action::KeepKeysOnServer => ui.dispatch(Msg::ConfirmKeysLocal(false)),
         Action::OpenSettings(section) => ui.dispatch(Msg::Screen(Screen::Settings(section))),
         Action::CloseSettings => {
             // Coming back re-reads the view, so steps 2, 4, 7 and 9 show fresh status.

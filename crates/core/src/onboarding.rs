@@ -163,7 +163,7 @@ impl Onboarding {
             state: SyncState::SavedLocally,
             pending: draft.outbox.len(),
             error: None,
-            refused: Vec::new(),
+            refused: draft.refused.clone(),
             keychain_persistent: secrets.is_persistent(),
             revision: 0,
         };
@@ -211,27 +211,22 @@ impl Onboarding {
     /// Applies a validated edit: in memory now, on disk within 0.5 s, on the server when it
     /// can be reached.
     pub fn apply(&self, edit: Edit) {
-        let edited: Vec<String> = match &edit {
-            Edit::Profile(patch) => field_names(patch),
-            Edit::Studio(patch) => field_names(patch),
-            _ => Vec::new(),
-        };
-        if !edited.is_empty() {
-            self.inner.status.send_if_modified(|s| {
-                let before = s.refused.len();
-                s.refused
-                    .retain(|r| r.field.as_ref().is_none_or(|f| !edited.contains(f)));
-                let modified = before != s.refused.len();
-                s.revision += u64::from(modified);
-                modified
-            });
-        }
-        let server_change = {
+        let (server_change, refused) = {
             let mut draft = self.inner.lock();
+            let before = draft.refused.len();
             let changed = draft.apply(edit);
             self.inner.autosaver.changed(&draft);
-            changed
+            (
+                changed,
+                (draft.refused.len() != before).then(|| draft.refused.clone()),
+            )
         };
+        if let Some(refused) = refused {
+            self.inner.status.send_modify(|s| {
+                s.refused = refused;
+                s.revision += 1;
+            });
+        }
         if server_change {
             self.outbox_changed();
         }
@@ -251,9 +246,10 @@ impl Onboarding {
 
     /// The outbox grew outside [`Self::apply`]: count it and let the sync task know.
     pub(crate) fn outbox_changed(&self) {
-        let pending = self.inner.lock().outbox.len();
+        let (pending, refused) = self.inner.queued();
         self.inner.status.send_modify(|s| {
             s.pending = pending;
+            s.refused = refused;
             s.revision += 1;
         });
         self.inner.wake.notify_one();
@@ -437,6 +433,7 @@ impl Onboarding {
         let preview = key.preview();
         self.update_draft(|draft| {
             draft.vapi_key_preview = Some(preview.clone());
+            draft.forget_refusals(&["vapi_api_key".to_owned()]);
             if !draft.keys_local_only {
                 draft.outbox.vapi_key = Some(true);
             }
@@ -523,6 +520,7 @@ impl Onboarding {
                 account_sid: sid.as_str().to_owned(),
                 phone_number: number.as_ref().map(|n| n.as_str().to_owned()),
             });
+            draft.forget_refusals(&["auth_token".to_owned()]);
             if !draft.keys_local_only {
                 draft.outbox.twilio = Some(true);
             }
@@ -620,13 +618,6 @@ impl Onboarding {
     /// Runs one sync round now and reports how it went (the sync task also runs on its own).
     pub async fn sync_now(&self) -> Result<(), CoreError> {
         sync_once(&self.inner).await
-    }
-}
-
-fn field_names(patch: &impl Serialize) -> Vec<String> {
-    match serde_json::to_value(patch) {
-        Ok(Value::Object(fields)) => fields.keys().cloned().collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -781,20 +772,59 @@ impl Inner {
         }
     }
 
+    /// What waits for the server, and what it refused, as the status shows them.
+    fn queued(&self) -> (usize, Vec<ava_model::UiError>) {
+        let draft = self.lock();
+        (draft.outbox.len(), draft.refused.clone())
+    }
+
     fn set_status(&self, state: SyncState, error: Option<ava_model::UiError>) {
-        let pending = self.lock().outbox.len();
+        let (pending, refused) = self.queued();
         self.status.send_modify(|s| {
             s.revision += 1;
             s.state = state;
             s.pending = pending;
+            s.refused = refused;
             s.error = error;
         });
     }
 
-    /// Marks part of the outbox as delivered and saves.
-    fn delivered(&self, sent: Outbox) {
+    /// Sends one part of the outbox and settles it: acknowledged when the server took it;
+    /// refused values set aside (and shown) when its rules turned them down.
+    async fn deliver<T>(
+        &self,
+        part: Outbox,
+        request: impl std::future::Future<Output = Result<T, ApiError>>,
+    ) -> Result<(), CoreError> {
+        match request.await {
+            Ok(_) => {
+                let mut draft = self.lock();
+                draft.acknowledge(&part);
+                self.autosaver.changed(&draft);
+                Ok(())
+            }
+            Err(ApiError::Invalid(problems)) => {
+                {
+                    let mut draft = self.lock();
+                    draft.refuse(&part, &problems);
+                    self.autosaver.changed(&draft);
+                }
+                Err(ApiError::Invalid(problems).into())
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// A queued upload whose secret the keychain no longer holds: see
+    /// [`Draft::upload_impossible`].
+    fn upload_impossible(&self, part: Outbox, field: &str, what: &str) {
+        let why = ava_model::UiError::new(
+            "secret_missing",
+            format!("{what} is no longer in this computer's keychain, so it was not sent to Ava's server: enter it again"),
+        )
+        .at(field);
         let mut draft = self.lock();
-        draft.acknowledge(&sent);
+        draft.upload_impossible(&part, why);
         self.autosaver.changed(&draft);
     }
 }
@@ -854,95 +884,112 @@ async fn send_outbox(inner: &Inner, token: &SecretString) -> Result<(), CoreErro
     inner.set_status(SyncState::Syncing, None);
     let scope = scope_of(account.as_ref());
     if !outbox.profile.is_empty() {
-        inner.api.patch_profile(token, &outbox.profile).await?;
-        inner.delivered(Outbox {
+        let part = Outbox {
             profile: outbox.profile.clone(),
             ..Outbox::default()
-        });
+        };
+        inner
+            .deliver(part, inner.api.patch_profile(token, &outbox.profile))
+            .await?;
     }
     if !outbox.studio.is_empty() {
-        inner.api.patch_studio(token, &outbox.studio).await?;
-        inner.delivered(Outbox {
+        let part = Outbox {
             studio: outbox.studio.clone(),
             ..Outbox::default()
-        });
+        };
+        inner
+            .deliver(part, inner.api.patch_studio(token, &outbox.studio))
+            .await?;
     }
     if !outbox.flags.is_empty() {
-        inner.api.patch_flags(token, &outbox.flags).await?;
-        inner.delivered(Outbox {
+        let part = Outbox {
             flags: outbox.flags,
             ..Outbox::default()
-        });
+        };
+        inner
+            .deliver(part, inner.api.patch_flags(token, &outbox.flags))
+            .await?;
     }
     if let Some(upload) = outbox.vapi_key {
-        if upload {
+        let part = Outbox {
+            vapi_key: Some(upload),
+            ..Outbox::default()
+        };
+        if !upload {
+            inner
+                .deliver(part, inner.api.delete_vapi_key(token))
+                .await?;
+        } else {
             let (secrets, scope) = (inner.secrets.clone(), scope.clone());
-            if let Some(key) = inner
+            match inner
                 .blocking(move || secrets.get(&scope, SecretName::VapiKey))
                 .await?
             {
-                inner.api.save_vapi_key(token, &key).await?;
+                Some(key) => {
+                    inner
+                        .deliver(part, inner.api.save_vapi_key(token, &key))
+                        .await?
+                }
+                None => inner.upload_impossible(part, "vapi_api_key", "Your Vapi key"),
             }
-        } else {
-            inner.api.delete_vapi_key(token).await?;
         }
-        inner.delivered(Outbox {
-            vapi_key: Some(upload),
-            ..Outbox::default()
-        });
     }
     if let Some(upload) = outbox.twilio {
-        if upload {
+        let part = Outbox {
+            twilio: Some(upload),
+            ..Outbox::default()
+        };
+        if !upload {
+            inner.deliver(part, inner.api.delete_twilio(token)).await?;
+        } else {
             let (secrets, scope) = (inner.secrets.clone(), scope.clone());
             let secret = inner
                 .blocking(move || secrets.get(&scope, SecretName::TwilioAuthToken))
                 .await?;
-            if let (Some(secret), Some(public)) = (secret, &twilio) {
-                inner
-                    .api
-                    .save_twilio(
+            match (secret, &twilio) {
+                (Some(secret), Some(public)) => {
+                    let request = inner.api.save_twilio(
                         token,
                         &public.account_sid,
                         &secret,
                         public.phone_number.as_deref(),
-                    )
-                    .await?;
+                    );
+                    inner.deliver(part, request).await?
+                }
+                _ => inner.upload_impossible(part, "auth_token", "Your Twilio auth token"),
             }
-        } else {
-            inner.api.delete_twilio(token).await?;
         }
-        inner.delivered(Outbox {
-            twilio: Some(upload),
-            ..Outbox::default()
-        });
     }
     if outbox.record_assistant {
-        if let Some(p) = provisioning.as_ref()
-            && let Some(assistant_id) = &p.assistant_id
-        {
-            let metadata = Value::Object(crate::provision::record_metadata(p));
-            inner
-                .api
-                .record_assistant(token, assistant_id, &p.name, &metadata)
-                .await?;
-        }
-        {
-            let mut draft = inner.lock();
-            if let Some(p) = draft.provisioning.as_mut() {
-                p.recorded = true;
-            }
-        }
-        inner.delivered(Outbox {
+        let part = Outbox {
             record_assistant: true,
             ..Outbox::default()
-        });
+        };
+        match provisioning
+            .as_ref()
+            .and_then(|p| Some((p, p.assistant_id.as_ref()?)))
+        {
+            Some((p, assistant_id)) => {
+                let metadata = Value::Object(crate::provision::record_metadata(p));
+                let request = inner
+                    .api
+                    .record_assistant(token, assistant_id, &p.name, &metadata);
+                inner.deliver(part, request).await?;
+            }
+            // Nothing was created, so there is nothing to record.
+            None => inner.deliver(part, std::future::ready(Ok(()))).await?,
+        }
+        let mut draft = inner.lock();
+        if let Some(p) = draft.provisioning.as_mut() {
+            p.recorded = true;
+        }
     }
     if outbox.complete {
-        inner.api.complete(token).await?;
-        inner.delivered(Outbox {
+        let part = Outbox {
             complete: true,
             ..Outbox::default()
-        });
+        };
+        inner.deliver(part, inner.api.complete(token)).await?;
     }
     let left = inner.lock().outbox.len();
     inner.set_status(
@@ -954,18 +1001,6 @@ async fn send_outbox(inner: &Inner, token: &SecretString) -> Result<(), CoreErro
         None,
     );
     Ok(())
-}
-
-/// A pending patch minus the fields the server refused.
-fn without_fields<P: Serialize + serde::de::DeserializeOwned + Default>(
-    patch: &P,
-    refused: &[&str],
-) -> P {
-    let mut json = serde_json::to_value(patch).unwrap_or_default();
-    if let Some(object) = json.as_object_mut() {
-        object.retain(|field, _| !refused.contains(&field.as_str()));
-    }
-    serde_json::from_value(json).unwrap_or_default()
 }
 
 /// The background sync: runs on every change and retries with backoff while the server is
@@ -993,35 +1028,30 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
                 );
                 true
             }
-            Err(CoreError::Api(ApiError::Invalid(fields))) => {
-                // The server's rules refused a value the model let through: show it, do not
-                // resend it forever. The value stays in the local draft.
-                let refused: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-                {
-                    let mut draft = strong.lock();
-                    let outbox = &mut draft.outbox;
-                    outbox.profile = without_fields(&outbox.profile, &refused);
-                    outbox.studio = without_fields(&outbox.studio, &refused);
-                    strong.autosaver.changed(&draft);
-                }
-                let problems: Vec<ava_model::UiError> = fields
-                    .iter()
-                    .map(|f| ava_model::UiError {
-                        code: f.code.clone(),
-                        message: f.message.clone(),
-                        field: Some(f.field.clone()),
-                        min: None,
-                        max: None,
-                    })
-                    .collect();
-                let first = problems.first().cloned();
-                strong.status.send_modify(|s| {
-                    s.refused.extend(problems);
-                    s.revision += 1;
-                });
+            Err(CoreError::Api(ApiError::Invalid(problems))) => {
+                // The refused values were set aside as the answer came in; what is left goes
+                // out after a pause, so a refusal that keeps coming back (Launch before the
+                // terms reached the server) is asked again with backoff, not in a loop.
+                let first = problems
+                    .first()
+                    .map(|p| ava_model::UiError::new(&p.code, &p.message).at(&p.field));
                 strong.set_status(SyncState::Failed, first);
-                // What was not refused goes out with the next round.
-                strong.lock().outbox.is_empty()
+                let delay = retry.delay(attempt);
+                attempt = attempt.saturating_add(1);
+                let queued = !strong.lock().outbox.is_empty();
+                drop(strong);
+                if queued {
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                let Some(strong) = inner.upgrade() else {
+                    return;
+                };
+                let wake = strong.wake.clone();
+                let notified = wake.notified();
+                drop(strong);
+                notified.await;
+                continue;
             }
             Err(error) => {
                 let transient = matches!(&error, CoreError::Api(e) if e.is_transient());

@@ -2,7 +2,8 @@
 //! I/O here, so every rule about edits, the outbox and acknowledgements is tested directly.
 
 use ava_model::{
-    FlagsPatch, OnboardingFlags, Profile, ProfilePatch, Step, StudioConfig, StudioPatch,
+    FieldProblem, FlagsPatch, OnboardingFlags, Profile, ProfilePatch, Step, StudioConfig,
+    StudioPatch, UiError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +85,9 @@ pub struct Draft {
     pub vapi_key_preview: Option<String>,
     pub provisioning: Option<Provisioning>,
     pub completed: bool,
+    /// Values the server refused (a rule the model did not know), shown at their fields until
+    /// the user edits them: kept here so a restart still shows why they never arrived.
+    pub refused: Vec<UiError>,
 }
 
 /// One user action on the draft.
@@ -102,18 +106,21 @@ impl Draft {
     pub fn apply(&mut self, edit: Edit) -> bool {
         match edit {
             Edit::Profile(patch) => {
+                self.forget_refusals(&patch_fields(&patch));
                 self.profile.apply(&patch);
                 let outbox = std::mem::take(&mut self.outbox.profile);
                 self.outbox.profile = outbox.then(patch);
                 true
             }
             Edit::Studio(patch) => {
+                self.forget_refusals(&patch_fields(&patch));
                 self.studio.apply(&patch);
                 let outbox = std::mem::take(&mut self.outbox.studio);
                 self.outbox.studio = outbox.then(patch);
                 true
             }
             Edit::Flags(patch) => {
+                self.forget_refusals(&patch_fields(&patch));
                 self.flags.apply(&patch);
                 self.outbox.flags = self.outbox.flags.then(patch);
                 true
@@ -158,6 +165,65 @@ impl Draft {
         };
     }
 
+    /// The server refused part of `sent` (a 422 naming fields). A refused value is not sent
+    /// again as it is, but an edit made while the request was out is newer than the refusal:
+    /// it stays queued and no refusal is shown for it. A refused secret upload is dropped (the
+    /// same secret would be refused again); Launch and the assistant's record stay queued and
+    /// are retried with backoff. Returns the refusals to show.
+    pub fn refuse(&mut self, sent: &Outbox, problems: &[FieldProblem]) -> Vec<UiError> {
+        let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        self.acknowledge(&Outbox {
+            profile: only_fields(&sent.profile, &names),
+            studio: only_fields(&sent.studio, &names),
+            flags: only_fields(&sent.flags, &names),
+            vapi_key: sent.vapi_key,
+            twilio: sent.twilio,
+            ..Outbox::default()
+        });
+        let still_queued = [
+            patch_fields(&self.outbox.profile),
+            patch_fields(&self.outbox.studio),
+            patch_fields(&self.outbox.flags),
+        ]
+        .concat();
+        let shown: Vec<UiError> = problems
+            .iter()
+            .filter(|p| !still_queued.contains(&p.field))
+            .map(|p| UiError::new(&p.code, &p.message).at(&p.field))
+            .collect();
+        self.refused
+            .retain(|old| !shown.iter().any(|new| new.field == old.field));
+        self.refused.extend(shown.iter().cloned());
+        shown
+    }
+
+    /// A queued upload whose secret is no longer in the keychain (removed from outside the
+    /// app, or a keychain reset): it cannot be sent, so it is not counted as sent either; the
+    /// credential shows as missing, with why, until the user enters it again.
+    pub fn upload_impossible(&mut self, sent: &Outbox, why: UiError) {
+        self.acknowledge(sent);
+        if sent.vapi_key.is_some() {
+            self.vapi_key_preview = None;
+        }
+        if sent.twilio.is_some() {
+            self.twilio = None;
+        }
+        self.refused.retain(|old| old.field != why.field);
+        self.refused.push(why);
+    }
+
+    /// A credential entered again clears what was said about its predecessor.
+    pub fn forget_refusals(&mut self, fields: &[String]) {
+        self.refused
+            .retain(|r| r.field.as_ref().is_none_or(|f| !fields.contains(f)));
+    }
+
+    /// Whether the server may hold a copy of a key (so keeping keys on this computer only
+    /// deletes something, and the user should say so first).
+    pub fn server_may_hold_keys(&self) -> bool {
+        !self.keys_local_only && (self.vapi_key_preview.is_some() || self.twilio.is_some())
+    }
+
     /// Step 1's defaults from the computer: its time zone and language, for the fields the
     /// user (or the server) has not set. `None` when nothing is left to fill.
     pub fn os_defaults(&self, os_timezone: Option<&str>, os_locale: &str) -> Option<ProfilePatch> {
@@ -190,6 +256,27 @@ impl Draft {
     }
 }
 
+/// The fields a patch sets or clears, as the API names them.
+pub fn patch_fields(patch: &impl Serialize) -> Vec<String> {
+    match serde_json::to_value(patch) {
+        Ok(serde_json::Value::Object(fields)) => fields.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `patch` restricted to `fields`. Should a conversion ever fail, the answer is the empty
+/// patch: whoever uses it then acknowledges nothing, which resends rather than loses.
+fn only_fields<P: Serialize + serde::de::DeserializeOwned + Default>(
+    patch: &P,
+    fields: &[&str],
+) -> P {
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::to_value(patch) else {
+        return P::default();
+    };
+    object.retain(|field, _| fields.contains(&field.as_str()));
+    serde_json::from_value(serde_json::Value::Object(object)).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +299,86 @@ mod tests {
             "already local: nothing to do"
         );
         assert_eq!(draft.outbox.vapi_key, None);
+    }
+
+    fn problem(field: &str) -> FieldProblem {
+        FieldProblem {
+            field: field.to_owned(),
+            code: "reserved_name".to_owned(),
+            message: format!("{field} is refused"),
+        }
+    }
+
+    #[test]
+    fn a_refusal_sets_aside_the_value_sent_but_never_a_later_edit() {
+        let mut draft = Draft::default();
+        draft.apply(profile(json!({"full_name": "Admin", "industry": "legal"})));
+        let sent = draft.outbox.clone();
+        // Typed while the request was out: newer than the refusal.
+        draft.apply(profile(json!({"full_name": "Ann"})));
+        let shown = draft.refuse(&sent, &[problem("full_name"), problem("industry")]);
+        assert_eq!(
+            serde_json::to_value(&draft.outbox.profile).unwrap(),
+            json!({"full_name": "Ann"}),
+            "the re-edit stays queued; the refused industry does not"
+        );
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].field.as_deref(), Some("industry"));
+        assert_eq!(
+            draft.profile.industry.as_ref().map(|i| i.as_str()),
+            Some("legal"),
+            "the value stays in the draft"
+        );
+
+        // Kept with the draft, replaced by a newer refusal of the same field, cleared by an edit.
+        let back: Draft = serde_json::from_str(&serde_json::to_string(&draft).unwrap()).unwrap();
+        assert_eq!(back.refused, draft.refused);
+        draft.refuse(&Outbox::default(), &[problem("industry")]);
+        assert_eq!(draft.refused.len(), 1);
+        draft.apply(profile(json!({"industry": "retail"})));
+        assert!(draft.refused.is_empty());
+    }
+
+    #[test]
+    fn refused_launch_stays_queued_and_a_refused_upload_is_dropped() {
+        let mut draft = Draft::default();
+        draft.outbox.complete = true;
+        draft.outbox.vapi_key = Some(true);
+        let launch = Outbox {
+            complete: true,
+            ..Outbox::default()
+        };
+        draft.refuse(&launch, &[problem("accept_terms")]);
+        assert!(draft.outbox.complete);
+        let upload = Outbox {
+            vapi_key: Some(true),
+            ..Outbox::default()
+        };
+        draft.refuse(&upload, &[problem("api_key")]);
+        assert_eq!(draft.outbox.vapi_key, None);
+        assert_eq!(draft.refused.len(), 2);
+    }
+
+    #[test]
+    fn an_upload_without_its_secret_is_not_sent_and_shows_as_missing() {
+        let mut draft = Draft {
+            vapi_key_preview: Some("sk-…0042".to_owned()),
+            ..Draft::default()
+        };
+        draft.outbox.vapi_key = Some(true);
+        assert!(draft.server_may_hold_keys());
+        let upload = Outbox {
+            vapi_key: Some(true),
+            ..Outbox::default()
+        };
+        draft.upload_impossible(
+            &upload,
+            UiError::new("secret_missing", "gone").at("vapi_api_key"),
+        );
+        assert!(draft.outbox.is_empty());
+        assert_eq!(draft.vapi_key_preview, None);
+        assert!(!draft.server_may_hold_keys());
+        assert_eq!(draft.refused[0].code, "secret_missing");
     }
 
     #[test]

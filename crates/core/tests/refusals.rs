@@ -11,11 +11,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
-    let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let seen = bodies.clone();
-    let me = json!({
+fn me_body() -> Value {
+    json!({
         "id": 1, "email": "ann@acme.com",
         "profile": {"full_name": null, "organization_name": null, "industry": null, "timezone": null,
                     "locale": null, "marketing_opt_in": false, "accept_terms": false},
@@ -24,44 +21,72 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
                           "calendar": null, "workspace_apps": [], "crm": null, "plan": "free", "seats": 1},
         "onboarding": {"onboarding_vapi_skipped": false, "onboarding_twilio_skipped": false, "onboarding_assistant_created": false},
         "onboarding_completed": false, "onboarding_completed_at": null, "updated_at": "2026-11-24T08:00:00Z"
-    });
-    let profile = me["profile"].clone();
+    })
+}
+
+fn refusal(field: &str, code: &str) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(
+            json!({"error": {"code": "validation_failed", "message": format!("Some fields are invalid: {field}"),
+            "fields": [{"field": field, "code": code, "message": format!("{field} is refused")}]}}),
+        ),
+    )
+}
+
+/// The API's sign-up and `me`, and whatever routes the test adds, on a free port.
+async fn stand_in(routes: axum::Router) -> String {
     let app = axum::Router::new()
         .route("/api/v1/auth/register", post(|| async {
             (StatusCode::CREATED, Json(json!({"access_token": "t0k3n", "token_type": "bearer", "expires_in": 3600,
                                                "refresh_token": "r3fr3sh", "refresh_expires_in": 86400,
                                                "user": {"id": 1, "email": "ann@acme.com"}})))
         }))
-        .route("/api/v1/user/me", get(move || async move { Json(me) }))
-        .route("/api/v1/user/profile", patch(move |Json(body): Json<Value>| async move {
-            seen.lock().unwrap().push(body.clone());
-            if body.get("full_name").is_some() {
-                let envelope = json!({"error": {"code": "validation_failed", "message": "Some fields are invalid: full_name",
-                    "fields": [{"field": "full_name", "code": "reserved_name", "message": "full_name is reserved"}]}});
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(envelope))
-            } else {
-                (StatusCode::OK, Json(profile))
-            }
-        }));
+        .route("/api/v1/user/me", get(|| async { Json(me_body()) }))
+        .merge(routes);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(axum::serve(listener, app).into_future());
+    format!("http://{addr}")
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    let core = Onboarding::open(
+fn open(dir: &std::path::Path, url: &str, retry: RetryPolicy) -> Onboarding {
+    Onboarding::open(
         CoreConfig {
-            retry: RetryPolicy {
-                base: Duration::from_millis(10),
-                max: Duration::from_millis(50),
-                attempts: 3,
-            },
-            ..CoreConfig::new(dir.path(), &format!("http://{addr}"))
+            retry,
+            ..CoreConfig::new(dir, url)
         },
         Arc::new(MemoryStore::default()),
         None,
     )
     .unwrap()
-    .onboarding;
+    .onboarding
+}
+
+const QUICK: RetryPolicy = RetryPolicy {
+    base: Duration::from_millis(10),
+    max: Duration::from_millis(50),
+    attempts: 3,
+};
+
+#[tokio::test]
+async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
+    let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = bodies.clone();
+    let url = stand_in(axum::Router::new().route(
+        "/api/v1/user/profile",
+        patch(move |Json(body): Json<Value>| async move {
+            seen.lock().unwrap().push(body.clone());
+            if body.get("full_name").is_some() {
+                refusal("full_name", "reserved_name")
+            } else {
+                (StatusCode::OK, Json(me_body()["profile"].clone()))
+            }
+        }),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &url, QUICK);
     core.sign_up("ann@acme.com", "correct horse").await.unwrap();
     core.update_profile(&json!({"full_name": "Admin", "industry": "legal"}))
         .unwrap();
@@ -103,9 +128,150 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
         "the rest still went out"
     );
 
+    // The refusal is kept with the draft: a restart still shows it at its field.
+    core.flush().unwrap();
+    drop(core);
+    let core = open(dir.path(), &url, QUICK);
+    let refused = core.status().borrow().refused.clone();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].field.as_deref(), Some("full_name"));
+
     // Editing the field again clears its error and tries the new value.
     core.update_profile(&json!({"full_name": "Ann"})).unwrap();
     assert!(core.status().borrow().refused.is_empty());
+    assert!(core.snapshot().refused.is_empty());
+}
+
+#[tokio::test]
+async fn an_edit_made_while_the_refused_request_was_out_is_still_sent() {
+    let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = bodies.clone();
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let release = Arc::new(tokio::sync::Notify::new());
+    let (arrived_tx, release_rx) = (arrived.clone(), release.clone());
+    let url = stand_in(axum::Router::new().route(
+        "/api/v1/user/profile",
+        patch(move |Json(body): Json<Value>| {
+            let (seen, arrived, release) = (seen.clone(), arrived_tx.clone(), release_rx.clone());
+            async move {
+                seen.lock().unwrap().push(body.clone());
+                if body["full_name"] == "Admin" {
+                    // Held until the user has typed again, then refused.
+                    arrived.notify_one();
+                    release.notified().await;
+                    refusal("full_name", "reserved_name")
+                } else {
+                    (StatusCode::OK, Json(me_body()["profile"].clone()))
+                }
+            }
+        }),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &url, QUICK);
+    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    core.update_profile(&json!({"full_name": "Admin"})).unwrap();
+    arrived.notified().await;
+    core.update_profile(&json!({"full_name": "Ann"})).unwrap();
+    release.notify_one();
+
+    let mut status = core.status();
+    let settled = tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == SyncState::Synced && s.pending == 0),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("never settled: {:?}", core.status().borrow().clone()))
+    .unwrap()
+    .clone();
+    assert!(
+        settled.refused.is_empty(),
+        "the refusal was about a value since replaced: {:?}",
+        settled.refused
+    );
+    let names: Vec<Value> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| b["full_name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [json!("Admin"), json!("Ann")],
+        "the re-edit went out"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_that_keeps_coming_back_is_asked_again_with_backoff() {
+    let asked: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let seen = asked.clone();
+    let url = stand_in(
+        axum::Router::new()
+            .route(
+                "/api/v1/user/profile",
+                patch(|| async { Json(me_body()["profile"].clone()) }),
+            )
+            .route(
+                "/api/v1/user/complete-onboarding",
+                post(move || async move {
+                    seen.lock().unwrap().push(std::time::Instant::now());
+                    refusal("accept_terms", "terms_not_accepted")
+                }),
+            ),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    // Every pause is between 30 and 300 ms (full jitter, never under a tenth of the ceiling).
+    let steady = RetryPolicy {
+        base: Duration::from_millis(300),
+        max: Duration::from_millis(300),
+        attempts: 3,
+    };
+    let core = open(dir.path(), &url, steady);
+    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    core.update_profile(&json!({"accept_terms": true})).unwrap();
+    core.complete().unwrap();
+    let status = common_wait(&core, |s| {
+        s.refused
+            .iter()
+            .any(|r| r.field.as_deref() == Some("accept_terms"))
+    })
+    .await;
+    assert_eq!(status.state, SyncState::Failed);
+    // Ask until three refusals have come back; the gaps between them are the pauses.
+    let mut watch = core.status();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while asked.lock().unwrap().len() < 3 {
+            let _ = watch.changed().await;
+        }
+    })
+    .await
+    .expect("Launch is asked again");
+    let times = asked.lock().unwrap().clone();
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_millis(30),
+            "asked again after {gap:?}: no backoff"
+        );
+    }
+    assert!(
+        core.snapshot().outbox.complete,
+        "Launch stays queued until the server takes it"
+    );
+}
+
+async fn common_wait(
+    core: &Onboarding,
+    want: impl Fn(&ava_core::SyncStatus) -> bool,
+) -> ava_core::SyncStatus {
+    let mut status = core.status();
+    tokio::time::timeout(Duration::from_secs(10), status.wait_for(|s| want(s)))
+        .await
+        .unwrap_or_else(|_| panic!("timed out: {:?}", core.status().borrow().clone()))
+        .unwrap()
+        .clone()
 }
 
 use std::future::IntoFuture;

@@ -169,3 +169,59 @@ async fn what_was_filled_in_before_signing_up_is_kept(pool: PgPool) {
         Some("Europe/Paris")
     );
 }
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app_id = keychain_id();
+    let core = open_core(world.config(dir.path(), &server.url()), &app_id);
+    // Saved before signing in: the upload waits in the outbox for an account.
+    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    assert_eq!(core.snapshot().outbox.vapi_key, Some(true));
+    // Then removed from the keychain behind the app's back (another tool, a keychain reset).
+    let keychain = ava_core::secrets::Keychain::open(&app_id).unwrap();
+    ava_core::secrets::SecretStore::delete(
+        &keychain,
+        "local",
+        ava_core::secrets::SecretName::VapiKey,
+    )
+    .unwrap();
+
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    let status = wait_for(&core, "the missing key reported", |s| {
+        s.pending == 0
+            && s.refused
+                .iter()
+                .any(|r| r.field.as_deref() == Some("vapi_api_key"))
+    })
+    .await;
+    let missing = status
+        .refused
+        .iter()
+        .find(|r| r.field.as_deref() == Some("vapi_api_key"))
+        .unwrap();
+    assert_eq!(missing.code, "secret_missing");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "nothing was sent");
+    assert_eq!(
+        core.snapshot().vapi_key_preview,
+        None,
+        "the key shows as missing, not as configured"
+    );
+    assert!(!core.vapi_status().await.unwrap().configured);
+
+    // Entering it again clears the message and sends it.
+    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    assert!(core.snapshot().refused.is_empty());
+    synced(&core).await;
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}

@@ -64,6 +64,10 @@ pub struct WizardView {
     pub twilio: Option<TwilioView>,
     pub assistant: Option<AssistantView>,
     pub keys_local_only: bool,
+    /// Keeping keys on this computer only would delete copies the server may hold: the
+    /// window asks first.
+    #[serde(default)]
+    pub keys_on_server: bool,
     /// The signed-in account's email; `None` when working offline.
     pub account_email: Option<String>,
     /// Signed in, or chose "Continue offline": the account screen is not shown again.
@@ -179,6 +183,7 @@ mod tests {
             twilio: None,
             assistant: None,
             keys_local_only: false,
+            keys_on_server: false,
             account_email: None,
             entered: true,
             status: StatusView {
