@@ -53,6 +53,16 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long a stopping server lets in-flight requests finish.
     pub shutdown_grace: Duration,
+    /// Where accepted onboarding events are forwarded, if anywhere.
+    pub posthog: Option<PostHogConfig>,
+}
+
+/// PostHog's ingestion host (`https://eu.i.posthog.com`, or a self-hosted one) and the
+/// project's write-only key (`phc_…`).
+#[derive(Debug, Clone)]
+pub struct PostHogConfig {
+    pub host: String,
+    pub api_key: SecretString,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +161,28 @@ impl Config {
             });
         }
 
+        let posthog = match (var("POSTHOG_HOST"), var("POSTHOG_API_KEY")) {
+            (None, None) => None,
+            (Some(host), Some(api_key)) => {
+                if !(host.starts_with("https://") || host.starts_with("http://")) {
+                    return Err(ConfigError::Invalid {
+                        name: "POSTHOG_HOST",
+                        reason: format!("{host:?} is not an http(s) URL"),
+                    });
+                }
+                Some(PostHogConfig {
+                    host: host.trim_end_matches('/').to_owned(),
+                    api_key: SecretString::from(api_key),
+                })
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    name: "POSTHOG_HOST",
+                    reason: "POSTHOG_HOST and POSTHOG_API_KEY go together: set both to forward events, or neither".to_owned(),
+                });
+            }
+        };
+
         Ok(Self {
             mode,
             database_url: SecretString::from(database_url),
@@ -181,6 +213,7 @@ impl Config {
             )?),
             request_timeout: Duration::from_secs(parse_or(&var, "REQUEST_TIMEOUT_SECONDS", 60)?),
             shutdown_grace: Duration::from_secs(parse_or(&var, "SHUTDOWN_GRACE_SECONDS", 20)?),
+            posthog,
         })
     }
 }
@@ -343,6 +376,7 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         statement_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(60),
         shutdown_grace: Duration::from_secs(5),
+        posthog: None,
     }
 }
 

@@ -4,10 +4,12 @@
 
 pub mod config;
 pub mod error;
+pub mod report;
 
 mod auth;
 mod crypto;
 mod extract;
+mod forward;
 mod openapi;
 mod routes;
 mod rows;
@@ -38,6 +40,7 @@ use crate::error::{ApiError, InternalDetail};
 use crate::sessions::Sessions;
 use crate::throttle::Throttle;
 
+pub use crate::forward::ForwardError;
 pub use crate::openapi::openapi_document;
 
 /// The schema, embedded in the binary and applied at start (and by `#[sqlx::test]`).
@@ -63,6 +66,7 @@ pub struct Shared {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    pub forwarder: forward::Forwarder,
 }
 
 impl std::ops::Deref for AppState {
@@ -87,8 +91,22 @@ impl AppState {
                 trusted_proxies: config.trusted_proxies.clone(),
                 request_timeout: config.request_timeout,
                 shutdown_grace: config.shutdown_grace,
+                forwarder: forward::Forwarder::new(
+                    config.posthog.as_ref(),
+                    config.provider_timeout,
+                )?,
             }),
         })
+    }
+
+    /// New events are stored: the forwarder (if any) sends them now.
+    pub fn forwarder_wake(&self) {
+        self.forwarder.wake();
+    }
+
+    /// Forwards every waiting event now (tests; the server does it in the background).
+    pub async fn forward_events(&self) -> Result<usize, forward::ForwardError> {
+        self.forwarder.forward_all(&self.db).await
     }
 }
 
@@ -160,6 +178,7 @@ pub fn app(state: AppState) -> Router {
             "/assistants",
             get(routes::assistants::list).post(routes::assistants::create),
         )
+        .route("/events", post(routes::events::record))
         .route("/openapi.json", get(routes::health::openapi));
 
     Router::new()
@@ -258,11 +277,18 @@ pub async fn serve_until(
         tokio::time::sleep(grace).await;
     };
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let forwarding = state.forwarder.enabled().then(|| {
+        let state = state.clone();
+        tokio::spawn(async move { state.forwarder.run(&state.db).await })
+    });
     tokio::select! {
         result = server => result?,
         () = deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
     }
     housekeeping.abort();
+    if let Some(forwarding) = forwarding {
+        forwarding.abort();
+    }
     state.db.close().await;
     Ok(())
 }

@@ -4,6 +4,9 @@
 //! `ava-server healthcheck` asks the server configured by the same environment for `/healthz`
 //! and exits 0 when it answers 200: the container's health check, in an image with no shell
 //! and no curl.
+//!
+//! `ava-server report funnel [--since DATE] [--until DATE] [--format table|json|csv|html]`
+//! prints the onboarding funnel from the events in `DATABASE_URL` (read only).
 
 use std::process::ExitCode;
 
@@ -12,8 +15,11 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
-    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
-        return Ok(healthcheck().await);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("healthcheck") => return Ok(healthcheck().await),
+        Some("report") => return Ok(report(&args[1..]).await),
+        _ => {}
     }
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -45,5 +51,39 @@ async fn healthcheck() -> ExitCode {
     } else {
         eprintln!("{url} is not healthy");
         ExitCode::FAILURE
+    }
+}
+
+async fn report(args: &[String]) -> ExitCode {
+    use ava_server::report::{FunnelArgs, ReportError, funnel, render};
+    let run = async {
+        let rest = match args.first().map(String::as_str) {
+            Some("funnel") => &args[1..],
+            other => {
+                return Err(ReportError::Usage(format!(
+                    "unknown report {:?}: the one report is `funnel`",
+                    other.unwrap_or("")
+                )));
+            }
+        };
+        let parsed = FunnelArgs::parse(rest)?;
+        let url = std::env::var("DATABASE_URL").map_err(|_| ReportError::NoDatabase)?;
+        let db = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect(&url)
+            .await?;
+        let figures = funnel(&db, parsed.since, parsed.until).await?;
+        Ok(render(&figures, parsed.format))
+    };
+    match run.await {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("ava-server report: {error}");
+            ExitCode::from(2)
+        }
     }
 }

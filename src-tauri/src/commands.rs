@@ -89,6 +89,7 @@ fn view(shell: &Shell) -> WizardView {
         assistant: draft.provisioning.as_ref().map(assistant_view),
         keys_local_only: draft.keys_local_only,
         keys_on_server,
+        usage_sharing: !draft.analytics.sharing_off,
         profile: draft.profile,
         studio: draft.studio,
         flags: draft.flags,
@@ -119,7 +120,7 @@ pub fn update_studio(shell: State<'_, Shell>, patch: Value) -> Reply {
 #[tauri::command]
 pub fn go_to(shell: State<'_, Shell>, args: GoToArgs) -> Reply<Moved> {
     let left = shell.core.snapshot().step;
-    shell.core.go_to(args.step).map_err(ui)?;
+    shell.core.move_to(args.step, args.how).map_err(ui)?;
     let view = view(&shell);
     let left_incomplete = match left {
         Step::Profile if args.step != Step::Profile => view.profile.missing_fields(),
@@ -165,6 +166,7 @@ pub async fn sign_out(shell: State<'_, Shell>) -> Reply {
 #[tauri::command]
 pub fn continue_offline(shell: State<'_, Shell>) -> Reply {
     shell.preferences.set(ENTERED_OFFLINE, true);
+    shell.core.begin().map_err(ui)?;
     shell
         .preferences
         .save()
@@ -184,7 +186,11 @@ pub fn skip(shell: State<'_, Shell>, args: SkipArgs) -> Reply {
 
 #[tauri::command]
 pub async fn save_vapi_key(shell: State<'_, Shell>, args: VapiKeyArgs) -> Reply {
-    shell.core.save_vapi_key(&args.key).await.map_err(ui)?;
+    shell
+        .core
+        .save_vapi_key(&args.key, args.method)
+        .await
+        .map_err(ui)?;
     Ok(view(&shell))
 }
 
@@ -211,6 +217,12 @@ pub async fn save_twilio(shell: State<'_, Shell>, args: TwilioArgs) -> Reply {
 #[tauri::command]
 pub async fn delete_twilio(shell: State<'_, Shell>) -> Reply {
     shell.core.delete_twilio().await.map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub fn set_usage_sharing(shell: State<'_, Shell>, args: FlagArgs) -> Reply {
+    shell.core.set_usage_sharing(args.on).map_err(ui)?;
     Ok(view(&shell))
 }
 

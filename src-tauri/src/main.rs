@@ -71,6 +71,7 @@ fn main() {
             commands::save_twilio,
             commands::delete_twilio,
             commands::set_keys_local_only,
+            commands::set_usage_sharing,
             commands::assistant_defaults,
             commands::create_assistant,
             commands::launch,

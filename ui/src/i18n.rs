@@ -113,6 +113,8 @@ mod tests {
                 "invalid_auth_token",
                 "wrong_type",
                 "secret_missing",
+                "invalid_uuid",
+                "in_the_future",
             ],
         );
         for locale in [Locale::En, Locale::Fr, Locale::He] {

@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn go_to_args_serialise_as_the_shell_reads_them() {
-        let args = json!({"args": GoToArgs { step: Step::Plan }});
-        assert_eq!(args, json!({"args": {"step": "plan"}}));
+        let args = json!({"args": GoToArgs { step: Step::Plan, how: ava_model::Move::Continue }});
+        assert_eq!(args, json!({"args": {"step": "plan", "how": "continue"}}));
     }
 }

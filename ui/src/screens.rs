@@ -62,6 +62,8 @@ pub fn account(ctx: &Ctx) -> Html {
                 <div class="divider"><span>{ ctx.t("account.or") }</span></div>
                 <button id="continue-offline" type="button" class="btn wide" onclick={ctx.callback(|| Action::ContinueOffline)}>{ ctx.t("account.offline") }</button>
                 <p class="help center">{ ctx.t("account.offline.help") }</p>
+                <p class="help center usage-note" id="usage-note">{ ctx.t("account.usage_note") }{ " " }
+                    <button type="button" id="usage-note-settings" class="link" onclick={ctx.callback(|| Action::OpenPrivacy)}>{ ctx.t("account.usage_note.link") }</button></p>
             </form>
         </div>
     }
@@ -144,6 +146,11 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
     let section_class =
         |p: Provider| classes!("settings-section", (p == section).then_some("focus"));
     let asking = ctx.ui.confirming_keys_local;
+    let usage_sharing = {
+        let ctx = ctx.clone();
+        let on = !view.usage_sharing;
+        Callback::from(move |_| ctx.act(Action::UsageSharing(on)))
+    };
     let keys_local = {
         let ctx = ctx.clone();
         let on = !view.keys_local_only;
@@ -175,7 +182,7 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                         } }
                         { steps::twilio_form(ctx) }
                     </section>
-                    <section class="settings-section">
+                    <section class="settings-section" id="settings-privacy">
                         <h2>{ ctx.t("settings.privacy") }</h2>
                         <div class="check">
                             <input id="keys-local-only" type="checkbox" checked={view.keys_local_only || asking} onchange={keys_local} disabled={asking} />
@@ -192,6 +199,11 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                             </div>
                         } } else { html!() } }
                         { if view.status.keychain_persistent { html!() } else { html! { <div class="alert warning">{ ctx.t("settings.no_keychain") }</div> } } }
+                        <div class="check">
+                            <input id="usage-sharing" type="checkbox" checked={view.usage_sharing} onchange={usage_sharing} />
+                            <label for="usage-sharing">{ ctx.t("settings.share_usage") }</label>
+                        </div>
+                        <p class="help">{ ctx.t("settings.share_usage.help") }</p>
                     </section>
                     <section class="settings-section">
                         <h2>{ ctx.t("settings.account") }</h2>

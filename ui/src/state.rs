@@ -9,7 +9,7 @@ use ava_ipc::{
     GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView, TwilioArgs, UiError, VapiKeyArgs,
     WizardView, command,
 };
-use ava_model::{Locale, Step};
+use ava_model::{Locale, Move, Step, VapiMethod};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -311,6 +311,10 @@ pub enum Action {
     KeysLocalOnly(bool),
     /// The user said no to deleting the server's copies.
     KeepKeysOnServer,
+    /// "Share onboarding usage with the Ava team".
+    UsageSharing(bool),
+    /// Settings, at that setting (from the account screen's note).
+    OpenPrivacy,
     OpenSettings(Provider),
     CloseSettings,
     LoadAssistantDefaults,
@@ -336,14 +340,14 @@ fn current_step(ui: &Ui) -> Step {
 async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
     match action {
         Action::GoTo(step) => {
-            go_to(ui, step).await;
+            go_to(ui, step, Move::Jump).await;
         }
         Action::Back => {
-            go_to(ui, current_step(ui).previous()).await;
+            go_to(ui, current_step(ui).previous(), Move::Jump).await;
         }
         Action::Continue => {
             let from = current_step(ui);
-            if let Some(moved) = go_to(ui, from.next()).await {
+            if let Some(moved) = go_to(ui, from.next(), Move::Continue).await {
                 crate::warn_incomplete(ui, &moved);
             }
         }
@@ -363,7 +367,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                     return;
                 }
             }
-            go_to(ui, from.next()).await;
+            go_to(ui, from.next(), Move::Skip).await;
         }
         Action::Profile(field, patch) => edit(ui, command::UPDATE_PROFILE, field, patch).await,
         Action::Studio(field, patch) => edit(ui, command::UPDATE_STUDIO, field, patch).await,
@@ -399,7 +403,13 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             }
         }
         Action::SaveVapi(key) => {
-            let reply = call(command::SAVE_VAPI_KEY, json!({"args": VapiKeyArgs { key }}));
+            // The seed tells a key saved on step 2 from one saved in Settings.
+            let method = match ui.screen {
+                Screen::Settings(_) => VapiMethod::Settings,
+                _ => VapiMethod::Inline,
+            };
+            let args = VapiKeyArgs { key, method };
+            let reply = call(command::SAVE_VAPI_KEY, json!({ "args": args }));
             if busy(ui, Busy::Vapi, reply).await {
                 succeeded(ui, "toast.vapi_saved");
             }
@@ -433,6 +443,24 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             );
         }
         Action::KeepKeysOnServer => ui.dispatch(Msg::ConfirmKeysLocal(false)),
+        Action::UsageSharing(on) => {
+            let reply = call(command::SET_USAGE_SHARING, json!({"args": FlagArgs { on }}));
+            view_reply(ui, reply.await);
+        }
+        Action::OpenPrivacy => {
+            ui.dispatch(Msg::Screen(Screen::Settings(Provider::Vapi)));
+            // After the dialog is drawn (Yew renders on a microtask; a timeout runs after it).
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            if let Some(setting) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("usage-sharing"))
+            {
+                setting.scroll_into_view();
+                if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(setting) {
+                    let _ = input.focus();
+                }
+            }
+        }
         Action::OpenSettings(section) => ui.dispatch(Msg::Screen(Screen::Settings(section))),
         Action::CloseSettings => {
             // Coming back re-reads the view, so steps 2, 4, 7 and 9 show fresh status.
@@ -465,7 +493,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         }
         Action::Change(step) => {
             ui.dispatch(Msg::Screen(Screen::Wizard));
-            go_to(ui, step).await;
+            go_to(ui, step, Move::Jump).await;
         }
     }
 }
@@ -474,8 +502,8 @@ fn succeeded(ui: &UseReducerHandle<Ui>, key: &'static str) {
     ui.dispatch(Msg::Toast(ToastKind::Success, ToastText::Key(key)));
 }
 
-async fn go_to(ui: &UseReducerHandle<Ui>, step: Step) -> Option<Moved> {
-    match call::<_, Moved>(command::GO_TO, &json!({"args": GoToArgs { step }})).await {
+async fn go_to(ui: &UseReducerHandle<Ui>, step: Step, how: Move) -> Option<Moved> {
+    match call::<_, Moved>(command::GO_TO, &json!({"args": GoToArgs { step, how }})).await {
         Ok(moved) => {
             ui.dispatch(Msg::View(Box::new(moved.view.clone())));
             if step == Step::Assistant {

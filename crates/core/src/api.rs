@@ -224,6 +224,22 @@ impl ApiClient {
         .await
     }
 
+    /// `POST /api/v1/events` with at most [`ava_model::EVENTS_PER_BATCH`] events.
+    pub async fn post_events(
+        &self,
+        token: &SecretString,
+        events: &[ava_model::EventRecord],
+    ) -> Result<ava_model::EventsReceipt, ApiError> {
+        let wire: Vec<Value> = events.iter().map(ava_model::EventRecord::to_wire).collect();
+        self.call(
+            Method::POST,
+            "/api/v1/events",
+            Some(token),
+            Some(&json!({ "events": wire })),
+        )
+        .await
+    }
+
     pub async fn complete(&self, token: &SecretString) -> Result<Completion, ApiError> {
         self.call(
             Method::POST,

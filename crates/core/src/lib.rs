@@ -6,7 +6,9 @@
 //! - [`secrets`]: the OS keychain behind [`secrets::SecretStore`].
 //! - [`api`]: the onboarding API client; [`Onboarding`] runs the sync outbox over it.
 //! - [`provision`]: creating the assistant in Vapi exactly once.
+//! - [`analytics`]: the seed's onboarding events, kept with the draft until the server has them.
 
+pub mod analytics;
 pub mod api;
 pub mod autosave;
 pub mod draft;

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use ava_model::{
-    AccountSid, Email, FlagsPatch, Password, PhoneNumber, ProfilePatch, Step, StudioPatch,
-    TwilioAuthToken, VapiApiKey,
+    AccountSid, Email, EventContext, FlagsPatch, Move, Password, PhoneNumber, ProfilePatch, Step,
+    StudioPatch, TwilioAuthToken, VapiApiKey, VapiMethod,
 };
 use ava_vapi::{TwilioClient, VapiClient};
 use secrecy::{ExposeSecret, SecretString};
@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
+use crate::analytics::Analytics;
 use crate::api::{ApiClient, ApiError};
 use crate::autosave::Autosaver;
 use crate::draft::{DraftFile, LoadNote};
@@ -135,6 +136,10 @@ pub(crate) struct Inner {
     /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
     /// task and a provisioning run at once) would make the server end the whole sign-in.
     refreshing: tokio::sync::Mutex<()>,
+    /// After the server refused a batch of events (an outage, an older server without the
+    /// route): failures so far, and no new try before this instant. Events never turn the
+    /// status pill red; they wait.
+    events_pause: Mutex<(u32, Option<tokio::time::Instant>)>,
 }
 
 /// The desktop core. Cheap to clone; needs a tokio runtime (the sync task runs on it).
@@ -186,6 +191,7 @@ impl Onboarding {
             session_scope,
             provisioning: tokio::sync::Mutex::new(()),
             refreshing: tokio::sync::Mutex::new(()),
+            events_pause: Mutex::new((0, None)),
         });
         tokio::spawn(sync_loop(Arc::downgrade(&inner)));
         Ok(Opened {
@@ -276,8 +282,47 @@ impl Onboarding {
 
     /// Moving between steps saves at once.
     pub fn go_to(&self, step: Step) -> Result<(), CoreError> {
+        self.move_to(step, Move::Jump)
+    }
+
+    /// Leaves the current step for `step`: Continue and Skip are recorded (the seed's step
+    /// events), moving through the rail or Back is not.
+    pub fn move_to(&self, step: Step, how: Move) -> Result<(), CoreError> {
+        let left = self.inner.lock().step;
+        match how {
+            Move::Jump => {}
+            Move::Continue => self.record(|a, now, c| a.continued(left, now, c))?,
+            Move::Skip => self.record(|a, now, c| a.skipped(left, now, c))?,
+        }
         self.apply(Edit::GoTo(step));
         self.flush()
+    }
+
+    /// The owner enters the wizard (signed in, or chose to work offline).
+    pub fn begin(&self) -> Result<(), CoreError> {
+        let completed = self.inner.lock().completed;
+        self.record(|a, now, c| a.begin(completed, now, c))
+    }
+
+    /// "Share onboarding usage with the Ava team".
+    pub fn set_usage_sharing(&self, on: bool) -> Result<(), CoreError> {
+        self.update_draft(|draft| draft.analytics.set_sharing(on))
+    }
+
+    /// Records an onboarding event (see [`crate::analytics`]) and saves at once, so an event
+    /// recorded just before a crash is still sent after the restart.
+    pub(crate) fn record(
+        &self,
+        event: impl FnOnce(&mut Analytics, chrono::DateTime<chrono::Utc>, &EventContext),
+    ) -> Result<(), CoreError> {
+        self.update_draft(|draft| {
+            let context = EventContext {
+                app_version: env!("CARGO_PKG_VERSION").to_owned(),
+                os: std::env::consts::OS.to_owned(),
+                locale: draft.profile.locale.unwrap_or(ava_model::Locale::En),
+            };
+            event(&mut draft.analytics, chrono::Utc::now(), &context);
+        })
     }
 
     pub fn skip_vapi(&self) -> Result<(), CoreError> {
@@ -316,6 +361,8 @@ impl Onboarding {
         if !self.inner.lock().profile.accept_terms {
             return Err(CoreError::Precondition(Precondition::TermsNotAccepted));
         }
+        let plan = self.inner.lock().studio.plan;
+        self.record(|a, now, c| a.completed(plan, now, c))?;
         self.update_draft(|draft| {
             draft.completed = true;
             draft.outbox.complete = true;
@@ -381,8 +428,7 @@ impl Onboarding {
             }
         }
         self.inner.keep_session(&session).await?;
-        self.flush()?;
-        self.outbox_changed();
+        self.begin()?;
         Ok(account)
     }
 
@@ -423,7 +469,11 @@ impl Onboarding {
 
     /// Checks the key with Vapi, keeps it in the keychain, then sends it to the server
     /// unless the user keeps keys on this computer only.
-    pub async fn save_vapi_key(&self, key: &str) -> Result<CredentialStatus, CoreError> {
+    pub async fn save_vapi_key(
+        &self,
+        key: &str,
+        method: VapiMethod,
+    ) -> Result<CredentialStatus, CoreError> {
         let key = VapiApiKey::parse(key.trim())
             .map_err(|v| ava_model::FieldErrors::single("vapi_api_key", v))?;
         let secret = SecretString::from(key.expose().to_owned());
@@ -438,6 +488,7 @@ impl Onboarding {
                 draft.outbox.vapi_key = Some(true);
             }
         })?;
+        self.record(|a, now, c| a.vapi_configured(method, now, c))?;
         Ok(CredentialStatus {
             configured: true,
             preview: Some(preview),
@@ -772,6 +823,12 @@ impl Inner {
         }
     }
 
+    /// Until when events wait after a refused batch, if they do.
+    fn events_paused_until(&self) -> Option<tokio::time::Instant> {
+        let pause = self.events_pause.lock().unwrap_or_else(|p| p.into_inner());
+        pause.1.filter(|until| *until > tokio::time::Instant::now())
+    }
+
     /// What waits for the server, and what it refused, as the status shows them.
     fn queued(&self) -> (usize, Vec<ava_model::UiError>) {
         let draft = self.lock();
@@ -855,15 +912,89 @@ async fn sync_once(inner: &Inner) -> Result<(), CoreError> {
         );
         return Err(CoreError::Api(ApiError::SignInRequired(message)));
     }
-    match send_outbox(inner, &token).await {
+    match send_all(inner, &token).await {
         Err(CoreError::Api(ApiError::SignInRequired(message))) => {
             match inner.renew_session(&token).await? {
-                Some(renewed) => send_outbox(inner, &renewed).await,
+                Some(renewed) => send_all(inner, &renewed).await,
                 None => Err(CoreError::Api(ApiError::SignInRequired(message))),
             }
         }
         other => other,
     }
+}
+
+/// The outbox, then the onboarding events.
+async fn send_all(inner: &Inner, token: &SecretString) -> Result<(), CoreError> {
+    send_outbox(inner, token).await?;
+    send_events(inner, token).await
+}
+
+/// The recorded events, in batches, oldest first. A batch the server refused names the bad
+/// events (`events[3].…`): those are dropped (resending them cannot help), the rest go again.
+async fn send_events(inner: &Inner, token: &SecretString) -> Result<(), CoreError> {
+    if inner.events_paused_until().is_some() {
+        return Ok(());
+    }
+    loop {
+        let batch: Vec<ava_model::EventRecord> = {
+            let draft = inner.lock();
+            let pending = &draft.analytics.pending;
+            pending[..pending.len().min(ava_model::EVENTS_PER_BATCH)].to_vec()
+        };
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = match inner.api.post_events(token, &batch).await {
+            Ok(_) => batch.iter().map(|e| e.id.clone()).collect(),
+            Err(ApiError::Invalid(problems)) => {
+                let refused: Vec<String> = problems
+                    .iter()
+                    .filter_map(|p| event_index(&p.field))
+                    .filter_map(|i| batch.get(i).map(|e| e.id.clone()))
+                    .collect();
+                if refused.is_empty() {
+                    // Nothing names an event: the whole batch is the problem.
+                    batch.iter().map(|e| e.id.clone()).collect()
+                } else {
+                    tracing::warn!(
+                        count = refused.len(),
+                        "the server refused onboarding events; dropping them"
+                    );
+                    refused
+                }
+            }
+            // Offline, or the sign-in to renew: as for everything else.
+            Err(error @ (ApiError::Unreachable(_) | ApiError::SignInRequired(_))) => {
+                return Err(error.into());
+            }
+            Err(error) => {
+                let mut pause = inner.events_pause.lock().unwrap_or_else(|p| p.into_inner());
+                pause.0 = pause.0.saturating_add(1);
+                let delay = inner.config.retry.delay(pause.0);
+                pause.1 = Some(tokio::time::Instant::now() + delay);
+                tracing::info!(
+                    code = error.code(),
+                    ?delay,
+                    "onboarding events not accepted; kept for later"
+                );
+                return Ok(());
+            }
+        };
+        *inner.events_pause.lock().unwrap_or_else(|p| p.into_inner()) = (0, None);
+        let mut draft = inner.lock();
+        draft.analytics.sent(&ids);
+        inner.autosaver.changed(&draft);
+    }
+}
+
+/// `3` from `events[3].properties.step_number`.
+fn event_index(field: &str) -> Option<usize> {
+    field
+        .strip_prefix("events[")?
+        .split(']')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// One request per resource, acknowledging each as it lands.
@@ -1013,13 +1144,20 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
         };
         let outcome = sync_once(&strong).await;
         let retry = strong.config.retry;
+        let mut until = None;
         let wait_for_change = match outcome {
             Ok(()) => {
                 attempt = 0;
                 // Edits that arrived during the round go out at once; signed out, nothing can
-                // go out until a sign-in (which wakes the task).
-                strong.lock().outbox.is_empty()
-                    || strong.status.borrow().state == SyncState::SavedLocally
+                // go out until a sign-in (which wakes the task); events refused a moment ago
+                // wait for their pause (or an edit).
+                let signed_out = strong.status.borrow().state == SyncState::SavedLocally;
+                let (outbox_empty, events_waiting) = {
+                    let draft = strong.lock();
+                    (draft.outbox.is_empty(), !draft.analytics.pending.is_empty())
+                };
+                until = strong.events_paused_until();
+                signed_out || (outbox_empty && (!events_waiting || until.is_some()))
             }
             Err(CoreError::Api(ApiError::SignInRequired(message))) => {
                 strong.set_status(
@@ -1038,7 +1176,7 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
                 strong.set_status(SyncState::Failed, first);
                 let delay = retry.delay(attempt);
                 attempt = attempt.saturating_add(1);
-                let queued = !strong.lock().outbox.is_empty();
+                let queued = !strong.lock().nothing_to_send();
                 drop(strong);
                 if queued {
                     tokio::time::sleep(delay).await;
@@ -1075,7 +1213,15 @@ async fn sync_loop(inner: std::sync::Weak<Inner>) {
             let wake = strong.wake.clone();
             let notified = wake.notified();
             drop(strong);
-            notified.await;
+            match until {
+                Some(until) => {
+                    tokio::select! {
+                        () = notified => {}
+                        () = tokio::time::sleep_until(until) => {}
+                    }
+                }
+                None => notified.await,
+            }
         }
     }
 }

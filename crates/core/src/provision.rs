@@ -275,6 +275,8 @@ impl Onboarding {
         }
 
         // 4. Record it and set the flag, through the outbox so neither is lost offline.
+        let (name, voice) = (spec.name.as_str().to_owned(), spec.voice.voice_id.clone());
+        self.record(|a, now, c| a.assistant_created(&name, &voice, now, c))?;
         self.apply(Edit::Flags(ava_model::FlagsPatch {
             onboarding_assistant_created: Some(true),
             ..Default::default()

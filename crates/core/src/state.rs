@@ -88,6 +88,7 @@ pub struct Draft {
     /// Values the server refused (a rule the model did not know), shown at their fields until
     /// the user edits them: kept here so a restart still shows why they never arrived.
     pub refused: Vec<UiError>,
+    pub analytics: crate::analytics::Analytics,
 }
 
 /// One user action on the draft.
@@ -216,6 +217,11 @@ impl Draft {
     pub fn forget_refusals(&mut self, fields: &[String]) {
         self.refused
             .retain(|r| r.field.as_ref().is_none_or(|f| !fields.contains(f)));
+    }
+
+    /// The outbox is empty and every recorded event was sent.
+    pub fn nothing_to_send(&self) -> bool {
+        self.outbox.is_empty() && self.analytics.pending.is_empty()
     }
 
     /// Whether the server may hold a copy of a key (so keeping keys on this computer only

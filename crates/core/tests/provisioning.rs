@@ -27,7 +27,9 @@ async fn ready_core(
         "business_hours": "Mon-Fri 9-18", "job_to_be_done": "Book appointments"}),
     )
     .unwrap();
-    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
     core.save_twilio(TWILIO_SID, TWILIO_TOKEN, Some(TWILIO_NUMBER))
         .await
         .unwrap();
@@ -188,7 +190,9 @@ async fn every_fault_at_every_step_still_gives_exactly_one_of_each(pool: PgPool)
         let dir = tempfile::tempdir().unwrap();
         let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
         core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-        core.save_vapi_key(&key).await.unwrap();
+        core.save_vapi_key(&key, ava_model::VapiMethod::Inline)
+            .await
+            .unwrap();
         core.save_twilio(TWILIO_SID, TWILIO_TOKEN, Some(TWILIO_NUMBER))
             .await
             .unwrap();

@@ -336,3 +336,58 @@ async fn a_keychain_that_never_answers_is_a_clear_error_not_a_frozen_button() {
     }
     drop(release);
 }
+
+#[tokio::test]
+async fn a_server_that_refuses_events_never_turns_the_status_red_and_they_wait() {
+    let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = refused.clone();
+    let url = stand_in(
+        axum::Router::new()
+            .route(
+                "/api/v1/user/profile",
+                patch(|| async { Json(me_body()["profile"].clone()) }),
+            )
+            // An older server, or one in trouble: the events route answers 503.
+            .route(
+                "/api/v1/events",
+                post(move || async move {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        Json(json!({"error": {"code": "database_unavailable", "message": "try later"}})),
+                    )
+                }),
+            ),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), &url, QUICK);
+    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    core.update_profile(&json!({"full_name": "Ann"})).unwrap();
+    let mut status = core.status();
+    let mut watch = core.status();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while refused.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            let _ = watch.changed().await;
+        }
+    })
+    .await
+    .expect("the events were offered");
+    let settled = tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == SyncState::Synced && s.pending == 0),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .clone();
+    assert!(settled.error.is_none(), "{settled:?}");
+    core.sync_now().await.unwrap();
+    assert_eq!(core.status().borrow().state, SyncState::Synced);
+    let kept = core.snapshot().analytics.pending;
+    assert_eq!(
+        kept.first().map(|e| e.event.name().as_str()),
+        Some("onboarding_started"),
+        "kept for later"
+    );
+}

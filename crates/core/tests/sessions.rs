@@ -178,7 +178,9 @@ async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPo
     let app_id = keychain_id();
     let core = open_core(world.config(dir.path(), &server.url()), &app_id);
     // Saved before signing in: the upload waits in the outbox for an account.
-    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
     assert_eq!(core.snapshot().outbox.vapi_key, Some(true));
     // Then removed from the keychain behind the app's back (another tool, a keychain reset).
     let keychain = ava_core::secrets::Keychain::open(&app_id).unwrap();
@@ -216,7 +218,9 @@ async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPo
     assert!(!core.vapi_status().await.unwrap().configured);
 
     // Entering it again clears the message and sends it.
-    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
     assert!(core.snapshot().refused.is_empty());
     synced(&core).await;
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")

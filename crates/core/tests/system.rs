@@ -161,7 +161,10 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
     let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
 
-    let wrong = core.save_vapi_key("sk-not-a-real-key").await.unwrap_err();
+    let wrong = core
+        .save_vapi_key("sk-not-a-real-key", ava_model::VapiMethod::Inline)
+        .await
+        .unwrap_err();
     assert_eq!(wrong.code(), "vapi_unauthorized");
     assert!(
         wrong.to_ui().message.contains("Invalid Key"),
@@ -172,7 +175,10 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
         !core.vapi_status().await.unwrap().configured,
         "a refused key is not kept"
     );
-    let bad = core.save_vapi_key("has spaces in it").await.unwrap_err();
+    let bad = core
+        .save_vapi_key("has spaces in it", ava_model::VapiMethod::Inline)
+        .await
+        .unwrap_err();
     assert_eq!(bad.to_ui().field.as_deref(), Some("vapi_api_key"));
     assert_eq!(
         world.fakes.vapi.calls.total(),
@@ -180,7 +186,10 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
         "a malformed key never reaches Vapi"
     );
 
-    let saved = core.save_vapi_key(VAPI_KEY).await.unwrap();
+    let saved = core
+        .save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
     assert_eq!(saved.preview.as_deref(), Some("****0042"));
     synced(&core).await;
     let api = ApiClient::new(&server.url(), std::time::Duration::from_secs(5)).unwrap();
@@ -238,7 +247,9 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
     );
 
     // Keys on the server, then "only on this computer": the server's copies go.
-    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
     synced(&core).await;
     assert!(api.vapi_status(&token).await.unwrap().has_vapi_key);
     core.set_keys_local_only(true).unwrap();
@@ -247,7 +258,9 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
     assert!(!api.twilio_status(&token).await.unwrap().has_credentials);
     assert!(core.vapi_status().await.unwrap().configured, "still here");
 
-    core.save_vapi_key(VAPI_KEY).await.unwrap();
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
     synced(&core).await;
     assert!(core.vapi_status().await.unwrap().configured);
     assert!(
@@ -269,7 +282,10 @@ async fn two_users_on_one_machine_never_see_each_others_draft_or_secrets(pool: P
     alice
         .update_profile(&json!({"full_name": "Alice"}))
         .unwrap();
-    alice.save_vapi_key(VAPI_KEY).await.unwrap();
+    alice
+        .save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
     synced(&alice).await;
     synced(&bob).await;
 

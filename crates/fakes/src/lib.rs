@@ -1,4 +1,4 @@
-//! In-process fakes of the Vapi and Twilio HTTP APIs, faithful to `shared/notes/vapi-twilio.md`:
+//! In-process fakes of the Vapi, Twilio and PostHog HTTP APIs, faithful to `shared/notes/` (`vapi-twilio.md`, `analytics.md`):
 //! the same paths, statuses (201 on creation), error shapes and validation messages, no
 //! idempotency and no `Retry-After`. Each fake counts the calls per route and can be told to
 //! fail the next N calls (500, 429, a hang past the client's timeout, a dropped connection),
@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 mod faults;
+mod posthog;
 mod twilio;
 mod vapi;
 
@@ -17,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use faults::{Calls, Fault, FaultPoint, FaultRule, Faults};
+pub use posthog::FakePostHog;
 pub use twilio::FakeTwilio;
 pub use vapi::FakeVapi;
 

@@ -2,7 +2,7 @@
 //! both compile this crate, so a renamed field or command fails to build on one side or the
 //! other instead of failing at run time.
 
-use ava_model::{OnboardingFlags, Profile, Step, StudioConfig};
+use ava_model::{Move, OnboardingFlags, Profile, Step, StudioConfig, VapiMethod};
 use serde::{Deserialize, Serialize};
 
 pub use ava_model::UiError;
@@ -24,6 +24,7 @@ pub mod command {
     pub const SAVE_TWILIO: &str = "save_twilio";
     pub const DELETE_TWILIO: &str = "delete_twilio";
     pub const SET_KEYS_LOCAL_ONLY: &str = "set_keys_local_only";
+    pub const SET_USAGE_SHARING: &str = "set_usage_sharing";
     pub const ASSISTANT_DEFAULTS: &str = "assistant_defaults";
     pub const CREATE_ASSISTANT: &str = "create_assistant";
     pub const LAUNCH: &str = "launch";
@@ -68,6 +69,9 @@ pub struct WizardView {
     /// window asks first.
     #[serde(default)]
     pub keys_on_server: bool,
+    /// "Share onboarding usage with the Ava team" (on unless turned off).
+    #[serde(default)]
+    pub usage_sharing: bool,
     /// The signed-in account's email; `None` when working offline.
     pub account_email: Option<String>,
     /// Signed in, or chose "Continue offline": the account screen is not shown again.
@@ -114,6 +118,8 @@ pub struct SkipArgs {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VapiKeyArgs {
     pub key: String,
+    /// On step 2 itself, or in the Settings dialog (the seed's `vapi_configured.method`).
+    pub method: VapiMethod,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,6 +171,9 @@ pub struct PatchArgs {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct GoToArgs {
     pub step: Step,
+    /// Continue and Skip are recorded as the seed's step events; the rail and Back are not.
+    #[serde(default)]
+    pub how: Move,
 }
 
 #[cfg(test)]
@@ -184,6 +193,7 @@ mod tests {
             assistant: None,
             keys_local_only: false,
             keys_on_server: false,
+            usage_sharing: true,
             account_email: None,
             entered: true,
             status: StatusView {

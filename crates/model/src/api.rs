@@ -135,6 +135,14 @@ pub struct Me {
     pub updated_at: DateTime<Utc>,
 }
 
+/// `POST /api/v1/events`: how many events were new, and how many had been received before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventsReceipt {
+    pub accepted: usize,
+    pub duplicates: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Completion {

@@ -8,7 +8,9 @@
 //! No I/O lives here.
 
 mod api;
+#[macro_use]
 mod choices;
+mod events;
 mod fields;
 mod onboarding;
 mod values;
@@ -17,8 +19,9 @@ mod wizard;
 
 pub use api::*;
 pub use choices::*;
+pub use events::*;
 pub use fields::Change;
 pub use onboarding::*;
 pub use values::*;
 pub use violation::{FieldError, FieldErrors, Violation};
-pub use wizard::Step;
+pub use wizard::{Move, Step};

@@ -40,6 +40,9 @@ pub enum Violation {
     InvalidAuthToken,
     /// A U+0000: PostgreSQL's text and JSONB cannot store it, and no one types it on purpose.
     ContainsNul,
+    InvalidUuid,
+    /// A time further ahead than any clock error explains.
+    InTheFuture,
 }
 
 impl Violation {
@@ -75,6 +78,8 @@ impl Violation {
             Violation::InvalidAccountSid => "invalid_account_sid",
             Violation::InvalidAuthToken => "invalid_auth_token",
             Violation::ContainsNul => "contains_nul",
+            Violation::InvalidUuid => "invalid_uuid",
+            Violation::InTheFuture => "in_the_future",
         }
     }
 
@@ -131,6 +136,10 @@ impl Violation {
             }
             Violation::InvalidAuthToken => "must be 32 hexadecimal digits".to_owned(),
             Violation::ContainsNul => "must not contain the NUL character (U+0000)".to_owned(),
+            Violation::InvalidUuid => {
+                "must be a UUID such as 6f1c2a4e-0b7d-4c1e-9a55-3e2d7c9b8a10".to_owned()
+            }
+            Violation::InTheFuture => "must not be more than a day in the future".to_owned(),
         }
     }
 }

@@ -19,6 +19,17 @@ pub enum Step {
     Done,
 }
 
+/// How the user left a step: Continue and Skip are the seed's step events; moving through the
+/// rail or Back records nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Move {
+    #[default]
+    Jump,
+    Continue,
+    Skip,
+}
+
 impl Step {
     pub const ALL: [Step; 9] = [
         Step::Profile,

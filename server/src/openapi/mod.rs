@@ -29,6 +29,10 @@ pub struct TwilioSettingsBody;
 #[allow(dead_code)]
 pub struct RefreshBody;
 
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EventsBody;
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -108,7 +112,7 @@ impl Modify for CommonErrors {
         routes::user::get_flags, routes::user::update_flags, routes::user::complete_onboarding,
         routes::credentials::save_vapi, routes::credentials::get_vapi, routes::credentials::delete_vapi,
         routes::credentials::save_twilio, routes::credentials::get_twilio, routes::credentials::delete_twilio,
-        routes::assistants::create, routes::assistants::list,
+        routes::assistants::create, routes::assistants::list, routes::events::record,
         routes::health::healthz, routes::health::openapi,
     ),
     modifiers(&BearerAuth, &CommonErrors)

@@ -10,6 +10,10 @@ use ava_model::{
     LanguageCode, Locale, ModelProvider, Password, Persona, Plan, Seats, Strategy, Timezone, Tone,
     VoiceProvider, WORKSPACE_APPS_MAX,
 };
+use ava_model::{
+    EVENT_APP_VERSION_MAX, EVENT_ASSISTANT_NAME_MAX, EVENT_DURATION_MAX_SECONDS, EVENT_VOICE_MAX,
+    EVENTS_PER_BATCH, Step, VapiMethod, step_number,
+};
 use serde_json::{Map, Value, json};
 
 /// Rust's `char::is_whitespace` (Unicode White_Space), spelled for a regex character class.
@@ -258,6 +262,81 @@ fn assistant_request() -> Value {
     json!({"anyOf": [create, record]})
 }
 
+/// `POST /api/v1/events`: one schema per event name, and per step for the step events (whose
+/// `step_number` is the step's place), so the document refuses what the model refuses.
+fn events() -> Value {
+    let context = object(
+        json!({
+            "app_version": text(EVENT_APP_VERSION_MAX),
+            "os": {"type": "string", "pattern": "^[a-z0-9_]{1,20}$"},
+            "locale": one_of(Locale::NAMES),
+        }),
+        &["app_version", "os", "locale"],
+    );
+    let step_names: Vec<&str> = Step::ALL.iter().map(|s| s.key()).collect();
+    let mut kinds = Vec::new();
+    let mut event = |name: &str, properties: Value| {
+        kinds.push(object(
+            json!({
+                "id": {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},
+                "name": {"const": name},
+                "occurred_at": {"type": "string", "format": "date-time"},
+                "properties": properties,
+                "context": context.clone(),
+            }),
+            &["id", "name", "occurred_at", "properties", "context"],
+        ));
+    };
+    event("onboarding_started", object(json!({}), &[]));
+    for step in Step::ALL {
+        let place = json!({"const": step_number(step)});
+        event(
+            "onboarding_step_completed",
+            object(
+                json!({"step_id": {"const": step.key()}, "step_number": place, "skipped": {"type": "boolean"}}),
+                &["step_id", "step_number", "skipped"],
+            ),
+        );
+        event(
+            "onboarding_step_skipped",
+            object(
+                json!({"step_id": {"const": step.key()}, "step_number": place}),
+                &["step_id", "step_number"],
+            ),
+        );
+    }
+    event(
+        "vapi_configured",
+        object(json!({"method": one_of(VapiMethod::NAMES)}), &["method"]),
+    );
+    event(
+        "assistant_created",
+        object(
+            json!({
+                "name": text(EVENT_ASSISTANT_NAME_MAX),
+                "voice": text(EVENT_VOICE_MAX),
+                "from": {"const": "onboarding"},
+            }),
+            &["name", "voice", "from"],
+        ),
+    );
+    event(
+        "onboarding_completed",
+        object(
+            json!({
+                "duration_seconds": {"type": "integer", "minimum": 0, "maximum": EVENT_DURATION_MAX_SECONDS},
+                "steps_skipped": list(Step::ALL.len(), one_of(&step_names)),
+                "plan_selected": one_of(Plan::NAMES),
+            }),
+            &["duration_seconds", "steps_skipped", "plan_selected"],
+        ),
+    );
+    object(
+        json!({"events": {"type": "array", "maxItems": EVENTS_PER_BATCH, "items": {"anyOf": kinds}}}),
+        &["events"],
+    )
+}
+
 /// `(path, method, schema name, schema)` for every request body.
 fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
     vec![
@@ -312,6 +391,7 @@ fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             "AssistantRequest",
             assistant_request(),
         ),
+        ("/api/v1/events", "post", "EventsBody", events()),
     ]
 }
 

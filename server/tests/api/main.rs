@@ -8,6 +8,7 @@ mod assistants;
 mod auth;
 mod credentials;
 mod envelope;
+mod events;
 mod isolation;
 mod limits;
 mod migrations;

@@ -87,7 +87,7 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
     .await
     .unwrap();
     assert_eq!(
-        cascade, 6,
-        "every per-user table (refresh tokens included) cascades on user deletion"
+        cascade, 7,
+        "every per-user table (refresh tokens and onboarding events included) cascades on user deletion"
     );
 }

@@ -192,6 +192,11 @@ fn protected_routes() -> Vec<(Method, &'static str, Option<Value>)> {
             "/api/v1/assistants",
             Some(json!({"name": "Ava", "vapi_assistant_id": "asst-1"})),
         ),
+        (
+            Method::POST,
+            "/api/v1/events",
+            Some(json!({"events": [crate::events::event(1, "onboarding_started", json!({}))]})),
+        ),
     ]
 }
 

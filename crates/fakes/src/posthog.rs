@@ -1,0 +1,120 @@
+//! A fake of PostHog's batch capture endpoint, faithful to `shared/notes/analytics.md`:
+//! `POST /batch/` with the project key in the body, 200 `{"status": 1}` for an accepted batch,
+//! 400 for a malformed body or a missing `api_key`, 401 for an unknown project key. It keeps
+//! every accepted batch for tests, and can fail or hang on demand like the other fakes.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+use crate::faults::{Calls, Faults, Instrumentation, instrument, lock};
+
+#[derive(Clone, Default)]
+pub struct FakePostHog {
+    project_keys: Arc<Mutex<Vec<String>>>,
+    batches: Arc<Mutex<Vec<Value>>>,
+    pub calls: Calls,
+    pub faults: Faults,
+}
+
+impl FakePostHog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add_project_key(&self, key: &str) {
+        lock(&self.project_keys).push(key.to_owned());
+    }
+
+    /// Every event of every accepted batch, in the order they arrived.
+    pub fn events(&self) -> Vec<Value> {
+        lock(&self.batches)
+            .iter()
+            .flat_map(|b| b["batch"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    pub fn batches(&self) -> Vec<Value> {
+        lock(&self.batches).clone()
+    }
+
+    pub fn router(&self) -> Router {
+        let instrumentation = Instrumentation {
+            calls: self.calls.clone(),
+            faults: self.faults.clone(),
+            error_body: posthog_error_body,
+        };
+        Router::new()
+            .route("/batch/", post(batch))
+            .route_layer(from_fn_with_state(instrumentation, instrument))
+            .with_state(self.clone())
+    }
+}
+
+fn posthog_error_body(status: u16) -> Value {
+    json!({"type": "server_error", "code": "server_error", "detail": format!("status {status}")})
+}
+
+fn refuse(status: StatusCode, code: &str, detail: &str) -> Response {
+    let kind = if status == StatusCode::UNAUTHORIZED {
+        "authentication_error"
+    } else {
+        "validation_error"
+    };
+    (
+        status,
+        axum::Json(json!({"type": kind, "code": code, "detail": detail})),
+    )
+        .into_response()
+}
+
+async fn batch(State(fake): State<FakePostHog>, body: axum::body::Bytes) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "Malformed request data",
+        );
+    };
+    let Some(key) = body["api_key"].as_str() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "API key not provided. You can find your project API key in PostHog project settings.",
+        );
+    };
+    if !lock(&fake.project_keys).iter().any(|k| k == key) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "Project API key invalid. You can find your project API key in PostHog project settings.",
+        );
+    }
+    let Some(events) = body["batch"].as_array() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "batch must be a list",
+        );
+    };
+    let well_formed = events.iter().all(|e| {
+        e["event"].as_str().is_some_and(|s| !s.is_empty())
+            && (e["distinct_id"].as_str().is_some()
+                || e["properties"]["distinct_id"].as_str().is_some())
+    });
+    if !well_formed {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "Every event needs an event name and a distinct_id",
+        );
+    }
+    lock(&fake.batches).push(body);
+    (StatusCode::OK, axum::Json(json!({"status": 1}))).into_response()
+}

@@ -1,0 +1,220 @@
+//! Forwarding accepted onboarding events to PostHog's batch capture API, when `POSTHOG_HOST`
+//! and `POSTHOG_API_KEY` are set. Events are claimed with `FOR UPDATE SKIP LOCKED`, so two
+//! replicas never send the same one; an event is marked `forwarded_at` in the same transaction
+//! once PostHog has accepted its batch, so an outage or a restart loses none. The one window
+//! left is a replica dying between PostHog's 200 and the commit: that batch is sent again,
+//! with the same `uuid`s (PostHog's own de-duplication then applies, best effort).
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tokio::sync::Notify;
+
+use crate::config::PostHogConfig;
+
+/// Events per request to PostHog.
+const BATCH: i64 = 100;
+/// Checked this often even without a wake-up (another replica may have received events).
+const POLL: Duration = Duration::from_secs(60);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("PostHog did not answer: {0}")]
+    Unreachable(String),
+    #[error("PostHog refused the batch with {status}: {body}")]
+    Refused { status: u16, body: String },
+}
+
+/// An event not yet forwarded, with the id PostHog knows its user by.
+#[derive(sqlx::FromRow)]
+struct Waiting {
+    user_id: i32,
+    id: String,
+    name: String,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    properties: Value,
+    context: Value,
+    person: String,
+}
+
+pub struct Forwarder {
+    target: Option<Target>,
+    wake: Notify,
+}
+
+struct Target {
+    batch_url: String,
+    api_key: SecretString,
+    http: reqwest::Client,
+}
+
+impl Target {
+    async fn send(&self, body: &Value) -> Result<(), ForwardError> {
+        let response = self
+            .http
+            .post(&self.batch_url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| ForwardError::Unreachable(e.without_url().to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(ForwardError::Refused {
+            status: status.as_u16(),
+            body: body.chars().take(300).collect(),
+        })
+    }
+}
+
+impl Forwarder {
+    pub fn new(
+        config: Option<&PostHogConfig>,
+        timeout: Duration,
+    ) -> Result<Self, ava_vapi::ProviderError> {
+        let target = match config {
+            None => None,
+            Some(config) => Some(Target {
+                batch_url: format!("{}/batch/", config.host),
+                api_key: config.api_key.clone(),
+                http: ava_vapi::http_client(timeout)?,
+            }),
+        };
+        Ok(Self {
+            target,
+            wake: Notify::new(),
+        })
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.target.is_some()
+    }
+
+    /// New events were stored: forward them now rather than at the next poll.
+    pub fn wake(&self) {
+        if self.enabled() {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Runs until the task is aborted: forwards whatever is waiting, then sleeps until woken
+    /// or polled; failures back off from 1 s to 5 min.
+    pub async fn run(&self, db: &PgPool) {
+        let mut failures: u32 = 0;
+        loop {
+            match self.forward_all(db).await {
+                Ok(_) => failures = 0,
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    let delay = Duration::from_secs(1u64 << failures.min(9)).min(BACKOFF_MAX);
+                    tracing::warn!(%error, ?delay, "forwarding events to PostHog failed; retrying later");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+            let _ = tokio::time::timeout(POLL, self.wake.notified()).await;
+        }
+    }
+
+    /// Forwards batches until none is left; returns how many events went out.
+    pub async fn forward_all(&self, db: &PgPool) -> Result<usize, ForwardError> {
+        let mut total = 0;
+        loop {
+            let sent = self.forward_batch(db).await?;
+            total += sent;
+            if sent < BATCH as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn forward_batch(&self, db: &PgPool) -> Result<usize, ForwardError> {
+        let Some(target) = &self.target else {
+            return Ok(0);
+        };
+        let mut tx = db.begin().await?;
+        let rows: Vec<Waiting> = sqlx::query_as(
+            "SELECT e.user_id, e.id::text AS id, e.name, e.occurred_at, e.properties, e.context,
+                        u.analytics_id::text AS person
+                 FROM onboarding_events e JOIN users u ON u.id = e.user_id
+                 WHERE e.forwarded_at IS NULL
+                 ORDER BY e.received_at, e.user_id, e.id
+                 LIMIT $1
+                 FOR UPDATE OF e SKIP LOCKED",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            tx.commit().await?;
+            return Ok(0);
+        }
+        let batch: Vec<Value> = rows
+            .iter()
+            .map(|w| {
+                capture(
+                    &w.id,
+                    &w.name,
+                    &w.occurred_at,
+                    &w.properties,
+                    &w.context,
+                    &w.person,
+                )
+            })
+            .collect();
+        let body = json!({"api_key": target.api_key.expose_secret(), "batch": batch});
+        if let Err(error) = target.send(&body).await {
+            // At once: a transaction merely dropped would keep these rows locked (and skipped
+            // by every replica) until its pooled connection happens to be used again.
+            tx.rollback().await?;
+            return Err(error);
+        }
+        let users: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        sqlx::query(
+            "UPDATE onboarding_events e SET forwarded_at = now()
+             FROM unnest($1::int[], $2::uuid[]) AS sent(user_id, id)
+             WHERE e.user_id = sent.user_id AND e.id = sent.id",
+        )
+        .bind(&users)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+}
+
+/// One event in PostHog's batch shape: the user's random analytics id as `distinct_id`, the
+/// event's own id as `uuid`, its properties and context as properties; no address, no GeoIP.
+fn capture(
+    id: &str,
+    name: &str,
+    at: &chrono::DateTime<chrono::Utc>,
+    properties: &Value,
+    context: &Value,
+    person: &str,
+) -> Value {
+    let mut merged = properties.as_object().cloned().unwrap_or_default();
+    if let Some(context) = context.as_object() {
+        for (key, value) in context {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    merged.insert("$ip".to_owned(), Value::Null);
+    merged.insert("$geoip_disable".to_owned(), Value::Bool(true));
+    json!({
+        "event": name,
+        "distinct_id": person,
+        "uuid": id,
+        "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "properties": merged,
+    })
+}

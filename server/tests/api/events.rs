@@ -1,0 +1,309 @@
+//! `POST /api/v1/events`, the funnel report over what it stored, and forwarding to PostHog.
+
+use ava_fakes::{FakePostHog, Fault};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+pub fn event(n: u32, name: &str, properties: Value) -> Value {
+    json!({
+        "id": format!("00000000-0000-4000-8000-{n:012}"),
+        "name": name,
+        "occurred_at": "2026-11-30T09:00:00Z",
+        "properties": properties,
+        "context": {"app_version": "0.1.0", "os": "linux", "locale": "en"},
+    })
+}
+
+fn at(mut e: Value, time: &str) -> Value {
+    e["occurred_at"] = json!(time);
+    e
+}
+
+async fn stored(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM onboarding_events")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_event_is_stored_once_however_often_it_is_sent(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (alice, _) = app.register("alice@acme.com").await;
+    let (bob, _) = app.register("bob@acme.com").await;
+    let batch = json!({"events": [
+        event(1, "onboarding_started", json!({})),
+        event(2, "onboarding_step_completed", json!({"step_id": "profile", "step_number": 1, "skipped": false})),
+        // The same event twice in one batch (a client that resent inside its own queue).
+        event(2, "onboarding_step_completed", json!({"step_id": "profile", "step_number": 1, "skipped": false})),
+    ]});
+    let first = app.post("/api/v1/events", &alice, batch.clone()).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body, json!({"accepted": 2, "duplicates": 1}));
+    // The answer was lost and the batch comes again.
+    let again = app.post("/api/v1/events", &alice, batch.clone()).await;
+    assert_eq!(again.body, json!({"accepted": 0, "duplicates": 3}));
+    // Another user's events with the same ids are that user's own.
+    let other = app.post("/api/v1/events", &bob, batch).await;
+    assert_eq!(other.body, json!({"accepted": 2, "duplicates": 1}));
+    assert_eq!(stored(&app.pool).await, 4);
+    let per_user: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT u.email, count(*) FROM onboarding_events e JOIN users u ON u.id = e.user_id
+         GROUP BY u.email ORDER BY u.email",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        per_user,
+        [
+            ("alice@acme.com".to_owned(), 2),
+            ("bob@acme.com".to_owned(), 2)
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_bad_event_is_refused_naming_it_and_nothing_of_the_batch_is_stored(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let reply = app
+        .post(
+            "/api/v1/events",
+            &token,
+            json!({"events": [
+                event(1, "onboarding_started", json!({})),
+                event(2, "onboarding_step_skipped", json!({"step_id": "twilio", "step_number": "4"})),
+                event(3, "page_viewed", json!({})),
+                at(event(4, "vapi_configured", json!({"method": "inline", "email": "ann@acme.com"})), "2099-01-01T00:00:00Z"),
+            ]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = reply.field_codes();
+    for expected in [
+        ("events[1].properties.step_number", "wrong_type"),
+        ("events[2].name", "invalid_choice"),
+        ("events[3].properties.email", "unknown_field"),
+        ("events[3].occurred_at", "in_the_future"),
+    ] {
+        assert!(
+            fields.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} not in {fields:?}"
+        );
+    }
+    assert_eq!(stored(&app.pool).await, 0);
+    let too_many = json!({"events": (0..101).map(|i| event(i, "onboarding_started", json!({}))).collect::<Vec<_>>()});
+    let reply = app.post("/api/v1/events", &token, too_many).await;
+    assert_eq!(
+        reply.field_codes(),
+        [("events".to_owned(), "too_many_items".to_owned())]
+    );
+}
+
+/// Six owners, their events written by hand, and the report's figures checked against what
+/// the definitions say (README, `report.rs`).
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_funnel_report_counts_what_the_owners_did(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let step = |n: u32, id: &str, number: u32, skipped: bool| {
+        if skipped {
+            event(
+                n,
+                "onboarding_step_skipped",
+                json!({"step_id": id, "step_number": number}),
+            )
+        } else {
+            event(
+                n,
+                "onboarding_step_completed",
+                json!({"step_id": id, "step_number": number, "skipped": false}),
+            )
+        }
+    };
+    let steps = [
+        "profile",
+        "vapi",
+        "persona",
+        "twilio",
+        "telephony",
+        "integrations",
+        "assistant",
+        "plan",
+    ];
+    let through = |base: u32, skip: &[u32]| -> Vec<Value> {
+        let mut events = vec![event(base, "onboarding_started", json!({}))];
+        for (i, id) in steps.iter().enumerate() {
+            let number = i as u32 + 1;
+            events.push(step(base + number, id, number, skip.contains(&number)));
+        }
+        events
+    };
+    let launched = |base: u32, seconds: u32, skipped: &[&str], plan: &str| {
+        event(
+            base + 20,
+            "onboarding_completed",
+            json!({"duration_seconds": seconds, "steps_skipped": skipped, "plan_selected": plan}),
+        )
+    };
+    let assistant = |base: u32| {
+        event(
+            base + 21,
+            "assistant_created",
+            json!({"name": "Ava", "voice": "en-US-AriaNeural", "from": "onboarding"}),
+        )
+    };
+    let vapi =
+        |base: u32, method: &str| event(base + 22, "vapi_configured", json!({"method": method}));
+    // 1 and 2 launch (2 skipped Twilio); 3 stops after Persona; 4 skips Vapi and Twilio and
+    // stops on Telephony; 5 only started; 6 started before the window.
+    let mut owners: Vec<Vec<Value>> = Vec::new();
+    let mut one = through(100, &[]);
+    one.extend([
+        vapi(100, "inline"),
+        assistant(100),
+        launched(100, 600, &[], "pro"),
+    ]);
+    owners.push(one);
+    let mut two = through(200, &[4]);
+    two.extend([
+        vapi(200, "settings"),
+        assistant(200),
+        launched(200, 1_800, &["twilio"], "free"),
+    ]);
+    owners.push(two);
+    let mut three = through(300, &[]);
+    three.truncate(4);
+    three.push(vapi(300, "inline"));
+    owners.push(three);
+    let mut four = through(400, &[2, 4]);
+    four.truncate(5);
+    owners.push(four);
+    owners.push(vec![event(500, "onboarding_started", json!({}))]);
+    owners.push(vec![at(
+        event(600, "onboarding_started", json!({})),
+        "2026-10-01T09:00:00Z",
+    )]);
+    for (i, events) in owners.into_iter().enumerate() {
+        let (token, _) = app.register(&format!("owner{i}@acme.com")).await;
+        let reply = app
+            .post("/api/v1/events", &token, json!({ "events": events }))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+
+    let since = Some("2026-11-01T00:00:00Z".parse().unwrap());
+    let f = ava_server::report::funnel(&app.pool, since, None)
+        .await
+        .unwrap();
+    assert_eq!(f.started, 5, "the sixth started before the window");
+    let column = |pick: fn(&ava_server::report::StepRow) -> u64| {
+        f.steps.iter().map(pick).collect::<Vec<_>>()
+    };
+    assert_eq!(column(|s| s.reached), [5, 4, 4, 4, 3, 2, 2, 2, 2]);
+    assert_eq!(column(|s| s.completed), [4, 3, 4, 1, 2, 2, 2, 2, 2]);
+    assert_eq!(column(|s| s.skipped), [0, 1, 0, 2, 0, 0, 0, 0, 0]);
+    assert_eq!(f.steps[1].conversion_from_start, 80.0);
+    assert_eq!(f.steps[8].conversion_from_start, 40.0);
+    assert_eq!((f.vapi_inline, f.vapi_settings), (2, 1));
+    assert_eq!((f.assistants_created, f.completions), (2, 2));
+    assert_eq!(f.median_seconds_to_complete, Some(1_200.0));
+    assert_eq!(f.most_skipped[0].step_id, "twilio");
+    assert_eq!(f.most_skipped[0].skipped, 2);
+    assert_eq!(f.most_skipped[1].step_id, "vapi");
+
+    let everyone = ava_server::report::funnel(&app.pool, None, None)
+        .await
+        .unwrap();
+    assert_eq!(everyone.started, 6);
+    let table = ava_server::report::render(&f, ava_server::report::Format::Table);
+    assert!(table.contains(" 4  twilio"), "{table}");
+    let csv = ava_server::report::render(&f, ava_server::report::Format::Csv);
+    assert!(csv.contains("step,2,vapi,4,3,1,80.0,"), "{csv}");
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
+    let posthog = FakePostHog::new();
+    posthog.add_project_key("phc_test_project");
+    let server = ava_fakes::serve(posthog.router(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let url = server.url();
+    let app = TestApp::with(pool, |config| {
+        config.posthog = Some(ava_server::config::PostHogConfig {
+            host: url.clone(),
+            api_key: secrecy::SecretString::from("phc_test_project".to_owned()),
+        });
+    })
+    .await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let events: Vec<Value> = (0..150)
+        .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))
+        .collect();
+    app.post("/api/v1/events", &token, json!({"events": events[..100]}))
+        .await;
+    app.post("/api/v1/events", &token, json!({"events": events[100..]}))
+        .await;
+
+    // PostHog is down: nothing is marked, nothing is lost.
+    posthog.faults.fail_next(1, Fault::Status(503));
+    assert!(app.state.forward_events().await.is_err());
+    assert!(posthog.events().is_empty());
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM onboarding_events WHERE forwarded_at IS NULL")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(waiting, 150);
+
+    // Back: everything goes, in batches of at most 100, once; a second run sends nothing.
+    assert_eq!(app.state.forward_events().await.unwrap(), 150);
+    assert_eq!(app.state.forward_events().await.unwrap(), 0);
+    let sent = posthog.events();
+    assert_eq!(sent.len(), 150);
+    assert!(
+        posthog
+            .batches()
+            .iter()
+            .all(|b| b["batch"].as_array().unwrap().len() <= 100)
+    );
+    let uuids: std::collections::BTreeSet<&str> =
+        sent.iter().map(|e| e["uuid"].as_str().unwrap()).collect();
+    assert_eq!(uuids.len(), 150, "no event twice");
+    let first = &sent[0];
+    assert_eq!(first["event"], "vapi_configured");
+    assert_eq!(first["properties"]["method"], "inline");
+    assert_eq!(first["properties"]["os"], "linux");
+    assert_eq!(first["properties"]["$ip"], Value::Null);
+    // The person is the user's random analytics id: never the e-mail or the row number.
+    let person = first["distinct_id"].as_str().unwrap();
+    assert!(ava_model::parse_uuid(person).is_ok(), "{person}");
+    let text = serde_json::to_string(&posthog.batches()).unwrap();
+    assert!(!text.contains("ann@acme.com"));
+
+    // A wrong project key is a clear refusal, and nothing is marked.
+    app.post(
+        "/api/v1/events",
+        &token,
+        json!({"events": [event(999, "onboarding_started", json!({}))]}),
+    )
+    .await;
+    let wrong = TestApp::with(app.pool.clone(), |config| {
+        config.posthog = Some(ava_server::config::PostHogConfig {
+            host: url.clone(),
+            api_key: secrecy::SecretString::from("phc_wrong".to_owned()),
+        });
+    })
+    .await;
+    let refused = wrong.state.forward_events().await.unwrap_err().to_string();
+    assert!(refused.contains("401"), "{refused}");
+    assert!(
+        !refused.contains("phc_wrong"),
+        "the key never reaches an error: {refused}"
+    );
+    assert_eq!(app.state.forward_events().await.unwrap(), 1);
+}
