@@ -494,7 +494,9 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "return document.querySelector('#crm [data-value=hubspot][aria-checked=true]') !== null",
     )
     .await;
-    app.continue_to("assistant").await;
+    // Skip keeps what was chosen; it is recorded as the seed's `onboarding_step_skipped`.
+    app.click("#skip").await;
+    app.on_step("assistant").await;
 
     // 7. Assistant: pre-written from steps 3 and 5, then created with visible progress.
     let instructions = app.value("#instructions").await;
@@ -542,7 +544,43 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "return document.querySelector('#status-pill').title === ''",
     )
     .await;
+    // The seed's six kinds of onboarding event reached PostgreSQL (they go after the edits).
+    until_db(
+        &pool,
+        "SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM onboarding_events",
+        Some("assistant_created,onboarding_completed,onboarding_started,onboarding_step_completed,onboarding_step_skipped,vapi_configured"),
+    )
+    .await;
     app.quit().await;
+    let funnel = ava_server::report::funnel(&pool, None, None).await.unwrap();
+    println!(
+        "{}",
+        ava_server::report::render(&funnel, ava_server::report::Format::Table)
+    );
+    assert_eq!((funnel.started, funnel.completions), (1, 1));
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT name || properties::text || context::text FROM onboarding_events",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let events = events.concat();
+    for private in [
+        "owner@acme.com",
+        "Ann Owner",
+        "Acme Dental",
+        "desk@acme.com",
+        TWILIO_NUMBER,
+        TWILIO_SID,
+        VAPI_KEY,
+        TWILIO_TOKEN,
+        PASSWORD,
+    ] {
+        assert!(
+            !events.contains(private),
+            "{private} in an onboarding event"
+        );
+    }
 
     let row = user_row(&pool, "owner@acme.com").await;
     let text = |c: &str| row.get::<Option<String>, _>(c).unwrap_or_default();

@@ -281,7 +281,7 @@ impl EventRecord {
         json!({
             "id": self.id,
             "name": self.event.name().as_str(),
-            "occurred_at": self.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "occurred_at": self.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             "properties": self.event.properties(),
             "context": self.context,
         })
