@@ -952,6 +952,16 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
         app.click("#open-settings").await;
         app.find("#settings").await;
         app.shot(&format!("{lang}-settings")).await;
+        // Privacy (keys, usage sharing) is further down the dialog.
+        app.find("#usage-sharing").await;
+        app.client
+            .execute(
+                "document.getElementById('settings-privacy').scrollIntoView(); return null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        app.shot(&format!("{lang}-settings-privacy")).await;
         app.click("#close-settings").await;
     }
     app.quit().await;

@@ -223,6 +223,15 @@ async fn the_funnel_report_counts_what_the_owners_did(pool: PgPool) {
     assert!(table.contains(" 4  twilio"), "{table}");
     let csv = ava_server::report::render(&f, ava_server::report::Format::Csv);
     assert!(csv.contains("step,2,vapi,4,3,1,80.0,"), "{csv}");
+    // Kept for a look in a browser (README: the funnel report).
+    let html = ava_server::report::render(&f, ava_server::report::Format::Html);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    );
+    let reports = target.join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    std::fs::write(reports.join("funnel.html"), html).unwrap();
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
