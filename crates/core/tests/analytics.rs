@@ -220,3 +220,36 @@ async fn events_recorded_offline_before_signing_up_arrive_once(pool: PgPool) {
     );
     server.stop().await;
 }
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_event_recorded_just_before_a_sigkill_arrives_once_after_the_restart(pool: PgPool) {
+    use std::io::{BufRead, BufReader};
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ava-event-recorder"))
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "recorded");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let app = keychain_id();
+    for _ in 0..2 {
+        // Restarted (twice: the second run must not send it again).
+        let core = open_core(world.config(dir.path(), &server.url()), &app);
+        if core.snapshot().account.is_none() {
+            core.sign_up("dee@acme.com", PASSWORD).await.unwrap();
+        }
+        all_sent(&core).await;
+    }
+    let names: Vec<String> = stored(&pool).await.into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["onboarding_started"]);
+    server.stop().await;
+}
