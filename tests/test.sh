@@ -41,6 +41,10 @@ if [ $# -eq 0 ]; then
   venv=${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}/venv/bin
   "$venv/hadolint" --failure-threshold warning server/Dockerfile
   "$venv/check-jsonschema" --builtin-schema vendor.compose-spec server/compose.yaml
+  echo "== the GitHub workflows (check-jsonschema, zizmor --offline)"
+  "$venv/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
+  "$venv/zizmor" --offline --config tests/zizmor.yml .github/workflows
+  bash tests/cross-check.sh
 fi
 
 echo "== cargo test --workspace (with a private gnome-keyring and X server)"

@@ -7,17 +7,13 @@ use ava_core::provision::{
 use ava_core::state::Provisioning;
 use ava_core::{CoreError, SyncStatus};
 use ava_ipc::{
-    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CredentialsArgs, FlagArgs,
-    GoToArgs, Moved, Provider, SkipArgs, StatusView, TwilioArgs, TwilioView, UiError, VapiKeyArgs,
-    WizardView,
+    Args, AssistantDefaults, AssistantForm, AssistantView, Moved, Provider, Reply, StatusView,
+    TwilioView, UiError, WizardView, cmd,
 };
 use ava_model::{AccountSid, Step};
-use serde_json::Value;
 use tauri::State;
 
 use crate::Shell;
-
-type Reply<T = WizardView> = Result<T, UiError>;
 
 const ENTERED_OFFLINE: &str = "continued_offline";
 
@@ -101,24 +97,30 @@ fn view(shell: &Shell) -> WizardView {
 }
 
 #[tauri::command]
-pub fn load(shell: State<'_, Shell>) -> WizardView {
-    view(&shell)
-}
-
-#[tauri::command]
-pub fn update_profile(shell: State<'_, Shell>, patch: Value) -> Reply {
-    shell.core.update_profile(&patch).map_err(ui)?;
+pub fn load(shell: State<'_, Shell>) -> Reply<cmd::Load> {
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn update_studio(shell: State<'_, Shell>, patch: Value) -> Reply {
-    shell.core.update_studio(&patch).map_err(ui)?;
+pub fn update_profile(
+    shell: State<'_, Shell>,
+    args: Args<cmd::UpdateProfile>,
+) -> Reply<cmd::UpdateProfile> {
+    shell.core.update_profile(&args.patch).map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn go_to(shell: State<'_, Shell>, args: GoToArgs) -> Reply<Moved> {
+pub fn update_studio(
+    shell: State<'_, Shell>,
+    args: Args<cmd::UpdateStudio>,
+) -> Reply<cmd::UpdateStudio> {
+    shell.core.update_studio(&args.patch).map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub fn go_to(shell: State<'_, Shell>, args: Args<cmd::GoTo>) -> Reply<cmd::GoTo> {
     let left = shell.core.snapshot().step;
     shell.core.move_to(args.step, args.how).map_err(ui)?;
     let view = view(&shell);
@@ -133,12 +135,12 @@ pub fn go_to(shell: State<'_, Shell>, args: GoToArgs) -> Reply<Moved> {
 }
 
 #[tauri::command]
-pub fn flush(shell: State<'_, Shell>) -> Reply<()> {
+pub fn flush(shell: State<'_, Shell>) -> Reply<cmd::Flush> {
     shell.core.flush().map_err(ui)
 }
 
 #[tauri::command]
-pub async fn sign_up(shell: State<'_, Shell>, args: CredentialsArgs) -> Reply {
+pub async fn sign_up(shell: State<'_, Shell>, args: Args<cmd::SignUp>) -> Reply<cmd::SignUp> {
     shell
         .core
         .sign_up(&args.email, &args.password)
@@ -148,7 +150,7 @@ pub async fn sign_up(shell: State<'_, Shell>, args: CredentialsArgs) -> Reply {
 }
 
 #[tauri::command]
-pub async fn sign_in(shell: State<'_, Shell>, args: CredentialsArgs) -> Reply {
+pub async fn sign_in(shell: State<'_, Shell>, args: Args<cmd::SignIn>) -> Reply<cmd::SignIn> {
     shell
         .core
         .sign_in(&args.email, &args.password)
@@ -158,13 +160,13 @@ pub async fn sign_in(shell: State<'_, Shell>, args: CredentialsArgs) -> Reply {
 }
 
 #[tauri::command]
-pub async fn sign_out(shell: State<'_, Shell>) -> Reply {
+pub async fn sign_out(shell: State<'_, Shell>) -> Reply<cmd::SignOut> {
     shell.core.sign_out().await.map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn continue_offline(shell: State<'_, Shell>) -> Reply {
+pub fn continue_offline(shell: State<'_, Shell>) -> Reply<cmd::ContinueOffline> {
     shell.preferences.set(ENTERED_OFFLINE, true);
     shell.core.begin().map_err(ui)?;
     shell
@@ -175,7 +177,7 @@ pub fn continue_offline(shell: State<'_, Shell>) -> Reply {
 }
 
 #[tauri::command]
-pub fn skip(shell: State<'_, Shell>, args: SkipArgs) -> Reply {
+pub fn skip(shell: State<'_, Shell>, args: Args<cmd::Skip>) -> Reply<cmd::Skip> {
     match args.provider {
         Provider::Vapi => shell.core.skip_vapi(),
         Provider::Twilio => shell.core.skip_twilio(),
@@ -185,7 +187,10 @@ pub fn skip(shell: State<'_, Shell>, args: SkipArgs) -> Reply {
 }
 
 #[tauri::command]
-pub async fn save_vapi_key(shell: State<'_, Shell>, args: VapiKeyArgs) -> Reply {
+pub async fn save_vapi_key(
+    shell: State<'_, Shell>,
+    args: Args<cmd::SaveVapiKey>,
+) -> Reply<cmd::SaveVapiKey> {
     shell
         .core
         .save_vapi_key(&args.key, args.method)
@@ -195,13 +200,16 @@ pub async fn save_vapi_key(shell: State<'_, Shell>, args: VapiKeyArgs) -> Reply 
 }
 
 #[tauri::command]
-pub async fn delete_vapi_key(shell: State<'_, Shell>) -> Reply {
+pub async fn delete_vapi_key(shell: State<'_, Shell>) -> Reply<cmd::DeleteVapiKey> {
     shell.core.delete_vapi_key().await.map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub async fn save_twilio(shell: State<'_, Shell>, args: TwilioArgs) -> Reply {
+pub async fn save_twilio(
+    shell: State<'_, Shell>,
+    args: Args<cmd::SaveTwilio>,
+) -> Reply<cmd::SaveTwilio> {
     shell
         .core
         .save_twilio(
@@ -215,25 +223,31 @@ pub async fn save_twilio(shell: State<'_, Shell>, args: TwilioArgs) -> Reply {
 }
 
 #[tauri::command]
-pub async fn delete_twilio(shell: State<'_, Shell>) -> Reply {
+pub async fn delete_twilio(shell: State<'_, Shell>) -> Reply<cmd::DeleteTwilio> {
     shell.core.delete_twilio().await.map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn set_usage_sharing(shell: State<'_, Shell>, args: FlagArgs) -> Reply {
+pub fn set_usage_sharing(
+    shell: State<'_, Shell>,
+    args: Args<cmd::SetUsageSharing>,
+) -> Reply<cmd::SetUsageSharing> {
     shell.core.set_usage_sharing(args.on).map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn set_keys_local_only(shell: State<'_, Shell>, args: FlagArgs) -> Reply {
+pub fn set_keys_local_only(
+    shell: State<'_, Shell>,
+    args: Args<cmd::SetKeysLocalOnly>,
+) -> Reply<cmd::SetKeysLocalOnly> {
     shell.core.set_keys_local_only(args.on).map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn assistant_defaults(shell: State<'_, Shell>) -> AssistantDefaults {
+pub fn assistant_defaults(shell: State<'_, Shell>) -> Reply<cmd::AssistantDefaults> {
     let draft = shell.core.snapshot();
     let voice = voice_for(&draft.studio).voice_id;
     let mut voices = vec![voice.clone()];
@@ -243,7 +257,7 @@ pub fn assistant_defaults(shell: State<'_, Shell>) -> AssistantDefaults {
             .filter(|v| **v != voice)
             .map(|v| (*v).to_owned()),
     );
-    AssistantDefaults {
+    Ok(AssistantDefaults {
         form: AssistantForm {
             name: draft
                 .provisioning
@@ -254,11 +268,14 @@ pub fn assistant_defaults(shell: State<'_, Shell>) -> AssistantDefaults {
             instructions: default_instructions(&draft),
         },
         voices,
-    }
+    })
 }
 
 #[tauri::command]
-pub async fn create_assistant(shell: State<'_, Shell>, args: AssistantArgs) -> Reply {
+pub async fn create_assistant(
+    shell: State<'_, Shell>,
+    args: Args<cmd::CreateAssistant>,
+) -> Reply<cmd::CreateAssistant> {
     let form = args.form;
     let choices = AssistantChoices {
         name: Some(form.name),
@@ -271,13 +288,14 @@ pub async fn create_assistant(shell: State<'_, Shell>, args: AssistantArgs) -> R
 }
 
 #[tauri::command]
-pub fn launch(shell: State<'_, Shell>) -> Reply {
+pub fn launch(shell: State<'_, Shell>) -> Reply<cmd::Launch> {
     shell.core.complete().map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
-pub fn ready() {
+pub fn ready() -> Reply<cmd::Ready> {
     let ms = crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis());
     log::info!("wizard ready {ms} ms after start");
+    Ok(())
 }

@@ -6,6 +6,35 @@
 
 mod commands;
 
+/// The shell's commands, listed once: registered with Tauri, and (in the test below) compared
+/// with the commands `ava-ipc` declares.
+macro_rules! registered {
+    ($($then:tt)+) => {
+        $($then)+![
+            commands::load,
+            commands::update_profile,
+            commands::update_studio,
+            commands::go_to,
+            commands::flush,
+            commands::sign_up,
+            commands::sign_in,
+            commands::sign_out,
+            commands::continue_offline,
+            commands::skip,
+            commands::save_vapi_key,
+            commands::delete_vapi_key,
+            commands::save_twilio,
+            commands::delete_twilio,
+            commands::set_keys_local_only,
+            commands::set_usage_sharing,
+            commands::assistant_defaults,
+            commands::create_assistant,
+            commands::launch,
+            commands::ready,
+        ]
+    };
+}
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -55,28 +84,7 @@ fn main() {
                 .build(),
         )
         .plugin(tauri_plugin_store::Builder::new().build())
-        .invoke_handler(tauri::generate_handler![
-            commands::load,
-            commands::update_profile,
-            commands::update_studio,
-            commands::go_to,
-            commands::flush,
-            commands::sign_up,
-            commands::sign_in,
-            commands::sign_out,
-            commands::continue_offline,
-            commands::skip,
-            commands::save_vapi_key,
-            commands::delete_vapi_key,
-            commands::save_twilio,
-            commands::delete_twilio,
-            commands::set_keys_local_only,
-            commands::set_usage_sharing,
-            commands::assistant_defaults,
-            commands::create_assistant,
-            commands::launch,
-            commands::ready,
-        ])
+        .invoke_handler(registered!(tauri::generate_handler))
         .setup(|app| {
             let data_dir = match data_dir_override() {
                 Some(dir) => dir,
@@ -158,4 +166,23 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
             let _ = to_ui.emit(ava_ipc::PROVISION_PROGRESS_EVENT, view);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    /// The names of the listed functions.
+    macro_rules! names {
+        ($(commands::$f:ident),* $(,)?) => {
+            [$(stringify!($f)),*]
+        };
+    }
+
+    #[test]
+    fn every_declared_command_is_registered_and_nothing_else() {
+        let mut registered: Vec<&str> = registered!(names).to_vec();
+        let mut declared: Vec<&str> = ava_ipc::cmd::ALL.to_vec();
+        registered.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(registered, declared);
+    }
 }

@@ -1,7 +1,7 @@
 //! The one `invoke` binding (with `catch`, so a command's `Err` is a value, not a panic),
 //! wrapped once into a typed `Result`.
 
-use ava_ipc::UiError;
+use ava_ipc::{Command, UiError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -23,12 +23,14 @@ fn broken(detail: impl std::fmt::Display) -> UiError {
     )
 }
 
-pub async fn call<A: Serialize, R: DeserializeOwned>(
-    command: &str,
-    args: &A,
-) -> Result<R, UiError> {
-    let args = serde_wasm_bindgen::to_value(args).map_err(broken)?;
-    match invoke(command, args).await {
+/// Calls the shell's command `C` with its argument (sent as the function's `args` parameter).
+pub async fn call<C: Command>(args: &C::Args) -> Result<C::Reply, UiError> {
+    #[derive(Serialize)]
+    struct Payload<'a, A> {
+        args: &'a A,
+    }
+    let payload = serde_wasm_bindgen::to_value(&Payload { args }).map_err(broken)?;
+    match invoke(C::NAME, payload).await {
         Ok(value) => serde_wasm_bindgen::from_value(value).map_err(broken),
         Err(error) => Err(serde_wasm_bindgen::from_value(error.clone())
             .unwrap_or_else(|_| broken(error.as_string().unwrap_or_default()))),

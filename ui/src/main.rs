@@ -8,10 +8,9 @@ mod state;
 mod steps;
 mod widgets;
 
-use ava_ipc::{Moved, StatusView, WizardView, command};
+use ava_ipc::{Moved, StatusView, WizardView, cmd};
 use ava_model::{Locale, Step};
 use i18n::t;
-use serde_json::json;
 use state::{Action, Msg, Screen, ToastKind, Ui};
 use yew::prelude::*;
 
@@ -49,10 +48,10 @@ fn App() -> Html {
         let ui = ui.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<_, WizardView>(command::LOAD, &json!({})).await {
+                match ipc::call::<cmd::Load>(&()).await {
                     Ok(view) => {
                         ui.dispatch(Msg::Loaded(Box::new(view)));
-                        let _ = ipc::call::<_, ()>(command::READY, &json!({})).await;
+                        let _ = ipc::call::<cmd::Ready>(&()).await;
                     }
                     Err(error) => ui.dispatch(Msg::Fatal(error)),
                 }
@@ -204,6 +203,7 @@ fn main() {
 mod tests {
     use super::*;
     use ava_ipc::GoToArgs;
+    use serde_json::json;
 
     #[test]
     fn go_to_args_serialise_as_the_shell_reads_them() {

@@ -5,14 +5,12 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use ava_ipc::{
-    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CredentialsArgs, FlagArgs,
-    GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView, TwilioArgs, UiError, VapiKeyArgs,
-    WizardView, command,
+    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, Command, CredentialsArgs,
+    FlagArgs, GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView, TwilioArgs, UiError,
+    VapiKeyArgs, WizardView, cmd,
 };
 use ava_model::{Locale, Move, Step, VapiMethod};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use yew::prelude::*;
 
 use crate::ipc;
@@ -324,8 +322,8 @@ pub enum Action {
     Change(Step),
 }
 
-async fn call<A: Serialize, R: DeserializeOwned>(name: &str, args: A) -> Result<R, UiError> {
-    ipc::call(name, &args).await
+async fn call<C: Command>(args: C::Args) -> Result<C::Reply, UiError> {
+    ipc::call::<C>(&args).await
 }
 
 /// Runs an action: calls the shell and dispatches what comes back.
@@ -359,32 +357,29 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 _ => None,
             };
             if let Some(provider) = provider {
-                let skipped = view_reply(
-                    ui,
-                    call(command::SKIP, &json!({"args": SkipArgs { provider }})).await,
-                );
+                let skipped = view_reply(ui, call::<cmd::Skip>(SkipArgs { provider }).await);
                 if !skipped {
                     return;
                 }
             }
             go_to(ui, from.next(), Move::Skip).await;
         }
-        Action::Profile(field, patch) => edit(ui, command::UPDATE_PROFILE, field, patch).await,
-        Action::Studio(field, patch) => edit(ui, command::UPDATE_STUDIO, field, patch).await,
+        Action::Profile(field, patch) => edit::<cmd::UpdateProfile>(ui, field, patch).await,
+        Action::Studio(field, patch) => edit::<cmd::UpdateStudio>(ui, field, patch).await,
         Action::SignUp(args) => {
-            let reply = call(command::SIGN_UP, json!({"args": args}));
+            let reply = call::<cmd::SignUp>(args);
             if busy(ui, Busy::Account, reply).await {
                 ui.dispatch(Msg::Screen(Screen::Wizard));
             }
         }
         Action::SignIn(args) => {
-            let reply = call(command::SIGN_IN, json!({"args": args}));
+            let reply = call::<cmd::SignIn>(args);
             if busy(ui, Busy::Account, reply).await {
                 ui.dispatch(Msg::Screen(Screen::Wizard));
             }
         }
         Action::ContinueOffline => {
-            if view_reply(ui, call(command::CONTINUE_OFFLINE, &json!({})).await) {
+            if view_reply(ui, call::<cmd::ContinueOffline>(()).await) {
                 ui.dispatch(Msg::Screen(Screen::Wizard));
             }
         }
@@ -398,7 +393,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             ui.dispatch(Msg::Screen(Screen::Account));
         }
         Action::SignOut => {
-            if view_reply(ui, call(command::SIGN_OUT, &json!({})).await) {
+            if view_reply(ui, call::<cmd::SignOut>(()).await) {
                 succeeded(ui, "toast.signed_out");
             }
         }
@@ -409,22 +404,22 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 _ => VapiMethod::Inline,
             };
             let args = VapiKeyArgs { key, method };
-            let reply = call(command::SAVE_VAPI_KEY, json!({ "args": args }));
+            let reply = call::<cmd::SaveVapiKey>(args);
             if busy(ui, Busy::Vapi, reply).await {
                 succeeded(ui, "toast.vapi_saved");
             }
         }
         Action::DeleteVapi => {
-            view_reply(ui, call(command::DELETE_VAPI_KEY, &json!({})).await);
+            view_reply(ui, call::<cmd::DeleteVapiKey>(()).await);
         }
         Action::SaveTwilio(args) => {
-            let reply = call(command::SAVE_TWILIO, json!({"args": args}));
+            let reply = call::<cmd::SaveTwilio>(args);
             if busy(ui, Busy::Twilio, reply).await {
                 succeeded(ui, "toast.twilio_saved");
             }
         }
         Action::DeleteTwilio => {
-            view_reply(ui, call(command::DELETE_TWILIO, &json!({})).await);
+            view_reply(ui, call::<cmd::DeleteTwilio>(()).await);
         }
         Action::KeysLocalOnly(on) => {
             let deletes_copies = ui.view.as_ref().is_some_and(|v| v.keys_on_server);
@@ -433,18 +428,11 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 return;
             }
             ui.dispatch(Msg::ConfirmKeysLocal(false));
-            view_reply(
-                ui,
-                call(
-                    command::SET_KEYS_LOCAL_ONLY,
-                    &json!({"args": FlagArgs { on }}),
-                )
-                .await,
-            );
+            view_reply(ui, call::<cmd::SetKeysLocalOnly>(FlagArgs { on }).await);
         }
         Action::KeepKeysOnServer => ui.dispatch(Msg::ConfirmKeysLocal(false)),
         Action::UsageSharing(on) => {
-            let reply = call(command::SET_USAGE_SHARING, json!({"args": FlagArgs { on }}));
+            let reply = call::<cmd::SetUsageSharing>(FlagArgs { on });
             view_reply(ui, reply.await);
         }
         Action::OpenPrivacy => {
@@ -464,30 +452,25 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         Action::OpenSettings(section) => ui.dispatch(Msg::Screen(Screen::Settings(section))),
         Action::CloseSettings => {
             // Coming back re-reads the view, so steps 2, 4, 7 and 9 show fresh status.
-            if let Ok(view) = call::<_, WizardView>(command::LOAD, &json!({})).await {
+            if let Ok(view) = call::<cmd::Load>(()).await {
                 ui.dispatch(Msg::View(Box::new(view)));
             }
             ui.dispatch(Msg::Screen(Screen::Wizard));
         }
         Action::LoadAssistantDefaults => {
-            if let Ok(defaults) =
-                call::<_, AssistantDefaults>(command::ASSISTANT_DEFAULTS, &json!({})).await
-            {
+            if let Ok(defaults) = call::<cmd::AssistantDefaults>(()).await {
                 ui.dispatch(Msg::Defaults(defaults));
             }
         }
         Action::CreateAssistant(form) => {
             ui.dispatch(Msg::Progress(None));
-            let reply = call(
-                command::CREATE_ASSISTANT,
-                json!({"args": AssistantArgs { form }}),
-            );
+            let reply = call::<cmd::CreateAssistant>(AssistantArgs { form });
             if busy(ui, Busy::Assistant, reply).await {
                 succeeded(ui, "toast.assistant_created");
             }
         }
         Action::Launch => {
-            if busy(ui, Busy::Launch, call(command::LAUNCH, &json!({}))).await {
+            if busy(ui, Busy::Launch, call::<cmd::Launch>(())).await {
                 ui.dispatch(Msg::Screen(Screen::Home));
             }
         }
@@ -503,7 +486,7 @@ fn succeeded(ui: &UseReducerHandle<Ui>, key: &'static str) {
 }
 
 async fn go_to(ui: &UseReducerHandle<Ui>, step: Step, how: Move) -> Option<Moved> {
-    match call::<_, Moved>(command::GO_TO, &json!({"args": GoToArgs { step, how }})).await {
+    match call::<cmd::GoTo>(GoToArgs { step, how }).await {
         Ok(moved) => {
             ui.dispatch(Msg::View(Box::new(moved.view.clone())));
             if step == Step::Assistant {
@@ -518,8 +501,13 @@ async fn go_to(ui: &UseReducerHandle<Ui>, step: Step, how: Move) -> Option<Moved
     }
 }
 
-async fn edit(ui: &UseReducerHandle<Ui>, name: &str, field: &'static str, patch: Value) {
-    match call::<_, WizardView>(name, &PatchArgs { patch }).await {
+/// A field edit through `C` (`update_profile` or `update_studio`).
+async fn edit<C: Command<Args = PatchArgs, Reply = WizardView>>(
+    ui: &UseReducerHandle<Ui>,
+    field: &'static str,
+    patch: Value,
+) {
+    match call::<C>(PatchArgs { patch }).await {
         Ok(view) => {
             ui.dispatch(Msg::ClearField(field.to_owned()));
             ui.dispatch(Msg::View(Box::new(view)));

@@ -7,31 +7,23 @@ use serde::{Deserialize, Serialize};
 
 pub use ava_model::UiError;
 
-/// Command names, as `invoke` and `generate_handler!` know them.
-pub mod command {
-    pub const LOAD: &str = "load";
-    pub const UPDATE_PROFILE: &str = "update_profile";
-    pub const UPDATE_STUDIO: &str = "update_studio";
-    pub const GO_TO: &str = "go_to";
-    pub const FLUSH: &str = "flush";
-    pub const SIGN_UP: &str = "sign_up";
-    pub const SIGN_IN: &str = "sign_in";
-    pub const SIGN_OUT: &str = "sign_out";
-    pub const CONTINUE_OFFLINE: &str = "continue_offline";
-    pub const SKIP: &str = "skip";
-    pub const SAVE_VAPI_KEY: &str = "save_vapi_key";
-    pub const DELETE_VAPI_KEY: &str = "delete_vapi_key";
-    pub const SAVE_TWILIO: &str = "save_twilio";
-    pub const DELETE_TWILIO: &str = "delete_twilio";
-    pub const SET_KEYS_LOCAL_ONLY: &str = "set_keys_local_only";
-    pub const SET_USAGE_SHARING: &str = "set_usage_sharing";
-    pub const ASSISTANT_DEFAULTS: &str = "assistant_defaults";
-    pub const CREATE_ASSISTANT: &str = "create_assistant";
-    pub const LAUNCH: &str = "launch";
-    /// The wizard is drawn with its draft: logged with the time since process start (the
-    /// start-up benchmark reads it).
-    pub const READY: &str = "ready";
+/// One command between the window and the shell, declared once: its name (the shell's
+/// function, as `generate_handler!` registers it), its one argument (the function's parameter
+/// `args`; `()` for none) and its reply. The window calls `call::<C>(&args)`; the shell's
+/// function is typed `args: Args<C>` and returns `Reply<C>`, so changing either side's type
+/// without the other does not build.
+pub trait Command {
+    const NAME: &'static str;
+    type Args: Serialize + serde::de::DeserializeOwned;
+    type Reply: Serialize + serde::de::DeserializeOwned;
 }
+
+/// The argument type of a command.
+pub type Args<C> = <C as Command>::Args;
+/// What a command's function returns: its reply, or an error for the window.
+pub type Reply<C> = Result<<C as Command>::Reply, UiError>;
+
+pub mod cmd;
 
 /// The event the shell emits whenever the sync status changes.
 pub const SYNC_STATUS_EVENT: &str = "sync-status";
@@ -97,7 +89,8 @@ pub struct AssistantView {
     pub recorded: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Carries a secret: its `Debug` (below) never prints it.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct CredentialsArgs {
     pub email: String,
     pub password: String,
@@ -115,14 +108,16 @@ pub struct SkipArgs {
     pub provider: Provider,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Carries a secret: its `Debug` (below) never prints it.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct VapiKeyArgs {
     pub key: String,
     /// On step 2 itself, or in the Settings dialog (the seed's `vapi_configured.method`).
     pub method: VapiMethod,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Carries a secret: its `Debug` (below) never prints it.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct TwilioArgs {
     pub account_sid: String,
     pub auth_token: String,
@@ -176,9 +171,51 @@ pub struct GoToArgs {
     pub how: Move,
 }
 
+/// What a log line or a panic may show of the secret-carrying arguments: never the secret.
+macro_rules! redacted_debug {
+    ($name:ident { $($shown:ident),* } hides { $($hidden:ident),* }) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &"…"))*
+                    .finish()
+            }
+        }
+    };
+}
+
+redacted_debug!(CredentialsArgs { email } hides { password });
+redacted_debug!(VapiKeyArgs { method } hides { key });
+redacted_debug!(TwilioArgs { account_sid, phone_number } hides { auth_token });
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_carrying_arguments_never_print_their_secret() {
+        let printed = format!(
+            "{:?} {:?} {:?}",
+            CredentialsArgs {
+                email: "ann@acme.com".into(),
+                password: "correct horse".into()
+            },
+            VapiKeyArgs {
+                key: "sk-live-1234".into(),
+                method: VapiMethod::Inline
+            },
+            TwilioArgs {
+                account_sid: "AC0123".into(),
+                auth_token: "a1b2c3d4".into(),
+                phone_number: "+14155550199".into()
+            },
+        );
+        for secret in ["correct horse", "sk-live-1234", "a1b2c3d4"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        assert!(printed.contains("ann@acme.com"), "{printed}");
+    }
 
     #[test]
     fn views_round_trip_through_json() {

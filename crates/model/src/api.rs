@@ -35,7 +35,7 @@ impl Registration {
 
 /// `POST /auth/login`: the address is only normalised, not judged, so a mistyped one is
 /// "wrong email or password" like any other miss.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Login {
     pub email: String,
     pub password: String,
@@ -53,14 +53,15 @@ impl Login {
     }
 }
 
-impl std::fmt::Debug for LoginRedacted<'_> {
+/// Never the password, whoever logs or panics with it.
+impl std::fmt::Debug for Login {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Login({})", self.0.email)
+        f.debug_struct("Login")
+            .field("email", &self.email)
+            .field("password", &"…")
+            .finish()
     }
 }
-
-/// Debug view of a [`Login`] without the password.
-pub struct LoginRedacted<'a>(pub &'a Login);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

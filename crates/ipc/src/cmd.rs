@@ -1,0 +1,49 @@
+//! Every command, one type each (see [`Command`]).
+
+use crate::{
+    AssistantArgs, Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs, SkipArgs,
+    TwilioArgs, VapiKeyArgs, WizardView,
+};
+
+macro_rules! commands {
+    ($( $(#[$doc:meta])* $name:ident = $wire:literal ($args:ty) -> $reply:ty; )*) => {
+        $(
+                $(#[$doc])*
+                pub struct $name;
+                impl Command for $name {
+                    const NAME: &'static str = $wire;
+                    type Args = $args;
+                    type Reply = $reply;
+                }
+        )*
+        /// Every declared name: the shell's test compares it with what it registers.
+        pub const ALL: &[&str] = &[$($wire),*];
+    };
+}
+
+commands! {
+    Load = "load" (()) -> WizardView;
+    UpdateProfile = "update_profile" (PatchArgs) -> WizardView;
+    UpdateStudio = "update_studio" (PatchArgs) -> WizardView;
+    /// Continue, Skip (recorded as the seed's step events), the rail or Back.
+    GoTo = "go_to" (GoToArgs) -> Moved;
+    Flush = "flush" (()) -> ();
+    SignUp = "sign_up" (CredentialsArgs) -> WizardView;
+    SignIn = "sign_in" (CredentialsArgs) -> WizardView;
+    SignOut = "sign_out" (()) -> WizardView;
+    ContinueOffline = "continue_offline" (()) -> WizardView;
+    /// Skipping step 2 or 4 sets its flag.
+    Skip = "skip" (SkipArgs) -> WizardView;
+    SaveVapiKey = "save_vapi_key" (VapiKeyArgs) -> WizardView;
+    DeleteVapiKey = "delete_vapi_key" (()) -> WizardView;
+    SaveTwilio = "save_twilio" (TwilioArgs) -> WizardView;
+    DeleteTwilio = "delete_twilio" (()) -> WizardView;
+    SetKeysLocalOnly = "set_keys_local_only" (FlagArgs) -> WizardView;
+    SetUsageSharing = "set_usage_sharing" (FlagArgs) -> WizardView;
+    AssistantDefaults = "assistant_defaults" (()) -> crate::AssistantDefaults;
+    CreateAssistant = "create_assistant" (AssistantArgs) -> WizardView;
+    Launch = "launch" (()) -> WizardView;
+    /// The wizard is drawn with its draft: logged with the time since process start (the
+    /// start-up benchmark and the package check read it).
+    Ready = "ready" (()) -> ();
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the Linux installers (tests/package.sh) and checks them as a user's machine would:
+#   .deb: its fields and runtime dependencies, `apt-get install ./…deb`, the desktop entry
+#         (desktop-file-validate) and the icon, the installed binary launched under Xvfb until
+#         the wizard is drawn (screenshot), then `apt-get purge` leaves none of its files;
+#   .rpm: `rpm -qip`, `--requires`, rpmlint, installed into a scratch root and launched the
+#         same way (the host's libraries stand in for Fedora's: dependency names differ).
+# Sizes are printed; the target is ≤ 15 MB each. Needs root (or sudo) for apt-get; not in CI
+# (it needs a release build, ~15 min on 2 cores): `tests/package-check.sh`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ava-desktop/target}
+sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+for pkg in desktop-file-utils rpm rpmlint; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
+done
+
+[ "${AVA_SKIP_BUILD:-}" = 1 ] || bash tests/package.sh
+deb=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -1)
+rpm=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/rpm/*.rpm | head -1)
+shots=$CARGO_TARGET_DIR/package-screenshots
+mkdir -p "$shots"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Launches "$@" on a private X server with a private D-Bus session and keyring, waits for the
+# wizard's "ready" line, takes a screenshot of the screen, and stops the app.
+launch_until_ready() {
+  local shot=$1
+  shift
+  local home=$work/home-$RANDOM
+  mkdir -p "$home"
+  HOME=$home XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config XDG_CACHE_HOME=$home/cache \
+    xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- sh -c '
+      printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+      "$@" >"$LOG" 2>&1 &
+      app=$!
+      for _ in $(seq 600); do
+        grep -q "ready [0-9]* ms" "$LOG" && break
+        kill -0 $app 2>/dev/null || { cat "$LOG"; echo "the app exited" >&2; exit 1; }
+        sleep 0.1
+      done
+      grep -q "ready [0-9]* ms" "$LOG" || { cat "$LOG"; echo "never ready" >&2; exit 1; }
+      # The first frame after ready: give WebKit a moment to paint it.
+      sleep 1
+      import -window root "$SHOT"
+      kill $app; wait $app 2>/dev/null || true
+    ' sh "$@"
+}
+export LOG=$work/app.log
+
+echo "== .deb: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
+dpkg-deb -f "$deb" Package Version Maintainer Section Depends Recommends Description
+package=$(dpkg-deb -f "$deb" Package)
+sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(realpath "$deb")" >/dev/null
+dpkg -L "$package" >"$work/files"
+desktop=$(grep '^/usr/share/applications/.*\.desktop$' "$work/files")
+desktop-file-validate "$desktop"
+grep '^/usr/share/icons/hicolor/.*/apps/' "$work/files"
+binary=$(grep '^/usr/bin/' "$work/files" | head -1)
+SHOT=$shots/deb-installed.png launch_until_ready "$binary"
+echo "launched $binary: $(grep -o 'ready [0-9]* ms' "$LOG")"
+sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$package" >/dev/null
+left=0
+while read -r f; do
+  if [ -f "$f" ]; then echo "left behind: $f"; left=1; fi
+done <"$work/files"
+[ $left = 0 ] && echo "purged: none of its files is left"
+[ $left = 0 ]
+
+echo "== .rpm: $(basename "$rpm") ($(du -k "$rpm" | cut -f1) KiB)"
+rpm -qip "$rpm"
+rpm -qp --requires "$rpm"
+rpmlint "$rpm" || echo "(rpmlint: see above)"
+root=$work/rpm-root
+rpm --root "$root" --initdb
+rpm -i --nodeps --root "$root" "$rpm"
+rbinary=$root$(rpm -qlp "$rpm" | grep '^/usr/bin/' | head -1)
+SHOT=$shots/rpm-installed.png launch_until_ready "$rbinary"
+echo "launched $rbinary: $(grep -o 'ready [0-9]* ms' "$LOG")"
+echo "screenshots: $shots"
