@@ -34,9 +34,6 @@ pub struct Config {
     /// Keys that sealed older rows; they decrypt but never encrypt.
     pub retired_encryption_keys: Vec<EncryptionKey>,
     pub vapi_base_url: Option<String>,
-    /// Read by the desktop core's Twilio checks; the server itself never calls Twilio
-    /// (Vapi checks number ownership when it imports a number).
-    pub twilio_base_url: Option<String>,
     pub provider_timeout: Duration,
     /// Wrong passwords per address and account before sign-in slows down (see `throttle`).
     pub login_max_failures: u32,
@@ -198,7 +195,6 @@ impl Config {
             encryption_key: parse_key("ENCRYPTION_KEY", &encryption_key)?,
             retired_encryption_keys,
             vapi_base_url: var("VAPI_BASE_URL"),
-            twilio_base_url: var("TWILIO_BASE_URL"),
             provider_timeout: Duration::from_millis(parse_or(&var, "PROVIDER_TIMEOUT_MS", 15_000)?),
             login_max_failures: parse_or(&var, "LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(parse_or(&var, "LOGIN_WINDOW_SECONDS", 15 * 60)?),
@@ -365,7 +361,6 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         encryption_key: SecretBox::new(Box::new(key)),
         retired_encryption_keys: Vec::new(),
         vapi_base_url,
-        twilio_base_url: None,
         provider_timeout: Duration::from_secs(5),
         login_max_failures: 5,
         login_window: Duration::from_secs(900),

@@ -1,16 +1,8 @@
 //! The commands: take the state, call the core, map the error to `{code, message, field?}`.
 
-use ava_core::draft::LoadNote;
-use ava_core::provision::{
-    AssistantChoices, default_first_message, default_instructions, voice_for,
-};
-use ava_core::state::Provisioning;
-use ava_core::{CoreError, SyncStatus};
-use ava_ipc::{
-    Args, AssistantDefaults, AssistantForm, AssistantView, Moved, Provider, Reply, StatusView,
-    TwilioView, UiError, WizardView, cmd,
-};
-use ava_model::{AccountSid, Step};
+use ava_core::CoreError;
+use ava_core::provision::AssistantChoices;
+use ava_ipc::{Args, Provider, Reply, UiError, WizardView, cmd};
 use tauri::State;
 
 use crate::Shell;
@@ -21,79 +13,17 @@ fn ui(error: CoreError) -> UiError {
     error.to_ui()
 }
 
-pub fn status_view(status: &SyncStatus) -> StatusView {
-    StatusView {
-        state: serde_json::to_value(status.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-        pending: status.pending,
-        keychain_persistent: status.keychain_persistent,
-        error: status.error.clone(),
-        refused: status.refused.clone(),
-        revision: status.revision,
-    }
-}
-
-pub fn assistant_view(run: &Provisioning) -> AssistantView {
-    AssistantView {
-        name: run.name.clone(),
-        assistant_id: run.assistant_id.clone(),
-        phone_number_id: run.phone_number_id.clone(),
-        recorded: run.recorded,
-    }
-}
-
-pub fn load_notice(note: &LoadNote) -> Option<UiError> {
-    match note {
-        LoadNote::Fresh | LoadNote::Loaded => None,
-        LoadNote::RecoveredFromPrevious { set_aside, .. } => Some(UiError::new(
-            "draft_recovered",
-            format!(
-                "Your last draft could not be read and was kept at {}; the previous copy was restored.",
-                set_aside.display()
-            ),
-        )),
-        LoadNote::Unrecoverable { set_aside, .. } => Some(UiError::new(
-            "draft_unreadable",
-            format!(
-                "Your draft could not be read; it was kept at {:?}. The wizard starts empty.",
-                set_aside
-            ),
-        )),
-    }
-}
-
-fn view(shell: &Shell) -> WizardView {
-    let draft = shell.core.snapshot();
-    let offline_chosen = shell
+/// Whether the user chose "Continue offline" here (a preference of this window).
+fn offline_chosen(shell: &Shell) -> bool {
+    shell
         .preferences
         .get(ENTERED_OFFLINE)
         .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let keys_on_server = draft.server_may_hold_keys();
-    WizardView {
-        step: draft.step,
-        entered: draft.account.is_some() || offline_chosen,
-        account_email: draft.account.map(|a| a.email),
-        twilio: draft.twilio.map(|t| TwilioView {
-            account_sid_preview: AccountSid::parse(&t.account_sid)
-                .map(|s| s.preview())
-                .unwrap_or_default(),
-            phone_number: t.phone_number,
-        }),
-        assistant: draft.provisioning.as_ref().map(assistant_view),
-        keys_local_only: draft.keys_local_only,
-        keys_on_server,
-        usage_sharing: !draft.analytics.sharing_off,
-        profile: draft.profile,
-        studio: draft.studio,
-        flags: draft.flags,
-        completed: draft.completed,
-        vapi_key_preview: draft.vapi_key_preview,
-        status: status_view(&shell.core.status().borrow()),
-        notices: shell.notices.clone(),
-    }
+        .unwrap_or(false)
+}
+
+fn view(shell: &Shell) -> WizardView {
+    shell.core.view(offline_chosen(shell), &shell.notices)
 }
 
 #[tauri::command]
@@ -121,17 +51,10 @@ pub fn update_studio(
 
 #[tauri::command]
 pub fn go_to(shell: State<'_, Shell>, args: Args<cmd::GoTo>) -> Reply<cmd::GoTo> {
-    let left = shell.core.snapshot().step;
-    shell.core.move_to(args.step, args.how).map_err(ui)?;
-    let view = view(&shell);
-    let left_incomplete = match left {
-        Step::Profile if args.step != Step::Profile => view.profile.missing_fields(),
-        _ => Vec::new(),
-    };
-    Ok(Moved {
-        left_incomplete: left_incomplete.into_iter().map(str::to_owned).collect(),
-        view,
-    })
+    let offline = offline_chosen(&shell);
+    (shell.core)
+        .leave_for(args.step, args.how, offline, &shell.notices)
+        .map_err(ui)
 }
 
 #[tauri::command]
@@ -248,27 +171,7 @@ pub fn set_keys_local_only(
 
 #[tauri::command]
 pub fn assistant_defaults(shell: State<'_, Shell>) -> Reply<cmd::AssistantDefaults> {
-    let draft = shell.core.snapshot();
-    let voice = voice_for(&draft.studio).voice_id;
-    let mut voices = vec![voice.clone()];
-    voices.extend(
-        ava_core::provision::VOICES
-            .iter()
-            .filter(|v| **v != voice)
-            .map(|v| (*v).to_owned()),
-    );
-    Ok(AssistantDefaults {
-        form: AssistantForm {
-            name: draft
-                .provisioning
-                .as_ref()
-                .map_or_else(|| "Ava".to_owned(), |p| p.name.clone()),
-            voice_id: voice,
-            first_message: default_first_message(&draft),
-            instructions: default_instructions(&draft),
-        },
-        voices,
-    })
+    Ok(shell.core.assistant_defaults())
 }
 
 #[tauri::command]

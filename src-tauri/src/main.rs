@@ -119,7 +119,7 @@ fn main() {
             if let Some(problem) = &opened.keychain_problem {
                 notices.push(ava_ipc::UiError::new(problem.code, problem.message.clone()));
             }
-            if let Some(notice) = commands::load_notice(&opened.load_note) {
+            if let Some(notice) = ava_core::view::load_notice(&opened.load_note) {
                 notices.push(notice);
             }
             forward_events(app.handle(), &core);
@@ -154,7 +154,7 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
     let to_ui = handle.clone();
     tauri::async_runtime::spawn(async move {
         while status.changed().await.is_ok() {
-            let view = commands::status_view(&status.borrow());
+            let view = ava_core::view::status_view(&status.borrow());
             let _ = to_ui.emit(ava_ipc::SYNC_STATUS_EVENT, view);
         }
     });
@@ -162,7 +162,10 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
     let to_ui = handle.clone();
     tauri::async_runtime::spawn(async move {
         while progress.changed().await.is_ok() {
-            let view = progress.borrow().as_ref().map(commands::assistant_view);
+            let view = progress
+                .borrow()
+                .as_ref()
+                .map(ava_core::view::assistant_view);
             let _ = to_ui.emit(ava_ipc::PROVISION_PROGRESS_EVENT, view);
         }
     });

@@ -311,6 +311,8 @@ pub enum Action {
     KeepKeysOnServer,
     /// "Share onboarding usage with the Ava team".
     UsageSharing(bool),
+    /// Write the draft now (a field of it lost focus).
+    Flush,
     /// Settings, at that setting (from the account screen's note).
     OpenPrivacy,
     OpenSettings(Provider),
@@ -431,6 +433,11 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             view_reply(ui, call::<cmd::SetKeysLocalOnly>(FlagArgs { on }).await);
         }
         Action::KeepKeysOnServer => ui.dispatch(Msg::ConfirmKeysLocal(false)),
+        Action::Flush => {
+            if let Err(error) = call::<cmd::Flush>(()).await {
+                ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
+            }
+        }
         Action::UsageSharing(on) => {
             let reply = call::<cmd::SetUsageSharing>(FlagArgs { on });
             view_reply(ui, reply.await);

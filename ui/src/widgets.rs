@@ -91,6 +91,17 @@ impl<'a> TextSpec<'a> {
     }
 }
 
+/// Leaving a field of the draft writes the draft at once (wizard.md: on blur), rather than
+/// within the autosave's half second.
+fn flush_on_blur(ctx: &Ctx, target: Target) -> Callback<FocusEvent> {
+    let ctx = ctx.clone();
+    Callback::from(move |_: FocusEvent| {
+        if target != Target::Local {
+            ctx.act(Action::Flush);
+        }
+    })
+}
+
 pub fn text(ctx: &Ctx, target: Target, spec: TextSpec, saved: Option<String>) -> Html {
     let field = spec.field;
     let oninput = {
@@ -101,12 +112,13 @@ pub fn text(ctx: &Ctx, target: Target, spec: TextSpec, saved: Option<String>) ->
             send(&ctx, target, field, Value::from(value));
         })
     };
+    let onblur = flush_on_blur(ctx, target);
     let invalid = ctx.ui.error_at(field).is_some();
     let control = html! {
         // dir="auto": a field follows its own text, so English typed in the Hebrew UI (or a
         // phone number) keeps its punctuation where it belongs.
         <input id={field} name={field} type={spec.kind} autocomplete={spec.autocomplete} dir="auto"
-            value={shown(ctx, field, saved)} {oninput}
+            value={shown(ctx, field, saved)} {oninput} {onblur}
             aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
     };
     frame(ctx, field, spec.label, spec.help, control)
@@ -128,9 +140,10 @@ pub fn textarea(
             send(&ctx, target, field, Value::from(value));
         })
     };
+    let onblur = flush_on_blur(ctx, target);
     let invalid = ctx.ui.error_at(field).is_some();
     let control = html! {
-        <textarea id={field} name={field} dir="auto" rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput}
+        <textarea id={field} name={field} dir="auto" rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput} {onblur}
             aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
     };
     frame(ctx, field, spec.label, spec.help, control)

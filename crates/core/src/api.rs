@@ -214,16 +214,6 @@ impl ApiClient {
         .await
     }
 
-    pub async fn flags(&self, token: &SecretString) -> Result<OnboardingFlags, ApiError> {
-        self.call(
-            Method::GET,
-            "/api/v1/user/onboarding",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
-    }
-
     /// `POST /api/v1/events` with at most [`ava_model::EVENTS_PER_BATCH`] events.
     pub async fn post_events(
         &self,
@@ -339,15 +329,5 @@ impl ApiClient {
             json!({"vapi_assistant_id": vapi_assistant_id, "name": name, "metadata": metadata});
         self.call(Method::POST, "/api/v1/assistants", Some(token), Some(&body))
             .await
-    }
-
-    pub async fn assistants(&self, token: &SecretString) -> Result<Vec<AssistantRecord>, ApiError> {
-        self.call(
-            Method::GET,
-            "/api/v1/assistants",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
     }
 }

@@ -4,7 +4,7 @@
 //! blur, quit) and waits for the disk.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -37,22 +37,18 @@ pub type SaveListener = Arc<dyn Fn(Result<SaveReport, String>) + Send + Sync>;
 pub struct Autosaver {
     tx: Option<mpsc::Sender<Message>>,
     thread: Option<JoinHandle<()>>,
-    last_error: Arc<Mutex<Option<String>>>,
 }
 
 impl Autosaver {
     pub fn start(file: DraftFile, listener: Option<SaveListener>) -> Self {
         let (tx, rx) = mpsc::channel();
-        let last_error = Arc::new(Mutex::new(None));
-        let errors = last_error.clone();
         let thread = std::thread::Builder::new()
             .name("ava-autosave".into())
-            .spawn(move || run(file, rx, listener, errors))
+            .spawn(move || run(file, rx, listener))
             .ok();
         Self {
             tx: Some(tx),
             thread,
-            last_error,
         }
     }
 
@@ -70,13 +66,6 @@ impl Autosaver {
         tx.send(Message::Flush(ack))
             .map_err(|_| "autosave stopped".to_owned())?;
         done.recv().map_err(|_| "autosave stopped".to_owned())?
-    }
-
-    pub fn last_error(&self) -> Option<String> {
-        self.last_error
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 }
 
@@ -97,12 +86,7 @@ struct Pending {
     latest: Instant,
 }
 
-fn run(
-    file: DraftFile,
-    rx: mpsc::Receiver<Message>,
-    listener: Option<SaveListener>,
-    last_error: Arc<Mutex<Option<String>>>,
-) {
+fn run(file: DraftFile, rx: mpsc::Receiver<Message>, listener: Option<SaveListener>) {
     let mut pending: Option<Pending> = None;
     let mut edits: u64 = 0;
     let save = |pending: &mut Option<Pending>| -> Result<(), String> {
@@ -117,7 +101,6 @@ fn run(
             write_time: started.elapsed(),
             oldest_edit_age: p.oldest.elapsed(),
         });
-        *last_error.lock().unwrap_or_else(|e| e.into_inner()) = result.as_ref().err().cloned();
         if let Some(listener) = &listener {
             listener(report.map_err(Clone::clone));
         }

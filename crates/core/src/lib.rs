@@ -6,6 +6,7 @@
 //! - [`secrets`]: the OS keychain behind [`secrets::SecretStore`].
 //! - [`api`]: the onboarding API client; [`Onboarding`] runs the sync outbox over it.
 //! - [`provision`]: creating the assistant in Vapi exactly once.
+//! - [`view`]: what the window draws (the shell's commands only delegate).
 //! - [`analytics`]: the seed's onboarding events, kept with the draft until the server has them.
 
 pub mod analytics;
@@ -17,6 +18,7 @@ mod onboarding;
 pub mod provision;
 pub mod secrets;
 pub mod state;
+pub mod view;
 
 pub use error::{CoreError, Precondition};
 pub use onboarding::{

@@ -504,9 +504,4 @@ impl UiError {
             max,
         }
     }
-
-    /// One entry per bad field, in the model's words.
-    pub fn from_fields(errors: &FieldErrors) -> Vec<UiError> {
-        errors.0.iter().map(UiError::from_field).collect()
-    }
 }

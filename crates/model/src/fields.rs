@@ -49,10 +49,6 @@ impl<T> Change<T> {
     {
         if &self == sent { Change::Keep } else { self }
     }
-
-    pub fn from_option(value: Option<T>) -> Self {
-        value.map_or(Change::Clear, Change::Set)
-    }
 }
 
 /// `Clear` travels as `""`, the API's way to clear a text field.

@@ -88,22 +88,6 @@ impl Violation {
         format!("error.{}", self.code())
     }
 
-    /// Named values a translated message may interpolate (`{ $max }` and the like).
-    pub fn params(&self) -> Vec<(&'static str, String)> {
-        match self {
-            Violation::WrongType { expected } => vec![("expected", (*expected).to_owned())],
-            Violation::TooLong { max } | Violation::TooManyItems { max } => {
-                vec![("max", max.to_string())]
-            }
-            Violation::TooShort { min } => vec![("min", min.to_string())],
-            Violation::NotOneOf { allowed } => vec![("allowed", allowed.join(", "))],
-            Violation::OutOfRange { min, max } => {
-                vec![("min", min.to_string()), ("max", max.to_string())]
-            }
-            _ => Vec::new(),
-        }
-    }
-
     /// The English sentence the server sends; the desktop translates by [`Self::message_key`].
     pub fn english(&self) -> String {
         match self {

@@ -1,0 +1,210 @@
+//! What the window draws, built here from the draft and the sync status, so the shell's
+//! commands only delegate and every rule behind a view (who has entered, what step 1 still
+//! lacks, the assistant's defaults) is tested without a window.
+
+use ava_ipc::{
+    AssistantDefaults, AssistantForm, AssistantView, Moved, StatusView, TwilioView, UiError,
+    WizardView,
+};
+use ava_model::{AccountSid, Move, Step};
+
+use crate::CoreError;
+use crate::draft::LoadNote;
+use crate::onboarding::{Onboarding, SyncState, SyncStatus};
+use crate::provision::{VOICES, default_first_message, default_instructions, voice_for};
+use crate::state::Provisioning;
+
+impl SyncState {
+    /// The wire name the window branches on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::SavedLocally => "saved_locally",
+            SyncState::Syncing => "syncing",
+            SyncState::Synced => "synced",
+            SyncState::Offline => "offline",
+            SyncState::Failed => "failed",
+            SyncState::SignInRequired => "sign_in_required",
+        }
+    }
+}
+
+pub fn status_view(status: &SyncStatus) -> StatusView {
+    StatusView {
+        state: status.state.as_str().to_owned(),
+        pending: status.pending,
+        keychain_persistent: status.keychain_persistent,
+        error: status.error.clone(),
+        refused: status.refused.clone(),
+        revision: status.revision,
+    }
+}
+
+pub fn assistant_view(run: &Provisioning) -> AssistantView {
+    AssistantView {
+        name: run.name.clone(),
+        assistant_id: run.assistant_id.clone(),
+        phone_number_id: run.phone_number_id.clone(),
+        recorded: run.recorded,
+    }
+}
+
+/// What the window says once at start about how the draft was loaded.
+pub fn load_notice(note: &LoadNote) -> Option<UiError> {
+    match note {
+        LoadNote::Fresh | LoadNote::Loaded => None,
+        LoadNote::RecoveredFromPrevious { set_aside, .. } => Some(UiError::new(
+            "draft_recovered",
+            format!(
+                "Your last draft could not be read and was kept at {}; the previous copy was restored.",
+                set_aside.display()
+            ),
+        )),
+        LoadNote::Unrecoverable { set_aside, .. } => Some(UiError::new(
+            "draft_unreadable",
+            format!(
+                "Your draft could not be read; it was kept at {:?}. The wizard starts empty.",
+                set_aside
+            ),
+        )),
+    }
+}
+
+impl Onboarding {
+    /// Everything the window draws. `offline_chosen`: the user picked "Continue offline" on
+    /// this computer (a UI preference the shell keeps); `notices` are said once at start.
+    pub fn view(&self, offline_chosen: bool, notices: &[UiError]) -> WizardView {
+        let draft = self.snapshot();
+        WizardView {
+            step: draft.step,
+            entered: draft.account.is_some() || offline_chosen,
+            keys_on_server: draft.server_may_hold_keys(),
+            usage_sharing: !draft.analytics.sharing_off,
+            account_email: draft.account.map(|a| a.email),
+            twilio: draft.twilio.map(|t| TwilioView {
+                account_sid_preview: AccountSid::parse(&t.account_sid)
+                    .map(|s| s.preview())
+                    .unwrap_or_default(),
+                phone_number: t.phone_number,
+            }),
+            assistant: draft.provisioning.as_ref().map(assistant_view),
+            keys_local_only: draft.keys_local_only,
+            profile: draft.profile,
+            studio: draft.studio,
+            flags: draft.flags,
+            completed: draft.completed,
+            vapi_key_preview: draft.vapi_key_preview,
+            status: status_view(&self.status().borrow()),
+            notices: notices.to_vec(),
+        }
+    }
+
+    /// Leaves the current step for `step` (see [`Onboarding::move_to`]) and says what leaving
+    /// step 1 left empty: a warning, never a block.
+    pub fn leave_for(
+        &self,
+        step: Step,
+        how: Move,
+        offline_chosen: bool,
+        notices: &[UiError],
+    ) -> Result<Moved, CoreError> {
+        let left = self.snapshot().step;
+        self.move_to(step, how)?;
+        let view = self.view(offline_chosen, notices);
+        let left_incomplete = match left {
+            Step::Profile if step != Step::Profile => view.profile.missing_fields(),
+            _ => Vec::new(),
+        };
+        Ok(Moved {
+            left_incomplete: left_incomplete.into_iter().map(str::to_owned).collect(),
+            view,
+        })
+    }
+
+    /// Step 7's form, pre-written from steps 3 and 5, and the voices to offer (the one that
+    /// speaks the assistant's first language first).
+    pub fn assistant_defaults(&self) -> AssistantDefaults {
+        let draft = self.snapshot();
+        let voice = voice_for(&draft.studio).voice_id;
+        let mut voices = vec![voice.clone()];
+        voices.extend(
+            VOICES
+                .iter()
+                .filter(|v| **v != voice)
+                .map(|v| (*v).to_owned()),
+        );
+        AssistantDefaults {
+            form: AssistantForm {
+                name: draft
+                    .provisioning
+                    .as_ref()
+                    .map_or_else(|| "Ava".to_owned(), |p| p.name.clone()),
+                voice_id: voice,
+                first_message: default_first_message(&draft),
+                instructions: default_instructions(&draft),
+            },
+            voices,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::secrets::MemoryStore;
+    use crate::{CoreConfig, Onboarding};
+
+    fn open(dir: &std::path::Path) -> Onboarding {
+        let config = CoreConfig::new(dir, "http://127.0.0.1:9");
+        Onboarding::open(config, Arc::new(MemoryStore::default()), None)
+            .unwrap()
+            .onboarding
+    }
+
+    #[tokio::test]
+    async fn leaving_step_one_names_what_it_lacks_and_only_step_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open(dir.path());
+        assert!(
+            !core.view(false, &[]).entered,
+            "neither signed in nor offline"
+        );
+        assert!(core.view(true, &[]).entered);
+        core.update_profile(&serde_json::json!({"full_name": "Ann"}))
+            .unwrap();
+        let moved = core
+            .leave_for(Step::Vapi, Move::Continue, true, &[])
+            .unwrap();
+        assert_eq!(moved.view.step, Step::Vapi);
+        assert!(
+            moved
+                .left_incomplete
+                .contains(&"organization_name".to_owned())
+        );
+        assert!(!moved.left_incomplete.contains(&"full_name".to_owned()));
+        let moved = core
+            .leave_for(Step::Persona, Move::Skip, true, &[])
+            .unwrap();
+        assert!(moved.left_incomplete.is_empty(), "only step 1 warns");
+        assert_eq!(moved.view.status.state, "saved_locally");
+    }
+
+    #[tokio::test]
+    async fn the_assistants_voice_speaks_its_first_language_and_comes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open(dir.path());
+        core.update_studio(&serde_json::json!({"languages": ["fr", "en"]}))
+            .unwrap();
+        let defaults = core.assistant_defaults();
+        assert_eq!(defaults.form.name, "Ava");
+        assert_eq!(defaults.voices[0], defaults.form.voice_id);
+        assert!(
+            defaults.form.voice_id.starts_with("fr-"),
+            "{}",
+            defaults.form.voice_id
+        );
+        let unique: std::collections::BTreeSet<_> = defaults.voices.iter().collect();
+        assert_eq!(unique.len(), defaults.voices.len());
+    }
+}
