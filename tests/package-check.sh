@@ -24,14 +24,14 @@ mkdir -p "$shots"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Launches "$@" on a private X server with a private D-Bus session and keyring, waits for the
-# wizard's "ready" line, takes a screenshot of the screen, and stops the app.
+# Launches "$2…" on a private X server with a private D-Bus session and keyring, waits for the
+# wizard's "ready" line, takes a screenshot of the screen into "$1", and stops the app.
 launch_until_ready() {
   local shot=$1
   shift
   local home=$work/home-$RANDOM
   mkdir -p "$home"
-  HOME=$home XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config XDG_CACHE_HOME=$home/cache \
+  SHOT=$shot HOME=$home XDG_DATA_HOME=$home/data XDG_CONFIG_HOME=$home/config XDG_CACHE_HOME=$home/cache \
     xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- sh -c '
       printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
       "$@" >"$LOG" 2>&1 &
@@ -42,9 +42,14 @@ launch_until_ready() {
         sleep 0.1
       done
       grep -q "ready [0-9]* ms" "$LOG" || { cat "$LOG"; echo "never ready" >&2; exit 1; }
-      # The first frame after ready: give WebKit a moment to paint it.
-      sleep 1
-      import -window root "$SHOT"
+      # "ready" is the first render of the wizard; WebKit paints it to the window a little later:
+      # take screenshots until one holds more than the plain background (bounded).
+      for _ in $(seq 60); do
+        import -window root "$SHOT"
+        [ "$(identify -format %k "$SHOT")" -gt 100 ] && break
+        sleep 0.25
+      done
+      [ "$(identify -format %k "$SHOT")" -gt 100 ] || { echo "the window stayed blank" >&2; exit 1; }
       kill $app; wait $app 2>/dev/null || true
     ' sh "$@"
 }
@@ -59,7 +64,7 @@ desktop=$(grep '^/usr/share/applications/.*\.desktop$' "$work/files")
 desktop-file-validate "$desktop"
 grep '^/usr/share/icons/hicolor/.*/apps/' "$work/files"
 binary=$(grep '^/usr/bin/' "$work/files" | head -1)
-SHOT=$shots/deb-installed.png launch_until_ready "$binary"
+launch_until_ready "$shots/deb-installed.png" "$binary"
 echo "launched $binary: $(grep -o 'ready [0-9]* ms' "$LOG")"
 sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$package" >/dev/null
 left=0
@@ -77,6 +82,6 @@ root=$work/rpm-root
 rpm --root "$root" --initdb
 rpm -i --nodeps --root "$root" "$rpm"
 rbinary=$root$(rpm -qlp "$rpm" | grep '^/usr/bin/' | head -1)
-SHOT=$shots/rpm-installed.png launch_until_ready "$rbinary"
+launch_until_ready "$shots/rpm-installed.png" "$rbinary"
 echo "launched $rbinary: $(grep -o 'ready [0-9]* ms' "$LOG")"
 echo "screenshots: $shots"
