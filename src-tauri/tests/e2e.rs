@@ -921,20 +921,7 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
             &format!("return document.querySelector('.app').lang === '{lang}'"),
         )
         .await;
-        for (n, step) in [
-            "profile",
-            "vapi",
-            "persona",
-            "twilio",
-            "telephony",
-            "integrations",
-            "assistant",
-            "plan",
-            "done",
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (n, step) in ava_model::Step::NAMES.iter().enumerate() {
             app.click(&format!("#rail-{step}")).await;
             app.on_step(step).await;
             // Nothing is cut off: the card's content fits its width at the window's size.

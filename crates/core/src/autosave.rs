@@ -3,8 +3,8 @@
 //! even continuous typing is on disk within half a second. `flush` saves at once (step change,
 //! blur, quit) and waits for the disk.
 
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 

@@ -221,22 +221,13 @@ pub fn step_number(step: Step) -> u8 {
 }
 
 fn parse_step(input: &str) -> Result<Step, Violation> {
-    const NAMES: &[&str] = &[
-        "profile",
-        "vapi",
-        "persona",
-        "twilio",
-        "telephony",
-        "integrations",
-        "assistant",
-        "plan",
-        "done",
-    ];
     Step::ALL
         .iter()
         .copied()
         .find(|s| s.key() == input)
-        .ok_or(Violation::NotOneOf { allowed: NAMES })
+        .ok_or(Violation::NotOneOf {
+            allowed: &Step::NAMES,
+        })
 }
 
 fn required_integer(r: &mut ObjectReader<'_>, field: &str) -> Option<i64> {
@@ -439,6 +430,15 @@ mod tests {
 
     fn context() -> Value {
         json!({"app_version": "0.1.0", "os": "linux", "locale": "fr"})
+    }
+
+    #[test]
+    fn step_names_are_the_wire_names() {
+        for step in Step::ALL {
+            assert_eq!(serde_json::to_value(step).unwrap(), json!(step.key()));
+            assert_eq!(parse_step(step.key()), Ok(step));
+        }
+        assert!(parse_step("welcome").is_err());
     }
 
     #[test]

@@ -43,6 +43,19 @@ impl Step {
         Step::Done,
     ];
 
+    /// The wire names (`step_id`), in order.
+    pub const NAMES: [&'static str; 9] = [
+        "profile",
+        "vapi",
+        "persona",
+        "twilio",
+        "telephony",
+        "integrations",
+        "assistant",
+        "plan",
+        "done",
+    ];
+
     /// 0-based position in the stepper.
     pub fn index(self) -> usize {
         Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
@@ -63,16 +76,6 @@ impl Step {
 
     /// The translation key of the step's title (`step.profile.title`).
     pub fn key(self) -> &'static str {
-        match self {
-            Step::Profile => "profile",
-            Step::Vapi => "vapi",
-            Step::Persona => "persona",
-            Step::Twilio => "twilio",
-            Step::Telephony => "telephony",
-            Step::Integrations => "integrations",
-            Step::Assistant => "assistant",
-            Step::Plan => "plan",
-            Step::Done => "done",
-        }
+        Self::NAMES[self.index()]
     }
 }
