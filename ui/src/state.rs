@@ -264,26 +264,11 @@ impl Ui {
     }
 }
 
-/// The rail's mark for a step: done, skipped, warning (fields missing) or todo.
+/// The rail's mark for a step, as the core computed it: done, skipped, warning, visited, todo.
 pub fn step_mark(view: &WizardView, step: Step) -> &'static str {
-    let flags = &view.flags;
-    match step {
-        Step::Profile if !view.profile.missing_fields().is_empty() => "warning",
-        Step::Profile => "done",
-        Step::Vapi if view.vapi_key_preview.is_some() => "done",
-        Step::Vapi if flags.onboarding_vapi_skipped => "skipped",
-        Step::Twilio if view.twilio.is_some() => "done",
-        Step::Twilio if flags.onboarding_twilio_skipped => "skipped",
-        Step::Assistant if flags.onboarding_assistant_created => "done",
-        Step::Persona if view.studio.persona.is_some() => "done",
-        Step::Telephony if view.studio.number.is_some() => "done",
-        Step::Integrations if view.studio.calendar.is_some() || view.studio.crm.is_some() => "done",
-        // A plan always has a value (free by default): seen is done.
-        Step::Plan if view.step.index() > Step::Plan.index() || view.completed => "done",
-        Step::Done if view.completed => "done",
-        _ if step.index() < view.step.index() => "visited",
-        _ => "todo",
-    }
+    view.marks
+        .get(step.index())
+        .map_or("todo", |mark| mark.as_str())
 }
 
 /// Fields whose values go to the keychain (through the shell) and nowhere else.

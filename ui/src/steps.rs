@@ -10,8 +10,8 @@ use crate::Ctx;
 use crate::state::{Action, Busy, Msg, step_mark};
 use crate::widgets::{self, CardOption, Target, TextSpec};
 
-/// Languages Ava can speak on the phone (ISO 639-1), offered as chips on step 3.
-pub const SPOKEN: [&str; 8] = ["en", "fr", "he", "es", "de", "it", "pt", "ar"];
+/// Languages Ava can speak on the phone, offered as chips on step 3 (the model's list).
+pub const SPOKEN: [&str; 8] = ava_model::LanguageCode::SPOKEN;
 /// Workspace apps offered as chips on step 6 (slugs as api.md allows).
 pub const WORKSPACE_APPS: [&str; 6] = [
     "google_workspace",

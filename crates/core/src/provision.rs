@@ -375,3 +375,14 @@ pub fn record_metadata(run: &Provisioning) -> Map<String, Value> {
     let value = json!({"provisioning_id": run.id, "phone_number_id": run.phone_number_id});
     value.as_object().cloned().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spoken_language_has_a_voice_in_the_models_order() {
+        let languages: Vec<&str> = VOICE_BY_LANGUAGE.iter().map(|(l, _)| *l).collect();
+        assert_eq!(languages, ava_model::LanguageCode::SPOKEN);
+    }
+}

@@ -3,8 +3,8 @@
 //! lacks, the assistant's defaults) is tested without a window.
 
 use ava_ipc::{
-    AssistantDefaults, AssistantForm, AssistantView, Moved, StatusView, TwilioView, UiError,
-    WizardView,
+    AssistantDefaults, AssistantForm, AssistantView, Moved, StatusView, StepMark, TwilioView,
+    UiError, WizardView,
 };
 use ava_model::{AccountSid, Move, Step};
 
@@ -12,7 +12,7 @@ use crate::CoreError;
 use crate::draft::LoadNote;
 use crate::onboarding::{Onboarding, SyncState, SyncStatus};
 use crate::provision::{VOICES, default_first_message, default_instructions, voice_for};
-use crate::state::Provisioning;
+use crate::state::{Draft, Provisioning};
 
 impl SyncState {
     /// The wire name the window branches on.
@@ -48,6 +48,29 @@ pub fn assistant_view(run: &Provisioning) -> AssistantView {
     }
 }
 
+/// A step's mark: done when what it asks for is there, skipped when the user skipped it (steps
+/// 2 and 4 keep a flag), a warning when step 1 lacks fields, visited when passed, todo after.
+pub fn step_mark(draft: &Draft, step: Step) -> StepMark {
+    let (flags, studio) = (&draft.flags, &draft.studio);
+    match step {
+        Step::Profile if !draft.profile.missing_fields().is_empty() => StepMark::Warning,
+        Step::Profile => StepMark::Done,
+        Step::Vapi if draft.vapi_key_preview.is_some() => StepMark::Done,
+        Step::Vapi if flags.onboarding_vapi_skipped => StepMark::Skipped,
+        Step::Twilio if draft.twilio.is_some() => StepMark::Done,
+        Step::Twilio if flags.onboarding_twilio_skipped => StepMark::Skipped,
+        Step::Assistant if flags.onboarding_assistant_created => StepMark::Done,
+        Step::Persona if studio.persona.is_some() => StepMark::Done,
+        Step::Telephony if studio.number.is_some() => StepMark::Done,
+        Step::Integrations if studio.calendar.is_some() || studio.crm.is_some() => StepMark::Done,
+        // A plan always has a value (free by default): seen is done.
+        Step::Plan if draft.step.index() > Step::Plan.index() || draft.completed => StepMark::Done,
+        Step::Done if draft.completed => StepMark::Done,
+        _ if step.index() < draft.step.index() => StepMark::Visited,
+        _ => StepMark::Todo,
+    }
+}
+
 /// What the window says once at start about how the draft was loaded.
 pub fn load_notice(note: &LoadNote) -> Option<UiError> {
     match note {
@@ -74,7 +97,9 @@ impl Onboarding {
     /// this computer (a UI preference the shell keeps); `notices` are said once at start.
     pub fn view(&self, offline_chosen: bool, notices: &[UiError]) -> WizardView {
         let draft = self.snapshot();
+        let marks = Step::ALL.iter().map(|&s| step_mark(&draft, s)).collect();
         WizardView {
+            marks,
             step: draft.step,
             entered: draft.account.is_some() || offline_chosen,
             keys_on_server: draft.server_may_hold_keys(),
@@ -188,6 +213,20 @@ mod tests {
             .unwrap();
         assert!(moved.left_incomplete.is_empty(), "only step 1 warns");
         assert_eq!(moved.view.status.state, "saved_locally");
+    }
+
+    #[test]
+    fn marks_follow_what_each_step_holds() {
+        let mut draft = Draft::default();
+        let marks = |d: &Draft| Step::ALL.map(|s| step_mark(d, s).as_str());
+        assert_eq!(marks(&draft)[..2], ["warning", "todo"]);
+        draft.step = Step::Twilio;
+        draft.flags.onboarding_vapi_skipped = true;
+        assert_eq!(marks(&draft)[1..4], ["skipped", "visited", "todo"]);
+        draft.vapi_key_preview = Some("****1234".into());
+        assert_eq!(marks(&draft)[1], "done", "a key saved later beats the skip");
+        draft.completed = true;
+        assert_eq!(marks(&draft)[7..], ["done", "done"]);
     }
 
     #[tokio::test]

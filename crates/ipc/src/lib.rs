@@ -71,6 +71,35 @@ pub struct WizardView {
     pub status: StatusView,
     /// Set when the draft had to be recovered or no keychain works: shown once at start.
     pub notices: Vec<UiError>,
+    /// The rail's and the Done summary's mark of each step, in step order.
+    #[serde(default)]
+    pub marks: Vec<StepMark>,
+}
+
+/// How far a step is, as the rail and the Done step show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepMark {
+    Done,
+    Skipped,
+    /// Left with fields missing (step 1).
+    Warning,
+    /// Seen, nothing to say yet.
+    Visited,
+    Todo,
+}
+
+impl StepMark {
+    /// The CSS class and translation key (`mark.done`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepMark::Done => "done",
+            StepMark::Skipped => "skipped",
+            StepMark::Warning => "warning",
+            StepMark::Visited => "visited",
+            StepMark::Todo => "todo",
+        }
+    }
 }
 
 /// The Twilio account as the wizard may show it: never the auth token.
@@ -231,6 +260,7 @@ mod tests {
             keys_local_only: false,
             keys_on_server: false,
             usage_sharing: true,
+            marks: Vec::new(),
             account_email: None,
             entered: true,
             status: StatusView {

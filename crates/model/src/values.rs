@@ -299,6 +299,9 @@ impl LanguageCode {
     pub fn all() -> &'static [&'static str] {
         ISO_639_1
     }
+
+    /// The languages Ava speaks on the phone (a voice for each): step 3's chips, step 7's voices.
+    pub const SPOKEN: [&'static str; 8] = ["en", "fr", "he", "es", "de", "it", "pt", "ar"];
 }
 
 impl fmt::Debug for LanguageCode {
