@@ -43,7 +43,12 @@ impl Ctx {
 
 #[component]
 fn App() -> Html {
-    let ui = use_reducer(Ui::default);
+    let ui = use_reducer(|| {
+        let os_locale = web_sys::window()
+            .and_then(|w| w.navigator().language())
+            .map_or(Locale::En, |l| Locale::from_os_locale(&l));
+        Ui::new(os_locale)
+    });
     {
         let ui = ui.clone();
         use_effect_with((), move |_| {

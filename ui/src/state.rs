@@ -109,11 +109,10 @@ pub struct Ui {
     pub confirming_keys_local: bool,
 }
 
-impl Default for Ui {
-    fn default() -> Self {
-        let os_locale = web_sys::window()
-            .and_then(|w| w.navigator().language())
-            .map_or(Locale::En, |l| Locale::from_os_locale(&l));
+impl Ui {
+    /// The state before anything is loaded, in the computer's language (the window asks the
+    /// browser for it; tests give it), so the reducer runs natively.
+    pub fn new(os_locale: Locale) -> Self {
         Self {
             view: None,
             fatal: None,
@@ -559,4 +558,101 @@ async fn busy(
         }
     }
     apply_reply(ui, reply, |error| Msg::Alert(what.area(), error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(state: &str, revision: u64) -> StatusView {
+        StatusView {
+            state: state.to_owned(),
+            pending: 0,
+            keychain_persistent: true,
+            error: None,
+            refused: Vec::new(),
+            revision,
+        }
+    }
+
+    fn view(email: Option<&str>, status: StatusView) -> Box<WizardView> {
+        Box::new(WizardView {
+            step: Step::Profile,
+            profile: Default::default(),
+            studio: Default::default(),
+            flags: Default::default(),
+            completed: false,
+            vapi_key_preview: None,
+            twilio: None,
+            assistant: None,
+            keys_local_only: false,
+            keys_on_server: false,
+            usage_sharing: true,
+            account_email: email.map(str::to_owned),
+            entered: true,
+            status,
+            notices: Vec::new(),
+            marks: Vec::new(),
+        })
+    }
+
+    fn reduce(ui: Ui, msg: Msg) -> Ui {
+        (*Rc::new(ui).reduce(msg)).clone()
+    }
+
+    #[test]
+    fn a_reply_older_than_the_last_event_never_brings_its_status_back() {
+        let ui = reduce(
+            Ui::new(Locale::En),
+            Msg::Loaded(view(Some("ann@acme.com"), status("syncing", 3))),
+        );
+        let ui = reduce(ui, Msg::Status(status("synced", 5)));
+        let ui = reduce(
+            ui,
+            Msg::View(view(Some("ann@acme.com"), status("syncing", 4))),
+        );
+        assert_eq!(ui.status.as_ref().unwrap().state, "synced");
+        let ui = reduce(ui, Msg::Status(status("offline", 2)));
+        assert_eq!(
+            ui.status.as_ref().unwrap().state,
+            "synced",
+            "an older event too"
+        );
+        let ui = reduce(
+            ui,
+            Msg::View(view(Some("ann@acme.com"), status("offline", 6))),
+        );
+        assert_eq!(ui.status.as_ref().unwrap().state, "offline");
+    }
+
+    #[test]
+    fn what_was_typed_for_one_account_is_not_drawn_over_another() {
+        let ui = reduce(
+            Ui::new(Locale::Fr),
+            Msg::Loaded(view(Some("ann@acme.com"), status("synced", 1))),
+        );
+        let ui = reduce(ui, Msg::Typed("full_name".into(), "Ann".into()));
+        let same = reduce(
+            ui.clone(),
+            Msg::View(view(Some("ann@acme.com"), status("synced", 2))),
+        );
+        assert_eq!(same.typed.get("full_name").map(String::as_str), Some("Ann"));
+        let other = reduce(
+            ui,
+            Msg::View(view(Some("bob@acme.com"), status("synced", 2))),
+        );
+        assert!(other.typed.is_empty());
+    }
+
+    #[test]
+    fn a_finished_onboarding_opens_on_the_home_and_notices_become_toasts() {
+        let mut finished = view(None, status("saved_locally", 0));
+        finished.completed = true;
+        finished.notices = vec![UiError::new("draft_recovered", "restored")];
+        let ui = reduce(Ui::new(Locale::He), Msg::Loaded(finished));
+        assert_eq!(ui.screen, Screen::Home);
+        assert_eq!(ui.toasts.len(), 1);
+        let ui = reduce(ui, Msg::ConfirmKeysLocal(true));
+        assert!(ui.confirming_keys_local);
+    }
 }
