@@ -66,7 +66,7 @@ pub fn flush(shell: State<'_, Shell>) -> Reply<cmd::Flush> {
 pub async fn sign_up(shell: State<'_, Shell>, args: Args<cmd::SignUp>) -> Reply<cmd::SignUp> {
     shell
         .core
-        .sign_up(&args.email, &args.password)
+        .sign_up(&args.email, args.password.expose())
         .await
         .map_err(ui)?;
     Ok(view(&shell))
@@ -76,7 +76,7 @@ pub async fn sign_up(shell: State<'_, Shell>, args: Args<cmd::SignUp>) -> Reply<
 pub async fn sign_in(shell: State<'_, Shell>, args: Args<cmd::SignIn>) -> Reply<cmd::SignIn> {
     shell
         .core
-        .sign_in(&args.email, &args.password)
+        .sign_in(&args.email, args.password.expose())
         .await
         .map_err(ui)?;
     Ok(view(&shell))
@@ -116,7 +116,7 @@ pub async fn save_vapi_key(
 ) -> Reply<cmd::SaveVapiKey> {
     shell
         .core
-        .save_vapi_key(&args.key, args.method)
+        .save_vapi_key(args.key.expose(), args.method)
         .await
         .map_err(ui)?;
     Ok(view(&shell))
@@ -137,7 +137,7 @@ pub async fn save_twilio(
         .core
         .save_twilio(
             &args.account_sid,
-            &args.auth_token,
+            args.auth_token.expose(),
             Some(&args.phone_number),
         )
         .await
@@ -179,13 +179,7 @@ pub async fn create_assistant(
     shell: State<'_, Shell>,
     args: Args<cmd::CreateAssistant>,
 ) -> Reply<cmd::CreateAssistant> {
-    let form = args.form;
-    let choices = AssistantChoices {
-        name: Some(form.name),
-        instructions: Some(form.instructions),
-        first_message: Some(form.first_message),
-        voice_id: Some(form.voice_id),
-    };
+    let choices = AssistantChoices::from(args.form);
     shell.core.provision(&choices).await.map_err(ui)?;
     Ok(view(&shell))
 }

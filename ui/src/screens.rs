@@ -23,7 +23,7 @@ pub fn account(ctx: &Ctx) -> Html {
             let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
             let args = CredentialsArgs {
                 email: get("email"),
-                password: get("password"),
+                password: get("password").into(),
             };
             ctx.act(if ctx.ui.sign_up {
                 Action::SignUp(args)

@@ -389,7 +389,10 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 Screen::Settings(_) => VapiMethod::Settings,
                 _ => VapiMethod::Inline,
             };
-            let args = VapiKeyArgs { key, method };
+            let args = VapiKeyArgs {
+                key: key.into(),
+                method,
+            };
             let reply = call::<cmd::SaveVapiKey>(args);
             if busy(ui, Busy::Vapi, reply).await {
                 succeeded(ui, "toast.vapi_saved");

@@ -199,7 +199,7 @@ pub fn twilio_form(ctx: &Ctx) -> Html {
             let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
             ctx.act(Action::SaveTwilio(TwilioArgs {
                 account_sid: get("account_sid"),
-                auth_token: get("auth_token"),
+                auth_token: get("auth_token").into(),
                 phone_number: get("phone_number"),
             }));
         })

@@ -136,6 +136,18 @@ pub struct AssistantChoices {
     pub voice_id: Option<String>,
 }
 
+/// Step 7's form as the window sends it: every field is the user's choice.
+impl From<ava_ipc::AssistantForm> for AssistantChoices {
+    fn from(form: ava_ipc::AssistantForm) -> Self {
+        Self {
+            name: Some(form.name),
+            instructions: Some(form.instructions),
+            first_message: Some(form.first_message),
+            voice_id: Some(form.voice_id),
+        }
+    }
+}
+
 /// The assistant to create, checked by the model's rules.
 pub fn build_spec(draft: &Draft, choices: &AssistantChoices) -> Result<AssistantSpec, CoreError> {
     let mut errors = Vec::new();

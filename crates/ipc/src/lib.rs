@@ -2,7 +2,7 @@
 //! both compile this crate, so a renamed field or command fails to build on one side or the
 //! other instead of failing at run time.
 
-use ava_model::{Move, OnboardingFlags, Profile, Step, StudioConfig, VapiMethod};
+use ava_model::{Move, OnboardingFlags, Profile, Sensitive, Step, StudioConfig, VapiMethod};
 use serde::{Deserialize, Serialize};
 
 pub use ava_model::UiError;
@@ -118,11 +118,11 @@ pub struct AssistantView {
     pub recorded: bool,
 }
 
-/// Carries a secret: its `Debug` (below) never prints it.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CredentialsArgs {
     pub email: String,
-    pub password: String,
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub password: Sensitive<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,19 +137,19 @@ pub struct SkipArgs {
     pub provider: Provider,
 }
 
-/// Carries a secret: its `Debug` (below) never prints it.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VapiKeyArgs {
-    pub key: String,
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub key: Sensitive<String>,
     /// On step 2 itself, or in the Settings dialog (the seed's `vapi_configured.method`).
     pub method: VapiMethod,
 }
 
-/// Carries a secret: its `Debug` (below) never prints it.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TwilioArgs {
     pub account_sid: String,
-    pub auth_token: String,
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub auth_token: Sensitive<String>,
     pub phone_number: String,
 }
 
@@ -200,24 +200,6 @@ pub struct GoToArgs {
     pub how: Move,
 }
 
-/// What a log line or a panic may show of the secret-carrying arguments: never the secret.
-macro_rules! redacted_debug {
-    ($name:ident { $($shown:ident),* } hides { $($hidden:ident),* }) => {
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    $(.field(stringify!($shown), &self.$shown))*
-                    $(.field(stringify!($hidden), &"…"))*
-                    .finish()
-            }
-        }
-    };
-}
-
-redacted_debug!(CredentialsArgs { email } hides { password });
-redacted_debug!(VapiKeyArgs { method } hides { key });
-redacted_debug!(TwilioArgs { account_sid, phone_number } hides { auth_token });
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,7 +218,7 @@ mod tests {
             },
             TwilioArgs {
                 account_sid: "AC0123".into(),
-                auth_token: "a1b2c3d4".into(),
+                auth_token: "a1b2c3d4".to_owned().into(),
                 phone_number: "+14155550199".into()
             },
         );

@@ -35,10 +35,10 @@ impl Registration {
 
 /// `POST /auth/login`: the address is only normalised, not judged, so a mistyped one is
 /// "wrong email or password" like any other miss.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Login {
     pub email: String,
-    pub password: String,
+    pub password: crate::Sensitive<String>,
 }
 
 impl Login {
@@ -47,19 +47,12 @@ impl Login {
         let email = r.required_string("email").map(|e| e.trim().to_lowercase());
         let password = r.required_string("password").map(str::to_owned);
         match (email, password) {
-            (Some(email), Some(password)) => r.finish(Self { email, password }),
+            (Some(email), Some(password)) => r.finish(Self {
+                email,
+                password: password.into(),
+            }),
             _ => Err(FieldErrors(r.errors)),
         }
-    }
-}
-
-/// Never the password, whoever logs or panics with it.
-impl std::fmt::Debug for Login {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Login")
-            .field("email", &self.email)
-            .field("password", &"…")
-            .finish()
     }
 }
 

@@ -85,7 +85,10 @@ pub async fn login(
         Some((id, hash, active)) => (Some(id), Some(hash), active),
         None => (None, None, false),
     };
-    let password_ok = state.passwords.verify(hash, login.password).await?;
+    let password_ok = state
+        .passwords
+        .verify(hash, login.password.expose().clone())
+        .await?;
     match id {
         Some(id) if password_ok && active => {
             state
