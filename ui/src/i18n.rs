@@ -46,6 +46,23 @@ pub fn error_message(locale: Locale, error: &ava_ipc::UiError) -> String {
         .replace("{max}", &bound(error.max))
 }
 
+/// The CLDR plural category of a whole number in `locale` (cardinal): English `one` for 1;
+/// French `one` for 0 and 1; Hebrew `one` for 1 and `two` for 2 (its dual); `other` otherwise.
+/// Written out for three languages rather than taken from a plural-rules crate: three rules for
+/// whole numbers do not justify a dependency in the wasm bundle.
+pub fn plural_category(locale: Locale, n: u64) -> &'static str {
+    match (locale, n) {
+        (Locale::En, 1) | (Locale::Fr, 0 | 1) | (Locale::He, 1) => "one",
+        (Locale::He, 2) => "two",
+        _ => "other",
+    }
+}
+
+/// "1 seat", "2 seats", "שני מושבים": `{key}.{category}` with `{n}` filled in.
+pub fn count(locale: Locale, key: &str, n: u64) -> String {
+    t(locale, &format!("{key}.{}", plural_category(locale, n))).replace("{n}", &n.to_string())
+}
+
 /// The warning for leaving a step with fields missing, naming them.
 pub fn incomplete_message(locale: Locale, fields: &[String]) -> String {
     let names: Vec<String> = fields
@@ -58,6 +75,20 @@ pub fn incomplete_message(locale: Locale, fields: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_follow_each_languages_plural_rules() {
+        let seats = |l, n| count(l, "summary.seats", n);
+        assert_eq!(seats(Locale::En, 1), "1 seat");
+        assert_eq!(seats(Locale::En, 0), "0 seats");
+        assert_eq!(seats(Locale::En, 3), "3 seats");
+        assert_eq!(seats(Locale::Fr, 0), "0 poste");
+        assert_eq!(seats(Locale::Fr, 1), "1 poste");
+        assert_eq!(seats(Locale::Fr, 2), "2 postes");
+        assert_eq!(seats(Locale::He, 1), "מושב אחד");
+        assert_eq!(seats(Locale::He, 2), "שני מושבים");
+        assert_eq!(seats(Locale::He, 7), "7 מושבים");
+    }
 
     #[test]
     fn every_key_exists_in_all_three_languages() {

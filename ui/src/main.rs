@@ -31,6 +31,11 @@ impl Ctx {
         t(self.locale, key)
     }
 
+    /// A count in words, by the language's plural rules ("1 seat", "שני מושבים").
+    pub fn count(&self, key: &str, n: u64) -> String {
+        i18n::count(self.locale, key, n)
+    }
+
     pub fn act(&self, action: Action) {
         state::run(self.ui.clone(), action);
     }

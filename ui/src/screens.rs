@@ -258,7 +258,7 @@ pub fn home(ctx: &Ctx) -> Html {
                     <div class="tiles">
                         { tile("home-assistant", "home.assistant", assistant.map_or_else(|| ctx.t("home.none"), |a| format!("{} · {}", a.name, a.assistant_id.clone().unwrap_or_default())), Step::Assistant) }
                         { tile("home-number", "home.number", number.unwrap_or_else(|| ctx.t("home.none")), Step::Telephony) }
-                        { tile("home-plan", "home.plan", format!("{} · {} {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), view.studio.seats.get(), ctx.t("summary.seats")), Step::Plan) }
+                        { tile("home-plan", "home.plan", format!("{} · {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), ctx.count("summary.seats", u64::from(view.studio.seats.get()))), Step::Plan) }
                     </div>
                 </section>
             </main>

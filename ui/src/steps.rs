@@ -461,7 +461,7 @@ fn done(ctx: &Ctx, view: &WizardView) -> Html {
             { line(Step::Telephony, view.studio.number.as_ref().map_or_else(|| state(Step::Telephony), |n| n.as_str().to_owned())) }
             { line(Step::Integrations, integrations_summary(ctx, view).unwrap_or_else(|| state(Step::Integrations))) }
             { line(Step::Assistant, view.assistant.as_ref().filter(|_| view.flags.onboarding_assistant_created).map_or_else(|| state(Step::Assistant), |a| a.name.clone())) }
-            { line(Step::Plan, format!("{} · {} {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), view.studio.seats.get(), ctx.t("summary.seats"))) }
+            { line(Step::Plan, format!("{} · {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), ctx.count("summary.seats", u64::from(view.studio.seats.get())))) }
         </ul>
         { widgets::alert(ctx, "launch") }
     </> }
