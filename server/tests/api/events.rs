@@ -124,16 +124,8 @@ async fn the_funnel_report_counts_what_the_owners_did(pool: PgPool) {
             )
         }
     };
-    let steps = [
-        "profile",
-        "vapi",
-        "persona",
-        "twilio",
-        "telephony",
-        "integrations",
-        "assistant",
-        "plan",
-    ];
+    // Steps 1–8 (Done has no Continue).
+    let steps = &ava_model::Step::NAMES[..8];
     let through = |base: u32, skip: &[u32]| -> Vec<Value> {
         let mut events = vec![event(base, "onboarding_started", json!({}))];
         for (i, id) in steps.iter().enumerate() {
