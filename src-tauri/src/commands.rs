@@ -92,10 +92,8 @@ pub async fn sign_out(shell: State<'_, Shell>) -> Reply<cmd::SignOut> {
 pub fn continue_offline(shell: State<'_, Shell>) -> Reply<cmd::ContinueOffline> {
     shell.preferences.set(ENTERED_OFFLINE, true);
     shell.core.begin().map_err(ui)?;
-    shell
-        .preferences
-        .save()
-        .map_err(|e| UiError::new("preferences_unwritable", e.to_string()))?;
+    let saved = shell.preferences.save();
+    saved.map_err(|e| UiError::new("preferences_unwritable", e.to_string()))?;
     Ok(view(&shell))
 }
 
@@ -133,15 +131,9 @@ pub async fn save_twilio(
     shell: State<'_, Shell>,
     args: Args<cmd::SaveTwilio>,
 ) -> Reply<cmd::SaveTwilio> {
-    shell
-        .core
-        .save_twilio(
-            &args.account_sid,
-            args.auth_token.expose(),
-            Some(&args.phone_number),
-        )
-        .await
-        .map_err(ui)?;
+    let (token, number) = (args.auth_token.expose(), Some(args.phone_number.as_str()));
+    let saving = shell.core.save_twilio(&args.account_sid, token, number);
+    saving.await.map_err(ui)?;
     Ok(view(&shell))
 }
 
