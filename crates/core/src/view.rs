@@ -96,29 +96,31 @@ impl Onboarding {
     /// Everything the window draws. `offline_chosen`: the user picked "Continue offline" on
     /// this computer (a UI preference the shell keeps); `notices` are said once at start.
     pub fn view(&self, offline_chosen: bool, notices: &[UiError]) -> WizardView {
-        let draft = self.snapshot();
-        let marks = Step::ALL.iter().map(|&s| step_mark(&draft, s)).collect();
+        let status = status_view(&self.status().borrow());
+        // Read in place: the draft also holds the unsent onboarding events (up to 1,000), and a
+        // view is built after every keystroke.
+        let draft = self.inner.lock();
         WizardView {
-            marks,
+            marks: Step::ALL.iter().map(|&s| step_mark(&draft, s)).collect(),
             step: draft.step,
             entered: draft.account.is_some() || offline_chosen,
             keys_on_server: draft.server_may_hold_keys(),
             usage_sharing: !draft.analytics.sharing_off,
-            account_email: draft.account.map(|a| a.email),
-            twilio: draft.twilio.map(|t| TwilioView {
+            account_email: draft.account.as_ref().map(|a| a.email.clone()),
+            twilio: draft.twilio.as_ref().map(|t| TwilioView {
                 account_sid_preview: AccountSid::parse(&t.account_sid)
                     .map(|s| s.preview())
                     .unwrap_or_default(),
-                phone_number: t.phone_number,
+                phone_number: t.phone_number.clone(),
             }),
             assistant: draft.provisioning.as_ref().map(assistant_view),
             keys_local_only: draft.keys_local_only,
-            profile: draft.profile,
-            studio: draft.studio,
+            profile: draft.profile.clone(),
+            studio: draft.studio.clone(),
             flags: draft.flags,
             completed: draft.completed,
-            vapi_key_preview: draft.vapi_key_preview,
-            status: status_view(&self.status().borrow()),
+            vapi_key_preview: draft.vapi_key_preview.clone(),
+            status,
             notices: notices.to_vec(),
         }
     }
@@ -132,7 +134,7 @@ impl Onboarding {
         offline_chosen: bool,
         notices: &[UiError],
     ) -> Result<Moved, CoreError> {
-        let left = self.snapshot().step;
+        let left = self.inner.lock().step;
         self.move_to(step, how)?;
         let view = self.view(offline_chosen, notices);
         let left_incomplete = match left {
