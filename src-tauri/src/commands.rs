@@ -6,6 +6,7 @@ use ava_ipc::{Args, Provider, Reply, UiError, WizardView, cmd};
 use tauri::State;
 
 use crate::Shell;
+use crate::updates::Updates;
 
 const ENTERED_OFFLINE: &str = "continued_offline";
 
@@ -187,4 +188,17 @@ pub fn ready() -> Reply<cmd::Ready> {
     let ms = crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis());
     log::info!("wizard ready {ms} ms after start");
     Ok(())
+}
+
+#[tauri::command]
+pub fn pending_update(updates: State<'_, Updates>) -> Reply<cmd::PendingUpdate> {
+    Ok(updates.ready())
+}
+
+#[tauri::command]
+pub async fn install_update(
+    app: tauri::AppHandle,
+    updates: State<'_, Updates>,
+) -> Reply<cmd::InstallUpdate> {
+    updates.install(&app).await
 }

@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod updates;
 
 /// The shell's commands, listed once: registered with Tauri, and (in the test below) compared
 /// with the commands `ava-ipc` declares.
@@ -31,6 +32,8 @@ macro_rules! registered {
             commands::create_assistant,
             commands::launch,
             commands::ready,
+            commands::pending_update,
+            commands::install_update,
         ]
     };
 }
@@ -69,7 +72,13 @@ pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLoc
 
 fn main() {
     STARTED.get_or_init(std::time::Instant::now);
-    tauri::Builder::default()
+    let context = tauri::generate_context!();
+    let self_updating = updates::configured(context.config());
+    let mut builder = tauri::Builder::default();
+    if self_updating {
+        builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
+    }
+    builder
         // First: a second launch focuses the running window instead of opening a second
         // wizard over the same draft.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -85,7 +94,7 @@ fn main() {
         )
         .plugin(tauri_plugin_store::Builder::new().build())
         .invoke_handler(registered!(tauri::generate_handler))
-        .setup(|app| {
+        .setup(move |app| {
             let data_dir = match data_dir_override() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
@@ -130,6 +139,10 @@ fn main() {
                 notices,
                 preferences,
             });
+            app.manage(updates::Updates::default());
+            if self_updating {
+                updates::start(app.handle());
+            }
             log::info!("Ava is ready");
             Ok(())
         })
@@ -141,7 +154,7 @@ fn main() {
                 let _ = shell.core.flush();
             }
         })
-        .run(tauri::generate_context!())
+        .run(context)
         .unwrap_or_else(|error| {
             eprintln!("Ava could not start: {error}");
             std::process::exit(1);

@@ -2,7 +2,7 @@
 
 use crate::{
     AssistantArgs, Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs, SkipArgs,
-    TwilioArgs, VapiKeyArgs, WizardView,
+    TwilioArgs, UpdateReady, VapiKeyArgs, WizardView,
 };
 
 macro_rules! commands {
@@ -46,4 +46,8 @@ commands! {
     /// The wizard is drawn with its draft: logged with the time since process start (the
     /// start-up benchmark and the package check read it).
     Ready = "ready" (()) -> ();
+    /// The update downloaded before the window listened for [`crate::UPDATE_READY_EVENT`].
+    PendingUpdate = "pending_update" (()) -> Option<UpdateReady>;
+    /// Installs the downloaded update and restarts into it; replies only if that failed.
+    InstallUpdate = "install_update" (()) -> ();
 }

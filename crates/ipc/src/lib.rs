@@ -31,6 +31,16 @@ pub const SYNC_STATUS_EVENT: &str = "sync-status";
 /// The event the shell emits at each stage of the assistant's creation (an [`AssistantView`]).
 pub const PROVISION_PROGRESS_EVENT: &str = "provision-progress";
 
+/// The event the shell emits once a newer version is downloaded and verified (an
+/// [`UpdateReady`]).
+pub const UPDATE_READY_EVENT: &str = "update-ready";
+
+/// A newer version of the app, downloaded and verified, installed on "Restart".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateReady {
+    pub version: String,
+}
+
 /// What the status pill shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusView {
