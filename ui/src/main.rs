@@ -75,6 +75,15 @@ fn App() -> Html {
                     progress.dispatch(Msg::Progress(p))
                 })
                 .await;
+                let update = ui.clone();
+                ipc::subscribe(ava_ipc::UPDATE_READY_EVENT, move |u| {
+                    update.dispatch(Msg::UpdateReady(u))
+                })
+                .await;
+                // Downloaded before the window listened.
+                if let Ok(Some(ready)) = ipc::call::<cmd::PendingUpdate>(&()).await {
+                    ui.dispatch(Msg::UpdateReady(ready));
+                }
             });
         });
     }
@@ -107,6 +116,7 @@ fn App() -> Html {
         <div class="app" dir={dir} lang={locale.as_str()} {onkeydown}>
             { body }
             { if let Screen::Settings(section) = ui.screen { screens::settings(&ctx, section) } else { html!() } }
+            { screens::update_ready(&ctx) }
             { screens::toasts(&ctx) }
         </div>
     }

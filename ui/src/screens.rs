@@ -315,6 +315,25 @@ pub fn Toasts(props: &ToastProps) -> Html {
     }
 }
 
+/// "Version 0.2.0 is ready": shown over every screen once an update is downloaded and
+/// verified; it is installed only when the owner restarts.
+pub fn update_ready(ctx: &Ctx) -> Html {
+    let Some(update) = &ctx.ui.update else {
+        return html!();
+    };
+    let installing = ctx.ui.installing_update;
+    html! {
+        <aside id="update-ready" class="update" role="status">
+            <span class="update-text">{ ctx.t("update.ready").replace("{version}", &update.version) }</span>
+            <button id="install-update" class="btn primary" disabled={installing}
+                onclick={ctx.callback(|| Action::InstallUpdate)}>
+                { if installing { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+                { ctx.t(if installing { "update.installing" } else { "update.restart" }) }
+            </button>
+        </aside>
+    }
+}
+
 pub fn toasts(ctx: &Ctx) -> Html {
     html! { <Toasts ui={ctx.ui.clone()} locale={ctx.locale} /> }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use ava_ipc::{
     AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, Command, CredentialsArgs,
     FlagArgs, GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView, TwilioArgs, UiError,
-    VapiKeyArgs, WizardView, cmd,
+    UpdateReady, VapiKeyArgs, WizardView, cmd,
 };
 use ava_model::{Locale, Move, Step, VapiMethod};
 use serde_json::Value;
@@ -107,6 +107,9 @@ pub struct Ui {
     /// "Keep my keys on this computer only" was ticked while the server holds copies: the
     /// user is asked before they are deleted.
     pub confirming_keys_local: bool,
+    /// A newer version, downloaded and verified: "Restart to update" is offered.
+    pub update: Option<UpdateReady>,
+    pub installing_update: bool,
 }
 
 impl Ui {
@@ -130,6 +133,8 @@ impl Ui {
             progress: None,
             sign_up: true,
             confirming_keys_local: false,
+            update: None,
+            installing_update: false,
         }
     }
 }
@@ -156,6 +161,8 @@ pub enum Msg {
     Progress(Option<AssistantView>),
     SignUpMode(bool),
     ConfirmKeysLocal(bool),
+    UpdateReady(UpdateReady),
+    InstallingUpdate(bool),
 }
 
 impl Reducible for Ui {
@@ -237,6 +244,8 @@ impl Reducible for Ui {
             Msg::Progress(progress) => ui.progress = progress,
             Msg::SignUpMode(on) => ui.sign_up = on,
             Msg::ConfirmKeysLocal(asking) => ui.confirming_keys_local = asking,
+            Msg::UpdateReady(update) => ui.update = Some(update),
+            Msg::InstallingUpdate(on) => ui.installing_update = on,
         }
         Rc::new(ui)
     }
@@ -306,6 +315,8 @@ pub enum Action {
     Launch,
     /// From the studio home back to one step of the wizard.
     Change(Step),
+    /// "Restart to update": the draft is written first, then the update installed.
+    InstallUpdate,
 }
 
 async fn call<C: Command>(args: C::Args) -> Result<C::Reply, UiError> {
@@ -471,6 +482,18 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         Action::Change(step) => {
             ui.dispatch(Msg::Screen(Screen::Wizard));
             go_to(ui, step, Move::Jump).await;
+        }
+        Action::InstallUpdate => {
+            ui.dispatch(Msg::InstallingUpdate(true));
+            let installed = match call::<cmd::Flush>(()).await {
+                Ok(()) => call::<cmd::InstallUpdate>(()).await,
+                Err(error) => Err(error),
+            };
+            // Success restarts the app; only a failure comes back.
+            if let Err(error) = installed {
+                ui.dispatch(Msg::InstallingUpdate(false));
+                ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
+            }
         }
     }
 }
@@ -657,5 +680,18 @@ mod tests {
         assert_eq!(ui.toasts.len(), 1);
         let ui = reduce(ui, Msg::ConfirmKeysLocal(true));
         assert!(ui.confirming_keys_local);
+    }
+
+    #[test]
+    fn a_ready_update_is_offered_again_after_a_failed_install() {
+        let ready = UpdateReady {
+            version: "0.2.0".into(),
+        };
+        let ui = reduce(Ui::new(Locale::En), Msg::UpdateReady(ready.clone()));
+        let ui = reduce(ui, Msg::InstallingUpdate(true));
+        assert!(ui.installing_update);
+        let ui = reduce(ui, Msg::InstallingUpdate(false));
+        assert!(!ui.installing_update);
+        assert_eq!(ui.update, Some(ready));
     }
 }
