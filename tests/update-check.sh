@@ -100,7 +100,7 @@ grep -q "the update check failed" "$LOG"
 
 echo "== the genuine 0.2.0: shown, installed on 'Restart to update', restarted"
 cp "$work/genuine.deb" "$work/www/Ava_0.2.0_amd64.deb"
-export SHOT=$shots/update-ready.png WD_LOG=$work/tauri-driver.log
+export SHOT=$shots WD_LOG=$work/tauri-driver.log NOTICE=$work/notice.txt
 with_desktop sh -c '
   tauri-driver --port 4444 >"$WD_LOG" 2>&1 & driver=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:4444/status >/dev/null && break; sleep 0.1; done
@@ -116,17 +116,33 @@ with_desktop sh -c '
     sleep 0.2
   done
   [ -n "$button" ] || { echo "no update notice" >&2; kill $driver; exit 1; }
-  import -window root "$SHOT"
+  notice=$(curl -s -X POST "$wd/element" -H "Content-Type: application/json" \
+    -d "{\"using\":\"css selector\",\"value\":\"#update-ready\"}" | jq -r ".value[\"element-6066-11e4-a52e-4f735466cecf\"]")
+  curl -s "$wd/element/$notice/text" | jq -r .value | tee "$NOTICE"
+  curl -s "$wd/screenshot" | jq -r .value | base64 -d >"$SHOT/update-ready-en.png"
+  # The same notice in French and Hebrew (right to left), through the language switch.
+  find() { curl -s -X POST "$wd/element" -H "Content-Type: application/json" \
+    -d "{\"using\":\"css selector\",\"value\":\"$1\"}" | jq -r ".value[\"element-6066-11e4-a52e-4f735466cecf\"] // empty"; }
+  for lang in fr he en; do
+    curl -s -X POST "$wd/element/$(find "#language-switch option[value=$lang]")/click" -H "Content-Type: application/json" -d "{}" >/dev/null
+    for _ in $(seq 50); do
+      [ -n "$(find ".app[lang=$lang] #update-ready")" ] && break
+      sleep 0.1
+    done
+    [ $lang = en ] || curl -s "$wd/screenshot" | jq -r .value | base64 -d >"$SHOT/update-ready-$lang.png"
+  done
+  button=$(find "#install-update")
   curl -s -X POST "$wd/element/$button/click" -H "Content-Type: application/json" -d "{}" >/dev/null
   for _ in $(seq 600); do
     [ "$(dpkg-query -W -f="\${Version}" '"$package"')" = 0.2.0 ] && break
     sleep 0.2
   done
   kill $driver 2>/dev/null; wait $driver 2>/dev/null || true'
+grep -q "Version 0.2.0 of Ava is ready" "$NOTICE"
 cat "$work/pkexec.log"
 echo "installed: $package $(installed)"
 [ "$(installed)" = 0.2.0 ]
-echo "screenshot: $SHOT"
+echo "screenshots: $shots/update-ready-{en,fr,he}.png"
 
 sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$package" >/dev/null
 echo "purged $package"
