@@ -202,3 +202,23 @@ pub async fn install_update(
 ) -> Reply<cmd::InstallUpdate> {
     updates.install(&app).await
 }
+
+#[tauri::command]
+pub async fn chat(shell: State<'_, Shell>, args: Args<cmd::Chat>) -> Reply<cmd::Chat> {
+    shell.core.chat(&args.text).await.map_err(ui)
+}
+
+#[tauri::command]
+pub fn chat_so_far(shell: State<'_, Shell>) -> Reply<cmd::ChatSoFar> {
+    Ok(shell.core.chat_view())
+}
+
+#[tauri::command]
+pub fn new_chat(shell: State<'_, Shell>) -> Reply<cmd::NewChat> {
+    Ok(shell.core.new_chat())
+}
+
+#[tauri::command]
+pub async fn recent_calls(shell: State<'_, Shell>) -> Reply<cmd::RecentCalls> {
+    shell.core.recent_calls().await.map_err(ui)
+}

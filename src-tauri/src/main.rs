@@ -34,6 +34,10 @@ macro_rules! registered {
             commands::ready,
             commands::pending_update,
             commands::install_update,
+            commands::chat,
+            commands::chat_so_far,
+            commands::new_chat,
+            commands::recent_calls,
         ]
     };
 }

@@ -480,7 +480,12 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
 
     // 5. Telephony: the number from step 4 is already there.
     assert_eq!(app.value("#number").await, TWILIO_NUMBER);
-    app.type_into("#business_hours", "Mon-Fri 9:00-18:00").await;
+    tick_days(&app, &["Mon", "Tue", "Wed", "Thu", "Fri"]).await;
+    app.until(
+        "open now or not, in the business's time zone",
+        "return document.getElementById('open-now') !== null",
+    )
+    .await;
     app.type_into("#fallback_email", "desk@acme.com").await;
     app.continue_to("integrations").await;
 
@@ -505,8 +510,8 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "{instructions}"
     );
     assert!(
-        instructions.contains("Mon-Fri 9:00-18:00"),
-        "{instructions}"
+        instructions.contains("Monday to Friday 09:00–18:00 (America/New_York time)"),
+        "the schedule, spelled out with its zone: {instructions}"
     );
     app.type_into("#name", "Ava Acme").await;
     app.click("#create-assistant").await;
@@ -538,6 +543,71 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     assert!(home.contains("Ava Acme"), "{home}");
     assert!(app.text("#home-number").await.contains(TWILIO_NUMBER));
     assert!(app.text("#home-plan").await.contains("Pro"));
+    app.find("#assistant-sync[data-state=up-to-date]").await;
+    // "Talk to Ava" answers, on the instructions shown beside the chat.
+    app.find("#calls-empty").await;
+    app.type_into("#chat-input", "Are you open on Saturday?")
+        .await;
+    app.click("#chat-send").await;
+    app.until(
+        "Ava's answer",
+        "return [...document.querySelectorAll('.chat-line.ava')].some(l => l.textContent.includes('(turn 1)'))",
+    )
+    .await;
+    assert_eq!(app.value("#chat-input").await, "", "a sent message leaves the box");
+    assert!(app.text("#system-prompt").await.contains("Acme Dental"));
+    // A call in Vapi's log shows up on "Refresh".
+    let assistant_id = world.fakes.vapi.assistants()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world.fakes.vapi.add_call(&ava_fakes::CallSpec {
+        assistant_id: &assistant_id,
+        caller: "+33612345678",
+        started_at: chrono::Utc::now() - chrono::Duration::minutes(30),
+        seconds: 125,
+        ended_reason: "customer-ended-call",
+        summary: Some("Booked a cleaning for Tuesday at 10:00."),
+    });
+    app.click("#refresh-calls").await;
+    app.until(
+        "the call in the list",
+        "return document.querySelector('#calls .call-caller')?.textContent === '+33612345678'",
+    )
+    .await;
+    let call = app.text("#calls .call").await;
+    assert!(
+        call.contains("2:05") && call.contains("The caller hung up.") && call.contains("Booked a cleaning"),
+        "{call}"
+    );
+    app.click("#system-prompt summary").await;
+    for lang in ["fr", "he", "en"] {
+        app.choose("language-switch", lang).await;
+        app.shot(&format!("{lang}-home")).await;
+    }
+
+    // After launch, an edit of the guidelines reaches the live assistant in Vapi.
+    app.click("#home-number .link").await;
+    app.on_step("telephony").await;
+    app.click("#rail-persona").await;
+    app.on_step("persona").await;
+    app.type_into("#guidelines", "Always offer the earliest slot.")
+        .await;
+    until_live_prompt_contains(&world, "Guidelines: Always offer the earliest slot.").await;
+    app.click("#rail-assistant").await;
+    app.on_step("assistant").await;
+    app.find("#assistant-sync[data-state=up-to-date]").await;
+    assert_eq!(app.text("#create-assistant").await.trim(), "Update Ava");
+    app.shot("en-assistant-after-launch").await;
+    let live = &world.fakes.vapi.assistants()[0];
+    assert_eq!(live["model"]["provider"], "openai", "the whole model was sent");
+    assert!(
+        live["model"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Monday to Friday 09:00–18:00"),
+        "the rest of the prompt stays: {live}"
+    );
     app.pill("synced").await;
     app.until(
         "nothing pending",
@@ -598,10 +668,10 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     );
     assert_eq!(row.get::<Value, _>("languages"), json!(["en", "fr"]));
     assert_eq!(text("tone"), "friendly");
-    assert_eq!(text("guidelines"), "Never give medical advice.");
+    assert_eq!(text("guidelines"), "Always offer the earliest slot.");
     assert_eq!(text("strategy"), "attach");
     assert_eq!(text("number"), TWILIO_NUMBER);
-    assert_eq!(text("business_hours"), "Mon-Fri 9:00-18:00");
+    assert_eq!(text("business_hours"), "Mon–Fri 09:00–18:00");
     assert_eq!(text("fallback_email"), "desk@acme.com");
     assert_eq!(text("calendar"), "google");
     assert_eq!(row.get::<Value, _>("workspace_apps"), json!(["slack"]));
@@ -912,6 +982,23 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
     let app = App::launch(&env, dir.path()).await;
     app.shot("en-0-account").await;
     app.click("#continue-offline").await;
+    // Step 5's weekly schedule, with Saturday's own hours, in every language's screenshot.
+    app.click("#rail-telephony").await;
+    app.on_step("telephony").await;
+    tick_days(&app, &["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]).await;
+    app.client
+        .execute(
+            "const to = document.querySelectorAll('[data-day=Sat] .hours-time')[1];
+             to.value = '13:00'; to.dispatchEvent(new Event('change', {bubbles: true})); return null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.until(
+        "Saturday until 13:00",
+        "return document.querySelectorAll('[data-day=Sat] .hours-time')[1].value === '13:00'",
+    )
+    .await;
     for lang in ["en", "fr", "he"] {
         app.click("#rail-profile").await;
         app.on_step("profile").await;
@@ -1005,6 +1092,48 @@ async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) 
 
 /// Waits (bounded, polling like [`App::until`]) until `sql` — one text column of one row —
 /// reads `want` in PostgreSQL.
+/// Ticks the days' boxes in step 5's schedule, one at a time as a user does (each tick saves
+/// the week drawn after the previous one).
+async fn tick_days(app: &App, days: &[&str]) {
+    for day in days {
+        app.click(&format!("#hours-{day}")).await;
+        app.until(
+            &format!("{day} open"),
+            &format!("return document.querySelector('[data-day={day}] .hours-time') !== null"),
+        )
+        .await;
+    }
+}
+
+/// Waits (on the fake's record of PATCHes, never by sleeping) until the live assistant's
+/// system prompt holds `text`: typed key by key, the edit may reach Vapi in several updates.
+async fn until_live_prompt_contains(world: &World, text: &str) {
+    const PATCH: &str = "PATCH /assistant/{id}";
+    let vapi = &world.fakes.vapi;
+    let holds = || {
+        vapi.assistants().iter().any(|a| {
+            a["model"]["messages"][0]["content"]
+                .as_str()
+                .is_some_and(|p| p.contains(text))
+        })
+    };
+    let waited = tokio::time::timeout(WAIT, async {
+        loop {
+            let seen = vapi.calls.handled(PATCH);
+            if holds() {
+                return;
+            }
+            vapi.calls.wait_handled(PATCH, seen + 1).await;
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "the live assistant never got {text:?}: {:?}",
+        vapi.assistants()
+    );
+}
+
 async fn until_db(pool: &PgPool, sql: &str, want: Option<&str>) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {

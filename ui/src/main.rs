@@ -1,11 +1,13 @@
 //! The Yew wizard. Rules live in ava-model and ava-core; this crate draws, keeps what the user
 //! is typing, and forwards every change to the shell through `ava-ipc` commands.
 
+mod hours;
 mod i18n;
 mod ipc;
 mod screens;
 mod state;
 mod steps;
+mod studio;
 mod widgets;
 
 use ava_ipc::{Moved, StatusView, WizardView, cmd};

@@ -255,12 +255,16 @@ pub fn home(ctx: &Ctx) -> Html {
                 <section class="card hero" aria-labelledby="home-title">
                     <h1 id="home-title">{ ctx.t(if assistant.is_some() { "home.live" } else { "home.not_live" }) }</h1>
                     <p class="purpose">{ ctx.t("home.purpose") }</p>
+                    { widgets::assistant_sync(ctx) }
+                    <crate::hours::OpenNowLine hours={view.studio.business_hours.as_ref().map(|t| t.as_str().to_owned())}
+                        timezone={view.profile.timezone.as_ref().map(|z| z.as_str().to_owned())} locale={ctx.locale} />
                     <div class="tiles">
                         { tile("home-assistant", "home.assistant", assistant.map_or_else(|| ctx.t("home.none"), |a| format!("{} · {}", a.name, a.assistant_id.clone().unwrap_or_default())), Step::Assistant) }
                         { tile("home-number", "home.number", number.unwrap_or_else(|| ctx.t("home.none")), Step::Telephony) }
                         { tile("home-plan", "home.plan", format!("{} · {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), ctx.count("summary.seats", u64::from(view.studio.seats.get()))), Step::Plan) }
                     </div>
                 </section>
+                { if assistant.is_some() { html! { <crate::studio::StudioPanels ctx={ctx.clone()} /> } } else { html!() } }
             </main>
         </div>
     }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use ava_ipc::{
-    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, Command, CredentialsArgs,
+    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CallView, ChatArgs, ChatView,
+    Command, CredentialsArgs,
     FlagArgs, GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView, TwilioArgs, UiError,
     UpdateReady, VapiKeyArgs, WizardView, cmd,
 };
@@ -25,6 +26,16 @@ pub enum Screen {
     Home,
     /// The account gate again, to sign in after starting offline.
     Account,
+}
+
+/// The home's list of calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallsState {
+    NotLoaded,
+    /// Asking Vapi; the list shown before, if any, stays while it does.
+    Loading(Option<Vec<CallView>>),
+    Loaded(Vec<CallView>),
+    Failed(UiError),
 }
 
 /// A long action in progress: its button shows it and is not pressed twice.
@@ -110,6 +121,10 @@ pub struct Ui {
     /// A newer version, downloaded and verified: "Restart to update" is offered.
     pub update: Option<UpdateReady>,
     pub installing_update: bool,
+    /// "Talk to Ava" on the home.
+    pub chat: ChatView,
+    pub chat_busy: bool,
+    pub calls: CallsState,
 }
 
 impl Ui {
@@ -135,6 +150,9 @@ impl Ui {
             confirming_keys_local: false,
             update: None,
             installing_update: false,
+            chat: ChatView::default(),
+            chat_busy: false,
+            calls: CallsState::NotLoaded,
         }
     }
 }
@@ -163,6 +181,11 @@ pub enum Msg {
     ConfirmKeysLocal(bool),
     UpdateReady(UpdateReady),
     InstallingUpdate(bool),
+    Chat(ChatView),
+    ChatBusy(bool),
+    /// Asking Vapi for the calls again.
+    CallsLoading,
+    Calls(Result<Vec<CallView>, UiError>),
 }
 
 impl Reducible for Ui {
@@ -246,6 +269,17 @@ impl Reducible for Ui {
             Msg::ConfirmKeysLocal(asking) => ui.confirming_keys_local = asking,
             Msg::UpdateReady(update) => ui.update = Some(update),
             Msg::InstallingUpdate(on) => ui.installing_update = on,
+            Msg::Chat(chat) => ui.chat = chat,
+            Msg::ChatBusy(on) => ui.chat_busy = on,
+            Msg::CallsLoading => {
+                let shown = match std::mem::replace(&mut ui.calls, CallsState::NotLoaded) {
+                    CallsState::Loaded(calls) | CallsState::Loading(Some(calls)) => Some(calls),
+                    _ => None,
+                };
+                ui.calls = CallsState::Loading(shown);
+            }
+            Msg::Calls(Ok(calls)) => ui.calls = CallsState::Loaded(calls),
+            Msg::Calls(Err(error)) => ui.calls = CallsState::Failed(error),
         }
         Rc::new(ui)
     }
@@ -317,6 +351,10 @@ pub enum Action {
     Change(Step),
     /// "Restart to update": the draft is written first, then the update installed.
     InstallUpdate,
+    LoadChat,
+    SendChat(String),
+    NewChat,
+    RefreshCalls,
 }
 
 async fn call<C: Command>(args: C::Args) -> Result<C::Reply, UiError> {
@@ -483,6 +521,39 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             ui.dispatch(Msg::Screen(Screen::Wizard));
             go_to(ui, step, Move::Jump).await;
         }
+        Action::LoadChat => {
+            if let Ok(chat) = call::<cmd::ChatSoFar>(()).await {
+                ui.dispatch(Msg::Chat(chat));
+            }
+        }
+        Action::SendChat(text) => {
+            if ui.chat_busy {
+                return;
+            }
+            ui.dispatch(Msg::ChatBusy(true));
+            ui.dispatch(Msg::ClearField("chat".into()));
+            ui.dispatch(Msg::ClearAlert("chat"));
+            let reply = call::<cmd::Chat>(ChatArgs { text }).await;
+            ui.dispatch(Msg::ChatBusy(false));
+            match reply {
+                Ok(chat) => {
+                    ui.dispatch(Msg::Chat(chat));
+                    ui.dispatch(Msg::Forget("chat"));
+                }
+                // What was typed stays, to be sent again.
+                Err(error) if error.field.is_some() => ui.dispatch(Msg::FieldError(error)),
+                Err(error) => ui.dispatch(Msg::Alert("chat", error)),
+            }
+        }
+        Action::NewChat => {
+            if let Ok(chat) = call::<cmd::NewChat>(()).await {
+                ui.dispatch(Msg::Chat(chat));
+            }
+        }
+        Action::RefreshCalls => {
+            ui.dispatch(Msg::CallsLoading);
+            ui.dispatch(Msg::Calls(call::<cmd::RecentCalls>(()).await));
+        }
         Action::InstallUpdate => {
             ui.dispatch(Msg::InstallingUpdate(true));
             let installed = match call::<cmd::Flush>(()).await {
@@ -598,6 +669,8 @@ mod tests {
             error: None,
             refused: Vec::new(),
             revision,
+            assistant: ava_ipc::AssistantSync::NotCreated,
+            assistant_error: None,
         }
     }
 

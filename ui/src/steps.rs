@@ -224,7 +224,9 @@ fn telephony(ctx: &Ctx, view: &WizardView) -> Html {
     let s = &view.studio;
     html! { <>
         { widgets::text(ctx, Target::Studio, TextSpec::new("number", "field.number").help("help.number").kind("tel"), s.number.as_ref().map(|n| n.as_str().to_owned())) }
-        { widgets::text(ctx, Target::Studio, TextSpec::new("business_hours", "field.business_hours").help("help.business_hours"), text_of(s.business_hours.as_ref().map(|t| t.as_str()).as_ref())) }
+        { crate::hours::editor(ctx, s.business_hours.as_ref().map(|t| t.as_str().to_owned())) }
+        <crate::hours::OpenNowLine hours={Some(widgets::shown(ctx, "business_hours", s.business_hours.as_ref().map(|t| t.as_str().to_owned())))}
+            timezone={view.profile.timezone.as_ref().map(|z| z.as_str().to_owned())} locale={ctx.locale} />
         { widgets::text(ctx, Target::Studio, TextSpec::new("fallback_email", "field.fallback_email").help("help.fallback_email").kind("email"), s.fallback_email.as_ref().map(|e| e.as_str().to_owned())) }
     </> }
 }
@@ -338,8 +340,9 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         { widgets::alert(ctx, "assistant") }
         { if vapi_ready { html!() } else { html! { <div class="alert warning" role="note">{ ctx.t("assistant.needs_vapi") }</div> } } }
         <div class="actions">
-            { widgets::action_button("create-assistant", ctx.t(if busy { "action.creating" } else if created { "action.create_again" } else { "action.create" }), busy, !vapi_ready, true, create) }
+            { widgets::action_button("create-assistant", ctx.t(if busy { "action.creating" } else if created { "action.update_assistant" } else { "action.create" }), busy, !vapi_ready, true, create) }
         </div>
+        { if created { widgets::assistant_sync(ctx) } else { html!() } }
         { progress_list(ctx, view, busy) }
     </> }
 }

@@ -1,6 +1,7 @@
 //! The form controls every step is built from: a label above, helper text below, the error in
 //! place of the helper text, and each edit sent to the shell as a one-field patch.
 
+use ava_ipc::AssistantSync;
 use serde_json::{Value, json};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -323,5 +324,33 @@ pub fn alert(ctx: &Ctx, area: &'static str) -> Html {
             <div class="alert danger" role="alert" id={format!("{area}-alert")}>{ error_message(ctx.locale, error) }</div>
         },
         None => html!(),
+    }
+}
+
+/// Whether the live assistant in Vapi has what the owner edited: "Ava is up to date",
+/// "Updating Ava…" (with why it waits, when it does) or why it was not updated.
+pub fn assistant_sync(ctx: &Ctx) -> Html {
+    let Some(status) = ctx.ui.status.as_ref() else {
+        return html!();
+    };
+    let why = status
+        .assistant_error
+        .as_ref()
+        .map(|e| error_message(ctx.locale, e))
+        .unwrap_or_default();
+    let (state, text) = match status.assistant {
+        AssistantSync::NotCreated => return html!(),
+        AssistantSync::UpToDate => ("up-to-date", ctx.t("assistant_sync.up_to_date")),
+        AssistantSync::Updating if why.is_empty() => ("updating", ctx.t("assistant_sync.updating")),
+        AssistantSync::Updating => (
+            "updating",
+            ctx.t("assistant_sync.waiting").replace("{why}", &why),
+        ),
+        AssistantSync::Failed => ("failed", ctx.t("assistant_sync.failed").replace("{why}", &why)),
+    };
+    html! {
+        <p id="assistant-sync" class={classes!("assistant-sync", state)} data-state={state} role="status">
+            <span class="dot" aria-hidden="true"></span>{ text }
+        </p>
     }
 }

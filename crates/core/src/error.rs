@@ -30,6 +30,7 @@ pub enum Precondition {
     SignInRequired,
     TermsNotAccepted,
     NumberNotInAccount,
+    AssistantMissing,
 }
 
 impl std::fmt::Display for Precondition {
@@ -41,6 +42,7 @@ impl std::fmt::Display for Precondition {
             Precondition::NumberNotInAccount => {
                 "This phone number is not in that Twilio account. Check the number, or use the credentials of the (sub)account that owns it."
             }
+            Precondition::AssistantMissing => "Create the assistant first (step 7).",
         })
     }
 }
@@ -72,6 +74,7 @@ impl CoreError {
                 Precondition::SignInRequired => "sign_in_required",
                 Precondition::TermsNotAccepted => "terms_not_accepted",
                 Precondition::NumberNotInAccount => "number_not_in_account",
+                Precondition::AssistantMissing => "assistant_missing",
             }
             .to_owned(),
         }

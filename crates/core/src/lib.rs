@@ -17,11 +17,13 @@ pub mod api;
 pub mod autosave;
 mod credentials;
 pub mod draft;
+mod live;
 mod error;
 mod onboarding;
 pub mod provision;
 pub mod secrets;
 pub mod state;
+pub mod studio;
 mod sync;
 pub mod view;
 

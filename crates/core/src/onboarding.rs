@@ -108,6 +108,9 @@ pub struct SyncStatus {
     /// Grows with every change, so a reader holding two copies (a command's reply and an
     /// event) keeps the newer one.
     pub revision: u64,
+    /// The live assistant in Vapi against the draft (see [`crate::live`]).
+    pub assistant: ava_ipc::AssistantSync,
+    pub assistant_error: Option<ava_model::UiError>,
 }
 
 /// Configured or not, and what may be shown of it.
@@ -130,6 +133,11 @@ pub(crate) struct Inner {
     /// Where the assistant's creation stands, for a live step list.
     pub(crate) progress: watch::Sender<Option<crate::state::Provisioning>>,
     pub(crate) wake: Arc<Notify>,
+    /// Wakes the task that keeps the live assistant in Vapi up to date.
+    pub(crate) live_wake: Arc<Notify>,
+    /// "Talk to Ava" in this run, one turn at a time.
+    pub(crate) chat: Mutex<crate::studio::ChatSession>,
+    pub(crate) chatting: tokio::sync::Mutex<()>,
     pub(crate) session_scope: String,
     pub(crate) provisioning: tokio::sync::Mutex<()>,
     /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
@@ -170,6 +178,8 @@ impl Onboarding {
             refused: draft.refused.clone(),
             keychain_persistent: secrets.is_persistent(),
             revision: 0,
+            assistant: ava_ipc::AssistantSync::NotCreated,
+            assistant_error: None,
         };
         // Two OS users (or two data folders) never share a session, even on one keyring.
         let session_scope = format!(
@@ -187,12 +197,16 @@ impl Onboarding {
             status: watch::channel(status).0,
             progress: watch::channel(None).0,
             wake: Arc::new(Notify::new()),
+            live_wake: Arc::new(Notify::new()),
+            chat: Mutex::default(),
+            chatting: tokio::sync::Mutex::new(()),
             session_scope,
             provisioning: tokio::sync::Mutex::new(()),
             refreshing: tokio::sync::Mutex::new(()),
             events_pause: Mutex::new((0, None)),
         });
         tokio::spawn(sync_loop(Arc::downgrade(&inner)));
+        tokio::spawn(crate::live::live_loop(Arc::downgrade(&inner)));
         Ok(Opened {
             onboarding: Onboarding { inner },
             load_note,
@@ -235,6 +249,7 @@ impl Onboarding {
         if server_change {
             self.outbox_changed();
         }
+        self.inner.live_wake.notify_one();
     }
 
     /// Changes the draft outside the reducer (credentials, completion, provisioning), then
@@ -246,6 +261,7 @@ impl Onboarding {
             self.inner.autosaver.changed(&draft);
         }
         self.outbox_changed();
+        self.inner.live_wake.notify_one();
         self.flush()
     }
 
@@ -380,6 +396,7 @@ impl Drop for Inner {
     /// Lets the sync task see that the core is gone and end.
     fn drop(&mut self) {
         self.wake.notify_one();
+        self.live_wake.notify_one();
     }
 }
 

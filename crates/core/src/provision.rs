@@ -55,10 +55,16 @@ pub fn default_instructions(draft: &Draft) -> String {
         ));
     }
     if let Some(hours) = &studio.business_hours {
-        lines.push(format!(
-            "Business hours: {}. Outside them, take a message.",
-            hours.as_str()
-        ));
+        // A weekly schedule is spelled out, with its time zone, so "are you open on
+        // Saturday?" gets the right answer; free text is passed on as written.
+        let hours = match ava_model::WeeklySchedule::parse(hours.as_str()) {
+            Some(schedule) => match &draft.profile.timezone {
+                Some(zone) => format!("{} ({} time)", schedule.for_instructions(), zone.as_str()),
+                None => schedule.for_instructions(),
+            },
+            None => hours.as_str().to_owned(),
+        };
+        lines.push(format!("Business hours: {hours}. Outside them, take a message."));
     }
     if let Some(email) = &studio.fallback_email {
         lines.push(format!(
@@ -128,7 +134,8 @@ pub fn default_first_message(draft: &Draft) -> String {
 }
 
 /// What step 7 lets the user change; the rest comes from the wizard.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct AssistantChoices {
     pub name: Option<String>,
     pub instructions: Option<String>,
@@ -146,6 +153,45 @@ impl From<ava_ipc::AssistantForm> for AssistantChoices {
             voice_id: Some(form.voice_id),
         }
     }
+}
+
+impl AssistantChoices {
+    /// The choices to keep: a field equal to what the wizard would write becomes `None`, so
+    /// it keeps following the wizard (the instructions name the new hours after an edit).
+    pub fn normalized(&self, draft: &Draft) -> Self {
+        let differs = |chosen: &Option<String>, generated: String| {
+            chosen.clone().filter(|c| c.trim() != generated.trim())
+        };
+        Self {
+            name: self.name.clone(),
+            instructions: differs(&self.instructions, default_instructions(draft)),
+            first_message: differs(&self.first_message, default_first_message(draft)),
+            voice_id: differs(&self.voice_id, voice_for(&draft.studio).voice_id),
+        }
+    }
+}
+
+/// The assistant as the draft describes it now (what Vapi should run), with the choices kept
+/// at step 7, or `None` before it is created.
+pub fn live_spec(draft: &Draft) -> Option<Result<(String, AssistantSpec), CoreError>> {
+    let run = draft.provisioning.as_ref()?;
+    let id = run.assistant_id.clone()?;
+    let mut choices = draft.assistant_choices.clone();
+    choices.name.get_or_insert_with(|| run.name.clone());
+    Some(build_spec(draft, &choices).map(|spec| (id, spec)))
+}
+
+/// What updating the assistant to `spec` sends: everything but the metadata (sending it would
+/// replace the provisioning marker).
+pub fn update_request(spec: &AssistantSpec) -> CreateAssistant {
+    let mut body = CreateAssistant::from_spec(spec);
+    body.metadata = None;
+    body
+}
+
+/// [`update_request`] as JSON, to compare with what Vapi last confirmed.
+pub fn assistant_body(spec: &AssistantSpec) -> Value {
+    serde_json::to_value(update_request(spec)).unwrap_or_default()
 }
 
 /// The assistant to create, checked by the model's rules.
@@ -233,7 +279,12 @@ impl Onboarding {
             .get_secret(SecretName::VapiKey)
             .await?
             .ok_or(CoreError::Precondition(Precondition::VapiKeyMissing))?;
-        let spec = build_spec(&self.snapshot(), choices)?;
+        let draft = self.snapshot();
+        let spec = build_spec(&draft, choices)?;
+        // Kept for the live assistant: a later edit of the hours or the guidelines rewrites
+        // the instructions only if the owner did not write their own.
+        let kept = choices.normalized(&draft);
+        self.update_draft(|draft| draft.assistant_choices = kept)?;
 
         // 1. The provisioning id reaches the disk before Vapi hears anything.
         let existing = self.inner.lock().provisioning.clone();
@@ -267,6 +318,9 @@ impl Onboarding {
                 })
                 .await?;
             run.assistant_id = Some(id);
+            // Vapi now runs exactly this: no update to send for it.
+            let live = assistant_body(&spec);
+            self.update_draft(|draft| draft.live_assistant = Some(live))?;
             self.save_run(&run)?;
         }
         let assistant_id = run.assistant_id.clone().unwrap_or_default();
@@ -313,7 +367,7 @@ impl Onboarding {
     }
 
     /// Retries transient failures with backoff; anything else is the user's to fix.
-    async fn with_retries<T, F, Fut>(&self, mut call: F) -> Result<T, CoreError>
+    pub(crate) async fn with_retries<T, F, Fut>(&self, mut call: F) -> Result<T, CoreError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
@@ -377,6 +431,8 @@ impl Onboarding {
             twilio_auth_token: token,
             assistant_id: Some(assistant_id),
             name: Some("Ava"),
+            // The owner may already answer texts to this number elsewhere; Ava takes calls.
+            sms_enabled: false,
         };
         vapi.import_twilio_number(key, &import).await.map(|n| n.id)
     }
@@ -391,6 +447,35 @@ pub fn record_metadata(run: &Provisioning) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choices_equal_to_the_wizard_follow_it_and_the_owners_own_stay() {
+        let mut draft = Draft::default();
+        draft.studio.business_hours = Some(ava_model::Text::parse("Mon-Fri 09:00-18:00", 200).unwrap());
+        let generated = AssistantChoices {
+            name: Some("Ava".into()),
+            instructions: Some(default_instructions(&draft)),
+            first_message: Some(format!("{}  ", default_first_message(&draft))),
+            voice_id: Some(voice_for(&draft.studio).voice_id),
+        };
+        let kept = generated.normalized(&draft);
+        assert_eq!(
+            kept,
+            AssistantChoices {
+                name: Some("Ava".into()),
+                ..Default::default()
+            }
+        );
+        let own = AssistantChoices {
+            instructions: Some("Only book cleanings.".into()),
+            voice_id: Some("he-IL-HilaNeural".into()),
+            ..generated
+        };
+        let kept = own.normalized(&draft);
+        assert_eq!(kept.instructions.as_deref(), Some("Only book cleanings."));
+        assert_eq!(kept.voice_id.as_deref(), Some("he-IL-HilaNeural"));
+        assert_eq!(kept.first_message, None);
+    }
 
     #[test]
     fn every_spoken_language_has_a_voice_in_the_models_order() {

@@ -89,6 +89,12 @@ pub struct Draft {
     /// the user edits them: kept here so a restart still shows why they never arrived.
     pub refused: Vec<UiError>,
     pub analytics: crate::analytics::Analytics,
+    /// What the owner wrote at step 7 for the assistant; a field left `None` follows the
+    /// wizard (instructions rewritten from the persona, hours, guidelines… as they change).
+    pub assistant_choices: crate::provision::AssistantChoices,
+    /// The assistant as Vapi last confirmed it (the body of the create or last PATCH): while it
+    /// differs from what the draft describes, the live assistant is updated.
+    pub live_assistant: Option<serde_json::Value>,
 }
 
 /// One user action on the draft.

@@ -36,6 +36,8 @@ pub fn status_view(status: &SyncStatus) -> StatusView {
         error: status.error.clone(),
         refused: status.refused.clone(),
         revision: status.revision,
+        assistant: status.assistant,
+        assistant_error: status.assistant_error.clone(),
     }
 }
 
@@ -159,15 +161,25 @@ impl Onboarding {
                 .filter(|v| **v != voice)
                 .map(|v| (*v).to_owned()),
         );
+        // What the owner wrote at step 7 wins over what the wizard would write.
+        let chosen = &draft.assistant_choices;
         AssistantDefaults {
             form: AssistantForm {
-                name: draft
-                    .provisioning
-                    .as_ref()
-                    .map_or_else(|| "Ava".to_owned(), |p| p.name.clone()),
-                voice_id: voice,
-                first_message: default_first_message(&draft),
-                instructions: default_instructions(&draft),
+                name: chosen.name.clone().unwrap_or_else(|| {
+                    draft
+                        .provisioning
+                        .as_ref()
+                        .map_or_else(|| "Ava".to_owned(), |p| p.name.clone())
+                }),
+                voice_id: chosen.voice_id.clone().unwrap_or(voice),
+                first_message: chosen
+                    .first_message
+                    .clone()
+                    .unwrap_or_else(|| default_first_message(&draft)),
+                instructions: chosen
+                    .instructions
+                    .clone()
+                    .unwrap_or_else(|| default_instructions(&draft)),
             },
             voices,
         }

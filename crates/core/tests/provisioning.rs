@@ -80,6 +80,11 @@ async fn the_assistant_is_built_from_the_wizard(pool: PgPool) {
         report.phone_number_id.as_deref(),
         world.fakes.vapi.phone_numbers()[0]["id"].as_str()
     );
+    assert_eq!(
+        world.fakes.vapi.phone_numbers()[0]["smsEnabled"],
+        false,
+        "an SMS webhook the number already has is left alone"
+    );
     let assistant = &world.fakes.vapi.assistants()[0];
     assert_eq!(assistant["name"], "Ava Dental");
     assert_eq!(

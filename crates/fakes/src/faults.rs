@@ -142,6 +142,12 @@ impl Calls {
         let _ = changes.wait_for(|_| self.handled(route) >= n).await;
     }
 
+    /// Resolves once `route` has been received `n` times (faulted requests included).
+    pub async fn wait_received(&self, route: &str, n: usize) {
+        let mut changes = self.changed.subscribe();
+        let _ = changes.wait_for(|_| self.count(route) >= n).await;
+    }
+
     fn record(&self, route: &str) {
         *lock(&self.received).entry(route.to_owned()).or_default() += 1;
         self.changed.send_modify(|v| *v += 1);

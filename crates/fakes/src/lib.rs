@@ -7,6 +7,7 @@
 // Handlers answer with axum `Response`s on both paths; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+mod conversations;
 mod faults;
 mod posthog;
 mod twilio;
@@ -17,6 +18,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use conversations::CallSpec;
 pub use faults::{Calls, Fault, FaultPoint, FaultRule, Faults};
 pub use posthog::FakePostHog;
 pub use twilio::FakeTwilio;

@@ -132,16 +132,23 @@ const PHONE_NUMBER_FIELDS: &[&str] = &[
 ];
 
 #[derive(Default)]
-struct VapiState {
+pub(crate) struct VapiState {
     /// Private key → org id.
     keys: HashMap<String, String>,
-    assistants: Vec<Value>,
+    pub(crate) assistants: Vec<Value>,
     phone_numbers: Vec<Value>,
+    /// Every PATCH applied to an assistant, in order: (assistant id, body).
+    assistant_patches: Vec<(String, Value)>,
+    /// Chats (`POST /chat`), each with its messages so far.
+    pub(crate) chats: Vec<Value>,
+    pub(crate) calls: Vec<Value>,
+    /// Vapi's billing gate on chat (a 402 with its own words).
+    pub(crate) chat_needs_payment: bool,
     next_id: u64,
 }
 
 impl VapiState {
-    fn new_id(&mut self) -> String {
+    pub(crate) fn new_id(&mut self) -> String {
         self.next_id += 1;
         let n = self.next_id;
         format!(
@@ -158,7 +165,7 @@ impl VapiState {
 /// A fake Vapi. Clones share state, so a test keeps one to inspect what the app did.
 #[derive(Clone)]
 pub struct FakeVapi {
-    state: Arc<Mutex<VapiState>>,
+    pub(crate) state: Arc<Mutex<VapiState>>,
     twilio: FakeTwilio,
     pub calls: Calls,
     pub faults: Faults,
@@ -194,6 +201,16 @@ impl FakeVapi {
         lock(&self.state).assistants.clone()
     }
 
+    /// The bodies of the PATCHes applied to assistant `id`, oldest first.
+    pub fn assistant_patches(&self, id: &str) -> Vec<Value> {
+        lock(&self.state)
+            .assistant_patches
+            .iter()
+            .filter(|(patched, _)| patched == id)
+            .map(|(_, body)| body.clone())
+            .collect()
+    }
+
     pub fn phone_numbers(&self) -> Vec<Value> {
         lock(&self.state).phone_numbers.clone()
     }
@@ -225,6 +242,8 @@ impl FakeVapi {
                     .patch(update_phone_number)
                     .delete(|f, h, p| delete_item(Kind::PhoneNumber, f, h, p)),
             )
+            .route("/chat", axum::routing::post(crate::conversations::create_chat))
+            .route("/call", get(crate::conversations::list_calls))
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })
             .with_state(self.clone())
@@ -251,7 +270,7 @@ impl FakeVapi {
 }
 
 /// The org a request's Bearer private key belongs to; Vapi's 401 otherwise.
-struct Org(String);
+pub(crate) struct Org(pub(crate) String);
 
 impl axum::extract::FromRequestParts<FakeVapi> for Org {
     type Rejection = Response;
@@ -265,7 +284,7 @@ impl axum::extract::FromRequestParts<FakeVapi> for Org {
 }
 
 /// A JSON body, or NestJS's 400 for one that does not parse.
-struct Body(Value);
+pub(crate) struct Body(pub(crate) Value);
 
 impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
     type Rejection = Response;
@@ -282,12 +301,12 @@ fn reason(status: StatusCode) -> &'static str {
     status.canonical_reason().unwrap_or("Error")
 }
 
-fn nest_error(status: StatusCode, message: Value) -> Response {
+pub(crate) fn nest_error(status: StatusCode, message: Value) -> Response {
     let body = json!({"message": message, "error": reason(status), "statusCode": status.as_u16()});
     (status, axum::Json(body)).into_response()
 }
 
-fn bad_request(messages: Vec<String>) -> Response {
+pub(crate) fn bad_request(messages: Vec<String>) -> Response {
     nest_error(StatusCode::BAD_REQUEST, json!(messages))
 }
 
@@ -308,7 +327,7 @@ pub(crate) fn vapi_error_body(status: u16) -> Value {
     json!({"message": message, "error": reason(code), "statusCode": status})
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -571,7 +590,7 @@ async fn delete_item(
     }
 }
 
-fn find(items: &[Value], org: &str, id: &str) -> Option<usize> {
+pub(crate) fn find(items: &[Value], org: &str, id: &str) -> Option<usize> {
     items
         .iter()
         .position(|item| item["id"] == id && item["orgId"] == org)
@@ -591,7 +610,10 @@ async fn update_assistant(
     let Some(i) = find(&state.assistants, &org, &id) else {
         return not_found("Assistant");
     };
+    state.assistant_patches.push((id.clone(), body.clone()));
     let assistant = &mut state.assistants[i];
+    // Top-level fields left out stay; a nested object sent replaces the old one whole (Vapi's
+    // documented behaviour: `{model: {provider, model}}` drops the system prompt).
     if let (Some(target), Some(changes)) = (assistant.as_object_mut(), body.as_object()) {
         for (key, value) in changes {
             target.insert(key.clone(), value.clone());

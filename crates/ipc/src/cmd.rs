@@ -1,7 +1,7 @@
 //! Every command, one type each (see [`Command`]).
 
 use crate::{
-    AssistantArgs, Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs, SkipArgs,
+    AssistantArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs, SkipArgs,
     TwilioArgs, UpdateReady, VapiKeyArgs, WizardView,
 };
 
@@ -50,4 +50,11 @@ commands! {
     PendingUpdate = "pending_update" (()) -> Option<UpdateReady>;
     /// Installs the downloaded update and restarts into it; replies only if that failed.
     InstallUpdate = "install_update" (()) -> ();
+    /// "Talk to Ava": one turn, continuing the conversation.
+    Chat = "chat" (ChatArgs) -> ChatView;
+    /// The conversation so far (empty after a restart or "New conversation").
+    ChatSoFar = "chat_so_far" (()) -> ChatView;
+    NewChat = "new_chat" (()) -> ChatView;
+    /// The assistant's most recent calls, newest first.
+    RecentCalls = "recent_calls" (()) -> Vec<CallView>;
 }

@@ -41,6 +41,60 @@ pub struct UpdateReady {
     pub version: String,
 }
 
+/// The live assistant in Vapi against what the owner edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssistantSync {
+    /// No assistant yet: nothing to keep in sync.
+    #[default]
+    NotCreated,
+    /// Vapi has what the draft describes: "Ava is up to date".
+    UpToDate,
+    /// An edit is on its way to Vapi (or waits for the network): "Updating Ava…".
+    Updating,
+    /// Vapi refused the update, or it cannot be sent (no key): the status's
+    /// `assistant_error` says why; the next edit tries again.
+    Failed,
+}
+
+/// "Talk to Ava": the conversation so far and the system prompt she runs on.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChatView {
+    pub lines: Vec<ChatLine>,
+    /// The instructions as the draft describes them (what Vapi has once up to date).
+    pub system_prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatLine {
+    /// The owner's words (`true`) or Ava's.
+    pub from_owner: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatArgs {
+    pub text: String,
+}
+
+/// One of the assistant's calls, as the home lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallView {
+    pub id: String,
+    /// RFC 3339; the window shows it in the business's time zone.
+    pub started_at: Option<String>,
+    pub caller: Option<String>,
+    pub duration_seconds: Option<i64>,
+    /// Vapi's status (`ended`, `in-progress`, …).
+    pub status: Option<String>,
+    /// Vapi's `endedReason` code; the window words the common ones.
+    pub ended_reason: Option<String>,
+    pub summary: Option<String>,
+}
+
+/// What the owner edits at `ChatArgs.text` is checked under this name.
+pub const CHAT_FIELD: &str = "chat";
+
 /// What the status pill shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusView {
@@ -53,6 +107,11 @@ pub struct StatusView {
     /// The core's revision of this status: of two copies, the higher is the newer.
     #[serde(default)]
     pub revision: u64,
+    #[serde(default)]
+    pub assistant: AssistantSync,
+    /// Why the live assistant is not up to date (a refusal, no key, or the network).
+    #[serde(default)]
+    pub assistant_error: Option<UiError>,
 }
 
 /// Everything the wizard shows, loaded at start and returned after each change.
@@ -262,6 +321,8 @@ mod tests {
                 error: None,
                 refused: vec![],
                 revision: 7,
+                assistant: AssistantSync::Updating,
+                assistant_error: None,
             },
             notices: vec![UiError::new("keychain_unavailable", "…")],
         };

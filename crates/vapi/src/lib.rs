@@ -3,12 +3,14 @@
 //! are `SecretString`s exposed only at the header; every failure keeps the provider's status
 //! and message so the user sees what Vapi or Twilio actually said.
 
+mod conversations;
 mod error;
 mod twilio;
 mod vapi;
 
 use std::time::Duration;
 
+pub use conversations::{Analysis, Call, Chat, ChatMessage, Customer};
 pub use error::{Provider, ProviderError};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use twilio::{TwilioAccount, TwilioClient};

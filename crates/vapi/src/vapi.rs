@@ -110,6 +110,9 @@ pub struct ImportTwilioNumber<'a> {
     pub twilio_auth_token: &'a SecretString,
     pub assistant_id: Option<&'a str>,
     pub name: Option<&'a str>,
+    /// Vapi's default (true) points the number's SMS webhook at Vapi, replacing whatever
+    /// answered texts to it before; false leaves it alone.
+    pub sms_enabled: bool,
 }
 
 /// A phone number as Vapi returns it. Vapi echoes `twilioAuthToken`; it is not read, so it
@@ -129,7 +132,7 @@ pub struct PhoneNumberRecord {
 
 #[derive(Clone)]
 pub struct VapiClient {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     base_url: String,
 }
 
@@ -144,7 +147,7 @@ impl VapiClient {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
@@ -227,6 +230,24 @@ impl VapiClient {
         decode(Provider::Vapi, &body)
     }
 
+    /// `PATCH /assistant/{id}` with the assistant as it should be. Vapi replaces nested objects
+    /// instead of merging them, so the whole `model` (with the system prompt) and `voice` are
+    /// always sent; `metadata` is left out, which keeps the provisioning marker.
+    pub async fn update_assistant(
+        &self,
+        key: &SecretString,
+        id: &str,
+        assistant: &CreateAssistant,
+    ) -> Result<Assistant, ProviderError> {
+        let request = self
+            .http
+            .patch(self.url(&format!("/assistant/{id}")))
+            .bearer_auth(key.expose_secret())
+            .json(assistant);
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
     pub async fn delete_assistant(
         &self,
         key: &SecretString,
@@ -251,6 +272,7 @@ impl VapiClient {
             "number": import.number,
             "twilioAccountSid": import.twilio_account_sid,
             "twilioAuthToken": import.twilio_auth_token.expose_secret(),
+            "smsEnabled": import.sms_enabled,
         });
         if let Some(assistant_id) = import.assistant_id {
             body["assistantId"] = Value::from(assistant_id);

@@ -155,6 +155,7 @@ async fn number_import_checks_twilio_ownership_and_attaches() {
         twilio_auth_token: &s.token,
         assistant_id: Some(&assistant.id),
         name: None,
+        sms_enabled: false,
     };
     let err = s
         .vapi

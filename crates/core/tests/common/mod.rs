@@ -148,3 +148,28 @@ pub async fn synced(core: &Onboarding) -> SyncStatus {
     })
     .await
 }
+
+/// No server: what talks only to Vapi works without one.
+pub const NO_SERVER: &str = "http://127.0.0.1:9";
+
+/// A core working offline whose assistant exists in the fake Vapi ("Ava Dental", for Acme
+/// Dental, open Mon–Fri 09:00–18:00, guidelines "v0"); returns the assistant's id.
+pub async fn launched_core(world: &World, dir: &Path, app: &str) -> (Onboarding, String) {
+    let core = open_core(world.config(dir, NO_SERVER), app);
+    core.update_profile(&serde_json::json!({"organization_name": "Acme Dental"}))
+        .unwrap();
+    core.update_studio(&serde_json::json!({"persona": "secretary", "languages": ["en"],
+        "business_hours": "Mon-Fri 09:00-18:00", "guidelines": "v0"}))
+        .unwrap();
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
+    let report = core
+        .provision(&ava_core::provision::AssistantChoices {
+            name: Some("Ava Dental".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    (core, report.assistant_id)
+}

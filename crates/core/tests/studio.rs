@@ -1,0 +1,138 @@
+//! After launch, from the home: "Talk to Ava" (a text conversation with the live assistant
+//! through Vapi's chat API, continued with `previousChatId`) and her recent calls.
+
+mod common;
+
+use ava_core::{CoreError, Precondition};
+use ava_fakes::{CallSpec, Fault, FaultRule};
+use common::*;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn talk_to_ava_continues_one_conversation_on_her_instructions(pool: PgPool) {
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _) = launched_core(&world, dir.path(), &keychain_id()).await;
+
+    let view = core.chat("Are you open on Saturday?").await.unwrap();
+    assert_eq!(view.lines.len(), 2);
+    assert!(view.lines[0].from_owner && !view.lines[1].from_owner);
+    let answer = &view.lines[1].text;
+    assert!(answer.contains("(turn 1)"), "{answer}");
+    assert!(
+        answer.contains("You are Ava, the secretary who answers the phone for Acme Dental"),
+        "she runs on the wizard's instructions: {answer}"
+    );
+    let prompt = view.system_prompt.unwrap();
+    assert!(prompt.contains("Monday to Friday 09:00–18:00"), "{prompt}");
+
+    let view = core.chat("And on Sunday?").await.unwrap();
+    assert_eq!(view.lines.len(), 4);
+    assert!(view.lines[3].text.contains("(turn 2)"), "{:?}", view.lines);
+    let chats = world.fakes.vapi.chats();
+    assert_eq!(chats[1]["previousChatId"], chats[0]["id"], "the same conversation");
+
+    assert!(core.new_chat().lines.is_empty());
+    let view = core.chat("Hello?").await.unwrap();
+    assert!(view.lines[1].text.contains("(turn 1)"));
+    assert!(world.fakes.vapi.chats()[2]["previousChatId"].is_null());
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_chat_that_cannot_go_says_why_and_keeps_the_conversation(pool: PgPool) {
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _) = launched_core(&world, dir.path(), &keychain_id()).await;
+    core.chat("Hi").await.unwrap();
+
+    let empty = core.chat("   ").await.unwrap_err().to_ui();
+    assert_eq!(
+        (empty.code.as_str(), empty.field.as_deref()),
+        ("required", Some("chat"))
+    );
+    let long = core.chat(&"a".repeat(2_001)).await.unwrap_err().to_ui();
+    assert_eq!(long.field.as_deref(), Some("chat"));
+
+    world.fakes.vapi.require_payment_for_chat(true);
+    let refused = core.chat("Still there?").await.unwrap_err().to_ui();
+    assert_eq!(refused.code, "vapi_refused");
+    assert!(refused.message.contains("Add a payment method"), "{}", refused.message);
+    world.fakes.vapi.require_payment_for_chat(false);
+
+    // A busy Vapi is asked again (bounded); the conversation goes on where it was.
+    world
+        .fakes
+        .vapi
+        .faults
+        .add(FaultRule::next(2, Fault::Status(503)).on("POST /chat"));
+    let view = core.chat("Still there?").await.unwrap();
+    assert_eq!(view.lines.len(), 4, "the refused turns left no line");
+    assert!(view.lines[3].text.contains("(turn 2)"));
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = open_core(world.config(dir.path(), NO_SERVER), &keychain_id());
+    assert!(matches!(
+        before.recent_calls().await,
+        Err(CoreError::Precondition(Precondition::AssistantMissing))
+    ));
+    drop(before);
+    let dir = tempfile::tempdir().unwrap();
+    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
+    assert!(core.recent_calls().await.unwrap().is_empty(), "none yet");
+
+    let at = |h| chrono::Utc::now() - chrono::Duration::hours(h);
+    world.fakes.vapi.add_call(&CallSpec {
+        assistant_id: &id,
+        caller: "+33612345678",
+        started_at: at(3),
+        seconds: 125,
+        ended_reason: "customer-ended-call",
+        summary: Some("Booked a cleaning for Tuesday 10:00."),
+    });
+    world.fakes.vapi.add_call(&CallSpec {
+        assistant_id: &id,
+        caller: "+14155550123",
+        started_at: at(1),
+        seconds: 40,
+        ended_reason: "assistant-forwarded-call",
+        summary: None,
+    });
+    // Another assistant's call is not listed.
+    world.fakes.vapi.add_call(&CallSpec {
+        assistant_id: "some-other-assistant",
+        caller: "+14155550999",
+        started_at: at(2),
+        seconds: 10,
+        ended_reason: "voicemail",
+        summary: None,
+    });
+    world
+        .fakes
+        .vapi
+        .faults
+        .add(FaultRule::next(1, Fault::Status(503)).on("GET /call"));
+    let calls = core.recent_calls().await.unwrap();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[0].caller.as_deref(), Some("+14155550123"), "newest first");
+    assert_eq!(calls[0].duration_seconds, Some(40));
+    assert_eq!(calls[0].ended_reason.as_deref(), Some("assistant-forwarded-call"));
+    assert_eq!(calls[1].duration_seconds, Some(125));
+    assert_eq!(
+        calls[1].summary.as_deref(),
+        Some("Booked a cleaning for Tuesday 10:00.")
+    );
+    assert_eq!(calls[1].status.as_deref(), Some("ended"));
+
+    // Vapi away for good: a clear error, not an empty list.
+    world
+        .fakes
+        .vapi
+        .faults
+        .add(FaultRule::next(usize::MAX, Fault::Status(503)).on("GET /call"));
+    let error = core.recent_calls().await.unwrap_err().to_ui();
+    assert_eq!(error.code, "vapi_unavailable");
+}

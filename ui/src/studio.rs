@@ -1,0 +1,179 @@
+//! The studio home's panels after launch: "Talk to Ava" (a text chat with the live assistant,
+//! the instructions she runs on beside it) and her recent calls, refreshed on demand and every
+//! three minutes while the home is open.
+
+use ava_ipc::{CallView, ChatView};
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use crate::Ctx;
+use crate::i18n::error_message;
+use crate::state::{Action, CallsState, Msg};
+
+const REFRESH_MS: u32 = 3 * 60 * 1000;
+
+#[derive(Properties, PartialEq)]
+pub struct PanelsProps {
+    pub ctx: Ctx,
+}
+
+#[component]
+pub fn StudioPanels(props: &PanelsProps) -> Html {
+    let ctx = &props.ctx;
+    {
+        let ctx = ctx.clone();
+        use_effect_with((), move |_| {
+            ctx.act(Action::LoadChat);
+            ctx.act(Action::RefreshCalls);
+            let refresh = ctx.clone();
+            let interval = gloo_timers::callback::Interval::new(REFRESH_MS, move || {
+                refresh.act(Action::RefreshCalls)
+            });
+            move || drop(interval)
+        });
+    }
+    html! {
+        <div class="panels">
+            { chat(ctx) }
+            { calls(ctx) }
+        </div>
+    }
+}
+
+fn chat(ctx: &Ctx) -> Html {
+    let view: &ChatView = &ctx.ui.chat;
+    let typed = ctx.ui.typed.get("chat").cloned().unwrap_or_default();
+    let busy = ctx.ui.chat_busy;
+    let oninput = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            ctx.ui.dispatch(Msg::Typed("chat".into(), value));
+        })
+    };
+    let send = {
+        let ctx = ctx.clone();
+        let typed = typed.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            ctx.act(Action::SendChat(typed.clone()));
+        })
+    };
+    let error = ctx
+        .ui
+        .error_at("chat")
+        .or_else(|| ctx.ui.alerts.get("chat").cloned())
+        .map(|e| html! { <span class="error" role="alert" id="chat-error">{ error_message(ctx.locale, &e) }</span> });
+    html! {
+        <section class="card panel chat" aria-labelledby="chat-title" id="chat-panel">
+            <div class="panel-head">
+                <h2 id="chat-title">{ ctx.t("chat.title") }</h2>
+                <button type="button" class="link" id="new-chat" onclick={ctx.callback(|| Action::NewChat)}>{ ctx.t("chat.new") }</button>
+            </div>
+            <p class="help">{ ctx.t("chat.purpose") }</p>
+            <ol class="chat-lines" id="chat-lines" aria-live="polite">
+                { if view.lines.is_empty() { html! { <li class="chat-empty">{ ctx.t("chat.empty") }</li> } } else { html!() } }
+                { for view.lines.iter().map(|line| html! {
+                    <li class={classes!("chat-line", if line.from_owner { "owner" } else { "ava" })} dir="auto">{ line.text.clone() }</li>
+                }) }
+            </ol>
+            <form class="chat-form" onsubmit={send}>
+                <textarea id="chat-input" rows="2" dir="auto" value={typed} {oninput}
+                    aria-label={ctx.t("chat.input")} placeholder={ctx.t("chat.placeholder")} />
+                <button type="submit" id="chat-send" class="btn primary" disabled={busy}>
+                    { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+                    { ctx.t("chat.send") }
+                </button>
+            </form>
+            { error.unwrap_or_default() }
+            { match &view.system_prompt {
+                Some(prompt) => html! {
+                    <details class="system-prompt" id="system-prompt">
+                        <summary>{ ctx.t("chat.system_prompt") }</summary>
+                        <pre dir="auto">{ prompt.clone() }</pre>
+                    </details>
+                },
+                None => html!(),
+            } }
+        </section>
+    }
+}
+
+fn calls(ctx: &Ctx) -> Html {
+    let body = match &ctx.ui.calls {
+        CallsState::NotLoaded | CallsState::Loading(None) => {
+            html! { <p class="help" id="calls-loading">{ ctx.t("calls.loading") }</p> }
+        }
+        CallsState::Failed(error) => html! {
+            <div class={classes!("alert", if error.code.ends_with("_unavailable") { "warning" } else { "danger" })} role="alert" id="calls-error">
+                { ctx.t(if error.code.ends_with("_unavailable") { "calls.offline" } else { "calls.failed" }) }
+                { " " }{ error_message(ctx.locale, error) }
+            </div>
+        },
+        CallsState::Loaded(calls) | CallsState::Loading(Some(calls)) if calls.is_empty() => {
+            html! { <p class="calls-empty" id="calls-empty">{ ctx.t("calls.empty") }</p> }
+        }
+        CallsState::Loaded(calls) | CallsState::Loading(Some(calls)) => html! {
+            <ol class="calls" id="calls">{ for calls.iter().map(|call| call_row(ctx, call)) }</ol>
+        },
+    };
+    let loading = matches!(ctx.ui.calls, CallsState::Loading(_));
+    html! {
+        <section class="card panel" aria-labelledby="calls-title" id="calls-panel">
+            <div class="panel-head">
+                <h2 id="calls-title">{ ctx.t("calls.title") }</h2>
+                <button type="button" class="btn" id="refresh-calls" disabled={loading} onclick={ctx.callback(|| Action::RefreshCalls)}>
+                    { if loading { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+                    { ctx.t("calls.refresh") }
+                </button>
+            </div>
+            { body }
+        </section>
+    }
+}
+
+fn call_row(ctx: &Ctx, call: &CallView) -> Html {
+    let zone: chrono_tz::Tz = ctx
+        .view()
+        .profile
+        .timezone
+        .as_ref()
+        .and_then(|z| z.as_str().parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let when = call
+        .started_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default();
+    let duration = call
+        .duration_seconds
+        .map(|s| format!("{}:{:02}", s / 60, s % 60))
+        .unwrap_or_default();
+    let why = call.ended_reason.as_deref().map(|reason| {
+        let key = format!("ended.{reason}");
+        let words = ctx.t(&key);
+        if words == key { reason.replace(['-', '.'], " ") } else { words }
+    });
+    let status = call
+        .status
+        .as_deref()
+        .map(|s| {
+            let key = format!("call_status.{s}");
+            let words = ctx.t(&key);
+            if words == key { s.to_owned() } else { words }
+        })
+        .unwrap_or_default();
+    html! {
+        <li class="call" data-id={call.id.clone()}>
+            <div class="call-head">
+                <span class="call-caller" dir="ltr">{ call.caller.clone().unwrap_or_else(|| ctx.t("calls.unknown_caller")) }</span>
+                <span class="call-when">{ when }</span>
+                <span class="call-duration">{ duration }</span>
+                <span class="call-status">{ status }</span>
+            </div>
+            { match why { Some(why) => html! { <p class="call-why">{ why }</p> }, None => html!() } }
+            { match &call.summary { Some(summary) => html! { <p class="call-summary" dir="auto">{ summary.clone() }</p> }, None => html!() } }
+        </li>
+    }
+}
