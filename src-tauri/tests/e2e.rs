@@ -510,7 +510,9 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "{instructions}"
     );
     assert!(
-        instructions.contains("Monday to Friday 09:00–18:00 (America/New_York time)"),
+        instructions.contains(
+            "Business hours (America/New_York time): Monday to Friday 09:00–18:00; closed on Saturday and Sunday."
+        ),
         "the schedule, spelled out with its zone: {instructions}"
     );
     app.type_into("#name", "Ava Acme").await;
@@ -554,7 +556,11 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "return [...document.querySelectorAll('.chat-line.ava')].some(l => l.textContent.includes('(turn 1)'))",
     )
     .await;
-    assert_eq!(app.value("#chat-input").await, "", "a sent message leaves the box");
+    assert_eq!(
+        app.value("#chat-input").await,
+        "",
+        "a sent message leaves the box"
+    );
     assert!(app.text("#system-prompt").await.contains("Acme Dental"));
     // A call in Vapi's log shows up on "Refresh".
     let assistant_id = world.fakes.vapi.assistants()[0]["id"]
@@ -577,7 +583,9 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     .await;
     let call = app.text("#calls .call").await;
     assert!(
-        call.contains("2:05") && call.contains("The caller hung up.") && call.contains("Booked a cleaning"),
+        call.contains("2:05")
+            && call.contains("The caller hung up.")
+            && call.contains("Booked a cleaning"),
         "{call}"
     );
     app.click("#system-prompt summary").await;
@@ -600,7 +608,10 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     assert_eq!(app.text("#create-assistant").await.trim(), "Update Ava");
     app.shot("en-assistant-after-launch").await;
     let live = &world.fakes.vapi.assistants()[0];
-    assert_eq!(live["model"]["provider"], "openai", "the whole model was sent");
+    assert_eq!(
+        live["model"]["provider"], "openai",
+        "the whole model was sent"
+    );
     assert!(
         live["model"]["messages"][0]["content"]
             .as_str()

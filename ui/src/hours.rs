@@ -94,11 +94,11 @@ fn week(ctx: &Ctx, schedule: WeeklySchedule) -> Html {
                 </label>
                 { match opening {
                     Some(opening) => html! { <>
-                        <input type="time" class="hours-time" aria-label={format!("{day_label} · {}", ctx.t("hours.from"))}
+                        <input type="time" class="hours-time" dir="ltr" aria-label={format!("{day_label} · {}", ctx.t("hours.from"))}
                             value={clock(opening.from())} onchange={set_time("from")} />
                         <span aria-hidden="true">{ "–" }</span>
                         // A time input cannot show 24:00: the end of the day reads 23:59.
-                        <input type="time" class="hours-time" aria-label={format!("{day_label} · {}", ctx.t("hours.to"))}
+                        <input type="time" class="hours-time" dir="ltr" aria-label={format!("{day_label} · {}", ctx.t("hours.to"))}
                             value={clock(opening.to().min(23 * 60 + 59))} onchange={set_time("to")} />
                     </> },
                     None => html! { <span class="hours-closed">{ ctx.t("hours.closed") }</span> },
@@ -159,7 +159,10 @@ pub fn OpenNowLine(props: &OpenNowProps) -> Html {
         OpenNow::ClosedUntil { day, at } => (
             "closed",
             t("hours.closed_until")
-                .replace("{day}", &t(&format!("day.{}", DAYS[day].to_ascii_lowercase())))
+                .replace(
+                    "{day}",
+                    &t(&format!("day.{}", DAYS[day].to_ascii_lowercase())),
+                )
                 .replace("{time}", &clock(at)),
         ),
         OpenNow::Closed => ("closed", t("hours.closed_all_week")),

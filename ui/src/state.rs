@@ -6,9 +6,8 @@ use std::rc::Rc;
 
 use ava_ipc::{
     AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CallView, ChatArgs, ChatView,
-    Command, CredentialsArgs,
-    FlagArgs, GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView, TwilioArgs, UiError,
-    UpdateReady, VapiKeyArgs, WizardView, cmd,
+    Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView,
+    TwilioArgs, UiError, UpdateReady, VapiKeyArgs, WizardView, cmd,
 };
 use ava_model::{Locale, Move, Step, VapiMethod};
 use serde_json::Value;
@@ -112,6 +111,9 @@ pub struct Ui {
     pub toasts: Vec<Toast>,
     next_toast: u32,
     pub assistant_form: Option<AssistantForm>,
+    /// The form as the core last wrote it: a form still equal to it was not edited here, so
+    /// newer defaults (the guidelines changed since) replace it.
+    assistant_defaults: Option<AssistantForm>,
     pub voices: Vec<String>,
     pub progress: Option<AssistantView>,
     pub sign_up: bool,
@@ -144,6 +146,7 @@ impl Ui {
             toasts: Vec::new(),
             next_toast: 0,
             assistant_form: None,
+            assistant_defaults: None,
             voices: Vec::new(),
             progress: None,
             sign_up: true,
@@ -260,7 +263,12 @@ impl Reducible for Ui {
             Msg::Dismiss(id) => ui.toasts.retain(|t| t.id != id),
             Msg::DismissAll => ui.toasts.clear(),
             Msg::Defaults(defaults) => {
-                ui.assistant_form.get_or_insert(defaults.form);
+                let untouched =
+                    ui.assistant_form.is_none() || ui.assistant_form == ui.assistant_defaults;
+                if untouched {
+                    ui.assistant_form = Some(defaults.form.clone());
+                }
+                ui.assistant_defaults = Some(defaults.form);
                 ui.voices = defaults.voices;
             }
             Msg::Form(form) => ui.assistant_form = Some(form),
@@ -766,5 +774,27 @@ mod tests {
         let ui = reduce(ui, Msg::InstallingUpdate(false));
         assert!(!ui.installing_update);
         assert_eq!(ui.update, Some(ready));
+    }
+
+    #[test]
+    fn step_seven_follows_newer_defaults_unless_its_form_was_edited() {
+        let form = |instructions: &str| AssistantForm {
+            name: "Ava".into(),
+            voice_id: "en-US-JennyNeural".into(),
+            first_message: "Hello".into(),
+            instructions: instructions.into(),
+        };
+        let defaults = |f: AssistantForm| {
+            Msg::Defaults(AssistantDefaults {
+                form: f,
+                voices: Vec::new(),
+            })
+        };
+        let ui = reduce(Ui::new(Locale::En), defaults(form("Guidelines: v1")));
+        let ui = reduce(ui, defaults(form("Guidelines: v2")));
+        assert_eq!(ui.assistant_form, Some(form("Guidelines: v2")));
+        let ui = reduce(ui, Msg::Form(form("My own words")));
+        let ui = reduce(ui, defaults(form("Guidelines: v3")));
+        assert_eq!(ui.assistant_form, Some(form("My own words")));
     }
 }

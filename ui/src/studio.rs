@@ -153,7 +153,11 @@ fn call_row(ctx: &Ctx, call: &CallView) -> Html {
     let why = call.ended_reason.as_deref().map(|reason| {
         let key = format!("ended.{reason}");
         let words = ctx.t(&key);
-        if words == key { reason.replace(['-', '.'], " ") } else { words }
+        if words == key {
+            reason.replace(['-', '.'], " ")
+        } else {
+            words
+        }
     });
     let status = call
         .status
@@ -168,8 +172,8 @@ fn call_row(ctx: &Ctx, call: &CallView) -> Html {
         <li class="call" data-id={call.id.clone()}>
             <div class="call-head">
                 <span class="call-caller" dir="ltr">{ call.caller.clone().unwrap_or_else(|| ctx.t("calls.unknown_caller")) }</span>
-                <span class="call-when">{ when }</span>
-                <span class="call-duration">{ duration }</span>
+                <span class="call-when" dir="ltr">{ when }</span>
+                <span class="call-duration" dir="ltr">{ duration }</span>
                 <span class="call-status">{ status }</span>
             </div>
             { match why { Some(why) => html! { <p class="call-why">{ why }</p> }, None => html!() } }

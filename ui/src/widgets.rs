@@ -346,7 +346,10 @@ pub fn assistant_sync(ctx: &Ctx) -> Html {
             "updating",
             ctx.t("assistant_sync.waiting").replace("{why}", &why),
         ),
-        AssistantSync::Failed => ("failed", ctx.t("assistant_sync.failed").replace("{why}", &why)),
+        AssistantSync::Failed => (
+            "failed",
+            ctx.t("assistant_sync.failed").replace("{why}", &why),
+        ),
     };
     html! {
         <p id="assistant-sync" class={classes!("assistant-sync", state)} data-state={state} role="status">

@@ -57,14 +57,17 @@ pub fn default_instructions(draft: &Draft) -> String {
     if let Some(hours) = &studio.business_hours {
         // A weekly schedule is spelled out, with its time zone, so "are you open on
         // Saturday?" gets the right answer; free text is passed on as written.
-        let hours = match ava_model::WeeklySchedule::parse(hours.as_str()) {
-            Some(schedule) => match &draft.profile.timezone {
-                Some(zone) => format!("{} ({} time)", schedule.for_instructions(), zone.as_str()),
-                None => schedule.for_instructions(),
-            },
-            None => hours.as_str().to_owned(),
+        let zone = draft
+            .profile
+            .timezone
+            .as_ref()
+            .map(|z| format!(" ({} time)", z.as_str()))
+            .unwrap_or_default();
+        let line = match ava_model::WeeklySchedule::parse(hours.as_str()) {
+            Some(schedule) => format!("Business hours{zone}: {}.", schedule.for_instructions()),
+            None => format!("Business hours: {}.", hours.as_str()),
         };
-        lines.push(format!("Business hours: {hours}. Outside them, take a message."));
+        lines.push(format!("{line} Outside them, take a message."));
     }
     if let Some(email) = &studio.fallback_email {
         lines.push(format!(
@@ -451,7 +454,8 @@ mod tests {
     #[test]
     fn choices_equal_to_the_wizard_follow_it_and_the_owners_own_stay() {
         let mut draft = Draft::default();
-        draft.studio.business_hours = Some(ava_model::Text::parse("Mon-Fri 09:00-18:00", 200).unwrap());
+        draft.studio.business_hours =
+            Some(ava_model::Text::parse("Mon-Fri 09:00-18:00", 200).unwrap());
         let generated = AssistantChoices {
             name: Some("Ava".into()),
             instructions: Some(default_instructions(&draft)),

@@ -81,7 +81,10 @@ async fn an_edit_after_creation_updates_the_whole_live_assistant_once(pool: PgPo
     );
     assert_eq!(live["model"]["provider"], "openai");
     assert!(live["model"]["model"].is_string());
-    assert_eq!(live["name"], "Ava Dental", "the name chosen at step 7 stays");
+    assert_eq!(
+        live["name"], "Ava Dental",
+        "the name chosen at step 7 stays"
+    );
     assert!(live["metadata"]["ava_provisioning_id"].is_string());
 
     // An edit that does not shape the assistant sends nothing; the next one that does is the
@@ -111,7 +114,11 @@ async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool)
         prompt(&live_assistant(&world, &id)),
         "You are Ava. Only ever book cleanings."
     );
-    assert_eq!(world.fakes.vapi.assistants().len(), 1, "updated, not created again");
+    assert_eq!(
+        world.fakes.vapi.assistants().len(),
+        1,
+        "updated, not created again"
+    );
     // A later change of the hours changes nothing the owner wrote: nothing to send.
     core.update_studio(&json!({"business_hours": "Mon-Sat 08:00-12:00"}))
         .unwrap();
@@ -173,7 +180,10 @@ async fn whatever_fails_an_older_version_is_never_applied_after_a_newer_one(pool
     up_to_date(&core).await;
     let scenarios: Vec<(&str, FaultRule)> = vec![
         ("500", FaultRule::next(1, Fault::Status(500)).on(PATCH)),
-        ("429 twice", FaultRule::next(2, Fault::Status(429)).on(PATCH)),
+        (
+            "429 twice",
+            FaultRule::next(2, Fault::Status(429)).on(PATCH),
+        ),
         ("hangs", FaultRule::next(1, Fault::Hang).on(PATCH)),
         (
             "applied, answer lost",
@@ -274,7 +284,11 @@ async fn a_refused_update_says_why_and_the_next_edit_tries_again(pool: PgPool) {
     core.update_studio(&json!({"guidelines": "v1"})).unwrap();
     let status = wait_for(&core, "failed", |s| s.assistant == AssistantSync::Failed).await;
     assert_eq!(status.assistant_error.unwrap().code, "vapi_refused");
-    assert_eq!(world.fakes.vapi.calls.count(PATCH), 1, "a refusal is not retried");
+    assert_eq!(
+        world.fakes.vapi.calls.count(PATCH),
+        1,
+        "a refusal is not retried"
+    );
     core.update_studio(&json!({"guidelines": "v2"})).unwrap();
     up_to_date(&core).await;
     assert_eq!(version(&live_assistant(&world, &id)), 2);

@@ -30,7 +30,10 @@ async fn talk_to_ava_continues_one_conversation_on_her_instructions(pool: PgPool
     assert_eq!(view.lines.len(), 4);
     assert!(view.lines[3].text.contains("(turn 2)"), "{:?}", view.lines);
     let chats = world.fakes.vapi.chats();
-    assert_eq!(chats[1]["previousChatId"], chats[0]["id"], "the same conversation");
+    assert_eq!(
+        chats[1]["previousChatId"], chats[0]["id"],
+        "the same conversation"
+    );
 
     assert!(core.new_chat().lines.is_empty());
     let view = core.chat("Hello?").await.unwrap();
@@ -56,7 +59,11 @@ async fn a_chat_that_cannot_go_says_why_and_keeps_the_conversation(pool: PgPool)
     world.fakes.vapi.require_payment_for_chat(true);
     let refused = core.chat("Still there?").await.unwrap_err().to_ui();
     assert_eq!(refused.code, "vapi_refused");
-    assert!(refused.message.contains("Add a payment method"), "{}", refused.message);
+    assert!(
+        refused.message.contains("Add a payment method"),
+        "{}",
+        refused.message
+    );
     world.fakes.vapi.require_payment_for_chat(false);
 
     // A busy Vapi is asked again (bounded); the conversation goes on where it was.
@@ -117,9 +124,16 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
         .add(FaultRule::next(1, Fault::Status(503)).on("GET /call"));
     let calls = core.recent_calls().await.unwrap();
     assert_eq!(calls.len(), 2, "{calls:?}");
-    assert_eq!(calls[0].caller.as_deref(), Some("+14155550123"), "newest first");
+    assert_eq!(
+        calls[0].caller.as_deref(),
+        Some("+14155550123"),
+        "newest first"
+    );
     assert_eq!(calls[0].duration_seconds, Some(40));
-    assert_eq!(calls[0].ended_reason.as_deref(), Some("assistant-forwarded-call"));
+    assert_eq!(
+        calls[0].ended_reason.as_deref(),
+        Some("assistant-forwarded-call")
+    );
     assert_eq!(calls[1].duration_seconds, Some(125));
     assert_eq!(
         calls[1].summary.as_deref(),

@@ -99,7 +99,9 @@ pub(crate) async fn create_chat(
         errors.push("sessionId and previousChatId cannot both be given".to_owned());
     }
     if assistant_id.is_none() && previous.is_none() && body.get("sessionId").is_none() {
-        errors.push("one of assistantId, assistant, sessionId or previousChatId is required".to_owned());
+        errors.push(
+            "one of assistantId, assistant, sessionId or previousChatId is required".to_owned(),
+        );
     }
     if !errors.is_empty() {
         return bad_request(errors);
@@ -122,7 +124,10 @@ pub(crate) async fn create_chat(
         None => assistant_id.map(str::to_owned),
     };
     let Some(assistant_id) = assistant_id else {
-        return nest_error(StatusCode::NOT_FOUND, json!("Couldn't Get Chat. `Chat` Not Found."));
+        return nest_error(
+            StatusCode::NOT_FOUND,
+            json!("Couldn't Get Chat. `Chat` Not Found."),
+        );
     };
     let Some(i) = find(&state.assistants, &org, &assistant_id) else {
         return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
@@ -142,7 +147,8 @@ pub(crate) async fn create_chat(
             .unwrap_or(0)
     }) + 1;
     let input = input.unwrap_or_default();
-    let answer = format!("(turn {turns}) You said: \"{input}\". My instructions begin: \"{prompt}\"");
+    let answer =
+        format!("(turn {turns}) You said: \"{input}\". My instructions begin: \"{prompt}\"");
     let id = format!("chat_{}", state.new_id().replace('-', ""));
     let stamp = now();
     let chat = json!({

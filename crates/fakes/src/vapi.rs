@@ -242,7 +242,10 @@ impl FakeVapi {
                     .patch(update_phone_number)
                     .delete(|f, h, p| delete_item(Kind::PhoneNumber, f, h, p)),
             )
-            .route("/chat", axum::routing::post(crate::conversations::create_chat))
+            .route(
+                "/chat",
+                axum::routing::post(crate::conversations::create_chat),
+            )
             .route("/call", get(crate::conversations::list_calls))
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })

@@ -1,8 +1,8 @@
 //! Every command, one type each (see [`Command`]).
 
 use crate::{
-    AssistantArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs, SkipArgs,
-    TwilioArgs, UpdateReady, VapiKeyArgs, WizardView,
+    AssistantArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs, FlagArgs, GoToArgs,
+    Moved, PatchArgs, SkipArgs, TwilioArgs, UpdateReady, VapiKeyArgs, WizardView,
 };
 
 macro_rules! commands {

@@ -51,7 +51,9 @@ pub fn clock(minutes: u16) -> String {
 
 fn parse_clock(text: &str) -> Option<u16> {
     let (hours, minutes) = text.trim().split_once(':')?;
-    let valid = |s: &str, max_len| !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit());
+    let valid = |s: &str, max_len| {
+        !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())
+    };
     if !valid(hours, 2) || minutes.len() != 2 || !valid(minutes, 2) {
         return None;
     }
@@ -157,8 +159,12 @@ impl WeeklySchedule {
             .filter(|d| self.days[*d].is_none())
             .map(|d| NAMES[d])
             .collect();
-        if !closed.is_empty() {
-            parts.push(format!("closed on {}", closed.join(", ")));
+        match closed.split_last() {
+            Some((last, [])) => parts.push(format!("closed on {last}")),
+            Some((last, others)) => {
+                parts.push(format!("closed on {} and {last}", others.join(", ")))
+            }
+            None => {}
         }
         parts.join("; ")
     }
@@ -203,7 +209,8 @@ fn split_dash(text: &str) -> Option<(&str, &str)> {
 }
 
 fn day_index(name: &str) -> Option<usize> {
-    DAYS.iter().position(|d| d.eq_ignore_ascii_case(name.trim()))
+    DAYS.iter()
+        .position(|d| d.eq_ignore_ascii_case(name.trim()))
 }
 
 /// `Mon`, `Mon–Fri` or `Mon, Wed, Fri` (ranges inside lists too).
@@ -245,14 +252,15 @@ mod tests {
             "Monday to Friday 09:00–18:00; Saturday 10:00–14:00; closed on Sunday"
         );
         assert_eq!(WeeklySchedule::default().to_string(), "");
+        assert_eq!(
+            WeeklySchedule::office_hours().for_instructions(),
+            "Monday to Friday 09:00–18:00; closed on Saturday and Sunday"
+        );
     }
 
     #[test]
     fn hyphens_short_hours_and_day_lists_are_read_too() {
-        assert_eq!(
-            hours("mon-fri 9:00-18:00"),
-            WeeklySchedule::office_hours()
-        );
+        assert_eq!(hours("mon-fri 9:00-18:00"), WeeklySchedule::office_hours());
         let listed = hours("Mon, Wed 08:30–12:00; Sun 00:00–24:00");
         assert_eq!(listed.days[0], Opening::new(510, 720));
         assert_eq!(listed.days[1], None);

@@ -158,9 +158,11 @@ pub async fn launched_core(world: &World, dir: &Path, app: &str) -> (Onboarding,
     let core = open_core(world.config(dir, NO_SERVER), app);
     core.update_profile(&serde_json::json!({"organization_name": "Acme Dental"}))
         .unwrap();
-    core.update_studio(&serde_json::json!({"persona": "secretary", "languages": ["en"],
-        "business_hours": "Mon-Fri 09:00-18:00", "guidelines": "v0"}))
-        .unwrap();
+    core.update_studio(
+        &serde_json::json!({"persona": "secretary", "languages": ["en"],
+        "business_hours": "Mon-Fri 09:00-18:00", "guidelines": "v0"}),
+    )
+    .unwrap();
     core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
         .await
         .unwrap();
