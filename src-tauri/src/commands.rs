@@ -222,3 +222,16 @@ pub fn new_chat(shell: State<'_, Shell>) -> Reply<cmd::NewChat> {
 pub async fn recent_calls(shell: State<'_, Shell>) -> Reply<cmd::RecentCalls> {
     shell.core.recent_calls().await.map_err(ui)
 }
+
+#[tauri::command]
+pub async fn call_me(shell: State<'_, Shell>, args: Args<cmd::CallMe>) -> Reply<cmd::CallMe> {
+    shell.core.call_me(&args.number).await.map_err(ui)
+}
+
+#[tauri::command]
+pub async fn call_status(
+    shell: State<'_, Shell>,
+    args: Args<cmd::CallStatus>,
+) -> Reply<cmd::CallStatus> {
+    shell.core.call_status(&args.id).await.map_err(ui)
+}

@@ -38,6 +38,8 @@ macro_rules! registered {
             commands::chat_so_far,
             commands::new_chat,
             commands::recent_calls,
+            commands::call_me,
+            commands::call_status,
         ]
     };
 }

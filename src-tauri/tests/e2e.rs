@@ -588,6 +588,22 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
             && call.contains("Booked a cleaning"),
         "{call}"
     );
+    // "Call me": the call's progress, until it ends with the reason in words.
+    app.type_into("#call-to", "+33 6 12 34 56 78").await;
+    app.click("#call-me").await;
+    app.find("#test-call[data-status=queued]").await;
+    let placed = world.fakes.vapi.outbound_calls();
+    assert_eq!(placed.len(), 1);
+    assert_eq!(placed[0]["customer"]["number"], "+33612345678");
+    let call_id = placed[0]["id"].as_str().unwrap().to_owned();
+    for status in ["ringing", "in-progress", "ended"] {
+        world.fakes.vapi.advance_call(&call_id);
+        app.find(&format!("#test-call[data-status={status}]")).await;
+    }
+    assert_eq!(
+        app.text("#test-call").await,
+        "Call ended: The caller hung up."
+    );
     app.click("#system-prompt summary").await;
     for lang in ["fr", "he", "en"] {
         app.choose("language-switch", lang).await;

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use ava_ipc::{
-    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CallView, ChatArgs, ChatView,
-    Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs, Provider, SkipArgs, StatusView,
-    TwilioArgs, UiError, UpdateReady, VapiKeyArgs, WizardView, cmd,
+    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CallIdArgs, CallMeArgs,
+    CallView, ChatArgs, ChatView, Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs,
+    Provider, SkipArgs, StatusView, TwilioArgs, UiError, UpdateReady, VapiKeyArgs, WizardView, cmd,
 };
 use ava_model::{Locale, Move, Step, VapiMethod};
 use serde_json::Value;
@@ -127,6 +127,9 @@ pub struct Ui {
     pub chat: ChatView,
     pub chat_busy: bool,
     pub calls: CallsState,
+    /// "Call my phone": the test call placed from this window, as last heard.
+    pub test_call: Option<CallView>,
+    pub calling: bool,
 }
 
 impl Ui {
@@ -156,6 +159,8 @@ impl Ui {
             chat: ChatView::default(),
             chat_busy: false,
             calls: CallsState::NotLoaded,
+            test_call: None,
+            calling: false,
         }
     }
 }
@@ -189,6 +194,8 @@ pub enum Msg {
     /// Asking Vapi for the calls again.
     CallsLoading,
     Calls(Result<Vec<CallView>, UiError>),
+    TestCall(Option<CallView>),
+    Calling(bool),
 }
 
 impl Reducible for Ui {
@@ -288,6 +295,8 @@ impl Reducible for Ui {
             }
             Msg::Calls(Ok(calls)) => ui.calls = CallsState::Loaded(calls),
             Msg::Calls(Err(error)) => ui.calls = CallsState::Failed(error),
+            Msg::TestCall(call) => ui.test_call = call,
+            Msg::Calling(on) => ui.calling = on,
         }
         Rc::new(ui)
     }
@@ -363,6 +372,8 @@ pub enum Action {
     SendChat(String),
     NewChat,
     RefreshCalls,
+    /// Ava calls this number; its progress is followed until the call ends.
+    CallMe(String),
 }
 
 async fn call<C: Command>(args: C::Args) -> Result<C::Reply, UiError> {
@@ -562,6 +573,24 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             ui.dispatch(Msg::CallsLoading);
             ui.dispatch(Msg::Calls(call::<cmd::RecentCalls>(()).await));
         }
+        Action::CallMe(number) => {
+            if ui.calling {
+                return;
+            }
+            ui.dispatch(Msg::ClearField(ava_ipc::CALL_TO_FIELD.into()));
+            ui.dispatch(Msg::ClearAlert("call"));
+            ui.dispatch(Msg::TestCall(None));
+            ui.dispatch(Msg::Calling(true));
+            match call::<cmd::CallMe>(CallMeArgs { number }).await {
+                Ok(placed) => {
+                    ui.dispatch(Msg::TestCall(Some(placed.clone())));
+                    follow_call(ui, placed.id).await;
+                }
+                Err(error) if error.field.is_some() => ui.dispatch(Msg::FieldError(error)),
+                Err(error) => ui.dispatch(Msg::Alert("call", error)),
+            }
+            ui.dispatch(Msg::Calling(false));
+        }
         Action::InstallUpdate => {
             ui.dispatch(Msg::InstallingUpdate(true));
             let installed = match call::<cmd::Flush>(()).await {
@@ -573,6 +602,26 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 ui.dispatch(Msg::InstallingUpdate(false));
                 ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
             }
+        }
+    }
+}
+
+/// Asks where the call stands every two seconds until it ends (at most 20 minutes: a test
+/// call is short; a line that never ends must not poll for ever). A failed check is shown and
+/// the next one tried.
+async fn follow_call(ui: &UseReducerHandle<Ui>, id: String) {
+    for _ in 0..600 {
+        gloo_timers::future::TimeoutFuture::new(2_000).await;
+        match call::<cmd::CallStatus>(CallIdArgs { id: id.clone() }).await {
+            Ok(now) => {
+                let ended = now.status.as_deref() == Some("ended");
+                ui.dispatch(Msg::TestCall(Some(now)));
+                ui.dispatch(Msg::ClearAlert("call"));
+                if ended {
+                    return;
+                }
+            }
+            Err(error) => ui.dispatch(Msg::Alert("call", error)),
         }
     }
 }

@@ -35,7 +35,10 @@ pub fn StudioPanels(props: &PanelsProps) -> Html {
     html! {
         <div class="panels">
             { chat(ctx) }
-            { calls(ctx) }
+            <div class="panel-stack">
+                { call_me(ctx) }
+                { calls(ctx) }
+            </div>
         </div>
     }
 }
@@ -96,6 +99,86 @@ fn chat(ctx: &Ctx) -> Html {
                 None => html!(),
             } }
         </section>
+    }
+}
+
+/// "Call my phone": a test call from the attached number to the owner, followed until it ends.
+fn call_me(ctx: &Ctx) -> Html {
+    let view = ctx.view();
+    let attached = view
+        .assistant
+        .as_ref()
+        .is_some_and(|a| a.phone_number_id.is_some());
+    let trial = view.twilio.as_ref().is_some_and(|t| t.trial);
+    let typed = ctx
+        .ui
+        .typed
+        .get(ava_ipc::CALL_TO_FIELD)
+        .cloned()
+        .unwrap_or_default();
+    let oninput = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value();
+            ctx.ui
+                .dispatch(Msg::Typed(ava_ipc::CALL_TO_FIELD.into(), value));
+        })
+    };
+    let place = {
+        let ctx = ctx.clone();
+        let typed = typed.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            ctx.act(Action::CallMe(typed.clone()));
+        })
+    };
+    let error = ctx
+        .ui
+        .error_at(ava_ipc::CALL_TO_FIELD)
+        .or_else(|| ctx.ui.alerts.get("call").cloned())
+        .map(|e| html! { <span class="error" role="alert" id="call-error">{ error_message(ctx.locale, &e) }</span> });
+    let progress = ctx.ui.test_call.as_ref().map(|call| {
+        let status = call.status.clone().unwrap_or_else(|| "queued".into());
+        let text = match status.as_str() {
+            "ended" => ctx.t("test_call.ended").replace(
+                "{why}",
+                &ended_words(ctx, call.ended_reason.as_deref().unwrap_or_default()),
+            ),
+            other => ctx.t(&format!("test_call.{other}")),
+        };
+        let class = classes!("test-call", status.clone());
+        html! { <p {class} id="test-call" data-status={status} role="status">{ text }</p> }
+    });
+    html! {
+        <section class="card panel" aria-labelledby="call-me-title" id="call-me-panel">
+            <h2 id="call-me-title">{ ctx.t("test_call.title") }</h2>
+            <p class="help">{ ctx.t(if attached { "test_call.purpose" } else { "test_call.needs_number" }) }</p>
+            { if trial { html! { <div class="alert warning" role="note" id="trial-note">{ ctx.t("test_call.trial") }</div> } } else { html!() } }
+            <form class="chat-form" onsubmit={place}>
+                <input id="call-to" type="tel" dir="ltr" autocomplete="tel" value={typed} {oninput} disabled={!attached}
+                    aria-label={ctx.t("test_call.number")} placeholder="+33 6 12 34 56 78" />
+                <button type="submit" id="call-me" class="btn primary" disabled={!attached || ctx.ui.calling}>
+                    { if ctx.ui.calling { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+                    { ctx.t("test_call.call") }
+                </button>
+            </form>
+            { error.unwrap_or_default() }
+            { progress.unwrap_or_default() }
+        </section>
+    }
+}
+
+/// Vapi's `endedReason` in the user's words: the common ones translated, others as the code
+/// with spaces.
+fn ended_words(ctx: &Ctx, reason: &str) -> String {
+    let key = format!("ended.{reason}");
+    let words = ctx.t(&key);
+    if words == key {
+        reason.replace(['-', '.'], " ")
+    } else {
+        words
     }
 }
 

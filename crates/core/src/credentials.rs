@@ -84,7 +84,8 @@ impl Onboarding {
             return Err(ava_model::FieldErrors(errors).into());
         };
         let secret = SecretString::from(token.expose().to_owned());
-        self.inner
+        let account = self
+            .inner
             .twilio
             .verify_account(sid.as_str(), &secret)
             .await?;
@@ -113,6 +114,7 @@ impl Onboarding {
             draft.twilio = Some(TwilioPublic {
                 account_sid: sid.as_str().to_owned(),
                 phone_number: number.as_ref().map(|n| n.as_str().to_owned()),
+                trial: account.kind.eq_ignore_ascii_case("trial"),
             });
             draft.forget_refusals(&["auth_token".to_owned()]);
             if !draft.keys_local_only {

@@ -31,6 +31,10 @@ pub enum Precondition {
     TermsNotAccepted,
     NumberNotInAccount,
     AssistantMissing,
+    /// No number is attached to the assistant, so it cannot place a call.
+    NumberMissing,
+    /// A trial Twilio account asked to call a number it has not verified.
+    TrialNumberNotVerified,
 }
 
 impl std::fmt::Display for Precondition {
@@ -43,6 +47,12 @@ impl std::fmt::Display for Precondition {
                 "This phone number is not in that Twilio account. Check the number, or use the credentials of the (sub)account that owns it."
             }
             Precondition::AssistantMissing => "Create the assistant first (step 7).",
+            Precondition::NumberMissing => {
+                "Attach a Twilio number to Ava first (steps 4 and 5): she calls from it."
+            }
+            Precondition::TrialNumberNotVerified => {
+                "Your Twilio account is a trial: it can call only numbers verified in Twilio (up to 5, in your own country). Verify this number in the Twilio console, or upgrade the account."
+            }
         })
     }
 }
@@ -75,6 +85,8 @@ impl CoreError {
                 Precondition::TermsNotAccepted => "terms_not_accepted",
                 Precondition::NumberNotInAccount => "number_not_in_account",
                 Precondition::AssistantMissing => "assistant_missing",
+                Precondition::NumberMissing => "number_missing",
+                Precondition::TrialNumberNotVerified => "trial_number_not_verified",
             }
             .to_owned(),
         }
@@ -89,6 +101,9 @@ impl CoreError {
             }
             CoreError::Precondition(Precondition::NumberNotInAccount) => {
                 Some("phone_number".to_owned())
+            }
+            CoreError::Precondition(Precondition::TrialNumberNotVerified) => {
+                Some(ava_ipc::CALL_TO_FIELD.to_owned())
             }
             _ => None,
         }

@@ -55,6 +55,9 @@ impl Outbox {
 pub struct TwilioPublic {
     pub account_sid: String,
     pub phone_number: Option<String>,
+    /// A Twilio trial account (its `type`): it calls verified numbers only.
+    #[serde(default)]
+    pub trial: bool,
 }
 
 /// Where exactly-once provisioning stands; written before every call to Vapi.

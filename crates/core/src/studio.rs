@@ -95,6 +95,68 @@ impl Onboarding {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// "Call my phone": Ava calls `number` from the attached number, so the owner hears her.
+    /// A trial Twilio account is checked first: it can call verified numbers only, and the
+    /// owner is told so before a call that would fail. Placing a call is not idempotent, so
+    /// only a 429 (refused before anything happened) is asked again.
+    pub async fn call_me(&self, number: &str) -> Result<CallView, CoreError> {
+        let number = ava_model::PhoneNumber::normalize(number, None)
+            .map_err(|v| FieldErrors(vec![FieldError::new(ava_ipc::CALL_TO_FIELD, v)]))?;
+        let (assistant_id, key) = self.assistant_and_key().await?;
+        let (from, twilio) = {
+            let draft = self.inner.lock();
+            let from = draft
+                .provisioning
+                .as_ref()
+                .and_then(|p| p.phone_number_id.clone());
+            (from, draft.twilio.clone())
+        };
+        let from = from.ok_or(CoreError::Precondition(Precondition::NumberMissing))?;
+        if let Some(twilio) = twilio.filter(|t| t.trial)
+            && let Some(token) = self.get_secret(SecretName::TwilioAuthToken).await?
+        {
+            let verified = self
+                .with_retries(|| {
+                    self.inner.twilio.is_verified_caller_id(
+                        &twilio.account_sid,
+                        &token,
+                        number.as_str(),
+                    )
+                })
+                .await?;
+            if !verified {
+                return Err(CoreError::Precondition(
+                    Precondition::TrialNumberNotVerified,
+                ));
+            }
+        }
+        let mut attempt = 0;
+        let call = loop {
+            match self
+                .inner
+                .vapi
+                .create_call(&key, &assistant_id, &from, number.as_str())
+                .await
+            {
+                Err(error) if error.status() == Some(429) && attempt < 2 => {
+                    tokio::time::sleep(self.inner.config.retry.delay(attempt)).await;
+                    attempt += 1;
+                }
+                other => break other?,
+            }
+        };
+        Ok(call_view(call))
+    }
+
+    /// Where a call stands now.
+    pub async fn call_status(&self, id: &str) -> Result<CallView, CoreError> {
+        let (_, key) = self.assistant_and_key().await?;
+        let call = self
+            .with_retries(|| self.inner.vapi.get_call(&key, id))
+            .await?;
+        Ok(call_view(call))
+    }
+
     /// The assistant's most recent calls, newest first.
     pub async fn recent_calls(&self) -> Result<Vec<CallView>, CoreError> {
         let (assistant_id, key) = self.assistant_and_key().await?;
@@ -103,17 +165,18 @@ impl Onboarding {
             .await?;
         // Vapi does not promise an order.
         calls.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        Ok(calls
-            .into_iter()
-            .map(|call| CallView {
-                duration_seconds: call.duration_seconds(),
-                id: call.id,
-                started_at: call.started_at.or(Some(call.created_at)),
-                caller: call.customer.and_then(|c| c.number),
-                status: call.status,
-                ended_reason: call.ended_reason,
-                summary: call.analysis.and_then(|a| a.summary),
-            })
-            .collect())
+        Ok(calls.into_iter().map(call_view).collect())
+    }
+}
+
+fn call_view(call: ava_vapi::Call) -> CallView {
+    CallView {
+        duration_seconds: call.duration_seconds(),
+        id: call.id,
+        started_at: call.started_at.or(Some(call.created_at)),
+        caller: call.customer.and_then(|c| c.number),
+        status: call.status,
+        ended_reason: call.ended_reason,
+        summary: call.analysis.and_then(|a| a.summary),
     }
 }

@@ -114,6 +114,7 @@ impl Onboarding {
                     .map(|s| s.preview())
                     .unwrap_or_default(),
                 phone_number: t.phone_number.clone(),
+                trial: t.trial,
             }),
             assistant: draft.provisioning.as_ref().map(assistant_view),
             keys_local_only: draft.keys_local_only,

@@ -150,3 +150,86 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
     let error = core.recent_calls().await.unwrap_err().to_ui();
     assert_eq!(error.code, "vapi_unavailable");
 }
+
+/// The launched core, with the Twilio number imported and attached (Ava calls from it).
+async fn core_with_number(world: &World, dir: &std::path::Path) -> ava_core::Onboarding {
+    let (core, _) = launched_core(world, dir, &keychain_id()).await;
+    core.save_twilio(TWILIO_SID, TWILIO_TOKEN, Some(TWILIO_NUMBER))
+        .await
+        .unwrap();
+    core.provision(&ava_core::provision::AssistantChoices::default())
+        .await
+        .unwrap();
+    core
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn call_my_phone_rings_then_ends_with_a_reason(pool: PgPool) {
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (without_number, _) = launched_core(&world, dir.path(), &keychain_id()).await;
+    assert!(matches!(
+        without_number.call_me("+33612345678").await,
+        Err(CoreError::Precondition(Precondition::NumberMissing))
+    ));
+    drop(without_number);
+
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_with_number(&world, dir.path()).await;
+    let bad = core.call_me("12").await.unwrap_err().to_ui();
+    assert_eq!(bad.field.as_deref(), Some("call_to"), "{bad:?}");
+
+    let placed = core.call_me("+33 6 12 34 56 78").await.unwrap();
+    assert_eq!(placed.status.as_deref(), Some("queued"));
+    assert_eq!(
+        placed.caller.as_deref(),
+        Some("+33612345678"),
+        "sent as E.164"
+    );
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        world.fakes.vapi.advance_call(&placed.id).unwrap();
+        let now = core.call_status(&placed.id).await.unwrap();
+        seen.push(now.status.clone().unwrap());
+        if seen.last().map(String::as_str) == Some("ended") {
+            assert_eq!(now.ended_reason.as_deref(), Some("customer-ended-call"));
+            assert!(now.summary.is_some());
+        }
+    }
+    assert_eq!(seen, ["ringing", "in-progress", "ended"]);
+    assert_eq!(
+        world.fakes.vapi.calls.count("POST /call"),
+        1,
+        "one call placed"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_trial_account_is_told_before_calling_a_number_it_cannot_reach(pool: PgPool) {
+    let world = World::new(pool).await;
+    world.fakes.twilio.make_trial(TWILIO_SID);
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_with_number(&world, dir.path()).await;
+    assert!(
+        core.snapshot().twilio.unwrap().trial,
+        "the account's type is read when the credentials are saved"
+    );
+
+    let refused = core.call_me("+33612345678").await.unwrap_err().to_ui();
+    assert_eq!(refused.code, "trial_number_not_verified");
+    assert_eq!(refused.field.as_deref(), Some("call_to"));
+    assert_eq!(
+        world.fakes.vapi.calls.count("POST /call"),
+        0,
+        "no call that would fail is placed"
+    );
+
+    world
+        .fakes
+        .twilio
+        .verify_caller_id(TWILIO_SID, "+33612345678");
+    let placed = core.call_me("+33612345678").await.unwrap();
+    world.fakes.vapi.advance_call(&placed.id).unwrap();
+    let now = core.call_status(&placed.id).await.unwrap();
+    assert_eq!(now.status.as_deref(), Some("ringing"));
+}

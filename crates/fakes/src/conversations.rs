@@ -58,6 +58,48 @@ impl FakeVapi {
         record
     }
 
+    /// Moves an outbound call one status on: queued → ringing → in-progress → ended. A call
+    /// Twilio would not connect (a trial account, an unverified number) ends at once with
+    /// `twilio-failed-to-connect-call`. Returns the call after the move.
+    pub fn advance_call(&self, id: &str) -> Option<Value> {
+        let mut state = lock(&self.state);
+        let call = state.calls.iter_mut().find(|c| c["id"] == id)?;
+        let stamp = now();
+        let next = match (call["status"].as_str(), call["connectable"].as_bool()) {
+            (Some("queued"), Some(false)) => "ended",
+            (Some("queued"), _) => "ringing",
+            (Some("ringing"), _) => "in-progress",
+            (Some("in-progress"), _) => "ended",
+            _ => return Some(call.clone()),
+        };
+        call["status"] = json!(next);
+        call["updatedAt"] = json!(stamp);
+        if next == "in-progress" {
+            call["startedAt"] = json!(stamp);
+        }
+        if next == "ended" {
+            call["endedAt"] = json!(stamp);
+            if call["connectable"] == false {
+                call["endedReason"] = json!("twilio-failed-to-connect-call");
+            } else {
+                call["endedReason"] = json!("customer-ended-call");
+                call["analysis"] =
+                    json!({"summary": "A test call: the owner said hello and hung up."});
+            }
+        }
+        Some(call.clone())
+    }
+
+    /// The calls Ava placed (`POST /call`), oldest first.
+    pub fn outbound_calls(&self) -> Vec<Value> {
+        lock(&self.state)
+            .calls
+            .iter()
+            .filter(|c| c["type"] == "outboundPhoneCall")
+            .cloned()
+            .collect()
+    }
+
     /// Turns Vapi's billing gate on chat on or off.
     pub fn require_payment_for_chat(&self, on: bool) {
         lock(&self.state).chat_needs_payment = on;
@@ -200,4 +242,74 @@ pub(crate) async fn list_calls(
         .cloned()
         .collect();
     axum::Json(calls).into_response()
+}
+
+/// Vapi's E.164 check on `customer.number` (the note's observed message).
+fn is_e164(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or("");
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+/// `POST /call`: an outbound call from an imported number, answered 201 `queued`; the test
+/// moves it on with [`FakeVapi::advance_call`].
+pub(crate) async fn create_call(
+    State(fake): State<FakeVapi>,
+    Org(org): Org,
+    Body(body): Body,
+) -> Response {
+    let number = body["customer"]["number"].as_str().unwrap_or_default();
+    if !is_e164(number) {
+        return bad_request(vec!["customer.number must be a valid phone number in the E.164 format. Hot tip, you may be missing the country code (Eg. US: +1).".to_owned()]);
+    }
+    let mut state = lock(&fake.state);
+    let assistant_id = body["assistantId"].as_str().unwrap_or_default();
+    if find(&state.assistants, &org, assistant_id).is_none() {
+        return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
+    }
+    let phone_number_id = body["phoneNumberId"].as_str().unwrap_or_default();
+    let Some(from) = state
+        .phone_numbers
+        .iter()
+        .find(|n| n["id"] == phone_number_id && n["orgId"] == org)
+        .cloned()
+    else {
+        return nest_error(
+            StatusCode::BAD_REQUEST,
+            json!("Couldn't Find Phone Number."),
+        );
+    };
+    let sid = from["twilioAccountSid"].as_str().unwrap_or_default();
+    let connectable = fake.twilio.may_call(sid, number);
+    let stamp = now();
+    let call = json!({
+        "id": state.new_id(),
+        "orgId": org,
+        "type": "outboundPhoneCall",
+        "status": "queued",
+        "assistantId": assistant_id,
+        "phoneNumberId": phone_number_id,
+        "customer": {"number": number},
+        "createdAt": stamp,
+        "updatedAt": stamp,
+        "connectable": connectable,
+    });
+    state.calls.push(call.clone());
+    (StatusCode::CREATED, axum::Json(call)).into_response()
+}
+
+pub(crate) async fn get_call(
+    State(fake): State<FakeVapi>,
+    Org(org): Org,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let state = lock(&fake.state);
+    match find(&state.calls, &org, &id) {
+        Some(i) => axum::Json(state.calls[i].clone()).into_response(),
+        None => nest_error(
+            StatusCode::NOT_FOUND,
+            json!("Couldn't Get Call. `Call` Not Found."),
+        ),
+    }
 }

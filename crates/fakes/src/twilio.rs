@@ -21,6 +21,10 @@ struct Account {
     auth_token: String,
     friendly_name: String,
     numbers: Vec<String>,
+    /// `Full`, or `Trial` until upgraded.
+    kind: &'static str,
+    /// Outgoing caller ids: the only numbers a trial account may call.
+    verified: Vec<String>,
 }
 
 /// A fake Twilio holding accounts and the numbers each one owns.
@@ -43,8 +47,32 @@ impl FakeTwilio {
                 auth_token: auth_token.to_owned(),
                 friendly_name: "My first Twilio account".to_owned(),
                 numbers: Vec::new(),
+                kind: "Full",
+                verified: Vec::new(),
             },
         );
+    }
+
+    /// Makes the account a trial one (what a new Twilio account is until upgraded).
+    pub fn make_trial(&self, account_sid: &str) {
+        if let Some(account) = lock(&self.accounts).get_mut(account_sid) {
+            account.kind = "Trial";
+        }
+    }
+
+    /// Adds `number` to the account's verified caller ids.
+    pub fn verify_caller_id(&self, account_sid: &str, number: &str) {
+        if let Some(account) = lock(&self.accounts).get_mut(account_sid) {
+            account.verified.push(number.to_owned());
+        }
+    }
+
+    /// Whether Twilio would connect a call from this account to `number` (a trial account
+    /// reaches verified numbers only).
+    pub(crate) fn may_call(&self, account_sid: &str, number: &str) -> bool {
+        lock(&self.accounts)
+            .get(account_sid)
+            .is_none_or(|a| a.kind != "Trial" || a.verified.iter().any(|v| v == number))
     }
 
     /// Gives the account a number; an unknown account is created without a valid token.
@@ -56,6 +84,8 @@ impl FakeTwilio {
                 auth_token: String::new(),
                 friendly_name: String::new(),
                 numbers: Vec::new(),
+                kind: "Full",
+                verified: Vec::new(),
             });
         account.numbers.push(number.to_owned());
     }
@@ -91,6 +121,10 @@ impl FakeTwilio {
             .route(
                 "/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json",
                 get(list_numbers),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds.json",
+                get(list_caller_ids),
             )
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(not_found)
@@ -194,7 +228,7 @@ async fn fetch_account(
             "sid": account_sid,
             "friendly_name": account.friendly_name,
             "status": "active",
-            "type": "Full",
+            "type": account.kind,
             "owner_account_sid": account_sid,
             "auth_token": account.auth_token,
             "date_created": RFC_2822_EXAMPLE,
@@ -283,4 +317,46 @@ fn matches_pattern(number: &str, pattern: &str) -> bool {
             .zip(&number[start..])
             .all(|(p, n)| *p == '*' && n.is_ascii_digit() || p == n)
     })
+}
+
+/// `OutgoingCallerIds.json`: the verified numbers, filtered by `PhoneNumber` (200 and an empty
+/// list when none matches).
+async fn list_caller_ids(
+    State(fake): State<FakeTwilio>,
+    Path(account_sid): Path<String>,
+    Query(query): Query<NumberQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let account = match fake.authenticate(&headers, &account_sid) {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let items: Vec<Value> = account
+        .verified
+        .iter()
+        .filter(|n| query.phone_number.as_deref().is_none_or(|want| *n == want))
+        .enumerate()
+        .map(|(i, number)| {
+            json!({
+                "sid": format!("PN{:032x}", i + 100),
+                "account_sid": account_sid,
+                "phone_number": number,
+                "friendly_name": number,
+                "date_created": RFC_2822_EXAMPLE,
+                "date_updated": RFC_2822_EXAMPLE,
+                "uri": format!("/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds/PN{:032x}.json", i + 100),
+            })
+        })
+        .collect();
+    let uri = format!("/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds.json");
+    axum::Json(json!({
+        "outgoing_caller_ids": items,
+        "page": 0,
+        "page_size": 50,
+        "uri": uri,
+        "first_page_uri": uri,
+        "next_page_uri": null,
+        "previous_page_uri": null,
+    }))
+    .into_response()
 }

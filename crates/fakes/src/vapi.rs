@@ -136,7 +136,7 @@ pub(crate) struct VapiState {
     /// Private key → org id.
     keys: HashMap<String, String>,
     pub(crate) assistants: Vec<Value>,
-    phone_numbers: Vec<Value>,
+    pub(crate) phone_numbers: Vec<Value>,
     /// Every PATCH applied to an assistant, in order: (assistant id, body).
     assistant_patches: Vec<(String, Value)>,
     /// Chats (`POST /chat`), each with its messages so far.
@@ -166,7 +166,7 @@ impl VapiState {
 #[derive(Clone)]
 pub struct FakeVapi {
     pub(crate) state: Arc<Mutex<VapiState>>,
-    twilio: FakeTwilio,
+    pub(crate) twilio: FakeTwilio,
     pub calls: Calls,
     pub faults: Faults,
 }
@@ -246,7 +246,11 @@ impl FakeVapi {
                 "/chat",
                 axum::routing::post(crate::conversations::create_chat),
             )
-            .route("/call", get(crate::conversations::list_calls))
+            .route(
+                "/call",
+                get(crate::conversations::list_calls).post(crate::conversations::create_call),
+            )
+            .route("/call/{id}", get(crate::conversations::get_call))
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })
             .with_state(self.clone())

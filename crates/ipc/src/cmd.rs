@@ -1,8 +1,9 @@
 //! Every command, one type each (see [`Command`]).
 
 use crate::{
-    AssistantArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs, FlagArgs, GoToArgs,
-    Moved, PatchArgs, SkipArgs, TwilioArgs, UpdateReady, VapiKeyArgs, WizardView,
+    AssistantArgs, CallIdArgs, CallMeArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs,
+    FlagArgs, GoToArgs, Moved, PatchArgs, SkipArgs, TwilioArgs, UpdateReady, VapiKeyArgs,
+    WizardView,
 };
 
 macro_rules! commands {
@@ -57,4 +58,8 @@ commands! {
     NewChat = "new_chat" (()) -> ChatView;
     /// The assistant's most recent calls, newest first.
     RecentCalls = "recent_calls" (()) -> Vec<CallView>;
+    /// "Call my phone": Ava calls the owner from the attached number.
+    CallMe = "call_me" (CallMeArgs) -> CallView;
+    /// Where a call stands (the test call's progress).
+    CallStatus = "call_status" (CallIdArgs) -> CallView;
 }

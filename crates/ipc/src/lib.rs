@@ -77,6 +77,19 @@ pub struct ChatArgs {
     pub text: String,
 }
 
+/// "Call my phone": the number Ava calls (E.164), checked under [`CALL_TO_FIELD`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallMeArgs {
+    pub number: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallIdArgs {
+    pub id: String,
+}
+
+pub const CALL_TO_FIELD: &str = "call_to";
+
 /// One of the assistant's calls, as the home lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallView {
@@ -176,6 +189,9 @@ impl StepMark {
 pub struct TwilioView {
     pub account_sid_preview: String,
     pub phone_number: Option<String>,
+    /// A trial account: it can call only numbers verified with Twilio.
+    #[serde(default)]
+    pub trial: bool,
 }
 
 /// The assistant created in Vapi (or where its creation stopped).

@@ -130,4 +130,34 @@ impl VapiClient {
         let (_, body) = send(Provider::Vapi, request).await?;
         decode(Provider::Vapi, &body)
     }
+
+    /// `POST /call`: Ava calls `number` from the imported number (a test call).
+    pub async fn create_call(
+        &self,
+        key: &SecretString,
+        assistant_id: &str,
+        phone_number_id: &str,
+        number: &str,
+    ) -> Result<Call, ProviderError> {
+        let request = self
+            .http
+            .post(self.url("/call"))
+            .bearer_auth(key.expose_secret())
+            .json(&serde_json::json!({
+                "assistantId": assistant_id,
+                "phoneNumberId": phone_number_id,
+                "customer": {"number": number},
+            }));
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
+    pub async fn get_call(&self, key: &SecretString, id: &str) -> Result<Call, ProviderError> {
+        let request = self
+            .http
+            .get(self.url(&format!("/call/{id}")))
+            .bearer_auth(key.expose_secret());
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
 }

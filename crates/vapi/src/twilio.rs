@@ -17,6 +17,11 @@ pub struct TwilioAccount {
 }
 
 #[derive(Deserialize)]
+struct CallerIdPage {
+    outgoing_caller_ids: Vec<IncomingNumber>,
+}
+
+#[derive(Deserialize)]
 struct NumberPage {
     incoming_phone_numbers: Vec<IncomingNumber>,
 }
@@ -80,6 +85,31 @@ impl TwilioClient {
         let page: NumberPage = decode(Provider::Twilio, &body)?;
         Ok(page
             .incoming_phone_numbers
+            .iter()
+            .any(|n| n.phone_number == number))
+    }
+
+    /// Whether `number` is one of the account's verified caller ids: the only numbers a
+    /// trial account may call.
+    pub async fn is_verified_caller_id(
+        &self,
+        account_sid: &str,
+        auth_token: &SecretString,
+        number: &str,
+    ) -> Result<bool, ProviderError> {
+        let url = format!(
+            "{}/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds.json",
+            self.base_url
+        );
+        let request = self
+            .http
+            .get(url)
+            .query(&[("PhoneNumber", number)])
+            .basic_auth(account_sid, Some(auth_token.expose_secret()));
+        let (_, body) = send(Provider::Twilio, request).await?;
+        let page: CallerIdPage = decode(Provider::Twilio, &body)?;
+        Ok(page
+            .outgoing_caller_ids
             .iter()
             .any(|n| n.phone_number == number))
     }
