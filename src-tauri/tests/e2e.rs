@@ -829,6 +829,63 @@ async fn killed_mid_typing_it_reopens_on_the_same_step_with_the_values(pool: PgP
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_edit_whose_update_a_crash_cut_off_reaches_the_live_assistant_at_the_next_start(
+    pool: PgPool,
+) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::offline(&world, "en_US.UTF-8");
+    // The assistant exists: made through the core, on the app's data folder and keychain.
+    let (core, _) = common::launched_core(&world, dir.path(), &env.keychain).await;
+    core.flush().unwrap();
+    drop(core);
+
+    let app = App::launch(&env, dir.path()).await;
+    app.click("#continue-offline").await;
+    // Vapi takes the first update and never answers it.
+    world
+        .fakes
+        .vapi
+        .faults
+        .add(ava_fakes::FaultRule::next(1, ava_fakes::Fault::Hang).on("PATCH /assistant/{id}"));
+    app.click("#rail-persona").await;
+    app.on_step("persona").await;
+    app.type_into("#guidelines", "v9 Closed on holidays").await;
+    let received = world
+        .fakes
+        .vapi
+        .calls
+        .wait_received("PATCH /assistant/{id}", 1);
+    assert!(
+        tokio::time::timeout(WAIT, received).await.is_ok(),
+        "an update went out"
+    );
+    let draft = dir.path().join("draft.json");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !std::fs::read_to_string(&draft).is_ok_and(|d| d.contains("v9 Closed on holidays")) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the draft never reached the disk"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.kill().await;
+    assert!(
+        !world.fakes.vapi.assistants()[0]["model"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("v9 Closed on holidays"),
+        "Vapi did not get it before the crash"
+    );
+
+    // At the next start the core sends it, before the window is even used.
+    let app = App::launch(&env, dir.path()).await;
+    until_live_prompt_contains(&world, "Guidelines: v9 Closed on holidays").await;
+    app.quit().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn offline_edits_sync_when_the_server_returns(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
     let world = World::new(pool.clone()).await;
