@@ -54,19 +54,8 @@ fn chat(ctx: &Ctx) -> Html {
             ctx.ui.dispatch(Msg::Typed("chat".into(), value));
         })
     };
-    let send = {
-        let ctx = ctx.clone();
-        let typed = typed.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            ctx.act(Action::SendChat(typed.clone()));
-        })
-    };
-    let error = ctx
-        .ui
-        .error_at("chat")
-        .or_else(|| ctx.ui.alerts.get("chat").cloned())
-        .map(|e| html! { <span class="error" role="alert" id="chat-error">{ error_message(ctx.locale, &e) }</span> });
+    let send = submit(ctx, typed.clone(), Action::SendChat);
+    let error = error_line(ctx, ava_ipc::CHAT_FIELD, "chat", "chat-error");
     html! {
         <section class="card panel chat" aria-labelledby="chat-title" id="chat-panel">
             <div class="panel-head">
@@ -88,7 +77,7 @@ fn chat(ctx: &Ctx) -> Html {
                     { ctx.t("chat.send") }
                 </button>
             </form>
-            { error.unwrap_or_default() }
+            { error }
             { match &view.system_prompt {
                 Some(prompt) => html! {
                     <details class="system-prompt" id="system-prompt">
@@ -126,19 +115,8 @@ fn call_me(ctx: &Ctx) -> Html {
                 .dispatch(Msg::Typed(ava_ipc::CALL_TO_FIELD.into(), value));
         })
     };
-    let place = {
-        let ctx = ctx.clone();
-        let typed = typed.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            ctx.act(Action::CallMe(typed.clone()));
-        })
-    };
-    let error = ctx
-        .ui
-        .error_at(ava_ipc::CALL_TO_FIELD)
-        .or_else(|| ctx.ui.alerts.get("call").cloned())
-        .map(|e| html! { <span class="error" role="alert" id="call-error">{ error_message(ctx.locale, &e) }</span> });
+    let place = submit(ctx, typed.clone(), Action::CallMe);
+    let error = error_line(ctx, ava_ipc::CALL_TO_FIELD, "call", "call-error");
     let progress = ctx.ui.test_call.as_ref().map(|call| {
         let status = call.status.clone().unwrap_or_else(|| "queued".into());
         let text = match status.as_str() {
@@ -164,10 +142,28 @@ fn call_me(ctx: &Ctx) -> Html {
                     { ctx.t("test_call.call") }
                 </button>
             </form>
-            { error.unwrap_or_default() }
+            { error }
             { progress.unwrap_or_default() }
         </section>
     }
+}
+
+/// A one-line form's submit: runs `action` with what was typed.
+fn submit(ctx: &Ctx, typed: String, action: fn(String) -> Action) -> Callback<SubmitEvent> {
+    let ctx = ctx.clone();
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        ctx.act(action(typed.clone()));
+    })
+}
+
+/// The error at the form's field, else the one shown for its area.
+fn error_line(ctx: &Ctx, field: &str, area: &str, id: &'static str) -> Html {
+    ctx.ui
+        .error_at(field)
+        .or_else(|| ctx.ui.alerts.get(area).cloned())
+        .map(|e| html! { <span class="error" role="alert" {id}>{ error_message(ctx.locale, &e) }</span> })
+        .unwrap_or_default()
 }
 
 /// Vapi's `endedReason` in the user's words: the common ones translated, others as the code

@@ -72,21 +72,35 @@ impl TwilioClient {
         auth_token: &SecretString,
         number: &str,
     ) -> Result<bool, ProviderError> {
+        let query = [("PhoneNumber", number), ("PageSize", "50")];
+        let page: NumberPage = self
+            .list(account_sid, auth_token, "IncomingPhoneNumbers", &query)
+            .await?;
+        Ok(page
+            .incoming_phone_numbers
+            .iter()
+            .any(|n| n.phone_number == number))
+    }
+
+    /// A list resource of the account (`Accounts/{sid}/{resource}.json`), one page.
+    async fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        account_sid: &str,
+        auth_token: &SecretString,
+        resource: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ProviderError> {
         let url = format!(
-            "{}/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json",
+            "{}/2010-04-01/Accounts/{account_sid}/{resource}.json",
             self.base_url
         );
         let request = self
             .http
             .get(url)
-            .query(&[("PhoneNumber", number), ("PageSize", "50")])
+            .query(query)
             .basic_auth(account_sid, Some(auth_token.expose_secret()));
         let (_, body) = send(Provider::Twilio, request).await?;
-        let page: NumberPage = decode(Provider::Twilio, &body)?;
-        Ok(page
-            .incoming_phone_numbers
-            .iter()
-            .any(|n| n.phone_number == number))
+        decode(Provider::Twilio, &body)
     }
 
     /// Whether `number` is one of the account's verified caller ids: the only numbers a
@@ -97,17 +111,14 @@ impl TwilioClient {
         auth_token: &SecretString,
         number: &str,
     ) -> Result<bool, ProviderError> {
-        let url = format!(
-            "{}/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds.json",
-            self.base_url
-        );
-        let request = self
-            .http
-            .get(url)
-            .query(&[("PhoneNumber", number)])
-            .basic_auth(account_sid, Some(auth_token.expose_secret()));
-        let (_, body) = send(Provider::Twilio, request).await?;
-        let page: CallerIdPage = decode(Provider::Twilio, &body)?;
+        let page: CallerIdPage = self
+            .list(
+                account_sid,
+                auth_token,
+                "OutgoingCallerIds",
+                &[("PhoneNumber", number)],
+            )
+            .await?;
         Ok(page
             .outgoing_caller_ids
             .iter()
