@@ -1,4 +1,5 @@
-//! Keeps the live assistant in Vapi the same as what the owner edits after creating it.
+//! Keeps the live assistant in Vapi the same as what the owner edits after creating it (and
+//! its number's fallback the same as the owner's phone).
 //!
 //! No queue of edits is kept: the draft already holds the latest of everything, and the
 //! draft remembers the assistant as Vapi last confirmed it ([`Draft::live_assistant`]). While
@@ -54,8 +55,7 @@ async fn update_once(inner: &Inner) -> Result<Round, CoreError> {
     let (id, spec) = wanted?;
     let body = assistant_body(&spec);
     if confirmed.as_ref() == Some(&body) {
-        inner.set_assistant_sync(AssistantSync::UpToDate, None);
-        return Ok(Round::Settled);
+        return update_fallback(inner).await;
     }
     inner.set_assistant_sync(AssistantSync::Updating, None);
     let key = inner.vapi_key().await?;
@@ -65,6 +65,40 @@ async fn update_once(inner: &Inner) -> Result<Round, CoreError> {
         .await?;
     let mut draft = inner.lock();
     draft.live_assistant = Some(body);
+    inner.autosaver.changed(&draft);
+    Ok(Round::Sent)
+}
+
+/// The imported number's fallback, once the assistant is settled: the owner's phone.
+async fn update_fallback(inner: &Inner) -> Result<Round, CoreError> {
+    let (number_id, wanted, confirmed) = {
+        let draft = inner.lock();
+        let number_id = draft
+            .provisioning
+            .as_ref()
+            .and_then(|p| p.phone_number_id.clone());
+        (
+            number_id,
+            draft.owner_phone.clone(),
+            draft.live_fallback.clone(),
+        )
+    };
+    let (Some(number_id), Some(wanted)) = (number_id, wanted) else {
+        inner.set_assistant_sync(AssistantSync::UpToDate, None);
+        return Ok(Round::Settled);
+    };
+    if confirmed.as_ref() == Some(&wanted) {
+        inner.set_assistant_sync(AssistantSync::UpToDate, None);
+        return Ok(Round::Settled);
+    }
+    inner.set_assistant_sync(AssistantSync::Updating, None);
+    let key = inner.vapi_key().await?;
+    inner
+        .vapi
+        .set_fallback_number(&key, &number_id, &wanted)
+        .await?;
+    let mut draft = inner.lock();
+    draft.live_fallback = Some(wanted);
     inner.autosaver.changed(&draft);
     Ok(Round::Sent)
 }

@@ -334,9 +334,16 @@ impl Onboarding {
         if let (None, Some(twilio), Some(token)) = (&run.phone_number_id, twilio, token)
             && let Some(number) = twilio.phone_number.clone()
         {
+            let fallback = self.inner.lock().owner_phone.clone();
             let id = self
                 .with_retries(|| {
-                    self.import_number(&key, &token, &twilio.account_sid, &number, &assistant_id)
+                    self.import_number(
+                        &key,
+                        &token,
+                        (&twilio.account_sid, &number),
+                        &assistant_id,
+                        fallback.as_deref(),
+                    )
                 })
                 .await?;
             run.phone_number_id = Some(id);
@@ -401,13 +408,15 @@ impl Onboarding {
             .await
     }
 
+    /// Imports `(account, number)` once (an earlier import is found and attached instead);
+    /// a new import already carries the owner's phone as its fallback.
     async fn import_number(
         &self,
         key: &SecretString,
         token: &SecretString,
-        account_sid: &str,
-        number: &str,
+        (account_sid, number): (&str, &str),
         assistant_id: &str,
+        fallback: Option<&str>,
     ) -> Result<String, ProviderError> {
         let vapi = &self.inner.vapi;
         let existing = vapi
@@ -436,8 +445,14 @@ impl Onboarding {
             name: Some("Ava"),
             // The owner may already answer texts to this number elsewhere; Ava takes calls.
             sms_enabled: false,
+            fallback_number: fallback,
         };
-        vapi.import_twilio_number(key, &import).await.map(|n| n.id)
+        let id = vapi.import_twilio_number(key, &import).await?.id;
+        let confirmed = fallback.map(str::to_owned);
+        let mut draft = self.inner.lock();
+        draft.live_fallback = confirmed;
+        self.inner.autosaver.changed(&draft);
+        Ok(id)
     }
 }
 

@@ -98,6 +98,11 @@ pub struct Draft {
     /// The assistant as Vapi last confirmed it (the body of the create or last PATCH): while it
     /// differs from what the draft describes, the live assistant is updated.
     pub live_assistant: Option<serde_json::Value>,
+    /// The owner's own phone (the last number "Call my phone" rang): where the number sends
+    /// the calls Ava cannot take.
+    pub owner_phone: Option<String>,
+    /// The fallback number Vapi last confirmed for the imported number.
+    pub live_fallback: Option<String>,
 }
 
 /// One user action on the draft.

@@ -130,6 +130,11 @@ impl Onboarding {
                 ));
             }
         }
+        // The number the owner calls from is their own: calls Ava cannot take go there.
+        let own = number.as_str().to_owned();
+        if self.inner.lock().owner_phone.as_deref() != Some(own.as_str()) {
+            self.update_draft(|draft| draft.owner_phone = Some(own))?;
+        }
         let mut attempt = 0;
         let call = loop {
             match self

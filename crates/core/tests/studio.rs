@@ -202,6 +202,45 @@ async fn call_my_phone_rings_then_ends_with_a_reason(pool: PgPool) {
         1,
         "one call placed"
     );
+
+    // The owner's phone becomes where the number sends the calls Ava cannot take.
+    let route = "PATCH /phone-number/{id}";
+    let patched = world.fakes.vapi.calls.wait_handled(route, 1);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_secs(20), patched)
+            .await
+            .is_ok(),
+        "the fallback was never set"
+    );
+    assert_eq!(
+        world.fakes.vapi.phone_numbers()[0]["fallbackDestination"],
+        serde_json::json!({"type": "number", "number": "+33612345678"})
+    );
+    assert_eq!(
+        world.fakes.vapi.phone_numbers()[0]["smsEnabled"],
+        false,
+        "the SMS webhook is still left alone"
+    );
+    // Calling the same number again, then a full round of the live task (an edit), sends
+    // no second fallback.
+    core.call_me("+33612345678").await.unwrap();
+    core.update_studio(&serde_json::json!({"guidelines": "v1"}))
+        .unwrap();
+    world
+        .fakes
+        .vapi
+        .calls
+        .wait_handled("PATCH /assistant/{id}", 1)
+        .await;
+    wait_for(&core, "up to date", |s| {
+        s.assistant == ava_ipc::AssistantSync::UpToDate
+    })
+    .await;
+    assert_eq!(
+        world.fakes.vapi.calls.handled(route),
+        1,
+        "the same number is not sent again"
+    );
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]

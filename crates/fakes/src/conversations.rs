@@ -245,7 +245,7 @@ pub(crate) async fn list_calls(
 }
 
 /// Vapi's E.164 check on `customer.number` (the note's observed message).
-fn is_e164(number: &str) -> bool {
+pub(crate) fn is_e164(number: &str) -> bool {
     let digits = number.strip_prefix('+').unwrap_or("");
     (7..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())

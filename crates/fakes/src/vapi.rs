@@ -647,6 +647,7 @@ async fn create_phone_number(
         errors.push(one_of("provider", &["twilio"]));
     }
     unknown_fields(object, PHONE_NUMBER_FIELDS, "", &mut errors);
+    validate_fallback(object, &mut errors);
     let number = object
         .get("number")
         .and_then(Value::as_str)
@@ -698,6 +699,19 @@ async fn create_phone_number(
     (StatusCode::CREATED, axum::Json(record)).into_response()
 }
 
+/// `fallbackDestination` of type `number`: an E.164 number (the only kind the app sends).
+fn validate_fallback(object: &Map<String, Value>, errors: &mut Vec<String>) {
+    if let Some(fallback) = object.get("fallbackDestination") {
+        let number = fallback["number"].as_str().unwrap_or_default();
+        if fallback["type"] != "number" || !crate::conversations::is_e164(number) {
+            errors.push(
+                "fallbackDestination.number must be a valid phone number in the E.164 format"
+                    .to_owned(),
+            );
+        }
+    }
+}
+
 async fn update_phone_number(
     State(fake): State<FakeVapi>,
     Org(org): Org,
@@ -709,6 +723,7 @@ async fn update_phone_number(
     };
     let mut errors = Vec::new();
     unknown_fields(&changes, PHONE_NUMBER_FIELDS, "", &mut errors);
+    validate_fallback(&changes, &mut errors);
     if !errors.is_empty() {
         return bad_request(errors);
     }

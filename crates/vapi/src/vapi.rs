@@ -113,6 +113,13 @@ pub struct ImportTwilioNumber<'a> {
     /// Vapi's default (true) points the number's SMS webhook at Vapi, replacing whatever
     /// answered texts to it before; false leaves it alone.
     pub sms_enabled: bool,
+    /// Where a call goes when the assistant cannot take it (the owner's phone).
+    pub fallback_number: Option<&'a str>,
+}
+
+/// Vapi's `fallbackDestination` for a phone number.
+fn fallback_destination(number: &str) -> Value {
+    serde_json::json!({ "type": "number", "number": number })
 }
 
 /// A phone number as Vapi returns it. Vapi echoes `twilioAuthToken`; it is not read, so it
@@ -280,6 +287,9 @@ impl VapiClient {
         if let Some(name) = import.name {
             body["name"] = Value::from(name);
         }
+        if let Some(number) = import.fallback_number {
+            body["fallbackDestination"] = fallback_destination(number);
+        }
         let request = self
             .http
             .post(self.url("/phone-number"))
@@ -299,6 +309,22 @@ impl VapiClient {
             .get(self.url("/phone-number"))
             .query(&query.pairs())
             .bearer_auth(key.expose_secret());
+        let (_, body) = send(Provider::Vapi, request).await?;
+        decode(Provider::Vapi, &body)
+    }
+
+    /// Sends calls the assistant cannot take on `phone_number_id` to `number`.
+    pub async fn set_fallback_number(
+        &self,
+        key: &SecretString,
+        phone_number_id: &str,
+        number: &str,
+    ) -> Result<PhoneNumberRecord, ProviderError> {
+        let request = self
+            .http
+            .patch(self.url(&format!("/phone-number/{phone_number_id}")))
+            .bearer_auth(key.expose_secret())
+            .json(&serde_json::json!({ "fallbackDestination": fallback_destination(number) }));
         let (_, body) = send(Provider::Vapi, request).await?;
         decode(Provider::Vapi, &body)
     }
