@@ -622,7 +622,21 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     app.on_step("assistant").await;
     app.find("#assistant-sync[data-state=up-to-date]").await;
     assert_eq!(app.text("#create-assistant").await.trim(), "Update Ava");
+    // "Talk to Ava" is here too, with the conversation from the home.
+    app.until(
+        "the conversation at step 7",
+        "return document.querySelectorAll('#chat-lines .chat-line').length === 2",
+    )
+    .await;
     app.shot("en-assistant-after-launch").await;
+    app.client
+        .execute(
+            "document.getElementById('chat-panel').scrollIntoView(); return null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.shot("en-assistant-chat").await;
     let live = &world.fakes.vapi.assistants()[0];
     assert_eq!(
         live["model"]["provider"], "openai",

@@ -636,6 +636,7 @@ async fn go_to(ui: &UseReducerHandle<Ui>, step: Step, how: Move) -> Option<Moved
             ui.dispatch(Msg::View(Box::new(moved.view.clone())));
             if step == Step::Assistant {
                 Box::pin(perform(ui, Action::LoadAssistantDefaults)).await;
+                Box::pin(perform(ui, Action::LoadChat)).await;
             }
             Some(moved)
         }

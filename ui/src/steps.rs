@@ -344,6 +344,7 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         </div>
         { if created { widgets::assistant_sync(ctx) } else { html!() } }
         { progress_list(ctx, view, busy) }
+        { if created { crate::studio::chat(ctx) } else { html!() } }
     </> }
 }
 

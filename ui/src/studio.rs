@@ -43,7 +43,8 @@ pub fn StudioPanels(props: &PanelsProps) -> Html {
     }
 }
 
-fn chat(ctx: &Ctx) -> Html {
+/// "Talk to Ava": also drawn at step 7 once the assistant exists.
+pub fn chat(ctx: &Ctx) -> Html {
     let view: &ChatView = &ctx.ui.chat;
     let typed = ctx.ui.typed.get("chat").cloned().unwrap_or_default();
     let busy = ctx.ui.chat_busy;
