@@ -170,12 +170,17 @@ fn error_line(ctx: &Ctx, field: &str, area: &str, id: &'static str) -> Html {
 /// Vapi's `endedReason` in the user's words: the common ones translated, others as the code
 /// with spaces.
 fn ended_words(ctx: &Ctx, reason: &str) -> String {
-    let key = format!("ended.{reason}");
-    let words = ctx.t(&key);
-    if words == key {
-        reason.replace(['-', '.'], " ")
+    words(ctx, "ended", reason)
+}
+
+/// The translation of `{prefix}.{code}`, or the code itself in words when there is none.
+fn words(ctx: &Ctx, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}.{code}");
+    let text = ctx.t(&key);
+    if text == key {
+        code.replace(['-', '.'], " ")
     } else {
-        words
+        text
     }
 }
 
@@ -230,23 +235,14 @@ fn call_row(ctx: &Ctx, call: &CallView) -> Html {
         .duration_seconds
         .map(|s| format!("{}:{:02}", s / 60, s % 60))
         .unwrap_or_default();
-    let why = call.ended_reason.as_deref().map(|reason| {
-        let key = format!("ended.{reason}");
-        let words = ctx.t(&key);
-        if words == key {
-            reason.replace(['-', '.'], " ")
-        } else {
-            words
-        }
-    });
+    let why = call
+        .ended_reason
+        .as_deref()
+        .map(|reason| ended_words(ctx, reason));
     let status = call
         .status
         .as_deref()
-        .map(|s| {
-            let key = format!("call_status.{s}");
-            let words = ctx.t(&key);
-            if words == key { s.to_owned() } else { words }
-        })
+        .map(|s| words(ctx, "call_status", s))
         .unwrap_or_default();
     html! {
         <li class="call" data-id={call.id.clone()}>
