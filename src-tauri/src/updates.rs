@@ -1,8 +1,8 @@
-//! The app updates itself. Once per start, in the background, the release's `latest.json` is
+//! The app updates itself. Once per start, in a background task, the release's `latest.json` is
 //! read, and a newer version is downloaded and its signature checked against the public key
-//! built into this release; the window then offers "Restart to update". Nothing here runs
-//! before the wizard is drawn or holds a lock it uses, and a failed check is only logged: an
-//! owner setting Ava up offline is not told about our release server.
+//! built into this release; the window then offers "Restart to update". Nothing waits for it
+//! and it takes no lock the wizard uses; a failed check is only logged: an owner setting Ava up
+//! offline is not told about our release server.
 //!
 //! Only release builds carry an endpoint and key (`tauri.release.conf.json`, merged by the
 //! release workflow); without them the plugin is not registered at all.
