@@ -123,29 +123,26 @@ mod tests {
         add("plan", Plan::NAMES);
         add("language", &crate::steps::SPOKEN);
         add("app", &crate::steps::WORKSPACE_APPS);
+        // Every code of the model's rules and of the core's preconditions, from their own
+        // lists; then the other codes the shell and the server send.
+        let model: Vec<&str> = ava_model::Violation::EVERY
+            .iter()
+            .map(ava_model::Violation::code)
+            .collect();
+        add("error", &model);
+        let core: Vec<&str> = ava_ipc::Precondition::ALL
+            .iter()
+            .map(|p| p.code())
+            .collect();
+        add("error", &core);
         add(
             "error",
             &[
-                "required",
-                "too_long",
-                "too_short",
-                "invalid_choice",
-                "invalid_email",
-                "invalid_timezone",
-                "invalid_phone_number",
-                "invalid_language",
-                "invalid_slug",
-                "duplicate_item",
-                "too_many_items",
-                "out_of_range",
-                "contains_whitespace",
-                "contains_nul",
-                "invalid_account_sid",
-                "invalid_auth_token",
-                "wrong_type",
                 "secret_missing",
-                "invalid_uuid",
-                "in_the_future",
+                "update_failed",
+                "vapi_unavailable",
+                "vapi_refused",
+                "vapi_unauthorized",
             ],
         );
         for locale in [Locale::En, Locale::Fr, Locale::He] {

@@ -1,7 +1,7 @@
 //! The screens around the steps: the account gate, the top bar, Settings, the studio home
 //! and the toasts.
 
-use ava_ipc::{CredentialsArgs, Provider};
+use ava_ipc::{CredentialsArgs, Provider, SyncState};
 use ava_model::{Locale, Step};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -95,19 +95,20 @@ fn signed_out(ctx: &Ctx) -> bool {
     ctx.ui
         .status
         .as_ref()
-        .is_none_or(|s| matches!(&s.state[..], "saved_locally" | "sign_in_required"))
+        .is_none_or(|s| matches!(s.state, SyncState::SavedLocally | SyncState::SignInRequired))
 }
 
 pub fn status_pill(ctx: &Ctx) -> Html {
     let status = ctx.ui.status.clone();
-    let state = status
-        .as_ref()
-        .map_or("saved_locally".to_owned(), |s| s.state.clone());
+    let state = status.as_ref().map_or(SyncState::SavedLocally, |s| s.state);
     let pending = status.as_ref().map_or(0, |s| s.pending);
-    let title = match (&state[..], pending) {
-        ("offline" | "failed", n) if n > 0 => format!("{} ({n})", ctx.t("status.pending")),
+    let title = match (state, pending) {
+        (SyncState::Offline | SyncState::Failed, n) if n > 0 => {
+            format!("{} ({n})", ctx.t("status.pending"))
+        }
         _ => String::new(),
     };
+    let state = state.as_str();
     let label = html! { <><span class="dot" aria-hidden="true"></span>{ ctx.t(&format!("status.{state}")) }</> };
     // Where signing in is what would get things moving, the pill is the way to it. The pill
     // itself stays one element whatever the state, so nothing holding it goes stale.
@@ -120,7 +121,7 @@ pub fn status_pill(ctx: &Ctx) -> Html {
         label
     };
     html! {
-        <span id="status-pill" class={classes!("pill", state.clone())} role="status" aria-live="polite" data-state={state.clone()} {title}>{ content }</span>
+        <span id="status-pill" class={classes!("pill", state)} role="status" aria-live="polite" data-state={state} {title}>{ content }</span>
     }
 }
 

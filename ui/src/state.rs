@@ -718,10 +718,11 @@ async fn busy(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ava_ipc::SyncState;
 
-    fn status(state: &str, revision: u64) -> StatusView {
+    fn status(state: SyncState, revision: u64) -> StatusView {
         StatusView {
-            state: state.to_owned(),
+            state,
             pending: 0,
             keychain_persistent: true,
             error: None,
@@ -761,49 +762,49 @@ mod tests {
     fn a_reply_older_than_the_last_event_never_brings_its_status_back() {
         let ui = reduce(
             Ui::new(Locale::En),
-            Msg::Loaded(view(Some("ann@acme.com"), status("syncing", 3))),
+            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Syncing, 3))),
         );
-        let ui = reduce(ui, Msg::Status(status("synced", 5)));
+        let ui = reduce(ui, Msg::Status(status(SyncState::Synced, 5)));
         let ui = reduce(
             ui,
-            Msg::View(view(Some("ann@acme.com"), status("syncing", 4))),
+            Msg::View(view(Some("ann@acme.com"), status(SyncState::Syncing, 4))),
         );
-        assert_eq!(ui.status.as_ref().unwrap().state, "synced");
-        let ui = reduce(ui, Msg::Status(status("offline", 2)));
+        assert_eq!(ui.status.as_ref().unwrap().state, SyncState::Synced);
+        let ui = reduce(ui, Msg::Status(status(SyncState::Offline, 2)));
         assert_eq!(
             ui.status.as_ref().unwrap().state,
-            "synced",
+            SyncState::Synced,
             "an older event too"
         );
         let ui = reduce(
             ui,
-            Msg::View(view(Some("ann@acme.com"), status("offline", 6))),
+            Msg::View(view(Some("ann@acme.com"), status(SyncState::Offline, 6))),
         );
-        assert_eq!(ui.status.as_ref().unwrap().state, "offline");
+        assert_eq!(ui.status.as_ref().unwrap().state, SyncState::Offline);
     }
 
     #[test]
     fn what_was_typed_for_one_account_is_not_drawn_over_another() {
         let ui = reduce(
             Ui::new(Locale::Fr),
-            Msg::Loaded(view(Some("ann@acme.com"), status("synced", 1))),
+            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
         );
         let ui = reduce(ui, Msg::Typed("full_name".into(), "Ann".into()));
         let same = reduce(
             ui.clone(),
-            Msg::View(view(Some("ann@acme.com"), status("synced", 2))),
+            Msg::View(view(Some("ann@acme.com"), status(SyncState::Synced, 2))),
         );
         assert_eq!(same.typed.get("full_name").map(String::as_str), Some("Ann"));
         let other = reduce(
             ui,
-            Msg::View(view(Some("bob@acme.com"), status("synced", 2))),
+            Msg::View(view(Some("bob@acme.com"), status(SyncState::Synced, 2))),
         );
         assert!(other.typed.is_empty());
     }
 
     #[test]
     fn a_finished_onboarding_opens_on_the_home_and_notices_become_toasts() {
-        let mut finished = view(None, status("saved_locally", 0));
+        let mut finished = view(None, status(SyncState::SavedLocally, 0));
         finished.completed = true;
         finished.notices = vec![UiError::new("draft_recovered", "restored")];
         let ui = reduce(Ui::new(Locale::He), Msg::Loaded(finished));

@@ -23,39 +23,8 @@ pub enum CoreError {
     Precondition(Precondition),
 }
 
-/// Something must be done first; the UI shows these as warnings, not failures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precondition {
-    VapiKeyMissing,
-    SignInRequired,
-    TermsNotAccepted,
-    NumberNotInAccount,
-    AssistantMissing,
-    /// No number is attached to the assistant, so it cannot place a call.
-    NumberMissing,
-    /// A trial Twilio account asked to call a number it has not verified.
-    TrialNumberNotVerified,
-}
-
-impl std::fmt::Display for Precondition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Precondition::VapiKeyMissing => "Add your Vapi API key first (step 2).",
-            Precondition::SignInRequired => "Sign in to do this.",
-            Precondition::TermsNotAccepted => "Accept the terms of service (step 1) before launching Ava.",
-            Precondition::NumberNotInAccount => {
-                "This phone number is not in that Twilio account. Check the number, or use the credentials of the (sub)account that owns it."
-            }
-            Precondition::AssistantMissing => "Create the assistant first (step 7).",
-            Precondition::NumberMissing => {
-                "Attach a Twilio number to Ava first (steps 4 and 5): she calls from it."
-            }
-            Precondition::TrialNumberNotVerified => {
-                "Your Twilio account is a trial: it can call only numbers verified in Twilio (up to 5, in your own country). Verify this number in the Twilio console, or upgrade the account."
-            }
-        })
-    }
-}
+/// Something must be done first: declared in `ava-ipc`, where the window matches on it.
+pub use ava_ipc::Precondition;
 
 impl From<FieldErrors> for CoreError {
     fn from(errors: FieldErrors) -> Self {
@@ -79,16 +48,7 @@ impl CoreError {
             }
             CoreError::Provider(e) if e.is_transient() => format!("{}_unavailable", provider(e)),
             CoreError::Provider(e) => format!("{}_refused", provider(e)),
-            CoreError::Precondition(p) => match p {
-                Precondition::VapiKeyMissing => "vapi_key_missing",
-                Precondition::SignInRequired => "sign_in_required",
-                Precondition::TermsNotAccepted => "terms_not_accepted",
-                Precondition::NumberNotInAccount => "number_not_in_account",
-                Precondition::AssistantMissing => "assistant_missing",
-                Precondition::NumberMissing => "number_missing",
-                Precondition::TrialNumberNotVerified => "trial_number_not_verified",
-            }
-            .to_owned(),
+            CoreError::Precondition(p) => p.code().to_owned(),
         }
     }
 

@@ -79,20 +79,8 @@ impl RetryPolicy {
     }
 }
 
-/// What the status pill shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncState {
-    /// On disk here; not signed in, so nothing to sync to.
-    SavedLocally,
-    Syncing,
-    Synced,
-    /// The server cannot be reached; changes wait and will be sent.
-    Offline,
-    /// The server refused something; retrying or waiting for the user.
-    Failed,
-    SignInRequired,
-}
+/// What the status pill shows: declared in `ava-ipc`, where the window matches on it.
+pub use ava_ipc::SyncState;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SyncStatus {

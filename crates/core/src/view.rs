@@ -10,27 +10,13 @@ use ava_model::{AccountSid, Move, Step};
 
 use crate::CoreError;
 use crate::draft::LoadNote;
-use crate::onboarding::{Onboarding, SyncState, SyncStatus};
+use crate::onboarding::{Onboarding, SyncStatus};
 use crate::provision::{VOICES, default_first_message, default_instructions, voice_for};
 use crate::state::{Draft, Provisioning};
 
-impl SyncState {
-    /// The wire name the window branches on.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SyncState::SavedLocally => "saved_locally",
-            SyncState::Syncing => "syncing",
-            SyncState::Synced => "synced",
-            SyncState::Offline => "offline",
-            SyncState::Failed => "failed",
-            SyncState::SignInRequired => "sign_in_required",
-        }
-    }
-}
-
 pub fn status_view(status: &SyncStatus) -> StatusView {
     StatusView {
-        state: status.state.as_str().to_owned(),
+        state: status.state,
         pending: status.pending,
         keychain_persistent: status.keychain_persistent,
         error: status.error.clone(),
@@ -227,7 +213,7 @@ mod tests {
             .leave_for(Step::Persona, Move::Skip, true, &[])
             .unwrap();
         assert!(moved.left_incomplete.is_empty(), "only step 1 warns");
-        assert_eq!(moved.view.status.state, "saved_locally");
+        assert_eq!(moved.view.status.state, ava_ipc::SyncState::SavedLocally);
     }
 
     #[test]

@@ -108,11 +108,101 @@ pub struct CallView {
 /// What the owner edits at `ChatArgs.text` is checked under this name.
 pub const CHAT_FIELD: &str = "chat";
 
+/// Something must be done first; the window shows these as warnings, not failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition {
+    VapiKeyMissing,
+    SignInRequired,
+    TermsNotAccepted,
+    NumberNotInAccount,
+    AssistantMissing,
+    /// No number is attached to the assistant, so it cannot place a call.
+    NumberMissing,
+    /// A trial Twilio account asked to call a number it has not verified.
+    TrialNumberNotVerified,
+}
+
+impl Precondition {
+    /// Every one, for what must cover each code (the translations' test).
+    pub const ALL: [Precondition; 7] = [
+        Precondition::VapiKeyMissing,
+        Precondition::SignInRequired,
+        Precondition::TermsNotAccepted,
+        Precondition::NumberNotInAccount,
+        Precondition::AssistantMissing,
+        Precondition::NumberMissing,
+        Precondition::TrialNumberNotVerified,
+    ];
+
+    /// The stable code the window translates (`error.<code>`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Precondition::VapiKeyMissing => "vapi_key_missing",
+            Precondition::SignInRequired => "sign_in_required",
+            Precondition::TermsNotAccepted => "terms_not_accepted",
+            Precondition::NumberNotInAccount => "number_not_in_account",
+            Precondition::AssistantMissing => "assistant_missing",
+            Precondition::NumberMissing => "number_missing",
+            Precondition::TrialNumberNotVerified => "trial_number_not_verified",
+        }
+    }
+}
+
+impl std::fmt::Display for Precondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Precondition::VapiKeyMissing => "Add your Vapi API key first (step 2).",
+            Precondition::SignInRequired => "Sign in to do this.",
+            Precondition::TermsNotAccepted => {
+                "Accept the terms of service (step 1) before launching Ava."
+            }
+            Precondition::NumberNotInAccount => {
+                "This phone number is not in that Twilio account. Check the number, or use the credentials of the (sub)account that owns it."
+            }
+            Precondition::AssistantMissing => "Create the assistant first (step 7).",
+            Precondition::NumberMissing => {
+                "Attach a Twilio number to Ava first (steps 4 and 5): she calls from it."
+            }
+            Precondition::TrialNumberNotVerified => {
+                "Your Twilio account is a trial: it can call only numbers verified in Twilio (up to 5, in your own country). Verify this number in the Twilio console, or upgrade the account."
+            }
+        })
+    }
+}
+
+/// Where the draft stands against the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// On disk here; not signed in, so nothing to sync to.
+    SavedLocally,
+    Syncing,
+    Synced,
+    /// The server cannot be reached; changes wait and will be sent.
+    Offline,
+    /// The server refused something; retrying or waiting for the user.
+    Failed,
+    SignInRequired,
+}
+
+impl SyncState {
+    /// The wire name: the pill's `data-state` and its translation key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::SavedLocally => "saved_locally",
+            SyncState::Syncing => "syncing",
+            SyncState::Synced => "synced",
+            SyncState::Offline => "offline",
+            SyncState::Failed => "failed",
+            SyncState::SignInRequired => "sign_in_required",
+        }
+    }
+}
+
 /// What the status pill shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusView {
-    /// `saved_locally`, `syncing`, `synced`, `offline`, `failed`, `sign_in_required`.
-    pub state: String,
+    pub state: SyncState,
     pub pending: usize,
     pub keychain_persistent: bool,
     pub error: Option<UiError>,
@@ -331,7 +421,7 @@ mod tests {
             account_email: None,
             entered: true,
             status: StatusView {
-                state: "synced".into(),
+                state: SyncState::Synced,
                 pending: 0,
                 keychain_persistent: true,
                 error: None,

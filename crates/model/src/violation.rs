@@ -46,6 +46,30 @@ pub enum Violation {
 }
 
 impl Violation {
+    /// One of each kind, for what must cover every code (the translations' test).
+    pub const EVERY: &'static [Violation] = &[
+        Violation::Required,
+        Violation::WrongType { expected: "" },
+        Violation::UnknownField,
+        Violation::TooLong { max: 0 },
+        Violation::TooShort { min: 0 },
+        Violation::NotOneOf { allowed: &[] },
+        Violation::InvalidEmail,
+        Violation::InvalidTimezone,
+        Violation::InvalidPhoneNumber,
+        Violation::InvalidLanguage,
+        Violation::InvalidSlug,
+        Violation::DuplicateItem,
+        Violation::TooManyItems { max: 0 },
+        Violation::OutOfRange { min: 0, max: 0 },
+        Violation::ContainsWhitespace,
+        Violation::InvalidAccountSid,
+        Violation::InvalidAuthToken,
+        Violation::ContainsNul,
+        Violation::InvalidUuid,
+        Violation::InTheFuture,
+    ];
+
     /// The (min, max) a message about this violation names, if any.
     pub fn bounds(&self) -> (Option<i64>, Option<i64>) {
         let int = |n: usize| i64::try_from(n).ok();
@@ -186,3 +210,44 @@ impl fmt::Display for FieldErrors {
 }
 
 impl std::error::Error for FieldErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Its place in the declaration; a new kind does not compile until it has one here.
+    fn kind(v: &Violation) -> usize {
+        match v {
+            Violation::Required => 0,
+            Violation::WrongType { .. } => 1,
+            Violation::UnknownField => 2,
+            Violation::TooLong { .. } => 3,
+            Violation::TooShort { .. } => 4,
+            Violation::NotOneOf { .. } => 5,
+            Violation::InvalidEmail => 6,
+            Violation::InvalidTimezone => 7,
+            Violation::InvalidPhoneNumber => 8,
+            Violation::InvalidLanguage => 9,
+            Violation::InvalidSlug => 10,
+            Violation::DuplicateItem => 11,
+            Violation::TooManyItems { .. } => 12,
+            Violation::OutOfRange { .. } => 13,
+            Violation::ContainsWhitespace => 14,
+            Violation::InvalidAccountSid => 15,
+            Violation::InvalidAuthToken => 16,
+            Violation::ContainsNul => 17,
+            Violation::InvalidUuid => 18,
+            Violation::InTheFuture => 19,
+        }
+    }
+
+    #[test]
+    fn every_lists_each_kind_once_with_its_own_code() {
+        let kinds: Vec<usize> = Violation::EVERY.iter().map(kind).collect();
+        assert_eq!(kinds, (0..20).collect::<Vec<_>>());
+        let mut codes: Vec<&str> = Violation::EVERY.iter().map(Violation::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Violation::EVERY.len());
+    }
+}
