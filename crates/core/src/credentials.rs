@@ -26,7 +26,7 @@ impl Onboarding {
         let preview = key.preview();
         self.update_draft(|draft| {
             draft.vapi_key_preview = Some(preview.clone());
-            draft.forget_refusals(&["vapi_api_key".to_owned()]);
+            draft.forget_refusals(&["vapi_api_key"]);
             if !draft.keys_local_only {
                 draft.outbox.vapi_key = Some(true);
             }
@@ -116,7 +116,7 @@ impl Onboarding {
                 phone_number: number.as_ref().map(|n| n.as_str().to_owned()),
                 trial: account.kind.eq_ignore_ascii_case("trial"),
             });
-            draft.forget_refusals(&["auth_token".to_owned()]);
+            draft.forget_refusals(&["auth_token"]);
             if !draft.keys_local_only {
                 draft.outbox.twilio = Some(true);
             }

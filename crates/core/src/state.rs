@@ -35,10 +35,9 @@ pub struct Outbox {
 impl Outbox {
     /// How many changes wait for the server (what the status pill counts).
     pub fn len(&self) -> usize {
-        let count = |v: serde_json::Value| v.as_object().map_or(0, |o| o.len());
-        count(serde_json::to_value(&self.profile).unwrap_or_default())
-            + count(serde_json::to_value(&self.studio).unwrap_or_default())
-            + count(serde_json::to_value(self.flags).unwrap_or_default())
+        self.profile.len()
+            + self.studio.len()
+            + self.flags.len()
             + usize::from(self.complete)
             + usize::from(self.vapi_key.is_some())
             + usize::from(self.twilio.is_some())
@@ -121,21 +120,21 @@ impl Draft {
     pub fn apply(&mut self, edit: Edit) -> bool {
         match edit {
             Edit::Profile(patch) => {
-                self.forget_refusals(&patch_fields(&patch));
+                self.forget_refusals(&patch.field_names());
                 self.profile.apply(&patch);
                 let outbox = std::mem::take(&mut self.outbox.profile);
                 self.outbox.profile = outbox.then(patch);
                 true
             }
             Edit::Studio(patch) => {
-                self.forget_refusals(&patch_fields(&patch));
+                self.forget_refusals(&patch.field_names());
                 self.studio.apply(&patch);
                 let outbox = std::mem::take(&mut self.outbox.studio);
                 self.outbox.studio = outbox.then(patch);
                 true
             }
             Edit::Flags(patch) => {
-                self.forget_refusals(&patch_fields(&patch));
+                self.forget_refusals(&patch.field_names());
                 self.flags.apply(&patch);
                 self.outbox.flags = self.outbox.flags.then(patch);
                 true
@@ -188,22 +187,22 @@ impl Draft {
     pub fn refuse(&mut self, sent: &Outbox, problems: &[FieldProblem]) -> Vec<UiError> {
         let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         self.acknowledge(&Outbox {
-            profile: only_fields(&sent.profile, &names),
-            studio: only_fields(&sent.studio, &names),
-            flags: only_fields(&sent.flags, &names),
+            profile: sent.profile.only(&names),
+            studio: sent.studio.only(&names),
+            flags: sent.flags.only(&names),
             vapi_key: sent.vapi_key,
             twilio: sent.twilio,
             ..Outbox::default()
         });
         let still_queued = [
-            patch_fields(&self.outbox.profile),
-            patch_fields(&self.outbox.studio),
-            patch_fields(&self.outbox.flags),
+            self.outbox.profile.field_names(),
+            self.outbox.studio.field_names(),
+            self.outbox.flags.field_names(),
         ]
         .concat();
         let shown: Vec<UiError> = problems
             .iter()
-            .filter(|p| !still_queued.contains(&p.field))
+            .filter(|p| !still_queued.contains(&p.field.as_str()))
             .map(|p| UiError::new(&p.code, &p.message).at(&p.field))
             .collect();
         self.refused
@@ -228,9 +227,9 @@ impl Draft {
     }
 
     /// A credential entered again clears what was said about its predecessor.
-    pub fn forget_refusals(&mut self, fields: &[String]) {
+    pub fn forget_refusals(&mut self, fields: &[&str]) {
         self.refused
-            .retain(|r| r.field.as_ref().is_none_or(|f| !fields.contains(f)));
+            .retain(|r| r.field.as_deref().is_none_or(|f| !fields.contains(&f)));
     }
 
     /// The outbox is empty and every recorded event was sent.
@@ -274,27 +273,6 @@ impl Draft {
         self.studio.apply(&self.outbox.studio);
         self.flags.apply(&self.outbox.flags);
     }
-}
-
-/// The fields a patch sets or clears, as the API names them.
-pub fn patch_fields(patch: &impl Serialize) -> Vec<String> {
-    match serde_json::to_value(patch) {
-        Ok(serde_json::Value::Object(fields)) => fields.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// `patch` restricted to `fields`. Should a conversion ever fail, the answer is the empty
-/// patch: whoever uses it then acknowledges nothing, which resends rather than loses.
-fn only_fields<P: Serialize + serde::de::DeserializeOwned + Default>(
-    patch: &P,
-    fields: &[&str],
-) -> P {
-    let Ok(serde_json::Value::Object(mut object)) = serde_json::to_value(patch) else {
-        return P::default();
-    };
-    object.retain(|field, _| fields.contains(&field.as_str()));
-    serde_json::from_value(serde_json::Value::Object(object)).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -62,16 +62,6 @@ impl<T: Serialize> Serialize for Change<T> {
     }
 }
 
-/// [`Change::unsent_after`] for fields that cannot be cleared.
-pub fn unsent_option<T: PartialEq>(pending: Option<T>, sent: &Option<T>) -> Option<T> {
-    if &pending == sent { None } else { pending }
-}
-
-/// Keeps `later` where it says something, `earlier` elsewhere.
-pub fn later_option<T>(earlier: Option<T>, later: Option<T>) -> Option<T> {
-    later.or(earlier)
-}
-
 pub(crate) struct ObjectReader<'a> {
     object: &'a Map<String, Value>,
     prefix: String,
@@ -286,6 +276,25 @@ impl<'a> ObjectReader<'a> {
             parsed.push(value);
         }
         Some(parsed)
+    }
+
+    /// A string that must parse (no clearing: the field always has a value).
+    pub(crate) fn parsed<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, Violation>,
+    ) -> Option<T> {
+        let raw = self.string(field)?;
+        self.check(field, parse(raw))
+    }
+
+    pub(crate) fn whole_number<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(i64) -> Result<T, Violation>,
+    ) -> Option<T> {
+        let n = self.integer(field)?;
+        self.check(field, parse(n))
     }
 
     pub(crate) fn check<T>(&mut self, field: &str, result: Result<T, Violation>) -> Option<T> {

@@ -13,6 +13,8 @@ mod choices;
 mod events;
 mod fields;
 mod hours;
+#[macro_use]
+mod resource;
 mod onboarding;
 mod sensitive;
 mod values;
@@ -25,6 +27,7 @@ pub use events::*;
 pub use fields::Change;
 pub use hours::{DAYS, OpenNow, Opening, WeeklySchedule, clock};
 pub use onboarding::*;
+pub use resource::{PatchSlot, Patchable};
 pub use sensitive::{Sensitive, serialize_sensitive};
 pub use values::*;
 pub use violation::{FieldError, FieldErrors, Violation};

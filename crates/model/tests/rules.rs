@@ -412,6 +412,46 @@ proptest! {
     }
 }
 
+/// One valid value per studio field, written as a request would carry it.
+fn studio_sample(field: &str) -> serde_json::Value {
+    match field {
+        "persona" => json!("secretary"),
+        "languages" => json!(["en", "fr"]),
+        "tone" => json!("friendly"),
+        "strategy" => json!("attach"),
+        "number" => json!("+14155550199"),
+        "fallback_email" => json!("desk@example.com"),
+        "calendar" => json!("google"),
+        "workspace_apps" => json!(["slack"]),
+        "crm" => json!("hubspot"),
+        "plan" => json!("pro"),
+        "seats" => json!(3),
+        _ => json!("Some words"),
+    }
+}
+
+proptest! {
+    /// The field list, the count and the restriction are generated from one declaration: each
+    /// must agree with what the JSON body says, for any subset of fields.
+    #[test]
+    fn a_patch_knows_its_fields_without_json(mask in proptest::collection::vec(any::<bool>(), StudioPatch::FIELDS.len()), keep in proptest::collection::vec(any::<bool>(), StudioPatch::FIELDS.len())) {
+        let chosen: Vec<&str> = StudioPatch::FIELDS.iter().zip(&mask).filter(|(_, on)| **on).map(|(f, _)| *f).collect();
+        let body: serde_json::Map<String, serde_json::Value> = chosen.iter().map(|f| ((*f).to_owned(), studio_sample(f))).collect();
+        let patch = StudioPatch::from_json(&serde_json::Value::Object(body)).unwrap();
+        prop_assert_eq!(patch.len(), chosen.len());
+        prop_assert_eq!(patch.field_names(), chosen.clone());
+        prop_assert_eq!(patch.is_empty(), chosen.is_empty());
+        let as_json = serde_json::to_value(&patch).unwrap();
+        prop_assert_eq!(as_json.as_object().unwrap().len(), chosen.len());
+        let subset: Vec<&str> = StudioPatch::FIELDS.iter().zip(&keep).filter(|(_, on)| **on).map(|(f, _)| *f).collect();
+        let restricted = patch.only(&subset);
+        let expected: Vec<&str> = chosen.iter().copied().filter(|f| subset.contains(f)).collect();
+        prop_assert_eq!(restricted.field_names(), expected);
+        prop_assert_eq!(patch.only(StudioPatch::FIELDS), patch.clone());
+        prop_assert_eq!(restricted.then(patch.clone()), patch);
+    }
+}
+
 #[test]
 fn an_acknowledged_patch_leaves_only_newer_edits() {
     let sent = ProfilePatch::from_json(&json!({"full_name": "Ann", "industry": "legal"})).unwrap();
