@@ -1,6 +1,7 @@
 //! The desktop core of Ava: everything the app does except drawing windows. No Tauri here;
 //! the shell's commands are thin adapters over [`Onboarding`].
 //!
+//! - `config.rs`: [`CoreConfig`], where the core keeps its data, its servers, timeouts, retries.
 //! - [`state`]: the onboarding state and its pure transitions (edits, the outbox).
 //! - [`draft`] + [`autosave`]: the crash-safe draft on disk, saved within 0.5 s of an edit.
 //! - [`secrets`]: the OS keychain behind [`secrets::SecretStore`].
@@ -15,6 +16,7 @@ mod accounts;
 pub mod analytics;
 pub mod api;
 pub mod autosave;
+mod config;
 mod credentials;
 pub mod draft;
 mod error;
@@ -27,8 +29,7 @@ pub mod studio;
 mod sync;
 pub mod view;
 
+pub use config::{CoreConfig, RetryPolicy};
 pub use error::{CoreError, Precondition};
-pub use onboarding::{
-    CoreConfig, CredentialStatus, Onboarding, Opened, RetryPolicy, SyncState, SyncStatus,
-};
+pub use onboarding::{CredentialStatus, Onboarding, Opened, SyncState, SyncStatus};
 pub use state::{Draft, Edit};

@@ -3,9 +3,7 @@
 //! edits, moving between steps, the events they record; accounts, credentials and sync have
 //! files of their own.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use ava_model::{EventContext, FlagsPatch, Move, ProfilePatch, Step, StudioPatch};
 use ava_vapi::{TwilioClient, VapiClient};
@@ -16,68 +14,12 @@ use tokio::sync::{Notify, watch};
 use crate::analytics::Analytics;
 use crate::api::ApiClient;
 use crate::autosave::Autosaver;
+use crate::config::CoreConfig;
 use crate::draft::{DraftFile, LoadNote};
 use crate::error::{CoreError, Precondition};
 use crate::secrets::{KeychainProblem, SecretStore};
 use crate::state::{Draft, Edit};
 use crate::sync::sync_loop;
-
-#[derive(Debug, Clone)]
-pub struct CoreConfig {
-    /// Per OS user (the app's data folder); the draft lives here.
-    pub data_dir: PathBuf,
-    pub api_base_url: String,
-    pub vapi_base_url: Option<String>,
-    pub twilio_base_url: Option<String>,
-    pub request_timeout: Duration,
-    /// Longest wait for one keychain call.
-    pub keychain_timeout: Duration,
-    pub retry: RetryPolicy,
-}
-
-impl CoreConfig {
-    /// Real providers, 10 s timeouts, the default retry policy.
-    pub fn new(data_dir: impl Into<PathBuf>, api_base_url: &str) -> Self {
-        Self {
-            data_dir: data_dir.into(),
-            api_base_url: api_base_url.to_owned(),
-            vapi_base_url: None,
-            twilio_base_url: None,
-            request_timeout: Duration::from_secs(10),
-            keychain_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
-/// Exponential backoff with full jitter between `base` and `max`.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub base: Duration,
-    pub max: Duration,
-    /// Attempts per provisioning step before giving up (sync retries forever).
-    pub attempts: u32,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            base: Duration::from_millis(500),
-            max: Duration::from_secs(30),
-            attempts: 5,
-        }
-    }
-}
-
-impl RetryPolicy {
-    pub fn delay(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.max);
-        ceiling.mul_f64(rand::random::<f64>().max(0.1))
-    }
-}
 
 /// What the status pill shows: declared in `ava-ipc`, where the window matches on it.
 pub use ava_ipc::SyncState;

@@ -49,6 +49,62 @@ impl Outbox {
     }
 }
 
+/// One request's worth of the outbox, in the order sync sends them (profile before Launch, so
+/// the server completes an onboarding that holds the latest answers).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutboxPart {
+    Profile(ProfilePatch),
+    Studio(StudioPatch),
+    Flags(FlagsPatch),
+    /// Send the keychain's Vapi key (`true`) or delete the server's copy (`false`).
+    VapiKey(bool),
+    Twilio(bool),
+    RecordAssistant,
+    Complete,
+}
+
+impl Outbox {
+    /// What is queued, one part per request.
+    pub fn parts(&self) -> Vec<OutboxPart> {
+        let mut parts = Vec::new();
+        if !self.profile.is_empty() {
+            parts.push(OutboxPart::Profile(self.profile.clone()));
+        }
+        if !self.studio.is_empty() {
+            parts.push(OutboxPart::Studio(self.studio.clone()));
+        }
+        if !self.flags.is_empty() {
+            parts.push(OutboxPart::Flags(self.flags));
+        }
+        parts.extend(self.vapi_key.map(OutboxPart::VapiKey));
+        parts.extend(self.twilio.map(OutboxPart::Twilio));
+        if self.record_assistant {
+            parts.push(OutboxPart::RecordAssistant);
+        }
+        if self.complete {
+            parts.push(OutboxPart::Complete);
+        }
+        parts
+    }
+}
+
+impl OutboxPart {
+    /// The part as an outbox of its own: what acknowledging or refusing it settles.
+    pub fn as_outbox(&self) -> Outbox {
+        let mut outbox = Outbox::default();
+        match self {
+            OutboxPart::Profile(patch) => outbox.profile = patch.clone(),
+            OutboxPart::Studio(patch) => outbox.studio = patch.clone(),
+            OutboxPart::Flags(patch) => outbox.flags = *patch,
+            OutboxPart::VapiKey(upload) => outbox.vapi_key = Some(*upload),
+            OutboxPart::Twilio(upload) => outbox.twilio = Some(*upload),
+            OutboxPart::RecordAssistant => outbox.record_assistant = true,
+            OutboxPart::Complete => outbox.complete = true,
+        }
+        outbox
+    }
+}
+
 /// Twilio settings that are not secret (the auth token lives in the keychain).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TwilioPublic {
@@ -282,6 +338,37 @@ mod tests {
 
     fn profile(v: serde_json::Value) -> Edit {
         Edit::Profile(ProfilePatch::from_json(&v).unwrap())
+    }
+
+    #[test]
+    fn the_parts_of_an_outbox_cover_it_once_each_and_launch_goes_last() {
+        let full = Outbox {
+            profile: ProfilePatch::from_json(&json!({"full_name": "Ann"})).unwrap(),
+            studio: StudioPatch::from_json(&json!({"seats": 2})).unwrap(),
+            flags: FlagsPatch::from_json(&json!({"onboarding_vapi_skipped": true})).unwrap(),
+            complete: true,
+            vapi_key: Some(true),
+            twilio: Some(false),
+            record_assistant: true,
+        };
+        let parts = full.parts();
+        assert_eq!(
+            parts.len(),
+            7,
+            "one request per resource and per other mark"
+        );
+        assert_eq!(parts.last(), Some(&OutboxPart::Complete));
+        let mut draft = Draft {
+            outbox: full,
+            ..Draft::default()
+        };
+        for part in parts {
+            let before = draft.outbox.len();
+            draft.acknowledge(&part.as_outbox());
+            assert!(draft.outbox.len() < before, "{part:?} settled nothing");
+        }
+        assert!(draft.outbox.is_empty(), "left: {:?}", draft.outbox);
+        assert!(Outbox::default().parts().is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::credentials::scope_of;
 use crate::error::CoreError;
 use crate::onboarding::{Inner, Onboarding, SyncState};
 use crate::secrets::SecretName;
-use crate::state::Outbox;
+use crate::state::{Outbox, OutboxPart};
 
 impl Onboarding {
     /// Runs one sync round now and reports how it went (the sync task also runs on its own).
@@ -20,6 +20,12 @@ impl Onboarding {
 }
 
 impl Inner {
+    /// A secret of the signed-in account's scope, read off the async threads.
+    async fn stored_secret(&self, name: SecretName) -> Result<Option<SecretString>, CoreError> {
+        let (secrets, scope) = (self.secrets.clone(), scope_of(self.lock().account.as_ref()));
+        Ok(self.blocking(move || secrets.get(&scope, name)).await?)
+    }
+
     /// Until when events wait after a refused batch, if they do.
     pub(crate) fn events_paused_until(&self) -> Option<tokio::time::Instant> {
         let pause = self.events_pause.lock().unwrap_or_else(|p| p.into_inner());
@@ -194,130 +200,16 @@ fn event_index(field: &str) -> Option<usize> {
         .ok()
 }
 
-/// One request per resource, acknowledging each as it lands.
+/// One request per part of the outbox, acknowledging each as it lands.
 async fn send_outbox(inner: &Inner, token: &SecretString) -> Result<(), CoreError> {
-    let (outbox, account, provisioning, twilio) = {
-        let draft = inner.lock();
-        (
-            draft.outbox.clone(),
-            draft.account.clone(),
-            draft.provisioning.clone(),
-            draft.twilio.clone(),
-        )
-    };
-    if outbox.is_empty() {
+    let parts = inner.lock().outbox.parts();
+    if parts.is_empty() {
         inner.set_status(SyncState::Synced, None);
         return Ok(());
     }
     inner.set_status(SyncState::Syncing, None);
-    let scope = scope_of(account.as_ref());
-    if !outbox.profile.is_empty() {
-        let part = Outbox {
-            profile: outbox.profile.clone(),
-            ..Outbox::default()
-        };
-        inner
-            .deliver(part, inner.api.patch_profile(token, &outbox.profile))
-            .await?;
-    }
-    if !outbox.studio.is_empty() {
-        let part = Outbox {
-            studio: outbox.studio.clone(),
-            ..Outbox::default()
-        };
-        inner
-            .deliver(part, inner.api.patch_studio(token, &outbox.studio))
-            .await?;
-    }
-    if !outbox.flags.is_empty() {
-        let part = Outbox {
-            flags: outbox.flags,
-            ..Outbox::default()
-        };
-        inner
-            .deliver(part, inner.api.patch_flags(token, &outbox.flags))
-            .await?;
-    }
-    if let Some(upload) = outbox.vapi_key {
-        let part = Outbox {
-            vapi_key: Some(upload),
-            ..Outbox::default()
-        };
-        if !upload {
-            inner
-                .deliver(part, inner.api.delete_vapi_key(token))
-                .await?;
-        } else {
-            let (secrets, scope) = (inner.secrets.clone(), scope.clone());
-            match inner
-                .blocking(move || secrets.get(&scope, SecretName::VapiKey))
-                .await?
-            {
-                Some(key) => {
-                    inner
-                        .deliver(part, inner.api.save_vapi_key(token, &key))
-                        .await?
-                }
-                None => inner.upload_impossible(part, "vapi_api_key", "Your Vapi key"),
-            }
-        }
-    }
-    if let Some(upload) = outbox.twilio {
-        let part = Outbox {
-            twilio: Some(upload),
-            ..Outbox::default()
-        };
-        if !upload {
-            inner.deliver(part, inner.api.delete_twilio(token)).await?;
-        } else {
-            let (secrets, scope) = (inner.secrets.clone(), scope.clone());
-            let secret = inner
-                .blocking(move || secrets.get(&scope, SecretName::TwilioAuthToken))
-                .await?;
-            match (secret, &twilio) {
-                (Some(secret), Some(public)) => {
-                    let request = inner.api.save_twilio(
-                        token,
-                        &public.account_sid,
-                        &secret,
-                        public.phone_number.as_deref(),
-                    );
-                    inner.deliver(part, request).await?
-                }
-                _ => inner.upload_impossible(part, "auth_token", "Your Twilio auth token"),
-            }
-        }
-    }
-    if outbox.record_assistant {
-        let part = Outbox {
-            record_assistant: true,
-            ..Outbox::default()
-        };
-        match provisioning
-            .as_ref()
-            .and_then(|p| Some((p, p.assistant_id.as_ref()?)))
-        {
-            Some((p, assistant_id)) => {
-                let metadata = Value::Object(crate::provision::record_metadata(p));
-                let request = inner
-                    .api
-                    .record_assistant(token, assistant_id, &p.name, &metadata);
-                inner.deliver(part, request).await?;
-            }
-            // Nothing was created, so there is nothing to record.
-            None => inner.deliver(part, std::future::ready(Ok(()))).await?,
-        }
-        let mut draft = inner.lock();
-        if let Some(p) = draft.provisioning.as_mut() {
-            p.recorded = true;
-        }
-    }
-    if outbox.complete {
-        let part = Outbox {
-            complete: true,
-            ..Outbox::default()
-        };
-        inner.deliver(part, inner.api.complete(token)).await?;
+    for part in parts {
+        send_part(inner, token, part).await?;
     }
     let left = inner.lock().outbox.len();
     inner.set_status(
@@ -329,6 +221,68 @@ async fn send_outbox(inner: &Inner, token: &SecretString) -> Result<(), CoreErro
         None,
     );
     Ok(())
+}
+
+async fn send_part(inner: &Inner, token: &SecretString, part: OutboxPart) -> Result<(), CoreError> {
+    let settles = part.as_outbox();
+    let api = &inner.api;
+    match part {
+        OutboxPart::Profile(patch) => {
+            inner
+                .deliver(settles, api.patch_profile(token, &patch))
+                .await
+        }
+        OutboxPart::Studio(patch) => {
+            inner
+                .deliver(settles, api.patch_studio(token, &patch))
+                .await
+        }
+        OutboxPart::Flags(patch) => inner.deliver(settles, api.patch_flags(token, &patch)).await,
+        OutboxPart::VapiKey(false) => inner.deliver(settles, api.delete_vapi_key(token)).await,
+        OutboxPart::Twilio(false) => inner.deliver(settles, api.delete_twilio(token)).await,
+        OutboxPart::VapiKey(true) => match inner.stored_secret(SecretName::VapiKey).await? {
+            Some(key) => inner.deliver(settles, api.save_vapi_key(token, &key)).await,
+            None => {
+                inner.upload_impossible(settles, "vapi_api_key", "Your Vapi key");
+                Ok(())
+            }
+        },
+        OutboxPart::Twilio(true) => {
+            let secret = inner.stored_secret(SecretName::TwilioAuthToken).await?;
+            let public = inner.lock().twilio.clone();
+            match (secret, public) {
+                (Some(secret), Some(public)) => {
+                    let phone = public.phone_number.as_deref();
+                    let request = api.save_twilio(token, &public.account_sid, &secret, phone);
+                    inner.deliver(settles, request).await
+                }
+                _ => {
+                    inner.upload_impossible(settles, "auth_token", "Your Twilio auth token");
+                    Ok(())
+                }
+            }
+        }
+        OutboxPart::RecordAssistant => {
+            let provisioning = inner.lock().provisioning.clone();
+            match provisioning
+                .as_ref()
+                .and_then(|p| Some((p, p.assistant_id.as_ref()?)))
+            {
+                Some((p, assistant_id)) => {
+                    let metadata = Value::Object(crate::provision::record_metadata(p));
+                    let request = api.record_assistant(token, assistant_id, &p.name, &metadata);
+                    inner.deliver(settles, request).await?;
+                }
+                // Nothing was created, so there is nothing to record.
+                None => inner.deliver(settles, std::future::ready(Ok(()))).await?,
+            }
+            if let Some(p) = inner.lock().provisioning.as_mut() {
+                p.recorded = true;
+            }
+            Ok(())
+        }
+        OutboxPart::Complete => inner.deliver(settles, api.complete(token)).await,
+    }
 }
 
 /// The background sync: runs on every change and retries with backoff while the server is
