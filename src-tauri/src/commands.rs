@@ -67,7 +67,7 @@ pub fn flush(shell: State<'_, Shell>) -> Reply<cmd::Flush> {
 pub async fn sign_up(shell: State<'_, Shell>, args: Args<cmd::SignUp>) -> Reply<cmd::SignUp> {
     shell
         .core
-        .sign_up(&args.email, args.password.expose())
+        .sign_up(&args.email, args.password)
         .await
         .map_err(ui)?;
     Ok(view(&shell))
@@ -77,7 +77,7 @@ pub async fn sign_up(shell: State<'_, Shell>, args: Args<cmd::SignUp>) -> Reply<
 pub async fn sign_in(shell: State<'_, Shell>, args: Args<cmd::SignIn>) -> Reply<cmd::SignIn> {
     shell
         .core
-        .sign_in(&args.email, args.password.expose())
+        .sign_in(&args.email, args.password)
         .await
         .map_err(ui)?;
     Ok(view(&shell))
@@ -115,7 +115,7 @@ pub async fn save_vapi_key(
 ) -> Reply<cmd::SaveVapiKey> {
     shell
         .core
-        .save_vapi_key(args.key.expose(), args.method)
+        .save_vapi_key(args.key, args.method)
         .await
         .map_err(ui)?;
     Ok(view(&shell))
@@ -132,8 +132,10 @@ pub async fn save_twilio(
     shell: State<'_, Shell>,
     args: Args<cmd::SaveTwilio>,
 ) -> Reply<cmd::SaveTwilio> {
-    let (token, number) = (args.auth_token.expose(), Some(args.phone_number.as_str()));
-    let saving = shell.core.save_twilio(&args.account_sid, token, number);
+    let number = Some(args.phone_number.as_str());
+    let saving = shell
+        .core
+        .save_twilio(&args.account_sid, args.auth_token, number);
     saving.await.map_err(ui)?;
     Ok(view(&shell))
 }

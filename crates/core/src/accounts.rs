@@ -1,7 +1,7 @@
 //! Accounts: signing up, in and out, the session's tokens in the keychain (renewed silently),
 //! and one draft per account on a shared computer.
 
-use ava_model::{Email, Password};
+use ava_model::{Email, Password, Sensitive};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
@@ -14,10 +14,15 @@ use crate::secrets::SecretName;
 use crate::state::{Account, Draft};
 
 impl Onboarding {
-    pub async fn sign_up(&self, email: &str, password: &str) -> Result<Account, CoreError> {
+    /// Secrets arrive wrapped ([`Sensitive`]) so that no `Debug` of an argument shows them.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: impl Into<Sensitive<String>>,
+    ) -> Result<Account, CoreError> {
         let email = Email::parse(email).map_err(|v| ava_model::FieldErrors::single("email", v))?;
-        let password =
-            Password::parse(password).map_err(|v| ava_model::FieldErrors::single("password", v))?;
+        let password = Password::parse(password.into().expose())
+            .map_err(|v| ava_model::FieldErrors::single("password", v))?;
         let session = self
             .inner
             .api
@@ -29,12 +34,13 @@ impl Onboarding {
         self.start_session(session).await
     }
 
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Account, CoreError> {
-        let session = self
-            .inner
-            .api
-            .login(email.trim(), &SecretString::from(password.to_owned()))
-            .await?;
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: impl Into<Sensitive<String>>,
+    ) -> Result<Account, CoreError> {
+        let password = SecretString::from(password.into().expose().clone());
+        let session = self.inner.api.login(email.trim(), &password).await?;
         self.start_session(session).await
     }
 

@@ -1,7 +1,9 @@
 //! Credentials: the Vapi key and the Twilio account, checked with the provider, kept in the
 //! keychain (per account) and sent to the server unless keys stay on this computer.
 
-use ava_model::{AccountSid, PhoneNumber, StudioPatch, TwilioAuthToken, VapiApiKey, VapiMethod};
+use ava_model::{
+    AccountSid, PhoneNumber, Sensitive, StudioPatch, TwilioAuthToken, VapiApiKey, VapiMethod,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{CoreError, Precondition};
@@ -14,10 +16,10 @@ impl Onboarding {
     /// unless the user keeps keys on this computer only.
     pub async fn save_vapi_key(
         &self,
-        key: &str,
+        key: impl Into<Sensitive<String>>,
         method: VapiMethod,
     ) -> Result<CredentialStatus, CoreError> {
-        let key = VapiApiKey::parse(key.trim())
+        let key = VapiApiKey::parse(key.into().expose().trim())
             .map_err(|v| ava_model::FieldErrors::single("vapi_api_key", v))?;
         let secret = SecretString::from(key.expose().to_owned());
         self.inner.vapi.verify_key(&secret).await?;
@@ -67,13 +69,14 @@ impl Onboarding {
     pub async fn save_twilio(
         &self,
         account_sid: &str,
-        auth_token: &str,
+        auth_token: impl Into<Sensitive<String>>,
         phone_number: Option<&str>,
     ) -> Result<CredentialStatus, CoreError> {
+        let auth_token = auth_token.into();
         let mut errors = Vec::new();
         let sid = AccountSid::parse(account_sid.trim())
             .map_err(|v| errors.push(ava_model::FieldError::new("account_sid", v)));
-        let token = TwilioAuthToken::parse(auth_token.trim())
+        let token = TwilioAuthToken::parse(auth_token.expose().trim())
             .map_err(|v| errors.push(ava_model::FieldError::new("auth_token", v)));
         let number = phone_number
             .filter(|n| !n.trim().is_empty())

@@ -195,7 +195,7 @@ async fn every_fault_at_every_step_still_gives_exactly_one_of_each(pool: PgPool)
         let dir = tempfile::tempdir().unwrap();
         let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
         core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-        core.save_vapi_key(&key, ava_model::VapiMethod::Inline)
+        core.save_vapi_key(key.as_str(), ava_model::VapiMethod::Inline)
             .await
             .unwrap();
         core.save_twilio(TWILIO_SID, TWILIO_TOKEN, Some(TWILIO_NUMBER))
