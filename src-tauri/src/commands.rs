@@ -2,7 +2,7 @@
 
 use ava_core::CoreError;
 use ava_core::provision::AssistantChoices;
-use ava_ipc::{Args, Provider, Reply, UiError, WizardView, cmd};
+use ava_ipc::{Args, ErrorCode, Provider, Reply, UiError, WizardView, cmd};
 use tauri::State;
 
 use crate::Shell;
@@ -94,7 +94,7 @@ pub fn continue_offline(shell: State<'_, Shell>) -> Reply<cmd::ContinueOffline> 
     shell.preferences.set(ENTERED_OFFLINE, true);
     shell.core.begin().map_err(ui)?;
     let saved = shell.preferences.save();
-    saved.map_err(|e| UiError::new("preferences_unwritable", e.to_string()))?;
+    saved.map_err(|e| UiError::new(ErrorCode::PreferencesUnwritable, e.to_string()))?;
     Ok(view(&shell))
 }
 

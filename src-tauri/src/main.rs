@@ -132,7 +132,10 @@ fn main() {
 
             let mut notices = Vec::new();
             if let Some(problem) = &opened.keychain_problem {
-                notices.push(ava_ipc::UiError::new(problem.code, problem.message.clone()));
+                notices.push(ava_ipc::UiError::new(
+                    problem.code.clone(),
+                    problem.message.clone(),
+                ));
             }
             if let Some(notice) = ava_core::view::load_notice(&opened.load_note) {
                 notices.push(notice);

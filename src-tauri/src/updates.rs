@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use ava_core::RetryPolicy;
-use ava_ipc::{UiError, UpdateReady};
+use ava_ipc::{ErrorCode, UiError, UpdateReady};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_updater::{Error, Update, Updater, UpdaterExt};
 
@@ -56,7 +56,10 @@ impl Updates {
     pub async fn install<R: Runtime>(&self, app: &AppHandle<R>) -> Result<(), UiError> {
         let taken = self.ready.lock().unwrap_or_else(|e| e.into_inner()).take();
         let Some(downloaded) = taken else {
-            return Err(UiError::new("update_missing", "No update is waiting."));
+            return Err(UiError::new(
+                ErrorCode::UpdateMissing,
+                "No update is waiting.",
+            ));
         };
         let outcome = tauri::async_runtime::spawn_blocking(move || {
             let installed = downloaded.update.install(&downloaded.bytes);
@@ -71,9 +74,9 @@ impl Updates {
                     downloaded.version()
                 );
                 *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some(downloaded);
-                Err(UiError::new("update_failed", error.to_string()))
+                Err(UiError::new(ErrorCode::UpdateFailed, error.to_string()))
             }
-            Err(error) => Err(UiError::new("update_failed", error.to_string())),
+            Err(error) => Err(UiError::new(ErrorCode::UpdateFailed, error.to_string())),
         }
     }
 }

@@ -36,7 +36,7 @@ pub fn t(locale: Locale, key: &str) -> String {
 /// An error in the user's language: the translation of its code with its bounds filled in,
 /// or the shell's English message when the code has no translation.
 pub fn error_message(locale: Locale, error: &ava_ipc::UiError) -> String {
-    let key = format!("error.{}", error.code);
+    let key = format!("error.{}", error.code.as_str());
     let text = t(locale, &key);
     if text == key {
         return error.message.clone();
@@ -123,28 +123,13 @@ mod tests {
         add("plan", Plan::NAMES);
         add("language", &crate::steps::SPOKEN);
         add("app", &crate::steps::WORKSPACE_APPS);
-        // Every code of the model's rules and of the core's preconditions, from their own
-        // lists; then the other codes the shell and the server send.
-        let model: Vec<&str> = ava_model::Violation::EVERY
+        // Every code an error can carry, from the one declaration of them (the model's rules,
+        // the core's, the server's and the shell's).
+        let codes: Vec<&str> = ava_ipc::ErrorCode::ALL
             .iter()
-            .map(ava_model::Violation::code)
+            .map(ava_ipc::ErrorCode::as_str)
             .collect();
-        add("error", &model);
-        let core: Vec<&str> = ava_ipc::Precondition::ALL
-            .iter()
-            .map(|p| p.code())
-            .collect();
-        add("error", &core);
-        add(
-            "error",
-            &[
-                "secret_missing",
-                "update_failed",
-                "vapi_unavailable",
-                "vapi_refused",
-                "vapi_unauthorized",
-            ],
-        );
+        add("error", &codes);
         for locale in [Locale::En, Locale::Fr, Locale::He] {
             for key in &keys {
                 assert_ne!(t(locale, key), *key, "{key} has no words in {locale:?}");
@@ -156,12 +141,18 @@ mod tests {
     fn bounds_are_filled_in_and_unknown_codes_keep_the_shell_message() {
         let too_long = ava_ipc::UiError {
             max: Some(120),
-            ..ava_ipc::UiError::new("too_long", "full_name must be at most 120 characters")
-                .at("full_name")
+            ..ava_ipc::UiError::new(
+                ava_ipc::ErrorCode::TooLong,
+                "full_name must be at most 120 characters",
+            )
+            .at("full_name")
         };
         assert!(error_message(Locale::Fr, &too_long).contains("120"));
         assert!(!error_message(Locale::He, &too_long).contains("{max}"));
-        let odd = ava_ipc::UiError::new("something_new", "Something new happened");
+        let odd = ava_ipc::UiError::new(
+            ava_ipc::ErrorCode::parse("something_new"),
+            "Something new happened",
+        );
         assert_eq!(error_message(Locale::Fr, &odd), "Something new happened");
         let warning = incomplete_message(Locale::En, &["full_name".into(), "industry".into()]);
         assert!(

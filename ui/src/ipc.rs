@@ -18,7 +18,7 @@ extern "C" {
 
 fn broken(detail: impl std::fmt::Display) -> UiError {
     UiError::new(
-        "ipc_failed",
+        ava_ipc::ErrorCode::IpcFailed,
         format!("The app's window lost contact with Ava: {detail}"),
     )
 }

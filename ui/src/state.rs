@@ -806,7 +806,7 @@ mod tests {
     fn a_finished_onboarding_opens_on_the_home_and_notices_become_toasts() {
         let mut finished = view(None, status(SyncState::SavedLocally, 0));
         finished.completed = true;
-        finished.notices = vec![UiError::new("draft_recovered", "restored")];
+        finished.notices = vec![UiError::new(ava_ipc::ErrorCode::DraftRecovered, "restored")];
         let ui = reduce(Ui::new(Locale::He), Msg::Loaded(finished));
         assert_eq!(ui.screen, Screen::Home);
         assert_eq!(ui.toasts.len(), 1);

@@ -190,8 +190,8 @@ fn calls(ctx: &Ctx) -> Html {
             html! { <p class="help" id="calls-loading">{ ctx.t("calls.loading") }</p> }
         }
         CallsState::Failed(error) => html! {
-            <div class={classes!("alert", if error.code.ends_with("_unavailable") { "warning" } else { "danger" })} role="alert" id="calls-error">
-                { ctx.t(if error.code.ends_with("_unavailable") { "calls.offline" } else { "calls.failed" }) }
+            <div class={classes!("alert", if error.code.is_provider_unavailable() { "warning" } else { "danger" })} role="alert" id="calls-error">
+                { ctx.t(if error.code.is_provider_unavailable() { "calls.offline" } else { "calls.failed" }) }
                 { " " }{ error_message(ctx.locale, error) }
             </div>
         },

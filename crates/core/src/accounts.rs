@@ -95,7 +95,7 @@ impl Onboarding {
         if let Some(refresh) = refresh
             && let Err(error) = self.inner.api.logout(&refresh).await
         {
-            tracing::info!(code = error.code(), "sign-out not confirmed by the server");
+            tracing::info!(code = %error.code(), "sign-out not confirmed by the server");
         }
         self.inner
             .blocking(move || {

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use ava_model::{
-    AssistantRecord, AuthSession, Completion, ErrorEnvelope, FieldProblem, FlagsPatch, Me,
-    OnboardingFlags, Profile, ProfilePatch, StudioConfig, StudioPatch, TwilioSettingsStatus,
+    AssistantRecord, AuthSession, Completion, ErrorCode, ErrorEnvelope, FieldProblem, FlagsPatch,
+    Me, OnboardingFlags, Profile, ProfilePatch, StudioConfig, StudioPatch, TwilioSettingsStatus,
     VapiSettingsStatus,
 };
 use reqwest::{Method, StatusCode};
@@ -43,12 +43,12 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unreachable(_) => "offline",
-            ApiError::SignInRequired(_) => "sign_in_required",
-            ApiError::Invalid(_) => "validation_failed",
-            ApiError::Refused { code, .. } => code,
+            ApiError::Unreachable(_) => ErrorCode::Offline,
+            ApiError::SignInRequired(_) => ErrorCode::SignInRequired,
+            ApiError::Invalid(_) => ErrorCode::ValidationFailed,
+            ApiError::Refused { code, .. } => ErrorCode::parse(code),
         }
     }
 }

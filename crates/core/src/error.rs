@@ -1,4 +1,4 @@
-use ava_model::{FieldErrors, UiError};
+use ava_model::{ErrorCode, FieldErrors, UiError};
 use ava_vapi::ProviderError;
 
 use crate::api::ApiError;
@@ -33,22 +33,25 @@ impl From<FieldErrors> for CoreError {
 }
 
 impl CoreError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
+        use ava_vapi::Provider::{Twilio, Vapi};
         match self {
             CoreError::Validation(errors) => errors
                 .0
                 .first()
-                .map_or("validation_failed", |e| e.code())
-                .to_owned(),
-            CoreError::Secret(e) => e.code().to_owned(),
-            CoreError::Draft(_) => "draft_unwritable".to_owned(),
-            CoreError::Api(e) => e.code().to_owned(),
-            CoreError::Provider(e) if e.is_unauthorized() => {
-                format!("{}_unauthorized", provider(e))
-            }
-            CoreError::Provider(e) if e.is_transient() => format!("{}_unavailable", provider(e)),
-            CoreError::Provider(e) => format!("{}_refused", provider(e)),
-            CoreError::Precondition(p) => p.code().to_owned(),
+                .map_or(ErrorCode::ValidationFailed, |e| e.violation.error_code()),
+            CoreError::Secret(e) => e.code(),
+            CoreError::Draft(_) => ErrorCode::DraftUnwritable,
+            CoreError::Api(e) => e.code(),
+            CoreError::Provider(e) => match (e.provider(), e) {
+                (Vapi, e) if e.is_unauthorized() => ErrorCode::VapiUnauthorized,
+                (Twilio, e) if e.is_unauthorized() => ErrorCode::TwilioUnauthorized,
+                (Vapi, e) if e.is_transient() => ErrorCode::VapiUnavailable,
+                (Twilio, e) if e.is_transient() => ErrorCode::TwilioUnavailable,
+                (Vapi, _) => ErrorCode::VapiRefused,
+                (Twilio, _) => ErrorCode::TwilioRefused,
+            },
+            CoreError::Precondition(p) => p.code(),
         }
     }
 
@@ -88,12 +91,5 @@ impl CoreError {
             field: self.field(),
             ..UiError::new(self.code(), message)
         }
-    }
-}
-
-fn provider(e: &ProviderError) -> &'static str {
-    match e.provider() {
-        ava_vapi::Provider::Vapi => "vapi",
-        ava_vapi::Provider::Twilio => "twilio",
     }
 }

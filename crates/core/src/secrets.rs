@@ -38,10 +38,10 @@ pub enum SecretError {
 }
 
 impl SecretError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ava_model::ErrorCode {
         match self {
-            SecretError::Unavailable { .. } => "keychain_unavailable",
-            SecretError::Locked { .. } => "keychain_locked",
+            SecretError::Unavailable { .. } => ava_model::ErrorCode::KeychainUnavailable,
+            SecretError::Locked { .. } => ava_model::ErrorCode::KeychainLocked,
         }
     }
 }
@@ -154,7 +154,7 @@ impl SecretStore for MemoryStore {
 /// Why secrets are kept for this run only, and what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeychainProblem {
-    pub code: &'static str,
+    pub code: ava_model::ErrorCode,
     pub message: String,
 }
 
@@ -184,7 +184,7 @@ pub fn open_secret_store(app_id: &str) -> (Arc<dyn SecretStore>, Option<Keychain
         Ok(keychain) => (Arc::new(keychain), None),
         Err(error) => {
             tracing::warn!(
-                code = error.code(),
+                code = %error.code(),
                 "no usable keychain; secrets kept in memory"
             );
             (

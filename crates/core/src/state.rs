@@ -259,7 +259,7 @@ impl Draft {
         let shown: Vec<UiError> = problems
             .iter()
             .filter(|p| !still_queued.contains(&p.field.as_str()))
-            .map(|p| UiError::new(&p.code, &p.message).at(&p.field))
+            .map(|p| UiError::new(ava_model::ErrorCode::parse(&p.code), &p.message).at(&p.field))
             .collect();
         self.refused
             .retain(|old| !shown.iter().any(|new| new.field == old.field));
@@ -458,12 +458,12 @@ mod tests {
         };
         draft.upload_impossible(
             &upload,
-            UiError::new("secret_missing", "gone").at("vapi_api_key"),
+            UiError::new(ava_model::ErrorCode::SecretMissing, "gone").at("vapi_api_key"),
         );
         assert!(draft.outbox.is_empty());
         assert_eq!(draft.vapi_key_preview, None);
         assert!(!draft.server_may_hold_keys());
-        assert_eq!(draft.refused[0].code, "secret_missing");
+        assert_eq!(draft.refused[0].code, ava_model::ErrorCode::SecretMissing);
     }
 
     #[test]

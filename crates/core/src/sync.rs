@@ -79,7 +79,7 @@ impl Inner {
     /// [`Draft::upload_impossible`].
     pub(crate) fn upload_impossible(&self, part: Outbox, field: &str, what: &str) {
         let why = ava_model::UiError::new(
-            "secret_missing",
+            ava_model::ErrorCode::SecretMissing,
             format!("{what} is no longer in this computer's keychain, so it was not sent to Ava's server: enter it again"),
         )
         .at(field);
@@ -176,7 +176,7 @@ async fn send_events(inner: &Inner, token: &SecretString) -> Result<(), CoreErro
                 let delay = inner.config.retry.delay(pause.0);
                 pause.1 = Some(tokio::time::Instant::now() + delay);
                 tracing::info!(
-                    code = error.code(),
+                    code = %error.code(),
                     ?delay,
                     "onboarding events not accepted; kept for later"
                 );
@@ -313,7 +313,10 @@ pub(crate) async fn sync_loop(inner: std::sync::Weak<Inner>) {
             Err(CoreError::Api(ApiError::SignInRequired(message))) => {
                 strong.set_status(
                     SyncState::SignInRequired,
-                    Some(ava_model::UiError::new("sign_in_required", message)),
+                    Some(ava_model::UiError::new(
+                        ava_model::ErrorCode::SignInRequired,
+                        message,
+                    )),
                 );
                 true
             }
@@ -321,9 +324,10 @@ pub(crate) async fn sync_loop(inner: std::sync::Weak<Inner>) {
                 // The refused values were set aside as the answer came in; what is left goes
                 // out after a pause, so a refusal that keeps coming back (Launch before the
                 // terms reached the server) is asked again with backoff, not in a loop.
-                let first = problems
-                    .first()
-                    .map(|p| ava_model::UiError::new(&p.code, &p.message).at(&p.field));
+                let first = problems.first().map(|p| {
+                    ava_model::UiError::new(ava_model::ErrorCode::parse(&p.code), &p.message)
+                        .at(&p.field)
+                });
                 strong.set_status(SyncState::Failed, first);
                 let delay = retry.delay(attempt);
                 attempt = attempt.saturating_add(1);

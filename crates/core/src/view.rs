@@ -64,14 +64,14 @@ pub fn load_notice(note: &LoadNote) -> Option<UiError> {
     match note {
         LoadNote::Fresh | LoadNote::Loaded => None,
         LoadNote::RecoveredFromPrevious { set_aside, .. } => Some(UiError::new(
-            "draft_recovered",
+            ava_model::ErrorCode::DraftRecovered,
             format!(
                 "Your last draft could not be read and was kept at {}; the previous copy was restored.",
                 set_aside.display()
             ),
         )),
         LoadNote::Unrecoverable { set_aside, .. } => Some(UiError::new(
-            "draft_unreadable",
+            ava_model::ErrorCode::DraftUnreadable,
             format!(
                 "Your draft could not be read; it was kept at {:?}. The wizard starts empty.",
                 set_aside

@@ -157,7 +157,7 @@ async fn edits_made_while_vapi_is_away_go_out_as_one_update(pool: PgPool) {
     .await;
     assert_eq!(
         status.assistant_error.unwrap().code,
-        "vapi_unavailable",
+        ava_model::ErrorCode::VapiUnavailable,
         "the window says why"
     );
     for n in 2..=5 {
@@ -283,7 +283,10 @@ async fn a_refused_update_says_why_and_the_next_edit_tries_again(pool: PgPool) {
         .add(FaultRule::next(1, Fault::Status(400)).on(PATCH));
     core.update_studio(&json!({"guidelines": "v1"})).unwrap();
     let status = wait_for(&core, "failed", |s| s.assistant == AssistantSync::Failed).await;
-    assert_eq!(status.assistant_error.unwrap().code, "vapi_refused");
+    assert_eq!(
+        status.assistant_error.unwrap().code,
+        ava_model::ErrorCode::VapiRefused
+    );
     assert_eq!(
         world.fakes.vapi.calls.count(PATCH),
         1,

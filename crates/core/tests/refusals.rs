@@ -325,7 +325,7 @@ async fn a_keychain_that_never_answers_is_a_clear_error_not_a_frozen_button() {
         .unwrap()
         .onboarding;
     let error = core.sign_out().await.unwrap_err();
-    assert_eq!(error.code(), "keychain_unavailable");
+    assert_eq!(error.code(), ava_model::ErrorCode::KeychainUnavailable);
     assert!(
         error.to_string().contains("did not answer within 0.3 s"),
         "{error}"

@@ -204,7 +204,7 @@ async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPo
         .iter()
         .find(|r| r.field.as_deref() == Some("vapi_api_key"))
         .unwrap();
-    assert_eq!(missing.code, "secret_missing");
+    assert_eq!(missing.code, ava_model::ErrorCode::SecretMissing);
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
         .fetch_one(&pool)
         .await

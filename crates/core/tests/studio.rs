@@ -58,7 +58,7 @@ async fn a_chat_that_cannot_go_says_why_and_keeps_the_conversation(pool: PgPool)
 
     world.fakes.vapi.require_payment_for_chat(true);
     let refused = core.chat("Still there?").await.unwrap_err().to_ui();
-    assert_eq!(refused.code, "vapi_refused");
+    assert_eq!(refused.code, ava_model::ErrorCode::VapiRefused);
     assert!(
         refused.message.contains("Add a payment method"),
         "{}",
@@ -148,7 +148,7 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
         .faults
         .add(FaultRule::next(usize::MAX, Fault::Status(503)).on("GET /call"));
     let error = core.recent_calls().await.unwrap_err().to_ui();
-    assert_eq!(error.code, "vapi_unavailable");
+    assert_eq!(error.code, ava_model::ErrorCode::VapiUnavailable);
 }
 
 /// The launched core, with the Twilio number imported and attached (Ava calls from it).
@@ -255,7 +255,7 @@ async fn a_trial_account_is_told_before_calling_a_number_it_cannot_reach(pool: P
     );
 
     let refused = core.call_me("+33612345678").await.unwrap_err().to_ui();
-    assert_eq!(refused.code, "trial_number_not_verified");
+    assert_eq!(refused.code, ava_model::ErrorCode::TrialNumberNotVerified);
     assert_eq!(refused.field.as_deref(), Some("call_to"));
     assert_eq!(
         world.fakes.vapi.calls.count("POST /call"),

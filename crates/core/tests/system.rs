@@ -139,7 +139,10 @@ async fn a_revoked_sign_in_asks_for_sign_in_and_keeps_the_queue(pool: PgPool) {
     })
     .await;
     assert_eq!(status.pending, 1);
-    assert_eq!(status.error.unwrap().code, "sign_in_required");
+    assert_eq!(
+        status.error.unwrap().code,
+        ava_model::ErrorCode::SignInRequired
+    );
     core.sign_in("ann@acme.com", PASSWORD).await.unwrap();
     synced(&core).await;
     assert_eq!(
@@ -165,7 +168,7 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
         .save_vapi_key("sk-not-a-real-key", ava_model::VapiMethod::Inline)
         .await
         .unwrap_err();
-    assert_eq!(wrong.code(), "vapi_unauthorized");
+    assert_eq!(wrong.code(), ava_model::ErrorCode::VapiUnauthorized);
     assert!(
         wrong.to_ui().message.contains("Invalid Key"),
         "{}",
@@ -212,7 +215,7 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
         .save_twilio(TWILIO_SID, TWILIO_TOKEN, Some("+14155550100"))
         .await
         .unwrap_err();
-    assert_eq!(not_owned.code(), "number_not_in_account");
+    assert_eq!(not_owned.code(), ava_model::ErrorCode::NumberNotInAccount);
     assert!(!core.twilio_status().await.unwrap().configured);
     let twilio = core
         .save_twilio(TWILIO_SID, TWILIO_TOKEN, Some("+1 (415) 555-0199"))

@@ -5,7 +5,7 @@
 use ava_model::{Move, OnboardingFlags, Profile, Sensitive, Step, StudioConfig, VapiMethod};
 use serde::{Deserialize, Serialize};
 
-pub use ava_model::UiError;
+pub use ava_model::{ErrorCode, UiError};
 
 /// One command between the window and the shell, declared once: its name (the shell's
 /// function, as `generate_handler!` registers it), its one argument (the function's parameter
@@ -135,15 +135,15 @@ impl Precondition {
     ];
 
     /// The stable code the window translates (`error.<code>`).
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Precondition::VapiKeyMissing => "vapi_key_missing",
-            Precondition::SignInRequired => "sign_in_required",
-            Precondition::TermsNotAccepted => "terms_not_accepted",
-            Precondition::NumberNotInAccount => "number_not_in_account",
-            Precondition::AssistantMissing => "assistant_missing",
-            Precondition::NumberMissing => "number_missing",
-            Precondition::TrialNumberNotVerified => "trial_number_not_verified",
+            Precondition::VapiKeyMissing => ErrorCode::VapiKeyMissing,
+            Precondition::SignInRequired => ErrorCode::SignInRequired,
+            Precondition::TermsNotAccepted => ErrorCode::TermsNotAccepted,
+            Precondition::NumberNotInAccount => ErrorCode::NumberNotInAccount,
+            Precondition::AssistantMissing => ErrorCode::AssistantMissing,
+            Precondition::NumberMissing => ErrorCode::NumberMissing,
+            Precondition::TrialNumberNotVerified => ErrorCode::TrialNumberNotVerified,
         }
     }
 }
@@ -430,7 +430,7 @@ mod tests {
                 assistant: AssistantSync::Updating,
                 assistant_error: None,
             },
-            notices: vec![UiError::new("keychain_unavailable", "…")],
+            notices: vec![UiError::new(ErrorCode::KeychainUnavailable, "…")],
         };
         let back: WizardView =
             serde_json::from_value(serde_json::to_value(&view).unwrap()).unwrap();

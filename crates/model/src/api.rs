@@ -459,7 +459,7 @@ impl From<&FieldErrors> for Vec<FieldProblem> {
 /// message to show, and the field to show it at, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UiError {
-    pub code: String,
+    pub code: crate::ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -471,9 +471,9 @@ pub struct UiError {
 }
 
 impl UiError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: crate::ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
             field: None,
             min: None,
@@ -490,7 +490,7 @@ impl UiError {
     pub fn from_field(error: &FieldError) -> Self {
         let (min, max) = error.violation.bounds();
         UiError {
-            code: error.code().to_owned(),
+            code: error.violation.error_code(),
             message: error.english(),
             field: Some(error.field.clone()),
             min,

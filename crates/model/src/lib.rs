@@ -10,6 +10,7 @@
 mod api;
 #[macro_use]
 mod choices;
+mod code;
 mod events;
 mod fields;
 mod hours;
@@ -23,6 +24,7 @@ mod wizard;
 
 pub use api::*;
 pub use choices::*;
+pub use code::ErrorCode;
 pub use events::*;
 pub use fields::Change;
 pub use hours::{DAYS, OpenNow, Opening, WeeklySchedule, clock};

@@ -107,6 +107,11 @@ impl Violation {
         }
     }
 
+    /// The code as the window branches on it.
+    pub fn error_code(&self) -> crate::ErrorCode {
+        crate::ErrorCode::parse(self.code())
+    }
+
     /// The key a translation file holds this message under.
     pub fn message_key(&self) -> String {
         format!("error.{}", self.code())

@@ -8,7 +8,7 @@ fn main() {
     let (store, problem) = ava_core::secrets::open_secret_store(&app_id);
     let json = serde_json::json!({
         "persistent": store.is_persistent(),
-        "code": problem.as_ref().map(|p| p.code),
+        "code": problem.as_ref().map(|p| p.code.as_str()),
         "message": problem.as_ref().map(|p| p.message.clone()),
     });
     println!("{json}");

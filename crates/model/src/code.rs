@@ -1,0 +1,163 @@
+//! [`ErrorCode`]: every code an error can carry to the window, declared once. The window
+//! translates each (`error.<code>` in every language, which a test checks by walking
+//! [`ErrorCode::ALL`]) and branches on the enum, never on a string.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal ),+ $(,)?) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )+
+            /// A code this build does not know (a newer server sent it): the window shows the
+            /// message that came with it.
+            Other(String),
+        }
+
+        impl ErrorCode {
+            /// Every known code.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( ErrorCode::$variant => $code, )+
+                    ErrorCode::Other(code) => code,
+                }
+            }
+
+            pub fn parse(code: &str) -> Self {
+                match code {
+                    $( $code => ErrorCode::$variant, )+
+                    other => ErrorCode::Other(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // The model's rules (a `Violation` each).
+    Required = "required",
+    WrongType = "wrong_type",
+    UnknownField = "unknown_field",
+    TooLong = "too_long",
+    TooShort = "too_short",
+    InvalidChoice = "invalid_choice",
+    InvalidEmail = "invalid_email",
+    InvalidTimezone = "invalid_timezone",
+    InvalidPhoneNumber = "invalid_phone_number",
+    InvalidLanguage = "invalid_language",
+    InvalidSlug = "invalid_slug",
+    DuplicateItem = "duplicate_item",
+    TooManyItems = "too_many_items",
+    OutOfRange = "out_of_range",
+    ContainsWhitespace = "contains_whitespace",
+    InvalidAccountSid = "invalid_account_sid",
+    InvalidAuthToken = "invalid_auth_token",
+    ContainsNul = "contains_nul",
+    InvalidUuid = "invalid_uuid",
+    InTheFuture = "in_the_future",
+    // What the server answers.
+    ValidationFailed = "validation_failed",
+    InvalidCredentials = "invalid_credentials",
+    EmailTaken = "email_taken",
+    TooManyAttempts = "too_many_attempts",
+    InternalError = "internal_error",
+    DatabaseUnavailable = "database_unavailable",
+    // The core: the server, the draft, the keychain, Vapi and Twilio.
+    Offline = "offline",
+    SignInRequired = "sign_in_required",
+    DraftUnwritable = "draft_unwritable",
+    DraftRecovered = "draft_recovered",
+    DraftUnreadable = "draft_unreadable",
+    KeychainUnavailable = "keychain_unavailable",
+    KeychainLocked = "keychain_locked",
+    /// A queued upload whose secret the keychain no longer holds.
+    SecretMissing = "secret_missing",
+    VapiUnauthorized = "vapi_unauthorized",
+    VapiUnavailable = "vapi_unavailable",
+    VapiRefused = "vapi_refused",
+    TwilioUnauthorized = "twilio_unauthorized",
+    TwilioUnavailable = "twilio_unavailable",
+    TwilioRefused = "twilio_refused",
+    // The core's preconditions (something must be done first).
+    VapiKeyMissing = "vapi_key_missing",
+    TermsNotAccepted = "terms_not_accepted",
+    NumberNotInAccount = "number_not_in_account",
+    AssistantMissing = "assistant_missing",
+    NumberMissing = "number_missing",
+    TrialNumberNotVerified = "trial_number_not_verified",
+    // The shell.
+    IpcFailed = "ipc_failed",
+    PreferencesUnwritable = "preferences_unwritable",
+    UpdateFailed = "update_failed",
+    UpdateMissing = "update_missing",
+}
+
+impl ErrorCode {
+    /// Vapi or Twilio did not answer: worth trying again later, unlike a refusal.
+    pub fn is_provider_unavailable(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::VapiUnavailable | ErrorCode::TwilioUnavailable
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        Ok(ErrorCode::parse(&code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Violation;
+
+    #[test]
+    fn every_code_reads_back_as_itself_and_unknown_ones_are_kept() {
+        for code in ErrorCode::ALL {
+            assert_eq!(&ErrorCode::parse(code.as_str()), code);
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), *code);
+        }
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(ErrorCode::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            ErrorCode::ALL.len(),
+            "a code is declared twice"
+        );
+        assert_eq!(
+            ErrorCode::parse("from_a_newer_server"),
+            ErrorCode::Other("from_a_newer_server".into())
+        );
+    }
+
+    #[test]
+    fn every_rule_of_the_model_has_a_declared_code() {
+        for violation in Violation::EVERY {
+            assert!(
+                !matches!(violation.error_code(), ErrorCode::Other(_)),
+                "{violation:?} has no ErrorCode"
+            );
+        }
+    }
+}
