@@ -2,11 +2,9 @@
 //! the exact sequence for a happy path, a skip path and a Settings round trip, each event once,
 //! and nothing in them that names the owner.
 
-mod common;
-
 use ava_core::provision::AssistantChoices;
 use ava_model::{Move, Step, VapiMethod};
-use common::*;
+use ava_testkit::*;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 

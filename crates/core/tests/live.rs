@@ -5,13 +5,11 @@
 //! quits mid-request. The core works offline here (no account): the live assistant needs
 //! only Vapi.
 
-mod common;
-
 use ava_core::Onboarding;
 use ava_core::provision::AssistantChoices;
 use ava_fakes::{Fault, FaultRule};
 use ava_ipc::AssistantSync;
-use common::*;
+use ava_testkit::*;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 

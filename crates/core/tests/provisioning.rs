@@ -3,12 +3,10 @@
 //! state is one assistant, one imported number attached to it, one record on the server and the
 //! flag set.
 
-mod common;
-
 use ava_core::Onboarding;
 use ava_core::provision::AssistantChoices;
 use ava_fakes::{Fault, FaultRule};
-use common::*;
+use ava_testkit::*;
 use serde_json::json;
 use sqlx::PgPool;
 

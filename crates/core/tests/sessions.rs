@@ -1,9 +1,7 @@
 //! Sessions that outlive their access token: the core renews it silently with the refresh
 //! token (one renewal at a time), and signing out ends the sign-in on the server too.
 
-mod common;
-
-use common::*;
+use ava_testkit::*;
 use serde_json::json;
 use sqlx::PgPool;
 

@@ -1,11 +1,9 @@
 //! After launch, from the home: "Talk to Ava" (a text conversation with the live assistant
 //! through Vapi's chat API, continued with `previousChatId`) and her recent calls.
 
-mod common;
-
 use ava_core::{CoreError, Precondition};
 use ava_fakes::{CallSpec, Fault, FaultRule};
-use common::*;
+use ava_testkit::*;
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]

@@ -1,12 +1,10 @@
 //! The core against the real ava-server and PostgreSQL, the provider fakes and the real
 //! keychain: offline edits, restarts, sign-in on a new computer, credentials, two users.
 
-mod common;
-
 use ava_core::api::ApiClient;
 use ava_core::{CoreError, SyncState};
 use ava_model::Step;
-use common::*;
+use ava_testkit::*;
 use secrecy::SecretString;
 use serde_json::json;
 use sqlx::PgPool;

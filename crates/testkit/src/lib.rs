@@ -1,7 +1,6 @@
-//! A real ava-server (on a real port, over a `#[sqlx::test]` database), the provider fakes and
-//! a core wired to them with the real keychain.
-
-#![allow(dead_code)]
+//! What the system tests (`crates/core/tests`) and the end-to-end tests
+//! (`src-tauri/tests/e2e`) share: a real ava-server (on a real port, over a `#[sqlx::test]`
+//! database), the provider fakes, and a core wired to them on the real keychain. Dev-only.
 
 use std::net::SocketAddr;
 use std::path::Path;

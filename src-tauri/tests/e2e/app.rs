@@ -1,0 +1,451 @@
+//! The harness: the app launched through tauri-driver on its own data folder, the WebDriver
+//! steps a user takes (click, type, choose, press), and bounded waits on what they cause.
+
+pub use std::path::{Path, PathBuf};
+pub use std::process::Stdio;
+pub use std::time::Duration;
+
+pub use ava_testkit::{JWT, PASSWORD, TWILIO_NUMBER, TWILIO_SID, TWILIO_TOKEN, VAPI_KEY, World};
+pub use fantoccini::{Client, ClientBuilder, Locator};
+pub use hyper_util::client::legacy::connect::HttpConnector;
+pub use serde_json::{Value, json};
+pub use sqlx::{PgPool, Row};
+pub use tokio::process::{Child, Command};
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_ava-desktop");
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// One app window at a time: the app is single-instance, and two WebKit processes on two
+/// cores only make each test slower.
+pub static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+pub fn screenshots_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("e2e-screenshots")
+}
+
+/// Where the app finds the server and the fakes, and what the "OS" says about language.
+pub struct Env {
+    pub api_url: String,
+    pub vapi_url: String,
+    pub twilio_url: String,
+    pub keychain: String,
+    pub lang: &'static str,
+}
+
+impl Env {
+    /// No server at all (a port nothing listens on): the wizard works offline.
+    pub fn offline(world: &World, lang: &'static str) -> Self {
+        Self::new(world, &format!("http://127.0.0.1:{}", free_port()), lang)
+    }
+
+    pub fn new(world: &World, api_url: &str, lang: &'static str) -> Self {
+        Self {
+            api_url: api_url.to_owned(),
+            vapi_url: world.fakes.vapi_url(),
+            twilio_url: world.fakes.twilio_url(),
+            keychain: ava_testkit::keychain_id(),
+            lang,
+        }
+    }
+}
+
+pub struct App {
+    pub client: Client,
+    pub driver: Child,
+    pub data_dir: PathBuf,
+}
+
+impl App {
+    /// Starts tauri-driver and, through it, the app on `data_dir`; returns once the UI drew.
+    pub async fn launch(env: &Env, data_dir: &Path) -> App {
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("AVA_API_URL", &env.api_url)
+            .env("VAPI_BASE_URL", &env.vapi_url)
+            .env("TWILIO_BASE_URL", &env.twilio_url)
+            .env("AVA_KEYCHAIN_SERVICE", &env.keychain)
+            .env("LANG", env.lang)
+            .env("LC_ALL", env.lang)
+            .env("TZ", "Europe/Paris")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group, so the driver, WebKitWebDriver and the app go together.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("tauri-driver did not start ({e}); run tests/setup.sh"));
+        let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+            "browserName": "wry",
+            "tauri:options": {
+                "application": BINARY,
+                "args": ["--data-dir", data_dir.to_string_lossy()],
+            }
+        }))
+        .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let client = loop {
+            // The driver needs a moment to listen; the session request tells when it does.
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(caps.clone());
+            let attempt = builder.connect(&url);
+            match tokio::time::timeout(WAIT, attempt).await {
+                Ok(Ok(client)) => break client,
+                Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Ok(Err(e)) => panic!("no WebDriver session: {e}"),
+                Err(_) => panic!("the app window did not open within {WAIT:?}"),
+            }
+        };
+        let app = App {
+            client,
+            driver,
+            data_dir: data_dir.to_owned(),
+        };
+        app.until("the UI is drawn", "return !!document.querySelector('.app')")
+            .await;
+        app
+    }
+
+    /// Polls a JS predicate until it holds (WebDriver has no push; this is the wait).
+    pub async fn until(&self, what: &str, script: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let value = self
+                .client
+                .execute(script, vec![])
+                .await
+                .unwrap_or(Value::Null);
+            if !value.is_null() && value != Value::Bool(false) {
+                return value;
+            }
+            if tokio::time::Instant::now() > deadline {
+                let shot = self.client.screenshot().await.unwrap_or_default();
+                let path = screenshots_dir().join("failure.png");
+                let _ = std::fs::create_dir_all(screenshots_dir());
+                let _ = std::fs::write(&path, shot);
+                let text = self.text("body").await;
+                panic!("timed out waiting for {what} (screen in {path:?}):\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        // As a user scrolls to a button before pressing it.
+        let _ = self
+            .client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&element).unwrap()],
+            )
+            .await;
+        if let Err(e) = element.click().await {
+            self.shot("failure").await;
+            panic!("click {css}: {e:?}");
+        }
+    }
+
+    /// Replaces a field's text as a user does: empty it (one input event, as select-all and
+    /// delete would give), then type it key by key.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        self.client
+            .execute(
+                "const f = arguments[0]; if (f.value !== '') { f.value = '';
+                 f.dispatchEvent(new InputEvent('input', {bubbles: true})); }",
+                vec![serde_json::to_value(&field).unwrap()],
+            )
+            .await
+            .unwrap();
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// The element's text content ("" when absent), clipped or not.
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''",
+                vec![json!(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Picks an option the way a user does, then lets the page hear the change.
+    pub async fn choose(&self, id: &str, value: &str) {
+        self.find(&format!("#{id}")).await;
+        self.client
+            .execute(
+                "const s = document.getElementById(arguments[0]); s.value = arguments[1];
+                 s.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![json!(id), json!(value)],
+            )
+            .await
+            .unwrap();
+        self.until(
+            &format!("{id} = {value}"),
+            &format!("return document.getElementById('{id}').value === '{value}'"),
+        )
+        .await;
+    }
+
+    /// Sends keys to whatever has the focus, as a keyboard does; returns the focused id after.
+    pub async fn press(&self, keys: &str) -> String {
+        let focused = self.client.active_element().await.unwrap();
+        focused
+            .send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+        self.client
+            .execute("return document.activeElement.id", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    pub async fn on_step(&self, key: &str) {
+        self.until(
+            &format!("step {key}"),
+            &format!("return document.querySelector('#rail-{key}[aria-current=step]') !== null"),
+        )
+        .await;
+    }
+
+    pub async fn continue_to(&self, key: &str) {
+        self.click("#continue").await;
+        self.on_step(key).await;
+    }
+
+    pub async fn pill(&self, state: &str) {
+        self.until(
+            &format!("status {state}"),
+            &format!("return document.querySelector('#status-pill[data-state={state}]') !== null"),
+        )
+        .await;
+    }
+
+    /// A screenshot of what is on screen now: WebKit's snapshot is the last painted frame, so
+    /// wait for two animation frames (the DOM change has been painted) first.
+    pub async fn shot(&self, name: &str) {
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))",
+                vec![],
+            )
+            .await;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::create_dir_all(screenshots_dir()).unwrap();
+        std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Closes the session and waits until the app's process is gone.
+    pub async fn quit(self) {
+        let _ = self.client.clone().close().await;
+        wait_for_exit(&self.data_dir).await;
+    }
+
+    /// SIGKILL, as a crash or a power cut would: no close handler runs.
+    pub async fn kill(self) {
+        kill_app(&self.data_dir);
+    }
+}
+
+/// Whatever happened (a failed assertion included), nothing of this app outlives the test:
+/// the next test's app would meet it as the single instance, hand over to it and quit.
+impl Drop for App {
+    fn drop(&mut self) {
+        kill_app(&self.data_dir);
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+        }
+    }
+}
+
+/// SIGKILL, then wait until it is gone (a dying app still holds the single-instance name).
+pub fn kill_app(data_dir: &Path) {
+    let pattern = data_dir.to_string_lossy().into_owned();
+    let _ = std::process::Command::new("pkill")
+        .args(["-KILL", "-f", &pattern])
+        .status();
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::process::Command::new("pgrep")
+        .args(["-f", &pattern])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        // No panic here: this also runs while a failed test unwinds.
+        if std::time::Instant::now() > deadline {
+            eprintln!("the app on {pattern} did not die");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub async fn wait_for_exit(data_dir: &Path) {
+    let pattern = data_dir.to_string_lossy().into_owned();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let running = Command::new("pgrep")
+            .args(["-f", &pattern])
+            .stdout(Stdio::null())
+            .status()
+            .await
+            .is_ok_and(|s| s.success());
+        if !running {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("the app on {pattern} did not exit");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub fn files_under(folders: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = folders.to_vec();
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+pub async fn sign_up(app: &App, email: &str) {
+    app.type_into("#email", email).await;
+    app.type_into("#password", PASSWORD).await;
+    app.click("#account-submit").await;
+    app.on_step("profile").await;
+}
+
+pub async fn user_row(pool: &PgPool, email: &str) -> sqlx::postgres::PgRow {
+    sqlx::query("SELECT * FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+pub async fn flags_row(pool: &PgPool, email: &str) -> sqlx::postgres::PgRow {
+    sqlx::query(
+        "SELECT o.* FROM user_onboarding o JOIN users u ON u.id = o.user_id WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Ticks the days' boxes in step 5's schedule, one at a time as a user does (each tick saves
+/// the week drawn after the previous one).
+pub async fn tick_days(app: &App, days: &[&str]) {
+    for day in days {
+        app.click(&format!("#hours-{day}")).await;
+        app.until(
+            &format!("{day} open"),
+            &format!("return document.querySelector('[data-day={day}] .hours-time') !== null"),
+        )
+        .await;
+    }
+}
+
+/// Waits (on the fake's record of PATCHes, never by sleeping) until the live assistant's
+/// system prompt holds `text`: typed key by key, the edit may reach Vapi in several updates.
+pub async fn until_live_prompt_contains(world: &World, text: &str) {
+    const PATCH: &str = "PATCH /assistant/{id}";
+    let vapi = &world.fakes.vapi;
+    let holds = || {
+        vapi.assistants().iter().any(|a| {
+            a["model"]["messages"][0]["content"]
+                .as_str()
+                .is_some_and(|p| p.contains(text))
+        })
+    };
+    let waited = tokio::time::timeout(WAIT, async {
+        loop {
+            let seen = vapi.calls.handled(PATCH);
+            if holds() {
+                return;
+            }
+            vapi.calls.wait_handled(PATCH, seen + 1).await;
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "the live assistant never got {text:?}: {:?}",
+        vapi.assistants()
+    );
+}
+
+/// Waits (bounded, polling like [`App::until`]) until `sql` — one text column of one row —
+/// reads `want` in PostgreSQL.
+pub async fn until_db(pool: &PgPool, sql: &str, want: Option<&str>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let got: Option<String> = sqlx::query_scalar(sql).fetch_one(pool).await.unwrap();
+        if got.as_deref() == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {sql} = {want:?}; it is {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

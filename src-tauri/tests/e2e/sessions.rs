@@ -1,0 +1,94 @@
+//! Sessions that last for days, signing in again in place, and accounts that never mix.
+
+use crate::app::*;
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let addr = server.addr;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "ann@acme.com").await;
+    app.pill("synced").await;
+    let ann = "SELECT full_name FROM users WHERE email = 'ann@acme.com'";
+
+    // The access token stops working (the server's signing key changes, as expiry would):
+    // the next edit still reaches PostgreSQL, renewed silently with the refresh token.
+    server.stop().await;
+    let server = world
+        .start_server(addr, "a-rotated-jwt-secret-that-is-long-enough-42")
+        .await;
+    app.type_into("#full_name", "Ann Renewed").await;
+    until_db(&pool, ann, Some("Ann Renewed")).await;
+    app.pill("synced").await;
+
+    // The sign-in is ended on the server too: the pill asks, and signing in from it (the
+    // e-mail already there) sends what was queued.
+    server.stop().await;
+    sqlx::query("UPDATE refresh_tokens SET revoked_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let _server = world
+        .start_server(addr, "and-a-third-jwt-secret-that-is-long-enough-7")
+        .await;
+    app.type_into("#full_name", "Ann Queued").await;
+    app.pill("sign_in_required").await;
+    app.shot("sign-in-required-pill").await;
+    app.click("#status-pill").await;
+    app.find("#account-submit").await;
+    assert_eq!(app.value("#email").await, "ann@acme.com");
+    app.shot("sign-in-again").await;
+    app.type_into("#password", PASSWORD).await;
+    app.click("#account-submit").await;
+    app.on_step("profile").await;
+    until_db(&pool, ann, Some("Ann Queued")).await;
+    app.pill("synced").await;
+
+    // Ann signs out with an edit of hers still unsent; Bob signs up on this computer from the
+    // pill. Nothing of Ann's reaches Bob, and Ann's row keeps what she had sent.
+    app.click("#open-settings").await;
+    app.click("#sign-out").await;
+    app.find("#sign-in-later").await;
+    app.shot("settings-signed-out").await;
+    for (locale, signed_out) in [("fr", "déconnecté"), ("he", "מנותק"), ("en", "signed out")]
+    {
+        app.choose("language-switch", locale).await;
+        app.until(
+            &format!("{locale}: signed out"),
+            &format!(
+                "return document.querySelector('#settings').textContent.includes('{signed_out}')"
+            ),
+        )
+        .await;
+        app.shot(&format!("{locale}-settings-signed-out")).await;
+    }
+    app.click("#close-settings").await;
+    app.pill("saved_locally").await;
+    app.type_into("#full_name", "Ann, never sent to Bob").await;
+    // Bounded wait until the core has it on disk (the window sends edits after a pause).
+    let draft = dir.path().join("draft.json");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&draft).is_ok_and(|t| t.contains("Ann, never sent to Bob")) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the edit never reached the draft"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.click("#status-pill").await;
+    app.click("#tab-sign-up").await;
+    sign_up(&app, "bob@acme.com").await;
+    app.pill("synced").await;
+    assert_eq!(
+        app.value("#full_name").await,
+        "",
+        "Bob does not see Ann's draft"
+    );
+    let bob = "SELECT full_name FROM users WHERE email = 'bob@acme.com'";
+    until_db(&pool, bob, None).await;
+    until_db(&pool, ann, Some("Ann Queued")).await;
+    app.quit().await;
+}

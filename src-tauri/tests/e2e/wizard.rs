@@ -1,0 +1,537 @@
+//! The nine steps as a user walks them: the happy path to Vapi and the database, the skip
+//! path, the settings round trip, and the keyboard alone.
+
+use crate::app::*;
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(&world, &server.url(), "en_US.UTF-8");
+    let app = App::launch(&env, dir.path()).await;
+    sign_up(&app, "owner@acme.com").await;
+
+    // 1. Profile: the OS time zone is already filled in.
+    app.until(
+        "the OS time zone in step 1",
+        "return document.getElementById('timezone').value === 'Europe/Paris'",
+    )
+    .await;
+    app.type_into("#full_name", "Ann Owner").await;
+    app.type_into("#organization_name", "Acme Dental").await;
+    app.choose("industry", "healthcare").await;
+    app.choose("timezone", "America/New_York").await;
+    app.click("#marketing_opt_in").await;
+    app.click("#accept_terms").await;
+    app.until(
+        "terms ticked",
+        "return document.getElementById('accept_terms').checked",
+    )
+    .await;
+    app.continue_to("vapi").await;
+
+    // 2. Vapi, inline, verified against the fake.
+    app.type_into("#vapi_api_key", VAPI_KEY).await;
+    app.click("#vapi-verify").await;
+    app.until(
+        "vapi connected",
+        "return document.querySelector('.integration.ok') !== null",
+    )
+    .await;
+    assert_eq!(
+        app.value("#vapi_api_key").await,
+        "",
+        "the window keeps no copy of the key once the keychain has it"
+    );
+    app.continue_to("persona").await;
+
+    // 3. Persona.
+    app.click("#persona [data-value=concierge]").await;
+    app.type_into(
+        "#job_to_be_done",
+        "Book cleanings and answer price questions",
+    )
+    .await;
+    app.click("#languages [data-value=en]").await;
+    app.until(
+        "en chip",
+        "return document.querySelector('#languages [data-value=en][aria-pressed=true]') !== null",
+    )
+    .await;
+    app.click("#languages [data-value=fr]").await;
+    app.until(
+        "fr chip",
+        "return document.querySelector('#languages [data-value=fr][aria-pressed=true]') !== null",
+    )
+    .await;
+    app.choose("tone", "friendly").await;
+    app.type_into("#guidelines", "Never give medical advice.")
+        .await;
+    app.continue_to("twilio").await;
+
+    // 4. Twilio, inline: the number must belong to the account.
+    app.type_into("#account_sid", TWILIO_SID).await;
+    app.type_into("#auth_token", TWILIO_TOKEN).await;
+    app.type_into("#phone_number", TWILIO_NUMBER).await;
+    app.click("#twilio-verify").await;
+    app.until(
+        "twilio connected",
+        "return document.querySelector('.integration.ok') !== null",
+    )
+    .await;
+    app.continue_to("telephony").await;
+
+    // 5. Telephony: the number from step 4 is already there.
+    assert_eq!(app.value("#number").await, TWILIO_NUMBER);
+    tick_days(&app, &["Mon", "Tue", "Wed", "Thu", "Fri"]).await;
+    app.until(
+        "open now or not, in the business's time zone",
+        "return document.getElementById('open-now') !== null",
+    )
+    .await;
+    app.type_into("#fallback_email", "desk@acme.com").await;
+    app.continue_to("integrations").await;
+
+    // 6. Integrations.
+    app.click("#calendar [data-value=google]").await;
+    app.click("#workspace_apps [data-value=slack]").await;
+    app.until("slack chip", "return document.querySelector('#workspace_apps [data-value=slack][aria-pressed=true]') !== null").await;
+    app.click("#crm [data-value=hubspot]").await;
+    app.until(
+        "crm",
+        "return document.querySelector('#crm [data-value=hubspot][aria-checked=true]') !== null",
+    )
+    .await;
+    // Skip keeps what was chosen; it is recorded as the seed's `onboarding_step_skipped`.
+    app.click("#skip").await;
+    app.on_step("assistant").await;
+
+    // 7. Assistant: pre-written from steps 3 and 5, then created with visible progress.
+    let instructions = app.value("#instructions").await;
+    assert!(
+        instructions.contains("concierge") && instructions.contains("Acme Dental"),
+        "{instructions}"
+    );
+    assert!(
+        instructions.contains(
+            "Business hours (America/New_York time): Monday to Friday 09:00–18:00; closed on Saturday and Sunday."
+        ),
+        "the schedule, spelled out with its zone: {instructions}"
+    );
+    app.type_into("#name", "Ava Acme").await;
+    app.click("#create-assistant").await;
+    app.until(
+        "assistant and number done",
+        "return document.querySelectorAll('#assistant-progress [data-state=done]').length >= 2",
+    )
+    .await;
+    app.continue_to("plan").await;
+
+    // 8. Plan.
+    app.click("#plan [data-value=pro]").await;
+    app.until(
+        "pro",
+        "return document.querySelector('#plan [data-value=pro][aria-checked=true]') !== null",
+    )
+    .await;
+    app.type_into("#seats", "3").await;
+    app.continue_to("done").await;
+
+    // 9. Done, then Launch → the studio home.
+    let summary = app.text("#summary").await;
+    assert!(
+        summary.contains("Ava Acme") && summary.contains(TWILIO_NUMBER),
+        "{summary}"
+    );
+    app.click("#launch").await;
+    let home = app.find("#home-assistant").await.text().await.unwrap();
+    assert!(home.contains("Ava Acme"), "{home}");
+    assert!(app.text("#home-number").await.contains(TWILIO_NUMBER));
+    assert!(app.text("#home-plan").await.contains("Pro"));
+    app.find("#assistant-sync[data-state=up-to-date]").await;
+    // "Talk to Ava" answers, on the instructions shown beside the chat.
+    app.find("#calls-empty").await;
+    app.type_into("#chat-input", "Are you open on Saturday?")
+        .await;
+    app.click("#chat-send").await;
+    app.until(
+        "Ava's answer",
+        "return [...document.querySelectorAll('.chat-line.ava')].some(l => l.textContent.includes('(turn 1)'))",
+    )
+    .await;
+    assert_eq!(
+        app.value("#chat-input").await,
+        "",
+        "a sent message leaves the box"
+    );
+    assert!(app.text("#system-prompt").await.contains("Acme Dental"));
+    // A call in Vapi's log shows up on "Refresh".
+    let assistant_id = world.fakes.vapi.assistants()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    world.fakes.vapi.add_call(&ava_fakes::CallSpec {
+        assistant_id: &assistant_id,
+        caller: "+33612345678",
+        started_at: chrono::Utc::now() - chrono::Duration::minutes(30),
+        seconds: 125,
+        ended_reason: "customer-ended-call",
+        summary: Some("Booked a cleaning for Tuesday at 10:00."),
+    });
+    app.click("#refresh-calls").await;
+    app.until(
+        "the call in the list",
+        "return document.querySelector('#calls .call-caller')?.textContent === '+33612345678'",
+    )
+    .await;
+    let call = app.text("#calls .call").await;
+    assert!(
+        call.contains("2:05")
+            && call.contains("The caller hung up.")
+            && call.contains("Booked a cleaning"),
+        "{call}"
+    );
+    // "Call me": the call's progress, until it ends with the reason in words.
+    app.type_into("#call-to", "+33 6 12 34 56 78").await;
+    app.click("#call-me").await;
+    app.find("#test-call[data-status=queued]").await;
+    let placed = world.fakes.vapi.outbound_calls();
+    assert_eq!(placed.len(), 1);
+    assert_eq!(placed[0]["customer"]["number"], "+33612345678");
+    let call_id = placed[0]["id"].as_str().unwrap().to_owned();
+    for status in ["ringing", "in-progress", "ended"] {
+        world.fakes.vapi.advance_call(&call_id);
+        app.find(&format!("#test-call[data-status={status}]")).await;
+    }
+    assert_eq!(
+        app.text("#test-call").await,
+        "Call ended: The caller hung up."
+    );
+    app.click("#system-prompt summary").await;
+    for lang in ["fr", "he", "en"] {
+        app.choose("language-switch", lang).await;
+        app.shot(&format!("{lang}-home")).await;
+    }
+
+    // After launch, an edit of the guidelines reaches the live assistant in Vapi.
+    app.click("#home-number .link").await;
+    app.on_step("telephony").await;
+    app.click("#rail-persona").await;
+    app.on_step("persona").await;
+    app.type_into("#guidelines", "Always offer the earliest slot.")
+        .await;
+    until_live_prompt_contains(&world, "Guidelines: Always offer the earliest slot.").await;
+    app.click("#rail-assistant").await;
+    app.on_step("assistant").await;
+    app.find("#assistant-sync[data-state=up-to-date]").await;
+    assert_eq!(app.text("#create-assistant").await.trim(), "Update Ava");
+    // "Talk to Ava" is here too, with the conversation from the home.
+    app.until(
+        "the conversation at step 7",
+        "return document.querySelectorAll('#chat-lines .chat-line').length === 2",
+    )
+    .await;
+    app.shot("en-assistant-after-launch").await;
+    app.client
+        .execute(
+            "document.getElementById('chat-panel').scrollIntoView(); return null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.shot("en-assistant-chat").await;
+    let live = &world.fakes.vapi.assistants()[0];
+    assert_eq!(
+        live["model"]["provider"], "openai",
+        "the whole model was sent"
+    );
+    assert!(
+        live["model"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Monday to Friday 09:00–18:00"),
+        "the rest of the prompt stays: {live}"
+    );
+    app.pill("synced").await;
+    app.until(
+        "nothing pending",
+        "return document.querySelector('#status-pill').title === ''",
+    )
+    .await;
+    // The seed's six kinds of onboarding event reached PostgreSQL (they go after the edits).
+    until_db(
+        &pool,
+        "SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM onboarding_events",
+        Some("assistant_created,onboarding_completed,onboarding_started,onboarding_step_completed,onboarding_step_skipped,vapi_configured"),
+    )
+    .await;
+    app.quit().await;
+    let funnel = ava_server::report::funnel(&pool, None, None).await.unwrap();
+    println!(
+        "{}",
+        ava_server::report::render(&funnel, ava_server::report::Format::Table)
+    );
+    assert_eq!((funnel.started, funnel.completions), (1, 1));
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT name || properties::text || context::text FROM onboarding_events",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let events = events.concat();
+    for private in [
+        "owner@acme.com",
+        "Ann Owner",
+        "Acme Dental",
+        "desk@acme.com",
+        TWILIO_NUMBER,
+        TWILIO_SID,
+        VAPI_KEY,
+        TWILIO_TOKEN,
+        PASSWORD,
+    ] {
+        assert!(
+            !events.contains(private),
+            "{private} in an onboarding event"
+        );
+    }
+
+    let row = user_row(&pool, "owner@acme.com").await;
+    let text = |c: &str| row.get::<Option<String>, _>(c).unwrap_or_default();
+    assert_eq!(text("full_name"), "Ann Owner");
+    assert_eq!(text("organization_name"), "Acme Dental");
+    assert_eq!(text("industry"), "healthcare");
+    assert_eq!(text("timezone"), "America/New_York");
+    assert_eq!(text("locale"), "en");
+    assert!(row.get::<bool, _>("marketing_opt_in"));
+    assert!(row.get::<bool, _>("accept_terms"));
+    assert_eq!(text("persona"), "concierge");
+    assert_eq!(
+        text("job_to_be_done"),
+        "Book cleanings and answer price questions"
+    );
+    assert_eq!(row.get::<Value, _>("languages"), json!(["en", "fr"]));
+    assert_eq!(text("tone"), "friendly");
+    assert_eq!(text("guidelines"), "Always offer the earliest slot.");
+    assert_eq!(text("strategy"), "attach");
+    assert_eq!(text("number"), TWILIO_NUMBER);
+    assert_eq!(text("business_hours"), "Mon–Fri 09:00–18:00");
+    assert_eq!(text("fallback_email"), "desk@acme.com");
+    assert_eq!(text("calendar"), "google");
+    assert_eq!(row.get::<Value, _>("workspace_apps"), json!(["slack"]));
+    assert_eq!(text("crm"), "hubspot");
+    assert_eq!(text("plan"), "pro");
+    assert_eq!(row.get::<i32, _>("seats"), 3);
+    assert!(row.get::<bool, _>("onboarding_completed"));
+    let flags = flags_row(&pool, "owner@acme.com").await;
+    assert!(flags.get::<bool, _>("onboarding_assistant_created"));
+    assert!(!flags.get::<bool, _>("onboarding_vapi_skipped"));
+
+    // The secrets went to the keychain and the server, never into a file of the app's: not the
+    // draft, not the preferences, not the logs.
+    let mut folders = vec![dir.path().to_owned()];
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME") {
+        folders.push(PathBuf::from(data).join("ai.ava.desktop"));
+    }
+    let files = files_under(&folders);
+    assert!(files.iter().any(|f| f.ends_with("draft.json")), "{files:?}");
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [VAPI_KEY, TWILIO_TOKEN, PASSWORD] {
+            assert!(!text.contains(secret), "{file:?} holds a secret");
+        }
+    }
+
+    let assistants = world.fakes.vapi.assistants();
+    assert_eq!(
+        assistants.len(),
+        1,
+        "exactly one assistant in Vapi: {assistants:?}"
+    );
+    assert_eq!(assistants[0]["name"], "Ava Acme");
+    let numbers = world.fakes.vapi.phone_numbers();
+    assert_eq!(numbers.len(), 1);
+    assert_eq!(numbers[0]["assistantId"], assistants[0]["id"]);
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_skip_path_sets_the_flags(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "skipper@acme.com").await;
+    app.click("#rail-vapi").await;
+    app.on_step("vapi").await;
+    app.click("#vapi-skip").await;
+    app.on_step("persona").await;
+    app.click("#rail-twilio").await;
+    app.on_step("twilio").await;
+    app.click("#skip").await;
+    app.on_step("telephony").await;
+    app.click("#rail-done").await;
+    // The summary is drawn after the click returns: wait for it (a CI run read it empty once).
+    app.on_step("done").await;
+    app.until(
+        "the summary",
+        "const s = document.querySelector('#summary'); return s !== null && s.textContent.length > 0",
+    )
+    .await;
+    let summary = app.text("#summary").await;
+    assert!(
+        summary.contains("Set up"),
+        "skipped steps link back: {summary}"
+    );
+    app.click("#change-vapi").await;
+    app.on_step("vapi").await;
+    app.until(
+        "marked skipped",
+        "return document.querySelector('.integration.skipped') !== null",
+    )
+    .await;
+    app.pill("synced").await;
+    app.quit().await;
+    let flags = flags_row(&pool, "skipper@acme.com").await;
+    assert!(flags.get::<bool, _>("onboarding_vapi_skipped"));
+    assert!(flags.get::<bool, _>("onboarding_twilio_skipped"));
+    assert!(!flags.get::<bool, _>("onboarding_assistant_created"));
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_settings_round_trip_comes_back_to_the_same_step(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "settings@acme.com").await;
+    app.click("#rail-vapi").await;
+    app.on_step("vapi").await;
+    app.until(
+        "not connected yet",
+        "return document.querySelector('.integration.missing') !== null",
+    )
+    .await;
+    app.click("#vapi-detailed").await;
+    app.find("#settings").await;
+    app.type_into("#settings-vapi #vapi_api_key", "wrong-key-0000")
+        .await;
+    app.click("#settings-vapi #vapi-verify").await;
+    let refused = app.find("#vapi-alert").await.text().await.unwrap();
+    assert!(refused.contains("Vapi refused this key"), "{refused}");
+    app.type_into("#settings-vapi #vapi_api_key", VAPI_KEY)
+        .await;
+    app.click("#settings-vapi #vapi-verify").await;
+    app.until(
+        "saved in settings",
+        "return document.querySelector('#delete-vapi') !== null",
+    )
+    .await;
+    app.shot("settings-dialog").await;
+
+    // Keeping keys on this computer only deletes the server's copy, so it is asked first;
+    // "Cancel" changes nothing.
+    let copies = "SELECT count(*)::text FROM vapi_credentials";
+    until_db(&pool, copies, Some("1")).await;
+    app.click("#keys-local-only").await;
+    app.find("#keys-local-confirm").await;
+    app.shot("settings-keys-local-confirm").await;
+    app.click("#keys-local-confirm-no").await;
+    app.until(
+        "asked and cancelled",
+        "return document.querySelector('#keys-local-confirm') === null && !document.querySelector('#keys-local-only').checked",
+    )
+    .await;
+    until_db(&pool, copies, Some("1")).await;
+    app.click("#keys-local-only").await;
+    app.click("#keys-local-confirm-yes").await;
+    app.until(
+        "kept on this computer only",
+        "return document.querySelector('#keys-local-confirm') === null && document.querySelector('#keys-local-only').checked",
+    )
+    .await;
+    until_db(&pool, copies, Some("0")).await;
+    app.click("#close-settings").await;
+    app.on_step("vapi").await;
+    app.until(
+        "connected on the step",
+        "return document.querySelector('.integration.ok') !== null",
+    )
+    .await;
+    assert!(app.text(".integration.ok").await.contains("Connected"));
+
+    // Esc closes the dialog too, and the step is still the same.
+    app.click("#open-settings").await;
+    app.find("#settings").await;
+    app.find("#close-settings")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    app.until(
+        "dialog closed",
+        "return document.querySelector('#settings') === null",
+    )
+    .await;
+    app.on_step("vapi").await;
+    app.quit().await;
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::offline(&world, "en_US.UTF-8"), dir.path()).await;
+    app.click("#continue-offline").await;
+    app.on_step("profile").await;
+    app.click("#full_name").await;
+    const TAB: &str = "\u{e004}";
+    // Tab goes down the form in reading order, then to the footer (Back is disabled on step 1).
+    for expected in [
+        "organization_name",
+        "industry",
+        "timezone",
+        "locale",
+        "marketing_opt_in",
+        "accept_terms",
+    ] {
+        assert_eq!(app.press(TAB).await, expected);
+    }
+    app.press(" ").await;
+    app.until(
+        "terms ticked with Space",
+        "return document.getElementById('accept_terms').checked",
+    )
+    .await;
+    assert_eq!(app.press(TAB).await, "skip");
+    assert_eq!(app.press(TAB).await, "continue");
+    // Every control has an accessible name: a label, aria-label or its own text.
+    let unnamed = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll('input, select, textarea, button')]
+               .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                            && !e.textContent.trim())
+               .map(e => e.id || e.outerHTML.slice(0, 60))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(unnamed, json!([]), "controls without an accessible name");
+    app.press("\u{e007}").await;
+    app.on_step("vapi").await;
+    app.quit().await;
+}
