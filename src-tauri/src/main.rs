@@ -109,6 +109,7 @@ fn main() {
                 vapi_base_url: env("VAPI_BASE_URL"),
                 twilio_base_url: env("TWILIO_BASE_URL"),
                 request_timeout: Duration::from_secs(15),
+                provider_timeout: Duration::from_secs(20),
                 ..CoreConfig::new(
                     data_dir.clone(),
                     &env("AVA_API_URL").unwrap_or_else(|| "http://127.0.0.1:8000".into()),

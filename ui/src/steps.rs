@@ -2,7 +2,7 @@
 //! holds a rule of its own.
 
 use ava_ipc::{Provider, TwilioArgs, WizardView};
-use ava_model::{Calendar, Crm, Industry, Locale, Persona, Plan, Step, Timezone, Tone};
+use ava_model::{Calendar, Crm, Industry, Locale, Persona, Plan, Step, Tone};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -60,22 +60,6 @@ fn text_of(value: Option<&impl AsRef<str>>) -> Option<String> {
 
 fn profile(ctx: &Ctx, view: &WizardView) -> Html {
     let p = &view.profile;
-    // ~600 zones: built once, not on every keystroke's render.
-    thread_local! {
-        static ZONES: Vec<(String, String)> = Timezone::all_names()
-            .map(|z| (z.to_owned(), z.replace('_', " ")))
-            .collect();
-    }
-    let select_zone = |zones: &Vec<(String, String)>| {
-        widgets::select(
-            ctx,
-            Target::Profile,
-            "timezone",
-            "field.timezone",
-            zones,
-            p.timezone.as_ref().map(|z| z.as_str().to_owned()),
-        )
-    };
     html! { <>
         <div class="row">
             { widgets::text(ctx, Target::Profile, TextSpec::new("full_name", "field.full_name").autocomplete("name"), text_of(p.full_name.as_ref().map(|l| l.as_str()).as_ref())) }
@@ -83,7 +67,7 @@ fn profile(ctx: &Ctx, view: &WizardView) -> Html {
         </div>
         <div class="row">
             { widgets::select(ctx, Target::Profile, "industry", "field.industry", &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
-            { ZONES.with(select_zone) }
+            { widgets::time_zone(ctx, p.timezone.as_ref().map(|z| z.as_str().to_owned())) }
         </div>
         { widgets::select(ctx, Target::Profile, "locale", "field.locale", &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
         { widgets::checkbox(ctx, "marketing_opt_in", "field.marketing_opt_in", p.marketing_opt_in) }

@@ -180,6 +180,128 @@ pub fn select(
     frame(ctx, field, label, None, control)
 }
 
+/// Step 1's time zone: a search field listing a few matches as the user types, instead of a
+/// list of ~600 zones held in the page.
+pub fn time_zone(ctx: &Ctx, current: Option<String>) -> Html {
+    let onpick = {
+        let ctx = ctx.clone();
+        Callback::from(move |zone: String| {
+            ctx.ui
+                .dispatch(Msg::Typed("timezone".to_owned(), zone.clone()));
+            send(&ctx, Target::Profile, "timezone", Value::from(zone));
+        })
+    };
+    let control = html! {
+        <ZoneSearch current={shown(ctx, "timezone", current)} placeholder={ctx.t("zone.search")}
+            nothing={ctx.t("zone.none")} {onpick} />
+    };
+    frame(ctx, "timezone", "field.timezone", None, control)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ZoneSearchProps {
+    /// The chosen zone's IANA name, `""` for none.
+    pub current: AttrValue,
+    pub placeholder: AttrValue,
+    /// Said when no zone matches.
+    pub nothing: AttrValue,
+    pub onpick: Callback<String>,
+}
+
+/// How many matches the list shows: enough to pick from, few enough to keep the page light.
+const ZONE_MATCHES: usize = 8;
+
+/// A combobox (WAI-ARIA pattern): type to filter, arrows to move, Enter or a click to pick,
+/// Esc to close. While it is closed the field shows the chosen zone.
+#[component]
+pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
+    let query = use_state(|| None::<String>);
+    let active = use_state(|| 0usize);
+    let matches = query
+        .as_deref()
+        .map(|q| ava_model::Timezone::search(q, ZONE_MATCHES))
+        .unwrap_or_default();
+    let open = query.is_some();
+    let pick = {
+        let (query, onpick) = (query.clone(), props.onpick.clone());
+        Callback::from(move |zone: String| {
+            query.set(None);
+            onpick.emit(zone);
+        })
+    };
+    let oninput = {
+        let (query, active) = (query.clone(), active.clone());
+        Callback::from(move |e: InputEvent| {
+            active.set(0);
+            query.set(Some(e.target_unchecked_into::<HtmlInputElement>().value()));
+        })
+    };
+    let onkeydown = {
+        let (query, active, pick, matches) =
+            (query.clone(), active.clone(), pick.clone(), matches.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if query.is_none() {
+                return;
+            }
+            match e.key().as_str() {
+                "ArrowDown" => active.set((*active + 1).min(matches.len().saturating_sub(1))),
+                "ArrowUp" => active.set(active.saturating_sub(1)),
+                "Enter" => {
+                    if let Some(zone) = matches.get(*active) {
+                        pick.emit((*zone).to_owned());
+                    }
+                }
+                "Escape" => query.set(None),
+                _ => return,
+            }
+            // The window's own keys (Enter continues, Esc closes dialogs) wait for the list.
+            e.prevent_default();
+            e.stop_propagation();
+        })
+    };
+    let onblur = {
+        let query = query.clone();
+        Callback::from(move |_: FocusEvent| query.set(None))
+    };
+    let onfocus =
+        Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select());
+    let value = match &*query {
+        Some(typed) => typed.clone(),
+        None => ava_model::Timezone::readable(&props.current),
+    };
+    let option_id = |i: usize| format!("timezone-option-{i}");
+    let list = open.then(|| html! {
+        <ul id="timezone-options" class="zone-options" role="listbox">
+            { for matches.iter().enumerate().map(|(i, zone)| {
+                let zone = (*zone).to_owned();
+                let selected = i == *active;
+                // On mousedown, before the field loses the focus and closes the list.
+                let onmousedown = {
+                    let (pick, zone) = (pick.clone(), zone.clone());
+                    Callback::from(move |e: MouseEvent| { e.prevent_default(); pick.emit(zone.clone()); })
+                };
+                html! {
+                    <li id={option_id(i)} role="option" aria-selected={selected.to_string()}
+                        class={classes!("zone-option", selected.then_some("active"))} data-zone={zone.clone()} {onmousedown}>
+                        { ava_model::Timezone::readable(&zone) }
+                    </li>
+                }
+            }) }
+            { if matches.is_empty() { html! { <li class="zone-none" role="presentation">{ props.nothing.clone() }</li> } } else { html!() } }
+        </ul>
+    });
+    html! {
+        <div class="zone-search">
+            <input id="timezone" name="timezone" type="text" role="combobox" dir="ltr" autocomplete="off" spellcheck="false"
+                aria-autocomplete="list" aria-expanded={open.to_string()} aria-controls="timezone-options"
+                aria-activedescendant={(open && !matches.is_empty()).then(|| option_id(*active))}
+                aria-describedby="timezone-msg" placeholder={props.placeholder.clone()}
+                data-zone={props.current.clone()} {value} {oninput} {onkeydown} {onblur} {onfocus} />
+            { for list }
+        </div>
+    }
+}
+
 pub fn checkbox(ctx: &Ctx, field: &'static str, label: &str, checked: bool) -> Html {
     let onchange = {
         let ctx = ctx.clone();

@@ -11,7 +11,11 @@ pub struct CoreConfig {
     pub api_base_url: String,
     pub vapi_base_url: Option<String>,
     pub twilio_base_url: Option<String>,
+    /// Longest wait for one request to the onboarding API.
     pub request_timeout: Duration,
+    /// Longest wait for one request to Vapi or Twilio (creating an assistant can be slower
+    /// than anything the API does).
+    pub provider_timeout: Duration,
     /// Longest wait for one keychain call.
     pub keychain_timeout: Duration,
     pub retry: RetryPolicy,
@@ -26,6 +30,7 @@ impl CoreConfig {
             vapi_base_url: None,
             twilio_base_url: None,
             request_timeout: Duration::from_secs(10),
+            provider_timeout: Duration::from_secs(10),
             keychain_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
         }

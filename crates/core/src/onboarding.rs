@@ -99,7 +99,7 @@ impl Onboarding {
     ) -> Result<Opened, CoreError> {
         let file = DraftFile::new(&config.data_dir);
         let (draft, load_note) = file.load()?;
-        let http = ava_vapi::http_client(config.request_timeout)?;
+        let http = ava_vapi::http_client(config.provider_timeout)?;
         let api = ApiClient::new(&config.api_base_url, config.request_timeout)?;
         let status = SyncStatus {
             state: SyncState::SavedLocally,

@@ -174,7 +174,8 @@ async fn edits_made_while_vapi_is_away_go_out_as_one_update(pool: PgPool) {
 async fn whatever_fails_an_older_version_is_never_applied_after_a_newer_one(pool: PgPool) {
     let world = World::new(pool).await;
     let dir = tempfile::tempdir().unwrap();
-    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
+    let config = world.config_for_hangs(dir.path(), NO_SERVER);
+    let (core, id) = launched_core_on(config, &keychain_id()).await;
     up_to_date(&core).await;
     let scenarios: Vec<(&str, FaultRule)> = vec![
         ("500", FaultRule::next(1, Fault::Status(500)).on(PATCH)),
@@ -248,7 +249,8 @@ async fn an_edit_whose_update_was_cut_off_by_quitting_goes_out_at_the_next_start
     let world = World::new(pool).await;
     let dir = tempfile::tempdir().unwrap();
     let app = keychain_id();
-    let (core, id) = launched_core(&world, dir.path(), &app).await;
+    let config = world.config_for_hangs(dir.path(), NO_SERVER);
+    let (core, id) = launched_core_on(config, &app).await;
     up_to_date(&core).await;
     world
         .fakes

@@ -16,7 +16,7 @@ async fn ready_core(
     dir: &std::path::Path,
     app: &str,
 ) -> Onboarding {
-    let core = open_core(world.config(dir, server_url), app);
+    let core = open_core(world.config_for_hangs(dir, server_url), app);
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
     core.update_profile(&json!({"organization_name": "Acme Dental", "accept_terms": true}))
         .unwrap();
@@ -191,7 +191,10 @@ async fn every_fault_at_every_step_still_gives_exactly_one_of_each(pool: PgPool)
             .await
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
+        let core = open_core(
+            world.config_for_hangs(dir.path(), &server.url()),
+            &keychain_id(),
+        );
         core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
         core.save_vapi_key(key.as_str(), ava_model::VapiMethod::Inline)
             .await
@@ -256,7 +259,7 @@ async fn quitting_between_steps_then_retrying_adopts_what_was_made(pool: PgPool)
     assert_eq!(made, 1, "Vapi made the assistant");
 
     // 2. The app restarts; the number import then fails for good, and the app quits again.
-    let core = open_core(world.config(dir.path(), &server.url()), &app);
+    let core = open_core(world.config_for_hangs(dir.path(), &server.url()), &app);
     assert!(
         core.snapshot().provisioning.is_some(),
         "the provisioning id survived the restart"
@@ -276,7 +279,7 @@ async fn quitting_between_steps_then_retrying_adopts_what_was_made(pool: PgPool)
     world.fakes.vapi.faults.clear();
 
     // 3. Third run: everything answers; the earlier work is adopted, nothing is duplicated.
-    let core = open_core(world.config(dir.path(), &server.url()), &app);
+    let core = open_core(world.config_for_hangs(dir.path(), &server.url()), &app);
     core.provision(&AssistantChoices::default()).await.unwrap();
     let with_marker: Vec<_> = world
         .fakes

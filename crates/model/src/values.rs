@@ -207,9 +207,42 @@ checked_string!(
 );
 
 impl Timezone {
-    /// Every zone name the rule accepts, for the UI's select.
+    /// Every zone name the rule accepts.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
         chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+
+    /// The zone as a person reads it: "America/New York".
+    pub fn readable(name: &str) -> String {
+        name.replace('_', " ")
+    }
+
+    /// At most `limit` zones matching what the user typed, for a search field rather than a
+    /// list of ~600: every word must appear (any case, `_` read as a space); zones whose last
+    /// part (the city) starts with the first word come first, then the rest alphabetically.
+    pub fn search(query: &str, limit: usize) -> Vec<&'static str> {
+        let words: Vec<String> = query
+            .split(|c: char| c.is_whitespace() || c == '/' || c == '_')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let Some(first) = words.first() else {
+            return Vec::new();
+        };
+        let mut found: Vec<(bool, &'static str)> = Self::all_names()
+            .filter_map(|name| {
+                let readable = Self::readable(name).to_lowercase();
+                let city = readable.rsplit('/').next().unwrap_or_default();
+                let matches = words.iter().all(|w| readable.contains(w.as_str()));
+                matches.then(|| (!city.starts_with(first.as_str()), name))
+            })
+            .collect();
+        found.sort_unstable();
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(_, name)| name)
+            .collect()
     }
 }
 

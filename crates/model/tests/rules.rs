@@ -430,6 +430,37 @@ fn studio_sample(field: &str) -> serde_json::Value {
     }
 }
 
+#[test]
+fn time_zones_are_found_by_city_words_in_any_case() {
+    assert_eq!(Timezone::search("new york", 8), vec!["America/New_York"]);
+    assert_eq!(Timezone::search("PARIS", 8), vec!["Europe/Paris"]);
+    assert_eq!(Timezone::search("europe par", 8), vec!["Europe/Paris"]);
+    let lon = Timezone::search("lon", 8);
+    assert!(lon.contains(&"Europe/London"), "{lon:?}");
+    // "Ba": cities that start so (Asia/Baghdad) before zones that only contain it (Asia/Dubai).
+    let ba = Timezone::search("ba", 600);
+    let city = |z: &str| {
+        z.rsplit('/')
+            .next()
+            .unwrap()
+            .to_lowercase()
+            .starts_with("ba")
+    };
+    let first_other = ba.iter().position(|z| !city(z)).unwrap();
+    assert!(
+        ba[..first_other].iter().all(|z| city(z)) && ba[first_other..].iter().all(|z| !city(z)),
+        "{ba:?}"
+    );
+    assert!(ba.contains(&"Asia/Baghdad") && ba.contains(&"Asia/Dubai"));
+    assert!(
+        Timezone::search("america", 5).len() == 5,
+        "capped at the limit"
+    );
+    assert!(Timezone::search("   ", 8).is_empty());
+    assert!(Timezone::search("atlantis", 8).is_empty());
+    assert_eq!(Timezone::readable("America/New_York"), "America/New York");
+}
+
 proptest! {
     /// The field list, the count and the restriction are generated from one declaration: each
     /// must agree with what the JSON body says, for any subset of fields.

@@ -95,17 +95,33 @@ impl World {
         }
     }
 
+    /// The core on the fakes and `server_url`, with the product's timeouts (a busy machine
+    /// never meets them) and fast retries.
     pub fn config(&self, dir: &Path, server_url: &str) -> CoreConfig {
         CoreConfig {
             vapi_base_url: Some(self.fakes.vapi_url()),
             twilio_base_url: Some(self.fakes.twilio_url()),
-            request_timeout: Duration::from_millis(800),
             retry: RetryPolicy {
                 base: Duration::from_millis(20),
                 max: Duration::from_millis(300),
                 attempts: 4,
             },
             ..CoreConfig::new(dir, server_url)
+        }
+    }
+}
+
+/// How long the core waits for a provider request that hangs, in the tests whose subject is
+/// that timeout ([`World::config_for_hangs`]).
+pub const HANG_TIMEOUT: Duration = Duration::from_millis(800);
+
+impl World {
+    /// [`World::config`] where a provider request gives up after [`HANG_TIMEOUT`]: for the
+    /// tests of requests that hang.
+    pub fn config_for_hangs(&self, dir: &Path, server_url: &str) -> CoreConfig {
+        CoreConfig {
+            provider_timeout: HANG_TIMEOUT,
+            ..self.config(dir, server_url)
         }
     }
 }
@@ -154,7 +170,12 @@ pub const NO_SERVER: &str = "http://127.0.0.1:9";
 /// A core working offline whose assistant exists in the fake Vapi ("Ava Dental", for Acme
 /// Dental, open Mon–Fri 09:00–18:00, guidelines "v0"); returns the assistant's id.
 pub async fn launched_core(world: &World, dir: &Path, app: &str) -> (Onboarding, String) {
-    let core = open_core(world.config(dir, NO_SERVER), app);
+    launched_core_on(world.config(dir, NO_SERVER), app).await
+}
+
+/// [`launched_core`] with a configuration of the test's own.
+pub async fn launched_core_on(config: CoreConfig, app: &str) -> (Onboarding, String) {
+    let core = open_core(config, app);
     core.update_profile(&serde_json::json!({"organization_name": "Acme Dental"}))
         .unwrap();
     core.update_studio(

@@ -13,7 +13,12 @@ pub use sqlx::{PgPool, Row};
 pub use tokio::process::{Child, Command};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_ava-desktop");
-pub const WAIT: Duration = Duration::from_secs(30);
+/// The longest wait for anything a user would see happen: a bound for failing, never a pause
+/// (every wait polls its condition). Generous, so that a busy machine is slow, not failing.
+pub const WAIT: Duration = Duration::from_secs(60);
+/// The longest wait for the window to open: WebKit compiles the debug build's wasm first,
+/// which took over 30 s with two CPU hogs running.
+pub const LAUNCH_WAIT: Duration = Duration::from_secs(120);
 
 /// One app window at a time: the app is single-instance, and two WebKit processes on two
 /// cores only make each test slower.
@@ -100,19 +105,19 @@ impl App {
         }))
         .unwrap();
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let deadline = tokio::time::Instant::now() + LAUNCH_WAIT;
         let client = loop {
             // The driver needs a moment to listen; the session request tells when it does.
             let mut builder = ClientBuilder::new(HttpConnector::new());
             builder.capabilities(caps.clone());
             let attempt = builder.connect(&url);
-            match tokio::time::timeout(WAIT, attempt).await {
+            match tokio::time::timeout(LAUNCH_WAIT, attempt).await {
                 Ok(Ok(client)) => break client,
                 Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(100)).await
                 }
                 Ok(Err(e)) => panic!("no WebDriver session: {e}"),
-                Err(_) => panic!("the app window did not open within {WAIT:?}"),
+                Err(_) => panic!("the app window did not open within {LAUNCH_WAIT:?}"),
             }
         };
         let app = App {
@@ -228,6 +233,18 @@ impl App {
         self.until(
             &format!("{id} = {value}"),
             &format!("return document.getElementById('{id}').value === '{value}'"),
+        )
+        .await;
+    }
+
+    /// Picks a time zone as a user does: types part of its name, clicks it in the list.
+    pub async fn pick_zone(&self, typed: &str, zone: &str) {
+        self.type_into("#timezone", typed).await;
+        self.click(&format!("#timezone-options [data-zone='{zone}']"))
+            .await;
+        self.until(
+            &format!("time zone {zone}"),
+            &format!("return document.getElementById('timezone').dataset.zone === '{zone}'"),
         )
         .await;
     }
@@ -436,7 +453,7 @@ pub async fn until_live_prompt_contains(world: &World, text: &str) {
 /// Waits (bounded, polling like [`App::until`]) until `sql` — one text column of one row —
 /// reads `want` in PostgreSQL.
 pub async fn until_db(pool: &PgPool, sql: &str, want: Option<&str>) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let got: Option<String> = sqlx::query_scalar(sql).fetch_one(pool).await.unwrap();
         if got.as_deref() == want {

@@ -70,7 +70,7 @@ async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix
     app.type_into("#full_name", "Ann, never sent to Bob").await;
     // Bounded wait until the core has it on disk (the window sends edits after a pause).
     let draft = dir.path().join("draft.json");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let deadline = tokio::time::Instant::now() + WAIT;
     while !std::fs::read_to_string(&draft).is_ok_and(|t| t.contains("Ann, never sent to Bob")) {
         assert!(
             tokio::time::Instant::now() < deadline,

@@ -16,13 +16,13 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     // 1. Profile: the OS time zone is already filled in.
     app.until(
         "the OS time zone in step 1",
-        "return document.getElementById('timezone').value === 'Europe/Paris'",
+        "return document.getElementById('timezone').dataset.zone === 'Europe/Paris'",
     )
     .await;
     app.type_into("#full_name", "Ann Owner").await;
     app.type_into("#organization_name", "Acme Dental").await;
     app.choose("industry", "healthcare").await;
-    app.choose("timezone", "America/New_York").await;
+    app.pick_zone("new york", "America/New_York").await;
     app.click("#marketing_opt_in").await;
     app.click("#accept_terms").await;
     app.until(
@@ -497,6 +497,46 @@ async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) 
     let app = App::launch(&Env::offline(&world, "en_US.UTF-8"), dir.path()).await;
     app.click("#continue-offline").await;
     app.on_step("profile").await;
+    // The time zone by keyboard: type, arrow down to the second match, Enter picks it and
+    // does not continue; Esc closes the list and keeps the zone.
+    app.click("#timezone").await;
+    app.press("new").await;
+    app.until(
+        "matches listed",
+        "return document.querySelectorAll('#timezone-options [role=option]').length >= 2",
+    )
+    .await;
+    let second = app
+        .client
+        .execute(
+            "return document.querySelectorAll('#timezone-options [role=option]')[1].dataset.zone",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let second = second.as_str().unwrap().to_owned();
+    app.press("\u{e015}").await; // ArrowDown
+    assert_eq!(
+        app.press("\u{e007}").await,
+        "timezone",
+        "Enter stays in the field"
+    );
+    app.until(
+        "the zone picked by keyboard",
+        &format!("return document.getElementById('timezone').dataset.zone === '{second}'"),
+    )
+    .await;
+    app.on_step("profile").await;
+    app.press("x").await;
+    app.press("\u{e00c}").await; // Escape
+    app.until(
+        "the list closed, the zone kept",
+        &format!(
+            "return !document.getElementById('timezone-options')
+               && document.getElementById('timezone').dataset.zone === '{second}'"
+        ),
+    )
+    .await;
     app.click("#full_name").await;
     const TAB: &str = "\u{e004}";
     // Tab goes down the form in reading order, then to the footer (Back is disabled on step 1).

@@ -1,5 +1,6 @@
 //! Applies numbered edits to a draft through the autosaver, one every `PACE`, printing each
-//! number once applied, until it is killed. The SIGKILL test and the draft benchmark run it.
+//! number once applied (`N`) and once durable on disk (`saved N`: that edit and every one
+//! before it), until it is killed. The SIGKILL test and the draft benchmark run it.
 //!
 //! Usage: `ava-draft-writer DIR [max_edits]`; with `max_edits` it flushes, prints save
 //! statistics as JSON and exits.
@@ -31,6 +32,7 @@ fn main() {
         file,
         Some(Arc::new(move |r| {
             if let Ok(r) = r {
+                let _ = writeln!(std::io::stdout().lock(), "saved {}", r.edits);
                 sink.lock().unwrap_or_else(|p| p.into_inner()).push(r);
             }
         })),
