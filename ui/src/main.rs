@@ -126,6 +126,10 @@ fn App() -> Html {
 
 /// Enter continues (outside multi-line fields and buttons); Esc closes the dialog and toasts.
 fn on_key(ctx: &Ctx, e: KeyboardEvent) {
+    // A control that used the key itself (the time zone list picking a match) says so.
+    if e.default_prevented() {
+        return;
+    }
     let target_tag = e
         .target_dyn_into::<web_sys::Element>()
         .map(|el| el.tag_name().to_ascii_lowercase())

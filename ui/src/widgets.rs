@@ -221,7 +221,7 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
         .as_deref()
         .map(|q| ava_model::Timezone::search(q, ZONE_MATCHES))
         .unwrap_or_default();
-    let open = query.is_some();
+    let open = query.as_deref().is_some_and(|q| !q.trim().is_empty());
     let pick = {
         let (query, onpick) = (query.clone(), props.onpick.clone());
         Callback::from(move |zone: String| {
@@ -240,7 +240,7 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
         let (query, active, pick, matches) =
             (query.clone(), active.clone(), pick.clone(), matches.clone());
         Callback::from(move |e: KeyboardEvent| {
-            if query.is_none() {
+            if query.as_deref().is_none_or(str::is_empty) {
                 return;
             }
             match e.key().as_str() {
@@ -251,7 +251,7 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
                         pick.emit((*zone).to_owned());
                     }
                 }
-                "Escape" => query.set(None),
+                "Escape" => query.set(Some(String::new())),
                 _ => return,
             }
             // The window's own keys (Enter continues, Esc closes dialogs) wait for the list.
@@ -263,15 +263,24 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
         let query = query.clone();
         Callback::from(move |_: FocusEvent| query.set(None))
     };
-    let onfocus =
-        Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select());
-    let value = match &*query {
-        Some(typed) => typed.clone(),
-        None => ava_model::Timezone::readable(&props.current),
+    // Focus empties the field for a search (selecting the text instead would be undone by the
+    // click's mouseup in WebKit, and typing would append); blur or Esc shows the zone again.
+    let onfocus = {
+        let query = query.clone();
+        Callback::from(move |_: FocusEvent| query.set(Some(String::new())))
+    };
+    let shown_zone = ava_model::Timezone::readable(&props.current);
+    let (value, placeholder) = match &*query {
+        // While searching, the chosen zone stays in view as the placeholder.
+        Some(typed) if !props.current.is_empty() => (typed.clone(), shown_zone),
+        Some(typed) => (typed.clone(), props.placeholder.to_string()),
+        None => (shown_zone, props.placeholder.to_string()),
     };
     let option_id = |i: usize| format!("timezone-option-{i}");
-    let list = open.then(|| html! {
-        <ul id="timezone-options" class="zone-options" role="listbox">
+    // Always in the page, hidden when closed: the field's siblings never change, so a redraw
+    // never moves the focused field (moving it would drop the focus).
+    let list = html! {
+        <ul id="timezone-options" class="zone-options" role="listbox" hidden={!open}>
             { for matches.iter().enumerate().map(|(i, zone)| {
                 let zone = (*zone).to_owned();
                 let selected = i == *active;
@@ -287,17 +296,17 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
                     </li>
                 }
             }) }
-            { if matches.is_empty() { html! { <li class="zone-none" role="presentation">{ props.nothing.clone() }</li> } } else { html!() } }
+            { if open && matches.is_empty() { html! { <li class="zone-none" role="presentation">{ props.nothing.clone() }</li> } } else { html!() } }
         </ul>
-    });
+    };
     html! {
         <div class="zone-search">
             <input id="timezone" name="timezone" type="text" role="combobox" dir="ltr" autocomplete="off" spellcheck="false"
                 aria-autocomplete="list" aria-expanded={open.to_string()} aria-controls="timezone-options"
                 aria-activedescendant={(open && !matches.is_empty()).then(|| option_id(*active))}
-                aria-describedby="timezone-msg" placeholder={props.placeholder.clone()}
+                aria-describedby="timezone-msg" {placeholder}
                 data-zone={props.current.clone()} {value} {oninput} {onkeydown} {onblur} {onfocus} />
-            { for list }
+            { list }
         </div>
     }
 }
