@@ -69,6 +69,23 @@ fn data_dir_override() -> Option<PathBuf> {
     env("AVA_DATA_DIR").map(PathBuf::from)
 }
 
+fn single_instance(config: &tauri::Config) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let builder = tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.set_focus();
+        }
+    });
+    match data_dir_override() {
+        Some(dir) => {
+            let folder = ava_core::folder_digest(&dir);
+            builder.dbus_id(format!("{}.folder{folder:016x}", config.identifier))
+        }
+        None => builder,
+    }
+    .build()
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -86,13 +103,9 @@ fn main() {
     }
     builder
         // First: a second launch focuses the running window instead of opening a second
-        // wizard over the same draft.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
-        }))
+        // wizard over the same draft. One instance per data folder: an app started on a
+        // folder of its own (`--data-dir`) has its own draft and never hands over to another.
+        .plugin(single_instance(context.config()))
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)

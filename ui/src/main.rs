@@ -89,6 +89,13 @@ fn App() -> Html {
             });
         });
     }
+    // One callback for the whole life of the window (so components holding it are not redrawn
+    // for its sake), running each action on the latest state.
+    let latest = use_mut_ref(|| ui.clone());
+    *latest.borrow_mut() = ui.clone();
+    let act = use_callback((), move |action: Action, _| {
+        state::run(latest.borrow().clone(), action)
+    });
     let Some(view) = ui.view.clone() else {
         let message = ui
             .fatal
@@ -112,7 +119,7 @@ fn App() -> Html {
         Screen::Account => screens::account(&ctx),
         _ if !view.entered => screens::account(&ctx),
         Screen::Home => screens::home(&ctx),
-        _ => wizard(&ctx, &view),
+        _ => wizard(&ctx, &view, &act),
     };
     html! {
         <div class="app" dir={dir} lang={locale.as_str()} {onkeydown}>
@@ -154,28 +161,11 @@ fn on_key(ctx: &Ctx, e: KeyboardEvent) {
     }
 }
 
-fn wizard(ctx: &Ctx, view: &WizardView) -> Html {
+fn wizard(ctx: &Ctx, view: &WizardView, act: &Callback<Action>) -> Html {
     let current = view.step;
+    let busy = ctx.ui.busy == Some(state::Busy::Launch);
     html! { <>
-        <nav class="rail" aria-label={ctx.t("rail.label")}>
-            <div class="brand">{ ctx.t("app.name") }<span class="brand-sub">{ ctx.t("app.tagline") }</span></div>
-            <ol class="steps">
-            { for Step::ALL.iter().map(|&step| {
-                let mark = state::step_mark(view, step);
-                let class = classes!("step", (step == current).then_some("current"), mark);
-                let label = format!("{} {}, {}", step.index() + 1, ctx.t(&format!("step.{}", step.key())), ctx.t(&format!("mark.{mark}")));
-                html! {
-                    <li>
-                        <button id={format!("rail-{}", step.key())} class={class} aria-current={(step == current).then_some("step")}
-                            aria-label={label} onclick={ctx.callback(move || Action::GoTo(step))}>
-                            <span class="num" aria-hidden="true">{ if mark == "done" { "✓".to_owned() } else { (step.index() + 1).to_string() } }</span>
-                            <span class="step-name">{ ctx.t(&format!("step.{}", step.key())) }</span>
-                        </button>
-                    </li>
-                }
-            }) }
-            </ol>
-        </nav>
+        <Rail marks={view.marks.clone()} {current} locale={ctx.locale} act={act.clone()} />
         <div class="main">
             { screens::top_bar(ctx) }
             <main class="content">
@@ -185,27 +175,77 @@ fn wizard(ctx: &Ctx, view: &WizardView) -> Html {
                     { if matches!(ctx.ui.screen, Screen::Settings(_)) { html!() } else { steps::step(ctx, current) } }
                 </section>
             </main>
-            { footer(ctx, current) }
+            <Footer step={current} launching={busy} locale={ctx.locale} act={act.clone()} />
         </div>
     </> }
 }
 
-fn footer(ctx: &Ctx, step: Step) -> Html {
-    if step == Step::Done {
-        let busy = ctx.ui.busy == Some(state::Busy::Launch);
+/// The rail and the footer are components with props of their own, so a keystroke (which
+/// changes neither) does not redraw them.
+#[derive(Properties, PartialEq)]
+struct RailProps {
+    marks: Vec<ava_ipc::StepMark>,
+    current: Step,
+    locale: Locale,
+    act: Callback<Action>,
+}
+
+#[component]
+fn Rail(props: &RailProps) -> Html {
+    let t = |key: &str| t(props.locale, key);
+    let current = props.current;
+    html! {
+        <nav class="rail" aria-label={t("rail.label")}>
+            <div class="brand">{ t("app.name") }<span class="brand-sub">{ t("app.tagline") }</span></div>
+            <ol class="steps">
+            { for Step::ALL.iter().map(|&step| {
+                let mark = props.marks.get(step.index()).map_or("todo", |m| m.as_str());
+                let class = classes!("step", (step == current).then_some("current"), mark);
+                let name = t(&format!("step.{}", step.key()));
+                let label = format!("{} {}, {}", step.index() + 1, name, t(&format!("mark.{mark}")));
+                let onclick = props.act.reform(move |_| Action::GoTo(step));
+                html! {
+                    <li>
+                        <button id={format!("rail-{}", step.key())} class={class} aria-current={(step == current).then_some("step")}
+                            aria-label={label} {onclick}>
+                            <span class="num" aria-hidden="true">{ if mark == "done" { "✓".to_owned() } else { (step.index() + 1).to_string() } }</span>
+                            <span class="step-name">{ name }</span>
+                        </button>
+                    </li>
+                }
+            }) }
+            </ol>
+        </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FooterProps {
+    step: Step,
+    /// Launch is on its way (the button shows it and waits).
+    launching: bool,
+    locale: Locale,
+    act: Callback<Action>,
+}
+
+#[component]
+fn Footer(props: &FooterProps) -> Html {
+    let t = |key: &str| t(props.locale, key);
+    let act = |action: fn() -> Action| props.act.reform(move |_: MouseEvent| action());
+    if props.step == Step::Done {
         return html! {
             <div class="footer">
-                <button id="back" class="btn" onclick={ctx.callback(|| Action::Back)}>{ ctx.t("nav.back") }</button>
-                { widgets::action_button("launch", ctx.t("action.launch"), busy, false, true, ctx.callback(|| Action::Launch)) }
+                <button id="back" class="btn" onclick={act(|| Action::Back)}>{ t("nav.back") }</button>
+                { widgets::action_button("launch", t("action.launch"), props.launching, false, true, act(|| Action::Launch)) }
             </div>
         };
     }
     html! {
         <div class="footer">
-            <button id="back" class="btn" disabled={step == Step::Profile} onclick={ctx.callback(|| Action::Back)}>{ ctx.t("nav.back") }</button>
+            <button id="back" class="btn" disabled={props.step == Step::Profile} onclick={act(|| Action::Back)}>{ t("nav.back") }</button>
             <div class="footer-end">
-                <button id="skip" class="btn ghost" onclick={ctx.callback(|| Action::SkipStep)}>{ ctx.t("nav.skip") }</button>
-                <button id="continue" class="btn primary" onclick={ctx.callback(|| Action::Continue)}>{ ctx.t("nav.continue") }</button>
+                <button id="skip" class="btn ghost" onclick={act(|| Action::SkipStep)}>{ t("nav.skip") }</button>
+                <button id="continue" class="btn primary" onclick={act(|| Action::Continue)}>{ t("nav.continue") }</button>
             </div>
         </div>
     }

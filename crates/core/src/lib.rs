@@ -31,5 +31,5 @@ pub mod view;
 
 pub use config::{CoreConfig, RetryPolicy};
 pub use error::{CoreError, Precondition};
-pub use onboarding::{CredentialStatus, Onboarding, Opened, SyncState, SyncStatus};
+pub use onboarding::{CredentialStatus, Onboarding, Opened, SyncState, SyncStatus, folder_digest};
 pub use state::{Draft, Edit};

@@ -112,10 +112,7 @@ impl Onboarding {
             assistant_error: None,
         };
         // Two OS users (or two data folders) never share a session, even on one keyring.
-        let session_scope = format!(
-            "session-{:016x}",
-            fnv(config.data_dir.to_string_lossy().as_bytes())
-        );
+        let session_scope = format!("session-{:016x}", folder_digest(&config.data_dir));
         let inner = Arc::new(Inner {
             vapi: VapiClient::new(http.clone(), config.vapi_base_url.as_deref()),
             twilio: TwilioClient::new(http, config.twilio_base_url.as_deref()),
@@ -315,11 +312,15 @@ impl Onboarding {
     }
 }
 
-/// A stable 64-bit digest of the data folder's path (FNV-1a), for the session's keychain scope.
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-    })
+/// A stable 64-bit digest of a data folder's path (FNV-1a): the session's keychain scope, and
+/// the shell's one-instance-per-folder name.
+pub fn folder_digest(folder: &std::path::Path) -> u64 {
+    folder
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
 }
 
 impl Drop for Inner {

@@ -13,15 +13,12 @@ pub use sqlx::{PgPool, Row};
 pub use tokio::process::{Child, Command};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_ava-desktop");
-/// The longest wait for anything a user would see happen: a bound for failing, never a pause
-/// (every wait polls its condition). Generous, so that a busy machine is slow, not failing.
+/// The longest wait for anything a user would see happen (the window opening included): a
+/// bound for failing, never a pause (every wait polls its condition). Generous, so that a busy
+/// machine is slow, not failing.
 pub const WAIT: Duration = Duration::from_secs(60);
-/// The longest wait for the window to open: WebKit compiles the debug build's wasm first,
-/// which took over 30 s with two CPU hogs running.
-pub const LAUNCH_WAIT: Duration = Duration::from_secs(120);
 
-/// One app window at a time: the app is single-instance, and two WebKit processes on two
-/// cores only make each test slower.
+/// One app window at a time: two WebKit processes on two cores only make each test slower.
 pub static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub fn free_port() -> u16 {
@@ -89,8 +86,9 @@ impl App {
             .env("LANG", env.lang)
             .env("LC_ALL", env.lang)
             .env("TZ", "Europe/Paris")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // What the driver and the app say, beside the data folder, for a failure to show.
+            .stdout(driver_log(data_dir))
+            .stderr(driver_log(data_dir))
             // Its own process group, so the driver, WebKitWebDriver and the app go together.
             .process_group(0)
             .kill_on_drop(true)
@@ -105,19 +103,24 @@ impl App {
         }))
         .unwrap();
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = tokio::time::Instant::now() + LAUNCH_WAIT;
-        let client = loop {
-            // The driver needs a moment to listen; the session request tells when it does.
-            let mut builder = ClientBuilder::new(HttpConnector::new());
-            builder.capabilities(caps.clone());
-            let attempt = builder.connect(&url);
-            match tokio::time::timeout(LAUNCH_WAIT, attempt).await {
-                Ok(Ok(client)) => break client,
-                Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
-                Ok(Err(e)) => panic!("no WebDriver session: {e}"),
-                Err(_) => panic!("the app window did not open within {LAUNCH_WAIT:?}"),
+        wait_for_listener(port).await;
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
+        let client = match tokio::time::timeout(WAIT, builder.connect(&url)).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => panic!("no WebDriver session: {e}"),
+            Err(_) => {
+                // What was running and what the app said, to tell a slow start from an app
+                // that quit (a hand-over to another instance, a start-up error).
+                let ps = std::process::Command::new("ps")
+                    .args(["-eo", "pid,ppid,stat,etime,pcpu,args"])
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                    .unwrap_or_default();
+                let log = std::fs::read_to_string(driver_log_path(data_dir)).unwrap_or_default();
+                panic!(
+                    "the app window did not open within {WAIT:?}; processes:\n{ps}\nthe driver and the app said:\n{log}"
+                )
             }
         };
         let app = App {
@@ -312,8 +315,7 @@ impl App {
     }
 }
 
-/// Whatever happened (a failed assertion included), nothing of this app outlives the test:
-/// the next test's app would meet it as the single instance, hand over to it and quit.
+/// Whatever happened (a failed assertion included), nothing of this app outlives the test.
 impl Drop for App {
     fn drop(&mut self) {
         kill_app(&self.data_dir);
@@ -325,7 +327,74 @@ impl Drop for App {
     }
 }
 
-/// SIGKILL, then wait until it is gone (a dying app still holds the single-instance name).
+fn driver_log_path(data_dir: &Path) -> PathBuf {
+    let name = data_dir.file_name().unwrap_or_default().to_string_lossy();
+    std::env::temp_dir().join(format!("ava-e2e-driver-{name}.log"))
+}
+
+fn driver_log(data_dir: &Path) -> Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(driver_log_path(data_dir))
+        .map_or_else(|_| Stdio::null(), Stdio::from)
+}
+
+/// Until tauri-driver accepts connections (it needs a moment after it starts).
+async fn wait_for_listener(port: u16) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "tauri-driver never listened on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The app's single-instance name on the session bus for a data folder (the shell's
+/// `single_instance`: one instance per folder).
+fn instance_name(data_dir: &Path) -> String {
+    let config: Value = serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+    let identifier = config["identifier"].as_str().unwrap();
+    let folder = ava_core::folder_digest(data_dir);
+    format!("{identifier}.folder{folder:016x}.SingleInstance")
+}
+
+/// Until the session bus has let go of a gone app's single-instance name. On a busy machine
+/// the bus still listed it for a moment after the process had died, and an app started then
+/// tried to hand over to it and quit ("Message recipient disconnected").
+fn wait_until_instance_released(data_dir: &Path) {
+    let name = instance_name(data_dir);
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let owned = std::process::Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                &format!("string:{name}"),
+            ])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"));
+        if !owned {
+            return;
+        }
+        // No panic here: this also runs while a failed test unwinds.
+        if std::time::Instant::now() > deadline {
+            eprintln!("the bus still lists {name}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// SIGKILL, then wait until it is gone, its single-instance name included.
 pub fn kill_app(data_dir: &Path) {
     let pattern = data_dir.to_string_lossy().into_owned();
     let _ = std::process::Command::new("pkill")
@@ -345,6 +414,7 @@ pub fn kill_app(data_dir: &Path) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    wait_until_instance_released(data_dir);
 }
 
 pub async fn wait_for_exit(data_dir: &Path) {
@@ -358,6 +428,7 @@ pub async fn wait_for_exit(data_dir: &Path) {
             .await
             .is_ok_and(|s| s.success());
         if !running {
+            wait_until_instance_released(data_dir);
             return;
         }
         if tokio::time::Instant::now() > deadline {

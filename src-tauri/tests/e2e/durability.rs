@@ -28,6 +28,22 @@ async fn killed_mid_typing_it_reopens_on_the_same_step_with_the_values(pool: PgP
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // A second start on the same data folder hands over to the running window and quits.
+    let second = tokio::process::Command::new(BINARY)
+        .args(["--data-dir", &dir.path().to_string_lossy()])
+        .env("AVA_KEYCHAIN_SERVICE", &env.keychain)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status();
+    let second = tokio::time::timeout(WAIT, second).await;
+    assert!(
+        second
+            .as_ref()
+            .is_ok_and(|s| s.as_ref().is_ok_and(|s| s.success())),
+        "a second start on the same folder did not hand over: {second:?}"
+    );
+    app.on_step("persona").await;
     app.kill().await;
 
     let app = App::launch(&env, dir.path()).await;
