@@ -199,7 +199,7 @@ fn Rail(props: &RailProps) -> Html {
             <div class="brand">{ t("app.name") }<span class="brand-sub">{ t("app.tagline") }</span></div>
             <ol class="steps">
             { for Step::ALL.iter().map(|&step| {
-                let mark = props.marks.get(step.index()).map_or("todo", |m| m.as_str());
+                let mark = state::step_mark(&props.marks, step);
                 let class = classes!("step", (step == current).then_some("current"), mark);
                 let name = t(&format!("step.{}", step.key()));
                 let label = format!("{} {}, {}", step.index() + 1, name, t(&format!("mark.{mark}")));

@@ -324,10 +324,8 @@ impl Ui {
 }
 
 /// The rail's mark for a step, as the core computed it: done, skipped, warning, visited, todo.
-pub fn step_mark(view: &WizardView, step: Step) -> &'static str {
-    view.marks
-        .get(step.index())
-        .map_or("todo", |mark| mark.as_str())
+pub fn step_mark(marks: &[ava_ipc::StepMark], step: Step) -> &'static str {
+    marks.get(step.index()).map_or("todo", |mark| mark.as_str())
 }
 
 /// Fields whose values go to the keychain (through the shell) and nowhere else.

@@ -420,7 +420,7 @@ fn seats(ctx: &Ctx, saved: u16) -> Html {
 
 fn done(ctx: &Ctx, view: &WizardView) -> Html {
     let line = |step: Step, detail: String| {
-        let mark = step_mark(view, step);
+        let mark = step_mark(&view.marks, step);
         html! {
             <li class={classes!("summary-item", mark)} data-step={step.key()}>
                 <span class="mark" aria-hidden="true">{ match mark { "done" => "✓", "skipped" => "–", "warning" => "!", _ => "○" } }</span>
@@ -432,7 +432,7 @@ fn done(ctx: &Ctx, view: &WizardView) -> Html {
             </li>
         }
     };
-    let state = |step: Step| match step_mark(view, step) {
+    let state = |step: Step| match step_mark(&view.marks, step) {
         "visited" | "todo" => ctx.t("summary.empty"),
         mark => ctx.t(&format!("mark.{mark}")),
     };

@@ -104,23 +104,35 @@ impl App {
         .unwrap();
         let url = format!("http://127.0.0.1:{port}");
         wait_for_listener(port).await;
-        let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(caps);
-        let client = match tokio::time::timeout(WAIT, builder.connect(&url)).await {
-            Ok(Ok(client)) => client,
-            Ok(Err(e)) => panic!("no WebDriver session: {e}"),
-            Err(_) => {
-                // What was running and what the app said, to tell a slow start from an app
-                // that quit (a hand-over to another instance, a start-up error).
-                let ps = std::process::Command::new("ps")
-                    .args(["-eo", "pid,ppid,stat,etime,pcpu,args"])
-                    .output()
-                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                    .unwrap_or_default();
-                let log = std::fs::read_to_string(driver_log_path(data_dir)).unwrap_or_default();
-                panic!(
-                    "the app window did not open within {WAIT:?}; processes:\n{ps}\nthe driver and the app said:\n{log}"
-                )
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let client = loop {
+            let mut builder = ClientBuilder::new(HttpConnector::new());
+            builder.capabilities(caps.clone());
+            match tokio::time::timeout(WAIT, builder.connect(&url)).await {
+                Ok(Ok(client)) => break client,
+                // tauri-driver listens before WebKitWebDriver behind it does; under load its
+                // first answer can be a dropped request. Whatever the failed try started goes
+                // before the next one.
+                Ok(Err(e)) if tokio::time::Instant::now() < deadline => {
+                    eprintln!("no WebDriver session yet ({e}); trying again");
+                    kill_app(data_dir);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Ok(Err(e)) => panic!("no WebDriver session: {e}"),
+                Err(_) => {
+                    // What was running and what the app said, to tell a slow start from an app
+                    // that quit (a hand-over to another instance, a start-up error).
+                    let ps = std::process::Command::new("ps")
+                        .args(["-eo", "pid,ppid,stat,etime,pcpu,args"])
+                        .output()
+                        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                        .unwrap_or_default();
+                    let log =
+                        std::fs::read_to_string(driver_log_path(data_dir)).unwrap_or_default();
+                    panic!(
+                        "the app window did not open within {WAIT:?}; processes:\n{ps}\nthe driver and the app said:\n{log}"
+                    )
+                }
             }
         };
         let app = App {
@@ -158,12 +170,19 @@ impl App {
     }
 
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
+        let found = self
+            .client
             .wait()
             .at_most(WAIT)
             .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => {
+                self.shot("failure").await;
+                panic!("{css} never appeared (screen in failure.png): {e}")
+            }
+        }
     }
 
     pub async fn click(&self, css: &str) {

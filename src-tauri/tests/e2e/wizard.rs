@@ -506,6 +506,7 @@ async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) 
         "return document.querySelectorAll('#timezone-options [role=option]').length >= 2",
     )
     .await;
+    app.shot("en-1-timezone-search").await;
     let second = app
         .client
         .execute(
