@@ -69,16 +69,19 @@ fn data_dir_override() -> Option<PathBuf> {
     env("AVA_DATA_DIR").map(PathBuf::from)
 }
 
-fn single_instance(config: &tauri::Config) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+fn single_instance(
+    config: &tauri::Config,
+    data_dir: Option<&std::path::Path>,
+) -> tauri::plugin::TauriPlugin<tauri::Wry> {
     let builder = tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| {
         if let Some(window) = app.get_webview_window("main") {
             let _ = window.unminimize();
             let _ = window.set_focus();
         }
     });
-    match data_dir_override() {
+    match data_dir {
         Some(dir) => {
-            let folder = ava_core::folder_digest(&dir);
+            let folder = ava_core::folder_digest(dir);
             builder.dbus_id(format!("{}.folder{folder:016x}", config.identifier))
         }
         None => builder,
@@ -97,6 +100,7 @@ fn main() {
     STARTED.get_or_init(std::time::Instant::now);
     let context = tauri::generate_context!();
     let self_updating = updates::configured(context.config());
+    let data_dir = data_dir_override();
     let mut builder = tauri::Builder::default();
     if self_updating {
         builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
@@ -105,7 +109,7 @@ fn main() {
         // First: a second launch focuses the running window instead of opening a second
         // wizard over the same draft. One instance per data folder: an app started on a
         // folder of its own (`--data-dir`) has its own draft and never hands over to another.
-        .plugin(single_instance(context.config()))
+        .plugin(single_instance(context.config(), data_dir.as_deref()))
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)
@@ -114,7 +118,7 @@ fn main() {
         .plugin(tauri_plugin_store::Builder::new().build())
         .invoke_handler(registered!(tauri::generate_handler))
         .setup(move |app| {
-            let data_dir = match data_dir_override() {
+            let data_dir = match data_dir.clone() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };

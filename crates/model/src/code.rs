@@ -22,8 +22,16 @@ macro_rules! error_codes {
 
             pub fn as_str(&self) -> &str {
                 match self {
-                    $( ErrorCode::$variant => $code, )+
                     ErrorCode::Other(code) => code,
+                    known => known.known_str().unwrap_or_default(),
+                }
+            }
+
+            /// The code of a declared variant (`None` for [`ErrorCode::Other`]).
+            pub fn known_str(&self) -> Option<&'static str> {
+                match self {
+                    $( ErrorCode::$variant => Some($code), )+
+                    ErrorCode::Other(_) => None,
                 }
             }
 

@@ -81,35 +81,39 @@ impl Violation {
         }
     }
 
-    /// The stable snake_case code: part of the API contract, never reworded.
+    /// The stable snake_case code: part of the API contract, never reworded. Spelled once,
+    /// in [`crate::ErrorCode`].
     pub fn code(&self) -> &'static str {
-        match self {
-            Violation::Required => "required",
-            Violation::WrongType { .. } => "wrong_type",
-            Violation::UnknownField => "unknown_field",
-            Violation::TooLong { .. } => "too_long",
-            Violation::TooShort { .. } => "too_short",
-            Violation::NotOneOf { .. } => "invalid_choice",
-            Violation::InvalidEmail => "invalid_email",
-            Violation::InvalidTimezone => "invalid_timezone",
-            Violation::InvalidPhoneNumber => "invalid_phone_number",
-            Violation::InvalidLanguage => "invalid_language",
-            Violation::InvalidSlug => "invalid_slug",
-            Violation::DuplicateItem => "duplicate_item",
-            Violation::TooManyItems { .. } => "too_many_items",
-            Violation::OutOfRange { .. } => "out_of_range",
-            Violation::ContainsWhitespace => "contains_whitespace",
-            Violation::InvalidAccountSid => "invalid_account_sid",
-            Violation::InvalidAuthToken => "invalid_auth_token",
-            Violation::ContainsNul => "contains_nul",
-            Violation::InvalidUuid => "invalid_uuid",
-            Violation::InTheFuture => "in_the_future",
-        }
+        // Every violation maps to a declared code (the match below), so the fallback is never
+        // taken.
+        self.error_code().known_str().unwrap_or("validation_failed")
     }
 
     /// The code as the window branches on it.
     pub fn error_code(&self) -> crate::ErrorCode {
-        crate::ErrorCode::parse(self.code())
+        use crate::ErrorCode;
+        match self {
+            Violation::Required => ErrorCode::Required,
+            Violation::WrongType { .. } => ErrorCode::WrongType,
+            Violation::UnknownField => ErrorCode::UnknownField,
+            Violation::TooLong { .. } => ErrorCode::TooLong,
+            Violation::TooShort { .. } => ErrorCode::TooShort,
+            Violation::NotOneOf { .. } => ErrorCode::InvalidChoice,
+            Violation::InvalidEmail => ErrorCode::InvalidEmail,
+            Violation::InvalidTimezone => ErrorCode::InvalidTimezone,
+            Violation::InvalidPhoneNumber => ErrorCode::InvalidPhoneNumber,
+            Violation::InvalidLanguage => ErrorCode::InvalidLanguage,
+            Violation::InvalidSlug => ErrorCode::InvalidSlug,
+            Violation::DuplicateItem => ErrorCode::DuplicateItem,
+            Violation::TooManyItems { .. } => ErrorCode::TooManyItems,
+            Violation::OutOfRange { .. } => ErrorCode::OutOfRange,
+            Violation::ContainsWhitespace => ErrorCode::ContainsWhitespace,
+            Violation::InvalidAccountSid => ErrorCode::InvalidAccountSid,
+            Violation::InvalidAuthToken => ErrorCode::InvalidAuthToken,
+            Violation::ContainsNul => ErrorCode::ContainsNul,
+            Violation::InvalidUuid => ErrorCode::InvalidUuid,
+            Violation::InTheFuture => ErrorCode::InTheFuture,
+        }
     }
 
     /// The key a translation file holds this message under.
