@@ -221,6 +221,11 @@ pub fn new_chat(shell: State<'_, Shell>) -> Reply<cmd::NewChat> {
 }
 
 #[tauri::command]
+pub fn is_open_now(shell: State<'_, Shell>, args: Args<cmd::IsOpenNow>) -> Reply<cmd::IsOpenNow> {
+    Ok(shell.core.open_now(&args.hours, chrono::Utc::now()))
+}
+
+#[tauri::command]
 pub async fn recent_calls(shell: State<'_, Shell>) -> Reply<cmd::RecentCalls> {
     shell.core.recent_calls().await.map_err(ui)
 }

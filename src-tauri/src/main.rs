@@ -37,6 +37,7 @@ macro_rules! registered {
             commands::chat,
             commands::chat_so_far,
             commands::new_chat,
+            commands::is_open_now,
             commands::recent_calls,
             commands::call_me,
             commands::call_status,

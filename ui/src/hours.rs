@@ -3,7 +3,8 @@
 //! the seed's `business_hours`. Text written elsewhere that the model cannot read stays as it
 //! is, shown as free text with a way to switch to the schedule.
 
-use ava_model::{DAYS, OpenNow, Opening, WeeklySchedule, clock};
+use ava_ipc::{HoursArgs, OpenNow, cmd};
+use ava_model::{DAYS, Opening, WeeklySchedule, clock};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -121,40 +122,53 @@ fn free_text(ctx: &Ctx, text: &str) -> Html {
     </> }
 }
 
-/// "Open now · closes at 18:00" / "Closed · opens Monday at 09:00", in the business's time
-/// zone, redrawn every 30 seconds while it is shown.
+/// "Open now · closes at 18:00" / "Closed · opens Monday at 09:00", on the business's clock.
+/// The core answers (it holds the time-zone rules, which would double the window's code), when
+/// the hours or the zone change and every 30 seconds while the line is shown.
 #[derive(Properties, PartialEq)]
 pub struct OpenNowProps {
     pub hours: Option<String>,
+    /// Not sent (the core reads the draft's); a change asks again.
     pub timezone: Option<String>,
     pub locale: ava_model::Locale,
 }
 
 #[component]
 pub fn OpenNowLine(props: &OpenNowProps) -> Html {
-    let tick = use_state(|| 0u32);
+    let answer = use_state(|| None::<OpenNow>);
+    // Only the latest question's answer is drawn, whatever order replies come back in.
+    let asked = use_mut_ref(|| 0u32);
     {
-        let tick = tick.clone();
-        use_effect_with((), move |_| {
-            let interval = gloo_timers::callback::Interval::new(30_000, move || {
-                tick.set(tick.wrapping_add(1))
-            });
+        let answer = answer.clone();
+        let hours = props.hours.clone().unwrap_or_default();
+        use_effect_with((hours, props.timezone.clone()), move |(hours, _)| {
+            let ask = {
+                let hours = hours.clone();
+                move || {
+                    let (answer, asked, hours) = (answer.clone(), asked.clone(), hours.clone());
+                    let this = {
+                        let mut asked = asked.borrow_mut();
+                        *asked = asked.wrapping_add(1);
+                        *asked
+                    };
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let reply = crate::ipc::call::<cmd::IsOpenNow>(&HoursArgs { hours }).await;
+                        if *asked.borrow() == this {
+                            answer.set(reply.ok().flatten());
+                        }
+                    });
+                }
+            };
+            ask();
+            let interval = gloo_timers::callback::Interval::new(30_000, ask);
             move || drop(interval)
         });
     }
-    let Some(schedule) = props.hours.as_deref().and_then(WeeklySchedule::parse) else {
-        return html!();
-    };
-    let zone: chrono_tz::Tz = props
-        .timezone
-        .as_deref()
-        .and_then(|z| z.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
-    let Some(now) = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64) else {
+    let Some(open_now) = *answer else {
         return html!();
     };
     let t = |key: &str| crate::i18n::t(props.locale, key);
-    let (state, text) = match schedule.at(now.with_timezone(&zone)) {
+    let (state, text) = match open_now {
         OpenNow::OpenUntil(to) => ("open", t("hours.open_until").replace("{time}", &clock(to))),
         OpenNow::ClosedUntil { day, at } => (
             "closed",

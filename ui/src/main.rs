@@ -22,6 +22,9 @@ pub struct Ctx {
     pub ui: UseReducerHandle<Ui>,
     pub view: std::rc::Rc<WizardView>,
     pub locale: Locale,
+    /// Runs an action on the latest state; the same callback for the window's whole life, so
+    /// components holding it are not redrawn for its sake.
+    pub actions: Callback<Action>,
 }
 
 impl Ctx {
@@ -39,7 +42,7 @@ impl Ctx {
     }
 
     pub fn act(&self, action: Action) {
-        state::run(self.ui.clone(), action);
+        self.actions.emit(action);
     }
 
     pub fn callback<E>(&self, action: impl Fn() -> Action + 'static) -> Callback<E> {
@@ -89,8 +92,6 @@ fn App() -> Html {
             });
         });
     }
-    // One callback for the whole life of the window (so components holding it are not redrawn
-    // for its sake), running each action on the latest state.
     let latest = use_mut_ref(|| ui.clone());
     *latest.borrow_mut() = ui.clone();
     let act = use_callback((), move |action: Action, _| {
@@ -109,6 +110,7 @@ fn App() -> Html {
         ui: ui.clone(),
         view: std::rc::Rc::new(view.clone()),
         locale,
+        actions: act,
     };
     let dir = if locale.is_rtl() { "rtl" } else { "ltr" };
     let onkeydown = {
@@ -119,7 +121,7 @@ fn App() -> Html {
         Screen::Account => screens::account(&ctx),
         _ if !view.entered => screens::account(&ctx),
         Screen::Home => screens::home(&ctx),
-        _ => wizard(&ctx, &view, &act),
+        _ => wizard(&ctx, &view),
     };
     html! {
         <div class="app" dir={dir} lang={locale.as_str()} {onkeydown}>
@@ -161,13 +163,15 @@ fn on_key(ctx: &Ctx, e: KeyboardEvent) {
     }
 }
 
-fn wizard(ctx: &Ctx, view: &WizardView, act: &Callback<Action>) -> Html {
+fn wizard(ctx: &Ctx, view: &WizardView) -> Html {
+    let act = &ctx.actions;
     let current = view.step;
     let busy = ctx.ui.busy == Some(state::Busy::Launch);
     html! { <>
         <Rail marks={view.marks.clone()} {current} locale={ctx.locale} act={act.clone()} />
         <div class="main">
-            { screens::top_bar(ctx) }
+            <screens::TopBar account_email={view.account_email.clone()} status={ctx.ui.status.clone()}
+                locale={ctx.locale} act={act.clone()} />
             <main class="content">
                 <section class="card" aria-labelledby="step-title">
                     // Under the Settings dialog the step is not drawn: both hold the same
@@ -180,8 +184,8 @@ fn wizard(ctx: &Ctx, view: &WizardView, act: &Callback<Action>) -> Html {
     </> }
 }
 
-/// The rail and the footer are components with props of their own, so a keystroke (which
-/// changes neither) does not redraw them.
+/// The rail and the footer (like the top bar) are components with props of their own, so a
+/// keystroke (which changes none of them) does not redraw them.
 #[derive(Properties, PartialEq)]
 struct RailProps {
     marks: Vec<ava_ipc::StepMark>,

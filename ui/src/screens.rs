@@ -1,7 +1,7 @@
 //! The screens around the steps: the account gate, the top bar, Settings, the studio home
 //! and the toasts.
 
-use ava_ipc::{CredentialsArgs, Provider, SyncState};
+use ava_ipc::{CredentialsArgs, Provider, StatusView, SyncState};
 use ava_model::{Locale, Step};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -41,7 +41,7 @@ pub fn account(ctx: &Ctx) -> Html {
     };
     html! {
         <div class="gate">
-            <div class="gate-top">{ language_switch(ctx) }{ status_pill(ctx) }</div>
+            <div class="gate-top">{ language_switch(ctx.locale, &ctx.actions) }{ status_pill(ctx.ui.status.as_ref(), ctx.locale, &ctx.actions) }</div>
             <form class="card gate-card" onsubmit={submit} aria-labelledby="gate-title">
                 <div class="brand big">{ ctx.t("app.name") }</div>
                 <h1 id="gate-title">{ ctx.t("account.title") }</h1>
@@ -69,21 +69,16 @@ pub fn account(ctx: &Ctx) -> Html {
     }
 }
 
-pub fn language_switch(ctx: &Ctx) -> Html {
-    let onchange = {
-        let ctx = ctx.clone();
-        Callback::from(move |e: Event| {
-            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-            ctx.act(Action::Profile(
-                "locale",
-                serde_json::json!({ "locale": value }),
-            ));
-        })
-    };
+pub fn language_switch(locale: Locale, act: &Callback<Action>) -> Html {
+    let onchange = act.reform(|e: Event| {
+        let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+        Action::Profile("locale", serde_json::json!({ "locale": value }))
+    });
+    let t = |key: &str| crate::i18n::t(locale, key);
     html! {
-        <select id="language-switch" class="lang" aria-label={ctx.t("field.locale")} {onchange}>
+        <select id="language-switch" class="lang" aria-label={t("field.locale")} {onchange}>
             { for Locale::ALL.iter().map(|l| html! {
-                <option value={l.as_str()} selected={*l == ctx.locale}>{ ctx.t(&format!("locale.{}", l.as_str())) }</option>
+                <option value={l.as_str()} selected={*l == locale}>{ t(&format!("locale.{}", l.as_str())) }</option>
             }) }
         </select>
     }
@@ -91,52 +86,63 @@ pub fn language_switch(ctx: &Ctx) -> Html {
 
 /// No session to sync with (never signed in here, signed out, or the server ended it), from
 /// the live status rather than the last view's copy.
-fn signed_out(ctx: &Ctx) -> bool {
-    ctx.ui
-        .status
-        .as_ref()
-        .is_none_or(|s| matches!(s.state, SyncState::SavedLocally | SyncState::SignInRequired))
+fn signed_out(status: Option<&StatusView>) -> bool {
+    status.is_none_or(|s| matches!(s.state, SyncState::SavedLocally | SyncState::SignInRequired))
 }
 
-pub fn status_pill(ctx: &Ctx) -> Html {
-    let status = ctx.ui.status.clone();
-    let state = status.as_ref().map_or(SyncState::SavedLocally, |s| s.state);
-    let pending = status.as_ref().map_or(0, |s| s.pending);
+pub fn status_pill(status: Option<&StatusView>, locale: Locale, act: &Callback<Action>) -> Html {
+    let t = |key: &str| crate::i18n::t(locale, key);
+    let state = status.map_or(SyncState::SavedLocally, |s| s.state);
+    let pending = status.map_or(0, |s| s.pending);
     let title = match (state, pending) {
         (SyncState::Offline | SyncState::Failed, n) if n > 0 => {
-            format!("{} ({n})", ctx.t("status.pending"))
+            format!("{} ({n})", t("status.pending"))
         }
         _ => String::new(),
     };
-    let state = state.as_str();
-    let label = html! { <><span class="dot" aria-hidden="true"></span>{ ctx.t(&format!("status.{state}")) }</> };
+    let state_name = state.as_str();
+    let label = html! { <><span class="dot" aria-hidden="true"></span>{ t(&format!("status.{state_name}")) }</> };
     // Where signing in is what would get things moving, the pill is the way to it. The pill
     // itself stays one element whatever the state, so nothing holding it goes stale.
-    let content = if signed_out(ctx) {
+    let content = if signed_out(status) {
         html! {
-            <button type="button" class="pill-action" title={ctx.t("account.sign_in")}
-                onclick={ctx.callback(|| Action::ShowAccount)}>{ label }</button>
+            <button type="button" class="pill-action" title={t("account.sign_in")}
+                onclick={act.reform(|_: MouseEvent| Action::ShowAccount)}>{ label }</button>
         }
     } else {
         label
     };
     html! {
-        <span id="status-pill" class={classes!("pill", state)} role="status" aria-live="polite" data-state={state} {title}>{ content }</span>
+        <span id="status-pill" class={classes!("pill", state_name)} role="status" aria-live="polite" data-state={state_name} {title}>{ content }</span>
     }
 }
 
-pub fn top_bar(ctx: &Ctx) -> Html {
-    let who = ctx
-        .view()
+/// The wizard's top bar, a component with props of its own: a keystroke in a step changes none
+/// of them, so it is not redrawn for it.
+#[derive(Properties, PartialEq)]
+pub struct TopBarProps {
+    pub account_email: Option<String>,
+    pub status: Option<StatusView>,
+    pub locale: Locale,
+    pub act: Callback<Action>,
+}
+
+#[component]
+pub fn TopBar(props: &TopBarProps) -> Html {
+    let t = |key: &str| crate::i18n::t(props.locale, key);
+    let who = props
         .account_email
         .clone()
-        .unwrap_or_else(|| ctx.t("account.offline_mode"));
+        .unwrap_or_else(|| t("account.offline_mode"));
+    let open_settings = props
+        .act
+        .reform(|_: MouseEvent| Action::OpenSettings(Provider::Vapi));
     html! {
         <header class="top">
             <span class="who">{ who }</span>
-            { language_switch(ctx) }
-            <button id="open-settings" class="btn ghost" onclick={ctx.callback(|| Action::OpenSettings(Provider::Vapi))}>{ "⚙ " }{ ctx.t("settings.title") }</button>
-            { status_pill(ctx) }
+            { language_switch(props.locale, &props.act) }
+            <button id="open-settings" class="btn ghost" onclick={open_settings}>{ "⚙ " }{ t("settings.title") }</button>
+            { status_pill(props.status.as_ref(), props.locale, &props.act) }
         </header>
     }
 }
@@ -208,7 +214,7 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                     </section>
                     <section class="settings-section">
                         <h2>{ ctx.t("settings.account") }</h2>
-                        { match (&view.account_email, signed_out(ctx)) {
+                        { match (&view.account_email, signed_out(ctx.ui.status.as_ref())) {
                             (Some(email), false) => html! { <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut)}>{ ctx.t("settings.sign_out") }</button></p> },
                             (Some(email), true) => html! { <p>{ format!("{email} · {}", ctx.t("account.signed_out")) }{ " " }
                                 <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
@@ -249,8 +255,8 @@ pub fn home(ctx: &Ctx) -> Html {
             <header class="top">
                 <div class="brand">{ ctx.t("app.name") }</div>
                 <span class="spacer"></span>
-                { language_switch(ctx) }
-                { status_pill(ctx) }
+                { language_switch(ctx.locale, &ctx.actions) }
+                { status_pill(ctx.ui.status.as_ref(), ctx.locale, &ctx.actions) }
             </header>
             <main class="home-body">
                 <section class="card hero" aria-labelledby="home-title">

@@ -218,19 +218,7 @@ fn calls(ctx: &Ctx) -> Html {
 }
 
 fn call_row(ctx: &Ctx, call: &CallView) -> Html {
-    let zone: chrono_tz::Tz = ctx
-        .view()
-        .profile
-        .timezone
-        .as_ref()
-        .and_then(|z| z.as_str().parse().ok())
-        .unwrap_or(chrono_tz::UTC);
-    let when = call
-        .started_at
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default();
+    let when = call.started.clone().unwrap_or_default();
     let duration = call
         .duration_seconds
         .map(|s| format!("{}:{:02}", s / 60, s % 60))

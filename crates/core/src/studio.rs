@@ -3,7 +3,7 @@
 //! Vapi keeps its own copy under the chat id.
 
 use ava_ipc::{CallView, ChatLine, ChatView};
-use ava_model::{FieldError, FieldErrors, Text};
+use ava_model::{FieldError, FieldErrors, Text, Timezone};
 
 use crate::error::{CoreError, Precondition};
 use crate::onboarding::Onboarding;
@@ -150,7 +150,7 @@ impl Onboarding {
                 other => break other?,
             }
         };
-        Ok(call_view(call))
+        Ok(self.call_view(call))
     }
 
     /// Where a call stands now.
@@ -159,7 +159,7 @@ impl Onboarding {
         let call = self
             .with_retries(|| self.inner.vapi.get_call(&key, id))
             .await?;
-        Ok(call_view(call))
+        Ok(self.call_view(call))
     }
 
     /// The assistant's most recent calls, newest first.
@@ -170,18 +170,30 @@ impl Onboarding {
             .await?;
         // Vapi does not promise an order.
         calls.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        Ok(calls.into_iter().map(call_view).collect())
+        Ok(calls.into_iter().map(|call| self.call_view(call)).collect())
     }
-}
 
-fn call_view(call: ava_vapi::Call) -> CallView {
-    CallView {
-        duration_seconds: call.duration_seconds(),
-        id: call.id,
-        started_at: call.started_at.or(Some(call.created_at)),
-        caller: call.customer.and_then(|c| c.number),
-        status: call.status,
-        ended_reason: call.ended_reason,
-        summary: call.analysis.and_then(|a| a.summary),
+    /// A call as the home lists it, its start on the business's clock.
+    fn call_view(&self, call: ava_vapi::Call) -> CallView {
+        let zone = self.inner.lock().profile.timezone.clone();
+        let started = call
+            .started_at
+            .as_deref()
+            .or(Some(&call.created_at))
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| {
+                Timezone::wall_clock(zone.as_ref(), t.to_utc())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            });
+        CallView {
+            duration_seconds: call.duration_seconds(),
+            id: call.id,
+            started,
+            caller: call.customer.and_then(|c| c.number),
+            status: call.status,
+            ended_reason: call.ended_reason,
+            summary: call.analysis.and_then(|a| a.summary),
+        }
     }
 }

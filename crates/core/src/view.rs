@@ -6,7 +6,7 @@ use ava_ipc::{
     AssistantDefaults, AssistantForm, AssistantView, Moved, StatusView, StepMark, TwilioView,
     UiError, WizardView,
 };
-use ava_model::{AccountSid, Move, Step};
+use ava_model::{AccountSid, Move, OpenNow, Step, Timezone, WeeklySchedule};
 
 use crate::CoreError;
 use crate::draft::LoadNote;
@@ -81,6 +81,13 @@ pub fn load_notice(note: &LoadNote) -> Option<UiError> {
 }
 
 impl Onboarding {
+    /// Open or closed at `now` by `hours` (step 5's field, maybe not saved yet), on the
+    /// business's clock; `None` while the hours are free text.
+    pub fn open_now(&self, hours: &str, now: chrono::DateTime<chrono::Utc>) -> Option<OpenNow> {
+        let zone = self.inner.lock().profile.timezone.clone();
+        WeeklySchedule::parse(hours).map(|week| week.at(Timezone::wall_clock(zone.as_ref(), now)))
+    }
+
     /// Everything the window draws. `offline_chosen`: the user picked "Continue offline" on
     /// this computer (a UI preference the shell keeps); `notices` are said once at start.
     pub fn view(&self, offline_chosen: bool, notices: &[UiError]) -> WizardView {

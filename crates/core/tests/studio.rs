@@ -3,6 +3,7 @@
 
 use ava_core::{CoreError, Precondition};
 use ava_fakes::{CallSpec, Fault, FaultRule};
+use ava_model::OpenNow;
 use ava_testkit::*;
 use sqlx::PgPool;
 
@@ -88,8 +89,12 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
     assert!(core.recent_calls().await.unwrap().is_empty(), "none yet");
+    // No summer time there, so the expected clock is a fixed offset.
+    core.update_profile(&serde_json::json!({"timezone": "Asia/Kolkata"}))
+        .unwrap();
 
     let at = |h| chrono::Utc::now() - chrono::Duration::hours(h);
+    let newest = at(1);
     world.fakes.vapi.add_call(&CallSpec {
         assistant_id: &id,
         caller: "+33612345678",
@@ -101,7 +106,7 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
     world.fakes.vapi.add_call(&CallSpec {
         assistant_id: &id,
         caller: "+14155550123",
-        started_at: at(1),
+        started_at: newest,
         seconds: 40,
         ended_reason: "assistant-forwarded-call",
         summary: None,
@@ -128,6 +133,12 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
         "newest first"
     );
     assert_eq!(calls[0].duration_seconds, Some(40));
+    let in_kolkata = newest + chrono::Duration::minutes(5 * 60 + 30);
+    assert_eq!(
+        calls[0].started.as_deref(),
+        Some(in_kolkata.format("%Y-%m-%d %H:%M").to_string().as_str()),
+        "on the business's clock"
+    );
     assert_eq!(
         calls[0].ended_reason.as_deref(),
         Some("assistant-forwarded-call")
@@ -269,4 +280,29 @@ async fn a_trial_account_is_told_before_calling_a_number_it_cannot_reach(pool: P
     world.fakes.vapi.advance_call(&placed.id).unwrap();
     let now = core.call_status(&placed.id).await.unwrap();
     assert_eq!(now.status.as_deref(), Some("ringing"));
+}
+
+#[tokio::test]
+async fn open_now_reads_the_typed_hours_on_the_business_clock() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(
+        ava_core::CoreConfig::new(dir.path(), NO_SERVER),
+        &keychain_id(),
+    );
+    // Monday 2026-11-30, 03:45 UTC: 09:15 in Kolkata.
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 30, 3, 45, 0)
+        .unwrap();
+    let hours = "Mon 09:00–10:00";
+    let utc_answer = core.open_now(hours, now);
+    assert_eq!(
+        utc_answer,
+        Some(OpenNow::ClosedUntil { day: 0, at: 9 * 60 }),
+        "no zone yet: UTC"
+    );
+    core.update_profile(&serde_json::json!({"timezone": "Asia/Kolkata"}))
+        .unwrap();
+    assert_eq!(core.open_now(hours, now), Some(OpenNow::OpenUntil(10 * 60)));
+    assert_eq!(core.open_now("Weekdays, mornings", now), None, "free text");
 }

@@ -2,8 +2,8 @@
 
 use crate::{
     AssistantArgs, CallIdArgs, CallMeArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs,
-    FlagArgs, GoToArgs, Moved, PatchArgs, SkipArgs, TwilioArgs, UpdateReady, VapiKeyArgs,
-    WizardView,
+    FlagArgs, GoToArgs, HoursArgs, Moved, PatchArgs, SkipArgs, TwilioArgs, UpdateReady,
+    VapiKeyArgs, WizardView,
 };
 
 macro_rules! commands {
@@ -42,6 +42,8 @@ commands! {
     SetKeysLocalOnly = "set_keys_local_only" (FlagArgs) -> WizardView;
     SetUsageSharing = "set_usage_sharing" (FlagArgs) -> WizardView;
     AssistantDefaults = "assistant_defaults" (()) -> crate::AssistantDefaults;
+    /// Open or closed now by these hours, on the business's clock; `None` for free-form hours.
+    IsOpenNow = "is_open_now" (HoursArgs) -> Option<crate::OpenNow>;
     CreateAssistant = "create_assistant" (AssistantArgs) -> WizardView;
     Launch = "launch" (()) -> WizardView;
     /// The wizard is drawn with its draft: logged with the time since process start (the

@@ -5,7 +5,7 @@
 use ava_model::{Move, OnboardingFlags, Profile, Sensitive, Step, StudioConfig, VapiMethod};
 use serde::{Deserialize, Serialize};
 
-pub use ava_model::{ErrorCode, UiError};
+pub use ava_model::{ErrorCode, OpenNow, UiError};
 
 /// One command between the window and the shell, declared once: its name (the shell's
 /// function, as `generate_handler!` registers it), its one argument (the function's parameter
@@ -83,6 +83,12 @@ pub struct CallMeArgs {
     pub number: String,
 }
 
+/// Business hours as typed (step 5's field may hold an edit not yet saved).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HoursArgs {
+    pub hours: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallIdArgs {
     pub id: String,
@@ -94,8 +100,8 @@ pub const CALL_TO_FIELD: &str = "call_to";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallView {
     pub id: String,
-    /// RFC 3339; the window shows it in the business's time zone.
-    pub started_at: Option<String>,
+    /// When it started, on the business's clock (`2026-11-30 14:05`).
+    pub started: Option<String>,
     pub caller: Option<String>,
     pub duration_seconds: Option<i64>,
     /// Vapi's status (`ended`, `in-progress`, …).

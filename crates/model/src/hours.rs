@@ -69,7 +69,7 @@ pub struct WeeklySchedule {
 }
 
 /// Whether the business is open at an instant, as the home shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OpenNow {
     /// Open; closes at this minute of today.
     OpenUntil(u16),

@@ -212,6 +212,18 @@ impl Timezone {
         chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
     }
 
+    /// `instant` on the business's clock: in `zone`, or UTC while the business has none.
+    pub fn wall_clock(
+        zone: Option<&Self>,
+        instant: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono_tz::Tz> {
+        // The name was checked against the same database when it was parsed.
+        let rules = zone
+            .and_then(|z| chrono_tz::Tz::from_str(&z.0).ok())
+            .unwrap_or(chrono_tz::UTC);
+        instant.with_timezone(&rules)
+    }
+
     /// The zone as a person reads it: "America/New York".
     pub fn readable(name: &str) -> String {
         name.replace('_', " ")

@@ -461,6 +461,32 @@ fn time_zones_are_found_by_city_words_in_any_case() {
     assert_eq!(Timezone::readable("America/New_York"), "America/New York");
 }
 
+#[test]
+fn an_instant_reads_on_the_business_clock_and_in_utc_without_a_zone() {
+    use chrono::TimeZone;
+    let instant = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 30, 3, 45, 0)
+        .unwrap();
+    let kolkata = Timezone::parse("Asia/Kolkata").unwrap();
+    let paris = Timezone::parse("Europe/Paris").unwrap();
+    let shown = |zone: Option<&Timezone>| {
+        Timezone::wall_clock(zone, instant)
+            .format("%a %H:%M")
+            .to_string()
+    };
+    assert_eq!(shown(Some(&kolkata)), "Mon 09:15");
+    assert_eq!(shown(Some(&paris)), "Mon 04:45");
+    assert_eq!(shown(None), "Mon 03:45");
+    // Summer time is the zone's rules, not a fixed offset.
+    let july = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 3, 45, 0).unwrap();
+    assert_eq!(
+        Timezone::wall_clock(Some(&paris), july)
+            .format("%H:%M")
+            .to_string(),
+        "05:45"
+    );
+}
+
 proptest! {
     /// The field list, the count and the restriction are generated from one declaration: each
     /// must agree with what the JSON body says, for any subset of fields.

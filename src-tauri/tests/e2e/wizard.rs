@@ -172,10 +172,11 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         .as_str()
         .unwrap()
         .to_owned();
+    let started_at = chrono::Utc::now() - chrono::Duration::minutes(30);
     world.fakes.vapi.add_call(&ava_fakes::CallSpec {
         assistant_id: &assistant_id,
         caller: "+33612345678",
-        started_at: chrono::Utc::now() - chrono::Duration::minutes(30),
+        started_at,
         seconds: 125,
         ended_reason: "customer-ended-call",
         summary: Some("Booked a cleaning for Tuesday at 10:00."),
@@ -192,6 +193,14 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
             && call.contains("The caller hung up.")
             && call.contains("Booked a cleaning"),
         "{call}"
+    );
+    let new_york = ava_model::Timezone::parse("America/New_York").unwrap();
+    assert_eq!(
+        app.text("#calls .call-when").await,
+        ava_model::Timezone::wall_clock(Some(&new_york), started_at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        "the call's start on the business's clock (step 1's zone)"
     );
     // "Call me": the call's progress, until it ends with the reason in words.
     app.type_into("#call-to", "+33 6 12 34 56 78").await;
