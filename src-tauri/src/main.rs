@@ -97,8 +97,23 @@ fn env(name: &str) -> Option<String> {
 /// When the process started, for the "wizard ready" log line.
 pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// WebKitGTK (Linux) paints the page's tiles with Skia on the GPU by default; on the CPU it
+/// paints this window as fast and holds ~40 MiB less: without a GPU (Mesa's llvmpipe) each
+/// shader the page needs is compiled into the web process, and the GPU path keeps buffers of
+/// its own (bench-app: 321 → 281 MiB, start-up unchanged). Layers are still composited on the
+/// GPU. It also avoids the drivers on which the GPU path draws an empty window.
+#[cfg(target_os = "linux")]
+fn prefer_cpu_painting() {
+    // Not overwriting: a user who set the variable, to `0` included, keeps their choice. Sound
+    // only before any thread exists (setenv is not thread-safe): the first thing main does.
+    // The web process inherits it when WebKit spawns it.
+    let _ = glib::setenv("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1", false);
+}
+
 fn main() {
     STARTED.get_or_init(std::time::Instant::now);
+    #[cfg(target_os = "linux")]
+    prefer_cpu_painting();
     let context = tauri::generate_context!();
     let self_updating = updates::configured(context.config());
     let data_dir = data_dir_override();

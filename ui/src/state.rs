@@ -216,6 +216,9 @@ impl Reducible for Ui {
                 }
                 ui.view = Some(*view);
             }
+            // A reply built before the view on screen (it arrived late) would undo on screen
+            // what was done since: dropped; the newer view already holds its changes.
+            Msg::View(view) if ui.view.as_ref().is_some_and(|v| v.sequence > view.sequence) => {}
             Msg::View(view) => {
                 // Another account now owns the draft: what was typed for the previous one is
                 // not drawn over the new one's values.
@@ -749,6 +752,7 @@ mod tests {
             status,
             notices: Vec::new(),
             marks: Vec::new(),
+            sequence: 0,
         })
     }
 
@@ -779,6 +783,22 @@ mod tests {
             Msg::View(view(Some("ann@acme.com"), status(SyncState::Offline, 6))),
         );
         assert_eq!(ui.status.as_ref().unwrap().state, SyncState::Offline);
+    }
+
+    #[test]
+    fn a_late_reply_never_undoes_on_screen_what_was_done_since() {
+        let at = |step: Step, sequence: u64| {
+            let mut view = view(Some("ann@acme.com"), status(SyncState::Synced, 1));
+            view.step = step;
+            view.sequence = sequence;
+            view
+        };
+        let ui = reduce(Ui::new(Locale::En), Msg::Loaded(at(Step::Assistant, 1)));
+        let ui = reduce(ui, Msg::View(at(Step::Plan, 3)));
+        let ui = reduce(ui, Msg::View(at(Step::Assistant, 2)));
+        assert_eq!(ui.view.as_ref().unwrap().step, Step::Plan);
+        let ui = reduce(ui, Msg::View(at(Step::Done, 4)));
+        assert_eq!(ui.view.as_ref().unwrap().step, Step::Done);
     }
 
     #[test]

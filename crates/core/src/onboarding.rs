@@ -3,6 +3,7 @@
 //! edits, moving between steps, the events they record; accounts, credentials and sync have
 //! files of their own.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ava_model::{EventContext, FlagsPatch, Move, ProfilePatch, Step, StudioPatch};
@@ -54,6 +55,8 @@ pub struct CredentialStatus {
 pub(crate) struct Inner {
     pub(crate) config: CoreConfig,
     pub(crate) draft: Mutex<Draft>,
+    /// Views built so far: each takes the next number while it holds the draft.
+    pub(crate) views_built: AtomicU64,
     pub(crate) autosaver: Autosaver,
     pub(crate) secrets: Arc<dyn SecretStore>,
     pub(crate) api: ApiClient,
@@ -118,6 +121,7 @@ impl Onboarding {
             twilio: TwilioClient::new(http, config.twilio_base_url.as_deref()),
             config,
             draft: Mutex::new(draft),
+            views_built: AtomicU64::new(0),
             autosaver: Autosaver::start(file, None),
             secrets,
             api,

@@ -2,6 +2,8 @@
 //! commands only delegate and every rule behind a view (who has entered, what step 1 still
 //! lacks, the assistant's defaults) is tested without a window.
 
+use std::sync::atomic::Ordering;
+
 use ava_ipc::{
     AssistantDefaults, AssistantForm, AssistantView, Moved, StatusView, StepMark, TwilioView,
     UiError, WizardView,
@@ -95,7 +97,10 @@ impl Onboarding {
         // Read in place: the draft also holds the unsent onboarding events (up to 1,000), and a
         // view is built after every keystroke.
         let draft = self.inner.lock();
+        // Numbered under the draft's lock, so a higher number never shows an older draft.
+        let sequence = self.inner.views_built.fetch_add(1, Ordering::Relaxed) + 1;
         WizardView {
+            sequence,
             marks: Step::ALL.iter().map(|&s| step_mark(&draft, s)).collect(),
             step: draft.step,
             entered: draft.account.is_some() || offline_chosen,
@@ -221,6 +226,51 @@ mod tests {
             .unwrap();
         assert!(moved.left_incomplete.is_empty(), "only step 1 warns");
         assert_eq!(moved.view.status.state, ava_ipc::SyncState::SavedLocally);
+    }
+
+    #[tokio::test]
+    async fn a_higher_view_number_never_shows_an_older_draft() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open(dir.path());
+        let seen = std::thread::scope(|scope| {
+            let readers: Vec<_> = (0..3)
+                .map(|_| {
+                    // Reading until the last edit shows, so the reads overlap the edits (with
+                    // a bound, should an edit fail).
+                    scope.spawn(|| {
+                        let mut seen = Vec::new();
+                        for _ in 0..1_000_000 {
+                            let view = core.view(true, &[]);
+                            seen.push((view.sequence, view.studio.seats.get()));
+                            if view.studio.seats.get() == 200 {
+                                break;
+                            }
+                        }
+                        seen
+                    })
+                })
+                .collect();
+            for seats in 1..=200 {
+                core.update_studio(&serde_json::json!({ "seats": seats }))
+                    .unwrap();
+            }
+            let mut seen: Vec<_> = readers
+                .into_iter()
+                .flat_map(|r| r.join().unwrap())
+                .collect();
+            seen.sort_unstable();
+            seen
+        });
+        for pair in seen.windows(2) {
+            assert!(
+                pair[0].0 < pair[1].0,
+                "each view has its own number: {pair:?}"
+            );
+            assert!(
+                pair[0].1 <= pair[1].1,
+                "numbered out of draft order: {pair:?}"
+            );
+        }
     }
 
     #[test]

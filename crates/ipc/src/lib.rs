@@ -252,6 +252,12 @@ pub struct WizardView {
     /// The rail's and the Done summary's mark of each step, in step order.
     #[serde(default)]
     pub marks: Vec<StepMark>,
+    /// The core numbers the views it builds in the order of the draft states they show: of
+    /// two replies, the higher is the newer. Replies can arrive out of order (a long command,
+    /// creating the assistant, answers after a click made since), and an older one must not
+    /// undo on screen what the user just did.
+    #[serde(default)]
+    pub sequence: u64,
 }
 
 /// How far a step is, as the rail and the Done step show it.
@@ -424,6 +430,7 @@ mod tests {
             keys_on_server: false,
             usage_sharing: true,
             marks: Vec::new(),
+            sequence: 12,
             account_email: None,
             entered: true,
             status: StatusView {
