@@ -59,6 +59,12 @@ impl Busy {
         }
     }
 
+    /// Launch's refusals name fields of other steps (the terms, on step 1): shown at the
+    /// field alone, they would not be seen from the button that was pressed.
+    fn fields_elsewhere(self) -> bool {
+        self == Busy::Launch
+    }
+
     /// Where an error without a field is shown.
     pub fn area(self) -> &'static str {
         match self {
@@ -500,16 +506,10 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         }
         Action::OpenPrivacy => {
             ui.dispatch(Msg::Screen(Screen::Settings(Provider::Vapi)));
-            // After the dialog is drawn (Yew renders on a microtask; a timeout runs after it).
-            gloo_timers::future::TimeoutFuture::new(0).await;
-            if let Some(setting) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id("usage-sharing"))
+            if let Some(setting) = reveal("usage-sharing", true).await
+                && let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(setting)
             {
-                setting.scroll_into_view();
-                if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(setting) {
-                    let _ = input.focus();
-                }
+                let _ = input.focus();
             }
         }
         Action::OpenSettings(section) => ui.dispatch(Msg::Screen(Screen::Settings(section))),
@@ -535,6 +535,9 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         Action::Launch => {
             if busy(ui, Busy::Launch, call::<cmd::Launch>(())).await {
                 ui.dispatch(Msg::Screen(Screen::Home));
+            } else {
+                // Below the summary, maybe under the card's fold: brought up from below.
+                reveal("launch-alert", false).await;
             }
         }
         Action::Change(step) => {
@@ -627,6 +630,15 @@ async fn follow_call(ui: &UseReducerHandle<Ui>, id: String) {
     }
 }
 
+/// Scrolls the element with this id into view (at the top or the bottom of what is shown)
+/// once what was just dispatched is drawn (Yew renders on a microtask; a timeout runs after it).
+async fn reveal(id: &str, to_top: bool) -> Option<web_sys::Element> {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    let element = web_sys::window()?.document()?.get_element_by_id(id)?;
+    element.scroll_into_view_with_bool(to_top);
+    Some(element)
+}
+
 fn succeeded(ui: &UseReducerHandle<Ui>, key: &'static str) {
     ui.dispatch(Msg::Toast(ToastKind::Success, ToastText::Key(key)));
 }
@@ -712,6 +724,12 @@ async fn busy(
                 ui.dispatch(Msg::Forget(field));
             }
         }
+    }
+    if let Err(error) = &reply
+        && error.field.is_some()
+        && what.fields_elsewhere()
+    {
+        ui.dispatch(Msg::Alert(what.area(), error.clone()));
     }
     apply_reply(ui, reply, |error| Msg::Alert(what.area(), error))
 }

@@ -401,6 +401,19 @@ async fn the_skip_path_sets_the_flags(pool: PgPool) {
         summary.contains("Set up"),
         "skipped steps link back: {summary}"
     );
+    // The terms (step 1) are not accepted: Launch says so here, where it was pressed.
+    app.click("#launch").await;
+    let refusal = app
+        .until(
+            "the launch refusal",
+            "const a = document.querySelector('#launch-alert'); return a && a.textContent",
+        )
+        .await;
+    assert_eq!(
+        refusal,
+        "Accept the terms of service (step 1) before launching Ava."
+    );
+    app.on_step("done").await;
     app.click("#change-vapi").await;
     app.on_step("vapi").await;
     app.until(
