@@ -100,7 +100,7 @@ pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLoc
 /// WebKitGTK (Linux) paints the page's tiles with Skia on the GPU by default; on the CPU it
 /// paints this window as fast and holds ~40 MiB less: without a GPU (Mesa's llvmpipe) each
 /// shader the page needs is compiled into the web process, and the GPU path keeps buffers of
-/// its own (bench-app: 321 → 281 MiB, start-up unchanged). Layers are still composited on the
+/// its own (bench-app: 321 → 279 MiB, start-up unchanged). Layers are still composited on the
 /// GPU. It also avoids the drivers on which the GPU path draws an empty window.
 #[cfg(target_os = "linux")]
 fn prefer_cpu_painting() {

@@ -265,6 +265,9 @@ impl Reducible for Ui {
                 }
             }
             Msg::ClearField(field) => {
+                // An alert about this field (Launch's, on the Done step) goes with it.
+                ui.alerts
+                    .retain(|_, alert| alert.field.as_deref() != Some(field.as_str()));
                 ui.field_errors.remove(&field);
             }
             Msg::Alert(area, error) => {
@@ -817,6 +820,20 @@ mod tests {
         assert_eq!(ui.view.as_ref().unwrap().step, Step::Plan);
         let ui = reduce(ui, Msg::View(at(Step::Done, 4)));
         assert_eq!(ui.view.as_ref().unwrap().step, Step::Done);
+    }
+
+    #[test]
+    fn an_alert_about_a_field_goes_when_the_field_is_fixed() {
+        let terms = UiError::new(ava_ipc::ErrorCode::TermsNotAccepted, "accept").at("accept_terms");
+        let other = UiError::new(ava_ipc::ErrorCode::Offline, "offline");
+        let ui = reduce(Ui::new(Locale::En), Msg::Alert("launch", terms.clone()));
+        let ui = reduce(ui, Msg::Alert("vapi", other));
+        let ui = reduce(ui, Msg::FieldError(terms));
+        let ui = reduce(ui, Msg::ClearField("full_name".into()));
+        assert_eq!(ui.alerts.len(), 2, "another field's fix changes nothing");
+        let ui = reduce(ui, Msg::ClearField("accept_terms".into()));
+        assert_eq!(ui.alerts.keys().copied().collect::<Vec<_>>(), ["vapi"]);
+        assert!(ui.error_at("accept_terms").is_none());
     }
 
     #[test]

@@ -414,6 +414,24 @@ async fn the_skip_path_sets_the_flags(pool: PgPool) {
         "Accept the terms of service (step 1) before launching Ava."
     );
     app.on_step("done").await;
+    // Accepted on step 1, the refusal is gone from both places.
+    app.click("#rail-profile").await;
+    app.on_step("profile").await;
+    let terms_marked = "return document.getElementById('accept_terms').closest('.check.invalid')";
+    app.until("the terms marked", &format!("{terms_marked} !== null"))
+        .await;
+    app.click("#accept_terms").await;
+    app.until("the terms' error gone", &format!("{terms_marked} === null"))
+        .await;
+    app.click("#rail-done").await;
+    app.on_step("done").await;
+    assert!(
+        app.client
+            .find_all(fantoccini::Locator::Css("#launch-alert"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     app.click("#change-vapi").await;
     app.on_step("vapi").await;
     app.until(
