@@ -142,17 +142,17 @@ impl Tokens {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => ApiError::unauthorized(
-                    "token_expired",
+                    ava_model::ErrorCode::TokenExpired,
                     "Your session has expired; sign in again",
                 ),
                 _ => ApiError::unauthorized(
-                    "invalid_token",
+                    ava_model::ErrorCode::InvalidToken,
                     "The access token is not valid; sign in again",
                 ),
             })?;
         data.claims.sub.parse().map_err(|_| {
             ApiError::unauthorized(
-                "invalid_token",
+                ava_model::ErrorCode::InvalidToken,
                 "The access token is not valid; sign in again",
             )
         })

@@ -30,6 +30,10 @@ pub struct Config {
     pub jwt_secret: SecretString,
     pub jwt_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// A sign-in's absolute end: refreshing never takes it past this.
+    pub refresh_family_lifetime: Duration,
+    /// How long after a refresh the same token may be sent again as a retry (a lost answer).
+    pub refresh_retry_window: Duration,
     pub encryption_key: EncryptionKey,
     /// Keys that sealed older rows; they decrypt but never encrypt.
     pub retired_encryption_keys: Vec<EncryptionKey>,
@@ -52,6 +56,14 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Where accepted onboarding events are forwarded, if anywhere.
     pub posthog: Option<PostHogConfig>,
+    /// Assistants one account may have (created or recorded).
+    pub max_assistants_per_user: u32,
+    /// Onboarding events one account may have accepted in any 24 hours.
+    pub max_events_per_day: u32,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; the next ones wait in the listen queue.
+    pub max_connections: usize,
 }
 
 /// PostHog's ingestion host (`https://eu.i.posthog.com`, or a self-hosted one) and the
@@ -161,10 +173,12 @@ impl Config {
         let posthog = match (var("POSTHOG_HOST"), var("POSTHOG_API_KEY")) {
             (None, None) => None,
             (Some(host), Some(api_key)) => {
-                if !(host.starts_with("https://") || host.starts_with("http://")) {
+                if !is_https_or_loopback(&host) {
                     return Err(ConfigError::Invalid {
                         name: "POSTHOG_HOST",
-                        reason: format!("{host:?} is not an http(s) URL"),
+                        reason: format!(
+                            "{host:?} is not an https:// URL (plain http is only for a PostHog on this machine)"
+                        ),
                     });
                 }
                 Some(PostHogConfig {
@@ -210,7 +224,41 @@ impl Config {
             request_timeout: Duration::from_secs(parse_or(&var, "REQUEST_TIMEOUT_SECONDS", 60)?),
             shutdown_grace: Duration::from_secs(parse_or(&var, "SHUTDOWN_GRACE_SECONDS", 20)?),
             posthog,
+            refresh_family_lifetime: Duration::from_secs(parse_or(
+                &var,
+                "REFRESH_FAMILY_MAX_SECONDS",
+                90 * 24 * 3600,
+            )?),
+            refresh_retry_window: Duration::from_secs(parse_or(&var, "REFRESH_RETRY_SECONDS", 60)?),
+            max_assistants_per_user: parse_or(&var, "MAX_ASSISTANTS_PER_USER", 50)?,
+            max_events_per_day: parse_or(&var, "MAX_EVENTS_PER_DAY", 5_000)?,
+            header_read_timeout: Duration::from_secs(parse_or(
+                &var,
+                "HEADER_READ_TIMEOUT_SECONDS",
+                10,
+            )?),
+            max_connections: parse_or(&var, "MAX_CONNECTIONS", 1_024)?,
         })
+    }
+}
+
+/// `https://…`, or `http://` to this machine only (a local PostHog, the tests' fake): an
+/// event batch carries the project key.
+pub fn is_https_or_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match parsed.scheme() {
+        "https" => true,
+        "http" => parsed.host_str().is_some_and(|host| {
+            host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }),
+        _ => false,
     }
 }
 
@@ -358,6 +406,8 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         jwt_secret: SecretString::from(BASE64.encode(jwt)),
         jwt_ttl: Duration::from_secs(3600),
         refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+        refresh_family_lifetime: Duration::from_secs(90 * 24 * 3600),
+        refresh_retry_window: Duration::from_secs(60),
         encryption_key: SecretBox::new(Box::new(key)),
         retired_encryption_keys: Vec::new(),
         vapi_base_url,
@@ -372,6 +422,10 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         request_timeout: Duration::from_secs(60),
         shutdown_grace: Duration::from_secs(5),
         posthog: None,
+        max_assistants_per_user: 50,
+        max_events_per_day: 5_000,
+        header_read_timeout: Duration::from_secs(10),
+        max_connections: 1_024,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ava_model::{ErrorBody, ErrorEnvelope, FieldErrors};
+use ava_model::{ErrorBody, ErrorCode, ErrorEnvelope, FieldErrors};
 use ava_vapi::ProviderError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -22,22 +22,26 @@ pub enum ApiError {
     /// A 422 that is about the state of the account, not one field's syntax.
     #[error("{message}")]
     Unprocessable {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         fields: Option<FieldErrors>,
     },
     #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
+    Unauthorized { code: ErrorCode, message: String },
     #[error("no such route: {0}")]
     RouteNotFound(String),
     #[error("this route does not accept that method")]
     MethodNotAllowed,
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("too many failed sign-in attempts; try again in {retry_after_secs} s")]
     TooManyLoginAttempts { retry_after_secs: u64 },
     #[error("too many accounts created from this address; try again in {retry_after_secs} s")]
     TooManyRegistrations { retry_after_secs: u64 },
+    #[error(
+        "this account sent as many onboarding events as it may in a day; try again in {retry_after_secs} s"
+    )]
+    TooManyEvents { retry_after_secs: u64 },
     /// Every password-hashing slot and the queue before them are taken.
     #[error("the server is busy; try again in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
@@ -70,9 +74,9 @@ impl ApiError {
             ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyLoginAttempts { .. } | ApiError::TooManyRegistrations { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::TooManyLoginAttempts { .. }
+            | ApiError::TooManyRegistrations { .. }
+            | ApiError::TooManyEvents { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy { .. } | ApiError::RequestTimeout { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -82,24 +86,27 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    /// The envelope's `code`: one of the model's [`ErrorCode`]s, the vocabulary the desktop
+    /// window translates, serialised as the same snake_case word as ever.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::Validation(_) => "validation_failed",
+            ApiError::MalformedJson(_) => ErrorCode::MalformedJson,
+            ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::Validation(_) => ErrorCode::ValidationFailed,
             ApiError::Unprocessable { code, .. }
             | ApiError::Unauthorized { code, .. }
-            | ApiError::Conflict { code, .. } => code,
-            ApiError::RouteNotFound(_) => "not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::TooManyLoginAttempts { .. } => "too_many_attempts",
-            ApiError::TooManyRegistrations { .. } => "too_many_registrations",
-            ApiError::Busy { .. } => "server_busy",
-            ApiError::RequestTimeout { .. } => "request_timeout",
-            ApiError::Upstream(_) => "vapi_error",
-            ApiError::DatabaseUnavailable => "database_unavailable",
-            ApiError::Internal(_) => "internal_error",
+            | ApiError::Conflict { code, .. } => code.clone(),
+            ApiError::RouteNotFound(_) => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::TooManyLoginAttempts { .. } => ErrorCode::TooManyAttempts,
+            ApiError::TooManyRegistrations { .. } => ErrorCode::TooManyRegistrations,
+            ApiError::TooManyEvents { .. } => ErrorCode::TooManyEvents,
+            ApiError::Busy { .. } => ErrorCode::ServerBusy,
+            ApiError::RequestTimeout { .. } => ErrorCode::RequestTimeout,
+            ApiError::Upstream(_) => ErrorCode::VapiError,
+            ApiError::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -108,6 +115,7 @@ impl ApiError {
         match self {
             ApiError::TooManyLoginAttempts { retry_after_secs }
             | ApiError::TooManyRegistrations { retry_after_secs }
+            | ApiError::TooManyEvents { retry_after_secs }
             | ApiError::Busy { retry_after_secs } => Some(*retry_after_secs),
             ApiError::RequestTimeout { .. } | ApiError::DatabaseUnavailable => Some(1),
             _ => None,
@@ -117,19 +125,19 @@ impl ApiError {
     /// A valid token whose user was deleted or deactivated: the same as a bad token.
     pub fn account_gone() -> Self {
         ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "This account no longer exists or was deactivated; sign in again",
         )
     }
 
-    pub fn unauthorized(code: &'static str, message: &str) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: &str) -> Self {
         ApiError::Unauthorized {
             code,
             message: message.to_owned(),
         }
     }
 
-    pub fn conflict(code: &'static str, message: &str) -> Self {
+    pub fn conflict(code: ErrorCode, message: &str) -> Self {
         ApiError::Conflict {
             code,
             message: message.to_owned(),
@@ -184,7 +192,7 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorEnvelope {
             error: ErrorBody {
-                code: self.code().to_owned(),
+                code: self.code(),
                 message,
                 fields,
                 upstream_status: match &self {

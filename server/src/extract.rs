@@ -69,7 +69,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
                 ApiError::unauthorized(
-                    "missing_token",
+                    ava_model::ErrorCode::MissingToken,
                     "Sign in first: the Authorization header is missing",
                 )
             })?;
@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| {
                 ApiError::unauthorized(
-                    "invalid_token",
+                    ava_model::ErrorCode::InvalidToken,
                     "The Authorization header must be `Bearer <token>`",
                 )
             })?;
@@ -115,6 +115,12 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// Walks `X-Forwarded-For` from the right (the hop the nearest proxy added) towards the left
+/// (what the client wrote itself), trusting each hop only as far as every hop to its right is
+/// a trusted proxy: the first address that is not a trusted proxy is the client. A hop that is
+/// not an address ends the walk at the last address known for sure (a client that writes
+/// garbage counts as itself, never as the proxy), and when every hop is a trusted proxy the
+/// nearest one is taken, never the leftmost, which anyone can write.
 pub fn client_address<'a>(
     peer: IpAddr,
     forwarded_for: impl Iterator<Item = &'a str>,
@@ -124,18 +130,18 @@ pub fn client_address<'a>(
     if !is_trusted(&peer) {
         return peer;
     }
-    let hops: Vec<IpAddr> = forwarded_for
-        .flat_map(|line| line.split(','))
-        .map(|hop| hop.trim().parse::<IpAddr>().map(canonical))
-        .collect::<Result<_, _>>()
-        // A mangled header from a trusted proxy: the proxy itself is all we know for sure.
-        .unwrap_or_default();
-    hops.iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .or(hops.first())
-        .copied()
-        .unwrap_or(peer)
+    let hops: Vec<&str> = forwarded_for.flat_map(|line| line.split(',')).collect();
+    let mut nearest_trusted: Option<IpAddr> = None;
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>().map(canonical) {
+            Ok(ip) if is_trusted(&ip) => {
+                nearest_trusted.get_or_insert(ip);
+            }
+            Ok(ip) => return ip,
+            Err(_) => break,
+        }
+    }
+    nearest_trusted.unwrap_or(peer)
 }
 
 /// `::ffff:10.0.0.1` (a v4 client on a dual-stack socket) is `10.0.0.1`.
@@ -180,7 +186,30 @@ mod tests {
         assert_eq!(
             client_address(ip("::ffff:10.0.0.2"), ["garbage"].into_iter(), &trusted),
             ip("::ffff:10.0.0.2"),
-            "a mangled header leaves the peer"
+            "a header with nothing readable leaves the peer"
+        );
+        assert_eq!(
+            client_address(
+                ip("10.0.0.2"),
+                ["garbage, 203.0.113.9"].into_iter(),
+                &trusted
+            ),
+            ip("203.0.113.9"),
+            "a client's garbage does not hide the address the proxy saw"
+        );
+        assert_eq!(
+            client_address(
+                ip("10.0.0.2"),
+                ["203.0.113.9", "garbage, 10.0.0.5"].into_iter(),
+                &trusted
+            ),
+            ip("10.0.0.5"),
+            "past a hop that is not an address, nothing to its left is believed"
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.2"), ["10.9.9.9, 10.0.0.5"].into_iter(), &trusted),
+            ip("10.0.0.5"),
+            "every hop trusted: the nearest, not the client-written leftmost"
         );
         assert_eq!(
             client_address(ip("10.0.0.2"), std::iter::empty(), &[]),

@@ -144,7 +144,7 @@ impl Forwarder {
             "SELECT e.user_id, e.id::text AS id, e.name, e.occurred_at, e.properties, e.context,
                         u.analytics_id::text AS person
                  FROM onboarding_events e JOIN users u ON u.id = e.user_id
-                 WHERE e.forwarded_at IS NULL
+                 WHERE e.forwarded_at IS NULL AND e.dead_lettered_at IS NULL
                  ORDER BY e.received_at, e.user_id, e.id
                  LIMIT $1
                  FOR UPDATE OF e SKIP LOCKED",
@@ -156,39 +156,94 @@ impl Forwarder {
             tx.commit().await?;
             return Ok(0);
         }
-        let batch: Vec<Value> = rows
-            .iter()
-            .map(|w| {
-                capture(
-                    &w.id,
-                    &w.name,
-                    &w.occurred_at,
-                    &w.properties,
-                    &w.context,
-                    &w.person,
-                )
-            })
-            .collect();
-        let body = json!({"api_key": target.api_key.expose_secret(), "batch": batch});
-        if let Err(error) = target.send(&body).await {
-            // At once: a transaction merely dropped would keep these rows locked (and skipped
-            // by every replica) until its pooled connection happens to be used again.
-            tx.rollback().await?;
-            return Err(error);
+        // A batch PostHog refuses for good (a 4xx that is not about the key or the rate) is
+        // split until the events it refuses are found; those are set aside with PostHog's
+        // words, and every other event still goes.
+        let mut pending: Vec<&[Waiting]> = vec![&rows];
+        let mut sent: Vec<&Waiting> = Vec::new();
+        let mut refused: Vec<(&Waiting, String)> = Vec::new();
+        let mut stopped = None;
+        while let Some(chunk) = pending.pop() {
+            let body = json!({"api_key": target.api_key.expose_secret(), "batch": chunk.iter().map(Waiting::capture).collect::<Vec<_>>()});
+            match target.send(&body).await {
+                Ok(()) => sent.extend(chunk),
+                Err(ForwardError::Refused { status, body }) if refused_for_good(status) => {
+                    if let [event] = chunk {
+                        refused.push((event, format!("PostHog answered {status}: {body}")));
+                    } else {
+                        let (older, newer) = chunk.split_at(chunk.len() / 2);
+                        pending.push(newer);
+                        pending.push(older);
+                    }
+                }
+                Err(error) => {
+                    stopped = Some(error);
+                    break;
+                }
+            }
         }
-        let users: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        sqlx::query(
-            "UPDATE onboarding_events e SET forwarded_at = now()
-             FROM unnest($1::int[], $2::uuid[]) AS sent(user_id, id)
-             WHERE e.user_id = sent.user_id AND e.id = sent.id",
-        )
-        .bind(&users)
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
+        mark(&mut tx, &sent, &refused).await?;
+        // At once, also on failure: a transaction merely dropped would keep these rows locked
+        // (and skipped by every replica) until its pooled connection happens to be used again.
         tx.commit().await?;
-        Ok(rows.len())
+        for (event, reason) in &refused {
+            tracing::warn!(event = %event.id, %reason, "PostHog refused an event; set aside");
+        }
+        match stopped {
+            Some(error) => Err(error),
+            None => Ok(rows.len()),
+        }
+    }
+}
+
+/// A refusal that sending again cannot fix. A wrong key (401, 403), a rate limit (429) and a
+/// timeout (408) are PostHog's or the operator's to fix, and the events wait for it.
+fn refused_for_good(status: u16) -> bool {
+    (400..500).contains(&status) && !matches!(status, 401 | 403 | 408 | 429)
+}
+
+async fn mark(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    sent: &[&Waiting],
+    refused: &[(&Waiting, String)],
+) -> Result<(), sqlx::Error> {
+    let users: Vec<i32> = sent.iter().map(|r| r.user_id).collect();
+    let ids: Vec<String> = sent.iter().map(|r| r.id.clone()).collect();
+    sqlx::query(
+        "UPDATE onboarding_events e SET forwarded_at = now()
+         FROM unnest($1::int[], $2::uuid[]) AS sent(user_id, id)
+         WHERE e.user_id = sent.user_id AND e.id = sent.id",
+    )
+    .bind(&users)
+    .bind(&ids)
+    .execute(&mut **tx)
+    .await?;
+    let users: Vec<i32> = refused.iter().map(|(r, _)| r.user_id).collect();
+    let ids: Vec<String> = refused.iter().map(|(r, _)| r.id.clone()).collect();
+    let reasons: Vec<&str> = refused.iter().map(|(_, why)| why.as_str()).collect();
+    sqlx::query(
+        "UPDATE onboarding_events e SET dead_lettered_at = now(), dead_letter_reason = r.why
+         FROM unnest($1::int[], $2::uuid[], $3::text[]) AS r(user_id, id, why)
+         WHERE e.user_id = r.user_id AND e.id = r.id",
+    )
+    .bind(&users)
+    .bind(&ids)
+    .bind(&reasons)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Waiting {
+    fn capture(&self) -> Value {
+        capture(
+            &self.id,
+            &self.name,
+            &self.occurred_at,
+            &self.properties,
+            &self.context,
+            &self.person,
+        )
     }
 }
 

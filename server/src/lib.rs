@@ -16,7 +16,6 @@ mod rows;
 mod sessions;
 mod throttle;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +66,16 @@ pub struct Shared {
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
     pub forwarder: forward::Forwarder,
+    pub limits: Limits,
+    pub header_read_timeout: Duration,
+    pub max_connections: usize,
+}
+
+/// What one account may keep in the shared database.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub assistants: u32,
+    pub events_per_day: u32,
 }
 
 impl std::ops::Deref for AppState {
@@ -86,7 +95,11 @@ impl AppState {
                 sealer: SecretSealer::new(config),
                 vapi: ava_vapi::VapiClient::new(http, config.vapi_base_url.as_deref()),
                 passwords: Passwords::new(config.hashing_concurrency, config.hashing_queue),
-                sessions: Sessions::new(config.refresh_ttl),
+                sessions: Sessions::new(
+                    config.refresh_ttl,
+                    config.refresh_family_lifetime,
+                    config.refresh_retry_window,
+                ),
                 throttle: Throttle::new(config),
                 trusted_proxies: config.trusted_proxies.clone(),
                 request_timeout: config.request_timeout,
@@ -95,6 +108,12 @@ impl AppState {
                     config.posthog.as_ref(),
                     config.provider_timeout,
                 )?,
+                limits: Limits {
+                    assistants: config.max_assistants_per_user,
+                    events_per_day: config.max_events_per_day,
+                },
+                header_read_timeout: config.header_read_timeout,
+                max_connections: config.max_connections.max(1),
             }),
         })
     }
@@ -248,42 +267,85 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 /// [`serve`] with the stop signal given: the server stops accepting when `stop` resolves and
 /// returns once in-flight requests are done or the grace period is over, whichever is first.
 /// Housekeeping (purging spent limits and idempotency keys) runs beside it.
+///
+/// Connections are served by hyper directly rather than `axum::serve`, which sets neither a
+/// header-read deadline nor a ceiling: a server exposed without a proxy would otherwise hold
+/// any number of connections that never finish their headers.
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     state: AppState,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
     let router = app(state.clone());
-    // Answers are small and written in one go: Nagle's algorithm would only delay them.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
-    let signal = async move {
+    let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
         stop.await;
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stopping_tx.send(true);
-    };
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal)
-    .into_future();
-    let grace = state.shutdown_grace;
-    let deadline = async move {
-        let _ = stopping.wait_for(|stopping| *stopping).await;
-        tokio::time::sleep(grace).await;
+    });
+    let stopped = || {
+        let mut stopping = stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+        }
     };
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     let forwarding = state.forwarder.enabled().then(|| {
         let state = state.clone();
         tokio::spawn(async move { state.forwarder.run(&state.db).await })
     });
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(state.header_read_timeout);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = stopped() => break,
+        };
+        let (tcp, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, most likely: give in-flight requests a moment
+                    // to finish rather than spinning on accept.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = stopped() => break,
+        };
+        // Answers are small and written in one go: Nagle's algorithm would only delay them.
+        let _ = tcp.set_nodelay(true);
+        let service =
+            router
+                .clone()
+                .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(remote));
+                    request
+                });
+        let connection = graceful
+            .watch(http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service)));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let grace = state.shutdown_grace;
     tokio::select! {
-        result = server => result?,
-        () = deadline => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
     }
     housekeeping.abort();
     if let Some(forwarding) = forwarding {

@@ -1,110 +1,84 @@
-//! Database rows and their conversion to the model's types. Stored values were checked by the
-//! model on the way in; one that no longer parses (edited by hand, say) reads as empty and is
-//! logged, rather than failing the whole request.
+//! How the wizard's resources are stored, derived from the model's declaration of their
+//! fields (`resource!` in `ava-model`): each field is a column of `users` with the field's
+//! name, so the statements below are written once from the field lists and a field added to
+//! the declaration (plus its migration) is read, written and returned with no change here.
+//!
+//! A patch travels to PostgreSQL as one JSON object of the columns it sets (`null` clears);
+//! `jsonb_populate_record` turns it into a row of `users` typed by the table itself, and each
+//! column takes the new value only when the patch names it. Reading builds one JSON object
+//! per resource, read back by the model's rules: a stored value that no longer passes them
+//! (edited by hand, say) reads as empty and is logged, rather than failing the request.
+//!
+//! These statements are built at start from the field lists, so `sqlx::query!` cannot check
+//! them at compile time; every one of them runs against the real schema in the API tests.
 
-use ava_model::{
-    Calendar, Crm, Email, Industry, Label, LanguageCode, Locale, OnboardingFlags, Persona,
-    PhoneNumber, Plan, Profile, Seats, Slug, Strategy, StudioConfig, Text, Timezone, Tone,
-    Violation,
-};
+use std::sync::LazyLock;
+
+use ava_model::{FieldError, OnboardingFlags, Profile, ProfilePatch, StudioConfig, StudioPatch};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-fn lenient<T>(
-    column: &str,
-    raw: Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, Violation>,
-) -> Option<T> {
-    let raw = raw?;
-    match parse(&raw) {
-        Ok(value) => Some(value),
-        Err(violation) => {
-            tracing::warn!(
-                column,
-                code = violation.code(),
-                "stored value does not parse; shown as empty"
-            );
-            None
-        }
+/// `jsonb_build_object('a', u.a, 'b', u.b, …)`: the resource as one JSON value.
+fn object_of(fields: &[&str]) -> String {
+    let pairs: Vec<String> = fields.iter().map(|f| format!("'{f}', u.{f}")).collect();
+    format!("jsonb_build_object({})", pairs.join(", "))
+}
+
+/// One `UPDATE` for any patch of `fields`: `$1` the user, `$2` the columns to set.
+fn update_of(fields: &[&str]) -> String {
+    let sets: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{f} = CASE WHEN $2 ? '{f}' THEN p.{f} ELSE u.{f} END"))
+        .collect();
+    format!(
+        "UPDATE users u SET {}, updated_at = now()
+         FROM jsonb_populate_record(NULL::users, $2) p
+         WHERE u.id = $1 AND u.is_active
+         RETURNING {}",
+        sets.join(", "),
+        object_of(fields)
+    )
+}
+
+pub static UPDATE_PROFILE: LazyLock<String> = LazyLock::new(|| update_of(ProfilePatch::FIELDS));
+pub static UPDATE_STUDIO: LazyLock<String> = LazyLock::new(|| update_of(StudioPatch::FIELDS));
+
+pub static SELECT_ME: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT u.id, u.email, {} AS profile, {} AS studio_config,
+                coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
+                coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
+                coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
+                u.onboarding_completed, u.onboarding_completed_at, u.updated_at
+         FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
+         WHERE u.id = $1 AND u.is_active",
+        object_of(ProfilePatch::FIELDS),
+        object_of(StudioPatch::FIELDS)
+    )
+});
+
+/// Logs what a stored resource held that its rules no longer accept.
+fn report(resource: &str, errors: Vec<FieldError>) {
+    for error in errors {
+        tracing::warn!(
+            resource,
+            column = %error.field,
+            code = error.code(),
+            "stored value does not parse; shown as empty"
+        );
     }
 }
 
-fn text(raw: Option<String>) -> Option<Text> {
-    raw.and_then(|s| Text::parse(&s, usize::MAX).ok())
+pub fn profile_of(stored: &Value) -> Profile {
+    let (profile, errors) = Profile::from_stored(stored);
+    report("profile", errors);
+    profile
 }
 
-fn list<T>(column: &str, raw: Value, parse: impl Fn(&str) -> Result<T, Violation>) -> Vec<T> {
-    match raw {
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|item| lenient(column, item.as_str().map(str::to_owned), &parse))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub struct ProfileRow {
-    pub full_name: Option<String>,
-    pub organization_name: Option<String>,
-    pub industry: Option<String>,
-    pub timezone: Option<String>,
-    pub locale: Option<String>,
-    pub marketing_opt_in: bool,
-    pub accept_terms: bool,
-}
-
-impl From<ProfileRow> for Profile {
-    fn from(row: ProfileRow) -> Self {
-        Profile {
-            full_name: lenient("full_name", row.full_name, Label::parse),
-            organization_name: lenient("organization_name", row.organization_name, Label::parse),
-            industry: lenient("industry", row.industry, Industry::parse),
-            timezone: lenient("timezone", row.timezone, Timezone::parse),
-            locale: lenient("locale", row.locale, Locale::parse),
-            marketing_opt_in: row.marketing_opt_in,
-            accept_terms: row.accept_terms,
-        }
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub struct StudioRow {
-    pub persona: Option<String>,
-    pub job_to_be_done: Option<String>,
-    pub languages: Value,
-    pub tone: Option<String>,
-    pub guidelines: Option<String>,
-    pub strategy: Option<String>,
-    pub number: Option<String>,
-    pub business_hours: Option<String>,
-    pub fallback_email: Option<String>,
-    pub calendar: Option<String>,
-    pub workspace_apps: Value,
-    pub crm: Option<String>,
-    pub plan: String,
-    pub seats: i32,
-}
-
-impl From<StudioRow> for StudioConfig {
-    fn from(row: StudioRow) -> Self {
-        StudioConfig {
-            persona: lenient("persona", row.persona, Persona::parse),
-            job_to_be_done: text(row.job_to_be_done),
-            languages: list("languages", row.languages, LanguageCode::parse),
-            tone: lenient("tone", row.tone, Tone::parse),
-            guidelines: text(row.guidelines),
-            strategy: lenient("strategy", row.strategy, Strategy::parse),
-            number: lenient("number", row.number, PhoneNumber::parse),
-            business_hours: text(row.business_hours),
-            fallback_email: lenient("fallback_email", row.fallback_email, Email::parse),
-            calendar: lenient("calendar", row.calendar, Calendar::parse),
-            workspace_apps: list("workspace_apps", row.workspace_apps, Slug::parse),
-            crm: lenient("crm", row.crm, Crm::parse),
-            plan: Plan::parse(&row.plan).unwrap_or_default(),
-            seats: Seats::parse(i64::from(row.seats)).unwrap_or_default(),
-        }
-    }
+pub fn studio_of(stored: &Value) -> StudioConfig {
+    let (studio, errors) = StudioConfig::from_stored(stored);
+    report("studio_config", errors);
+    studio
 }
 
 #[derive(sqlx::FromRow)]
@@ -128,18 +102,11 @@ impl From<FlagsRow> for OnboardingFlags {
 pub struct MeRow {
     pub id: i32,
     pub email: String,
-    #[sqlx(flatten)]
-    pub profile: ProfileRow,
-    #[sqlx(flatten)]
-    pub studio: StudioRow,
+    pub profile: Value,
+    pub studio_config: Value,
     #[sqlx(flatten)]
     pub flags: FlagsRow,
     pub onboarding_completed: bool,
     pub onboarding_completed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
-
-pub const PROFILE_COLUMNS: &str =
-    "full_name, organization_name, industry, timezone, locale, marketing_opt_in, accept_terms";
-pub const STUDIO_COLUMNS: &str = "persona, job_to_be_done, languages, tone, guidelines, strategy, \
-     number, business_hours, fallback_email, calendar, workspace_apps, crm, plan, seats";

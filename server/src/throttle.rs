@@ -12,11 +12,20 @@
 //!   never applied to an account that has signed in from that address before, so colleagues
 //!   behind one office address are not locked by someone else's failures.
 //!
-//! Keys are SHA-256 digests: the table holds no e-mail address or IP in clear.
+//! At a *known address* (one this account signed in from in the last 30 days) only the pair's
+//! own count applies: a guesser spread over many addresses slows down everywhere but there, so
+//! the owner is never locked out of their own office or home.
+//!
+//! Keys are HMAC-SHA-256 under a key derived from the server's JWT secret: the table holds no
+//! e-mail address or IP in clear, and without the secret its keys cannot be tested against
+//! guesses (the 2³² IPv4 addresses would otherwise be a moment's work). IPv6 clients are
+//! counted per /64, the block one subscriber usually holds whole.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
@@ -51,12 +60,19 @@ impl Scope {
     }
 }
 
-fn key(scope: Scope, value: &str) -> Vec<u8> {
-    Sha256::digest(format!("{}:{value}", scope.name())).to_vec()
-}
-
+/// The address as counted: IPv4 whole, IPv6 by its /64.
 fn address_text(ip: Option<IpAddr>) -> String {
-    ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string())
+    match ip {
+        None => "-".to_owned(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// One scope's row key, ceiling and cap.
@@ -68,6 +84,8 @@ struct Rule {
 }
 
 pub struct Throttle {
+    /// The HMAC key of every row key.
+    secret: [u8; 32],
     max_failures: u32,
     window: Duration,
     register_max_per_hour: u32,
@@ -79,11 +97,25 @@ fn secs(duration: Duration) -> i32 {
 
 impl Throttle {
     pub fn new(config: &Config) -> Self {
+        let secret = Sha256::new()
+            .chain_update(b"ava-server throttle keys\n")
+            .chain_update(config.jwt_secret.expose_secret().as_bytes())
+            .finalize()
+            .into();
         Self {
+            secret,
             max_failures: config.login_max_failures.max(1),
             window: config.login_window,
             register_max_per_hour: config.register_max_per_hour,
         }
+    }
+
+    fn key(&self, scope: Scope, value: &str) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("any key length works");
+        mac.update(scope.name().as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().to_vec()
     }
 
     fn rules(&self, email: &str, ip: Option<IpAddr>) -> Vec<Rule> {
@@ -93,13 +125,13 @@ impl Throttle {
         let mut rules = vec![
             Rule {
                 scope: Scope::Pair,
-                key: key(Scope::Pair, &format!("{email}|{}", address_text(ip))),
+                key: self.key(Scope::Pair, &format!("{email}|{}", address_text(ip))),
                 threshold: ceiling(1),
                 max_delay_secs: secs(self.window),
             },
             Rule {
                 scope: Scope::Account,
-                key: key(Scope::Account, email),
+                key: self.key(Scope::Account, email),
                 threshold: ceiling(ACCOUNT_FACTOR),
                 max_delay_secs: secs(ACCOUNT_MAX_DELAY.min(self.window)),
             },
@@ -107,7 +139,7 @@ impl Throttle {
         if let Some(ip) = ip {
             rules.push(Rule {
                 scope: Scope::Address,
-                key: key(Scope::Address, &ip.to_string()),
+                key: self.key(Scope::Address, &address_text(Some(ip))),
                 threshold: ceiling(ADDRESS_FACTOR),
                 max_delay_secs: secs(self.window),
             });
@@ -128,7 +160,7 @@ impl Throttle {
             "SELECT ceil(extract(epoch FROM max(t.locked_until) - now()))::bigint
              FROM auth_throttle t
              WHERE t.key = ANY($1) AND t.locked_until > now()
-               AND NOT (t.scope = 'address' AND EXISTS (
+               AND NOT (t.scope IN ('account', 'address') AND EXISTS (
                    SELECT 1 FROM auth_throttle p
                    WHERE p.key = $2 AND p.last_success_at > now() - make_interval(days => $3)))",
         )
@@ -241,7 +273,7 @@ impl Throttle {
              RETURNING failures,
                  ceil(extract(epoch FROM window_started_at + make_interval(secs => $3) - now()))::bigint",
         )
-        .bind(key(Scope::Register, &ip.to_string()))
+        .bind(self.key(Scope::Register, &address_text(Some(ip))))
         .bind(i32::try_from(self.register_max_per_hour).unwrap_or(i32::MAX))
         .bind(window)
         .fetch_one(db)
@@ -269,5 +301,37 @@ impl Throttle {
         .execute(db)
         .await?;
         Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_and_mapped_v4_as_v4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_text(Some(a)), address_text(Some(b)));
+        assert_ne!(address_text(Some(a)), address_text(Some(other)));
+        assert_eq!(
+            address_text(Some("::ffff:203.0.113.9".parse().unwrap())),
+            "203.0.113.9"
+        );
+    }
+
+    #[test]
+    fn keys_depend_on_the_servers_secret() {
+        let mut config = crate::config::test_config(None);
+        let one = Throttle::new(&config).key(Scope::Address, "203.0.113.9");
+        config.jwt_secret = secrecy::SecretString::from("another secret of at least 32 bytes!!");
+        let two = Throttle::new(&config).key(Scope::Address, "203.0.113.9");
+        assert_ne!(one, two);
+        assert_ne!(
+            one,
+            Sha256::digest("address:203.0.113.9").to_vec(),
+            "not a plain digest anyone can recompute"
+        );
     }
 }

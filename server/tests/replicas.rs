@@ -4,7 +4,7 @@
 //! shutdown deadline.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -108,7 +108,9 @@ impl Replica {
     }
 }
 
-/// Debian's nginx, round-robin over the replicas, passing the client address on.
+/// Debian's nginx, round-robin over the replicas, passing the client address on. It appends
+/// to `X-Forwarded-For` (the deployed nginx overwrites it): the tests' own header stands for a
+/// first proxy in front, so that one machine can play clients at many addresses.
 struct Nginx {
     _child: Child,
     _dir: tempfile::TempDir,
@@ -463,7 +465,7 @@ async fn every_connection_has_the_statement_timeout(pool: PgPool) {
     let error = ava_server::error::ApiError::from(slow.expect_err("cancelled after 1.2 s"));
     assert_eq!(
         error.code(),
-        "database_unavailable",
+        ava_model::ErrorCode::DatabaseUnavailable,
         "a 503 to retry, not a 500"
     );
 }
@@ -559,4 +561,136 @@ async fn the_container_health_check_asks_the_running_server(pool: PgPool) {
         .await
         .unwrap();
     assert!(!after, "a stopped replica is not");
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn sessions_and_ceilings_hold_across_replicas(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(&pool, &fakes);
+    let limits = [
+        ("MAX_ASSISTANTS_PER_USER", "2"),
+        ("MAX_EVENTS_PER_DAY", "3"),
+    ];
+    let a = deployment.replica(&limits).await;
+    let b = deployment.replica(&limits).await;
+    let proxy = Nginx::start(&[a.addr, b.addr]).await;
+    let client = Client::new();
+    let (status, session) = client
+        .post(
+            format!("{}/api/v1/auth/register", proxy.url),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201);
+    let refresh = |url: String, token: String| {
+        let client = &client;
+        async move {
+            client
+                .post(
+                    format!("{url}/api/v1/auth/refresh"),
+                    json!({"refresh_token": token}),
+                    &[],
+                )
+                .await
+        }
+    };
+    let first = session["refresh_token"].as_str().unwrap().to_owned();
+    // Replica a rotates, its answer is lost; the retry reaches b and the sign-in goes on.
+    let (status, _lost) = refresh(a.url(), first.clone()).await;
+    assert_eq!(status, 200);
+    let (status, retried) = refresh(b.url(), first.clone()).await;
+    assert_eq!(status, 200, "{retried}");
+    let kept = retried["refresh_token"].as_str().unwrap().to_owned();
+    // A logout on one replica and a refresh on the other, at once: nothing works afterwards.
+    let logout = client.post(
+        format!("{}/api/v1/auth/logout", a.url()),
+        json!({"refresh_token": kept}),
+        &[],
+    );
+    let ((status, renewed), (logged_out, _)) = tokio::join!(refresh(b.url(), kept.clone()), logout);
+    assert_eq!(logged_out, 204);
+    if status == 200 {
+        let next = renewed["refresh_token"].as_str().unwrap().to_owned();
+        assert_eq!(refresh(proxy.url.clone(), next).await.0, 401);
+    }
+
+    // The per-account ceilings are counted in PostgreSQL, whichever replica answers.
+    let (_, signed_in) = client
+        .post(
+            format!("{}/api/v1/auth/login", proxy.url),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &[],
+        )
+        .await;
+    let auth = format!("Bearer {}", signed_in["access_token"].as_str().unwrap());
+    let headers = [("authorization", auth.as_str())];
+    for (n, replica) in [&a, &b, &a].into_iter().enumerate() {
+        let (status, body) = client
+            .post(
+                format!("{}/api/v1/assistants", replica.url()),
+                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+                &headers,
+            )
+            .await;
+        let expected = if n < 2 { 201 } else { 409 };
+        assert_eq!(status, expected, "{body}");
+    }
+    let event = |n: u32| {
+        json!({"id": format!("00000000-0000-4000-8000-{n:012}"), "name": "onboarding_started",
+               "occurred_at": chrono::Utc::now().to_rfc3339(), "properties": {},
+               "context": {"app_version": "0.1.0", "os": "linux", "locale": "en"}})
+    };
+    let (status, _) = client
+        .post(
+            format!("{}/api/v1/events", a.url()),
+            json!({"events": [event(1), event(2)]}),
+            &headers,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = client
+        .post(
+            format!("{}/api/v1/events", b.url()),
+            json!({"events": [event(3), event(4)]}),
+            &headers,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("too_many_events"))
+    );
+}
+
+#[test]
+fn the_deployment_files_trust_nginx_alone_and_pin_their_images() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).expect(path);
+    let compose = read("server/compose.yaml");
+    let nginx = read("server/deploy/nginx.conf");
+    let dockerfile = read("server/Dockerfile");
+    let ignored = read(".dockerignore");
+    assert!(
+        compose.contains("TRUSTED_PROXIES: 172.28.0.2/32")
+            && compose.contains("ipv4_address: 172.28.0.2"),
+        "the replicas believe nginx's address, not the network (its gateway is the host)"
+    );
+    assert!(
+        nginx.contains("X-Forwarded-For $remote_addr;"),
+        "nginx overwrites what a client wrote in the header"
+    );
+    for line in compose
+        .lines()
+        .chain(dockerfile.lines())
+        .filter(|l| l.trim_start().starts_with("image:") || l.starts_with("FROM "))
+        .filter(|l| !l.contains("ava-server:"))
+    {
+        assert!(line.contains("@sha256:"), "not pinned by digest: {line}");
+    }
+    for secret in ["**/.env", "**/.env.*"] {
+        assert!(
+            ignored.lines().any(|l| l.trim() == secret),
+            "{secret} is kept out of the image's build context"
+        );
+    }
 }

@@ -1,30 +1,19 @@
 //! The commands: take the state, call the core, map the error to `{code, message, field?}`.
 
+use ava_core::AssistantChoices;
 use ava_core::CoreError;
-use ava_core::provision::AssistantChoices;
-use ava_ipc::{Args, ErrorCode, Provider, Reply, UiError, WizardView, cmd};
+use ava_ipc::{Args, Reply, UiError, WizardView, cmd};
 use tauri::State;
 
 use crate::Shell;
 use crate::updates::Updates;
 
-const ENTERED_OFFLINE: &str = "continued_offline";
-
 fn ui(error: CoreError) -> UiError {
     error.to_ui()
 }
 
-/// Whether the user chose "Continue offline" here (a preference of this window).
-fn offline_chosen(shell: &Shell) -> bool {
-    shell
-        .preferences
-        .get(ENTERED_OFFLINE)
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false)
-}
-
 fn view(shell: &Shell) -> WizardView {
-    shell.core.view(offline_chosen(shell), &shell.notices)
+    shell.core.view()
 }
 
 #[tauri::command]
@@ -33,29 +22,14 @@ pub fn load(shell: State<'_, Shell>) -> Reply<cmd::Load> {
 }
 
 #[tauri::command]
-pub fn update_profile(
-    shell: State<'_, Shell>,
-    args: Args<cmd::UpdateProfile>,
-) -> Reply<cmd::UpdateProfile> {
-    shell.core.update_profile(&args.patch).map_err(ui)?;
-    Ok(view(&shell))
-}
-
-#[tauri::command]
-pub fn update_studio(
-    shell: State<'_, Shell>,
-    args: Args<cmd::UpdateStudio>,
-) -> Reply<cmd::UpdateStudio> {
-    shell.core.update_studio(&args.patch).map_err(ui)?;
+pub fn edit(shell: State<'_, Shell>, args: Args<cmd::Edit>) -> Reply<cmd::Edit> {
+    shell.core.edit(&args).map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
 pub fn go_to(shell: State<'_, Shell>, args: Args<cmd::GoTo>) -> Reply<cmd::GoTo> {
-    let offline = offline_chosen(&shell);
-    (shell.core)
-        .leave_for(args.step, args.how, offline, &shell.notices)
-        .map_err(ui)
+    shell.core.leave_for(args.step, args.how).map_err(ui)
 }
 
 #[tauri::command]
@@ -84,27 +58,14 @@ pub async fn sign_in(shell: State<'_, Shell>, args: Args<cmd::SignIn>) -> Reply<
 }
 
 #[tauri::command]
-pub async fn sign_out(shell: State<'_, Shell>) -> Reply<cmd::SignOut> {
-    shell.core.sign_out().await.map_err(ui)?;
+pub async fn sign_out(shell: State<'_, Shell>, args: Args<cmd::SignOut>) -> Reply<cmd::SignOut> {
+    shell.core.sign_out(args.unsent).await.map_err(ui)?;
     Ok(view(&shell))
 }
 
 #[tauri::command]
 pub fn continue_offline(shell: State<'_, Shell>) -> Reply<cmd::ContinueOffline> {
-    shell.preferences.set(ENTERED_OFFLINE, true);
-    shell.core.begin().map_err(ui)?;
-    let saved = shell.preferences.save();
-    saved.map_err(|e| UiError::new(ErrorCode::PreferencesUnwritable, e.to_string()))?;
-    Ok(view(&shell))
-}
-
-#[tauri::command]
-pub fn skip(shell: State<'_, Shell>, args: Args<cmd::Skip>) -> Reply<cmd::Skip> {
-    match args.provider {
-        Provider::Vapi => shell.core.skip_vapi(),
-        Provider::Twilio => shell.core.skip_twilio(),
-    }
-    .map_err(ui)?;
+    shell.core.continue_offline().map_err(ui)?;
     Ok(view(&shell))
 }
 
@@ -156,11 +117,11 @@ pub fn set_usage_sharing(
 }
 
 #[tauri::command]
-pub fn set_keys_local_only(
+pub async fn set_keys_local_only(
     shell: State<'_, Shell>,
     args: Args<cmd::SetKeysLocalOnly>,
 ) -> Reply<cmd::SetKeysLocalOnly> {
-    shell.core.set_keys_local_only(args.on).map_err(ui)?;
+    shell.core.set_keys_local_only(args.on).await.map_err(ui)?;
     Ok(view(&shell))
 }
 
@@ -233,12 +194,4 @@ pub async fn recent_calls(shell: State<'_, Shell>) -> Reply<cmd::RecentCalls> {
 #[tauri::command]
 pub async fn call_me(shell: State<'_, Shell>, args: Args<cmd::CallMe>) -> Reply<cmd::CallMe> {
     shell.core.call_me(&args.number).await.map_err(ui)
-}
-
-#[tauri::command]
-pub async fn call_status(
-    shell: State<'_, Shell>,
-    args: Args<cmd::CallStatus>,
-) -> Reply<cmd::CallStatus> {
-    shell.core.call_status(&args.id).await.map_err(ui)
 }

@@ -13,15 +13,13 @@ macro_rules! registered {
     ($($then:tt)+) => {
         $($then)+![
             commands::load,
-            commands::update_profile,
-            commands::update_studio,
+            commands::edit,
             commands::go_to,
             commands::flush,
             commands::sign_up,
             commands::sign_in,
             commands::sign_out,
             commands::continue_offline,
-            commands::skip,
             commands::save_vapi_key,
             commands::delete_vapi_key,
             commands::save_twilio,
@@ -40,7 +38,6 @@ macro_rules! registered {
             commands::is_open_now,
             commands::recent_calls,
             commands::call_me,
-            commands::call_status,
         ]
     };
 }
@@ -53,9 +50,6 @@ use tauri::{Emitter, Manager};
 
 pub struct Shell {
     pub core: Onboarding,
-    pub notices: Vec<ava_ipc::UiError>,
-    /// UI preferences only (never a secret, never wizard data): tauri-plugin-store's file.
-    pub preferences: std::sync::Arc<tauri_plugin_store::Store<tauri::Wry>>,
 }
 
 /// `--data-dir DIR` (or `AVA_DATA_DIR`) puts the draft and preferences elsewhere than the
@@ -131,7 +125,6 @@ fn main() {
                 .level(log::LevelFilter::Info)
                 .build(),
         )
-        .plugin(tauri_plugin_store::Builder::new().build())
         .invoke_handler(registered!(tauri::generate_handler))
         .setup(move |app| {
             let data_dir = match data_dir.clone() {
@@ -145,7 +138,14 @@ fn main() {
                 provider_timeout: Duration::from_secs(20),
                 ..CoreConfig::new(
                     data_dir.clone(),
-                    &env("AVA_API_URL").unwrap_or_else(|| "http://127.0.0.1:8000".into()),
+                    // A release build talks to the production API unless told otherwise.
+                    &env("AVA_API_URL").unwrap_or_else(|| {
+                        if cfg!(debug_assertions) {
+                            ava_core::DEVELOPMENT_API_URL.into()
+                        } else {
+                            ava_core::PRODUCTION_API_URL.into()
+                        }
+                    }),
                 )
             };
             // The keychain service name; tests give each run its own.
@@ -163,25 +163,8 @@ fn main() {
                 .or_else(|| iana_time_zone::get_timezone().ok());
             let os_locale = sys_locale::get_locale().unwrap_or_default();
             core.fill_os_defaults(os_zone.as_deref(), &os_locale);
-
-            let mut notices = Vec::new();
-            if let Some(problem) = &opened.keychain_problem {
-                notices.push(ava_ipc::UiError::new(
-                    problem.code.clone(),
-                    problem.message.clone(),
-                ));
-            }
-            if let Some(notice) = ava_core::view::load_notice(&opened.load_note) {
-                notices.push(notice);
-            }
             forward_events(app.handle(), &core);
-            let preferences =
-                tauri_plugin_store::StoreExt::store(app, data_dir.join("ui-preferences.json"))?;
-            app.manage(Shell {
-                core,
-                notices,
-                preferences,
-            });
+            app.manage(Shell { core });
             app.manage(updates::Updates::default());
             if self_updating {
                 updates::start(app.handle());
@@ -210,8 +193,18 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
     let to_ui = handle.clone();
     tauri::async_runtime::spawn(async move {
         while status.changed().await.is_ok() {
-            let view = ava_core::view::status_view(&status.borrow());
+            let view = status.borrow().clone();
             let _ = to_ui.emit(ava_ipc::SYNC_STATUS_EVENT, view);
+        }
+    });
+    let mut test_call = core.test_call();
+    let to_ui = handle.clone();
+    tauri::async_runtime::spawn(async move {
+        while test_call.changed().await.is_ok() {
+            let update = test_call.borrow().clone();
+            if let Some(update) = update {
+                let _ = to_ui.emit(ava_ipc::TEST_CALL_EVENT, update);
+            }
         }
     });
     let mut progress = core.provision_progress();

@@ -17,7 +17,10 @@ const FIELD: &str = "business_hours";
 fn save(ctx: &Ctx, schedule: &WeeklySchedule) {
     let text = schedule.to_string();
     ctx.ui.dispatch(Msg::Typed(FIELD.to_owned(), text.clone()));
-    ctx.act(Action::Studio(FIELD, serde_json::json!({ FIELD: text })));
+    ctx.act(Action::Edit(ava_ipc::FieldEdit::Studio {
+        field: ava_model::StudioField::business_hours,
+        value: serde_json::Value::from(text),
+    }));
 }
 
 /// The editor, from the saved (or just typed) text.

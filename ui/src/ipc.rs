@@ -62,3 +62,14 @@ fn js_sys_get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     }
     get(object, &JsValue::from_str(key))
 }
+
+/// Puts `text` on the clipboard (the page is a secure context, so the web clipboard works).
+pub fn copy_text(text: &str) {
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = ["navigator", "clipboard"], js_name = writeText)]
+        fn write_text(text: &str) -> js_sys::Promise;
+    }
+    // The promise settles on its own; a refusal leaves the id on screen, selectable.
+    let _ = write_text(text);
+}

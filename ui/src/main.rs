@@ -80,6 +80,11 @@ fn App() -> Html {
                     progress.dispatch(Msg::Progress(p))
                 })
                 .await;
+                let test_call = ui.clone();
+                ipc::subscribe(ava_ipc::TEST_CALL_EVENT, move |c| {
+                    test_call.dispatch(Msg::TestCallUpdate(c))
+                })
+                .await;
                 let update = ui.clone();
                 ipc::subscribe(ava_ipc::UPDATE_READY_EVENT, move |u| {
                     update.dispatch(Msg::UpdateReady(u))

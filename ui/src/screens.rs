@@ -1,16 +1,16 @@
 //! The screens around the steps: the account gate, the top bar, Settings, the studio home
 //! and the toasts.
 
-use ava_ipc::{CredentialsArgs, Provider, StatusView, SyncState};
+use ava_ipc::{CredentialsArgs, Provider, StatusView, SyncState, UnsentEdits};
 use ava_model::{Locale, Step};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::Ctx;
 use crate::i18n::{error_message, incomplete_message};
-use crate::state::{Action, Busy, Msg, ToastKind, ToastText, Ui};
+use crate::state::{Action, Busy, Msg, SignOutStage, ToastKind, ToastText, Ui};
 use crate::steps;
-use crate::widgets::{self, Target, TextSpec};
+use crate::widgets::{self, Field, TextSpec};
 
 /// Sign up, sign in, or continue offline (everything syncs once the user signs in).
 pub fn account(ctx: &Ctx) -> Html {
@@ -50,8 +50,8 @@ pub fn account(ctx: &Ctx) -> Html {
                     { tab(true, "account.sign_up", "tab-sign-up") }
                     { tab(false, "account.sign_in", "tab-sign-in") }
                 </div>
-                { widgets::text(ctx, Target::Local, TextSpec::new("email", "field.email").kind("email").autocomplete("email"), None) }
-                { widgets::text(ctx, Target::Local, TextSpec::new("password", "field.password").kind("password")
+                { widgets::text(ctx, TextSpec::new(Field::Local("email"), "field.email").kind("email").autocomplete("email"), None) }
+                { widgets::text(ctx, TextSpec::new(Field::Local("password"), "field.password").kind("password")
                     .autocomplete(if sign_up { "new-password" } else { "current-password" })
                     .help(if sign_up { "help.password" } else { "help.password_sign_in" }), None) }
                 { widgets::alert(ctx, "account") }
@@ -72,7 +72,10 @@ pub fn account(ctx: &Ctx) -> Html {
 pub fn language_switch(locale: Locale, act: &Callback<Action>) -> Html {
     let onchange = act.reform(|e: Event| {
         let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-        Action::Profile("locale", serde_json::json!({ "locale": value }))
+        Action::Edit(ava_ipc::FieldEdit::Profile {
+            field: ava_model::ProfileField::locale,
+            value: serde_json::Value::from(value),
+        })
     });
     let t = |key: &str| crate::i18n::t(locale, key);
     html! {
@@ -212,10 +215,14 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                         </div>
                         <p class="help">{ ctx.t("settings.share_usage.help") }</p>
                     </section>
+                    { support_section(ctx) }
                     <section class="settings-section">
                         <h2>{ ctx.t("settings.account") }</h2>
                         { match (&view.account_email, signed_out(ctx.ui.status.as_ref())) {
-                            (Some(email), false) => html! { <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut)}>{ ctx.t("settings.sign_out") }</button></p> },
+                            (Some(email), false) => html! { <>
+                                <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut(UnsentEdits::Ask))}>{ ctx.t("settings.sign_out") }</button></p>
+                                { unsent_question(ctx) }
+                            </> },
                             (Some(email), true) => html! { <p>{ format!("{email} · {}", ctx.t("account.signed_out")) }{ " " }
                                 <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
                             (None, _) => html! { <p>{ ctx.t("account.offline_mode") }{ " " }
@@ -266,14 +273,78 @@ pub fn home(ctx: &Ctx) -> Html {
                     <crate::hours::OpenNowLine hours={view.studio.business_hours.as_ref().map(|t| t.as_str().to_owned())}
                         timezone={view.profile.timezone.as_ref().map(|z| z.as_str().to_owned())} locale={ctx.locale} />
                     <div class="tiles">
-                        { tile("home-assistant", "home.assistant", assistant.map_or_else(|| ctx.t("home.none"), |a| format!("{} · {}", a.name, a.assistant_id.clone().unwrap_or_default())), Step::Assistant) }
+                        { tile("home-assistant", "home.assistant", assistant.map_or_else(|| ctx.t("home.none"), |a| a.name.clone()), Step::Assistant) }
                         { tile("home-number", "home.number", number.unwrap_or_else(|| ctx.t("home.none")), Step::Telephony) }
+                        { tile("home-handoff", "home.handoff", match &view.handoff {
+                            ava_ipc::HandoffView::Transfer { number } => ctx.t("home.handoff.transfer").replace("{number}", &widgets::isolated(number)),
+                            ava_ipc::HandoffView::Message { .. } => ctx.t("home.handoff.message"),
+                        }, Step::Telephony) }
                         { tile("home-plan", "home.plan", format!("{} · {}", ctx.t(&format!("plan.{}", view.studio.plan.as_str())), ctx.count("summary.seats", u64::from(view.studio.seats.get()))), Step::Plan) }
                     </div>
                 </section>
                 { if assistant.is_some() { html! { <crate::studio::StudioPanels ctx={ctx.clone()} /> } } else { html!() } }
             </main>
         </div>
+    }
+}
+
+/// "2 changes are not on the server yet": asked before signing out leaves them here.
+fn unsent_question(ctx: &Ctx) -> Html {
+    let stage = ctx.ui.signing_out;
+    if stage == SignOutStage::Idle {
+        return html!();
+    }
+    let pending = ctx
+        .ui
+        .status
+        .as_ref()
+        .map_or(ctx.view().status.pending, |s| s.pending);
+    let sending = stage == SignOutStage::Sending;
+    html! {
+        <div class="alert warning confirm" id="unsent-confirm" role="alertdialog" aria-labelledby="unsent-confirm-title" aria-describedby="unsent-confirm-text">
+            <strong id="unsent-confirm-title">{ ctx.t("settings.unsent_title") }</strong>
+            <p id="unsent-confirm-text">{ ctx.count("settings.unsent", pending as u64) }</p>
+            <div class="actions">
+                <button id="unsent-send" class="btn primary" disabled={sending} onclick={ctx.callback(|| Action::SignOut(UnsentEdits::SendFirst))}>
+                    { ctx.t(if sending { "settings.unsent_sending" } else { "settings.unsent_send" }) }
+                </button>
+                <button id="unsent-sign-out" class="btn" disabled={sending} onclick={ctx.callback(|| Action::SignOut(UnsentEdits::KeepForNextSignIn))}>{ ctx.t("settings.unsent_sign_out") }</button>
+                <button id="unsent-cancel" class="link" disabled={sending} onclick={ctx.callback(|| Action::StaySignedIn)}>{ ctx.t("settings.unsent_cancel") }</button>
+            </div>
+        </div>
+    }
+}
+
+/// What support may ask for: the assistant's id in Vapi, to copy.
+fn support_section(ctx: &Ctx) -> Html {
+    let Some(id) = ctx
+        .view()
+        .assistant
+        .as_ref()
+        .and_then(|a| a.assistant_id.clone())
+    else {
+        return html!();
+    };
+    let copy = {
+        let id = id.clone();
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            crate::ipc::copy_text(&id);
+            ctx.ui.dispatch(Msg::Toast(
+                ToastKind::Success,
+                ToastText::Key("settings.copied"),
+            ));
+        })
+    };
+    html! {
+        <section class="settings-section" id="settings-support">
+            <h2>{ ctx.t("settings.support") }</h2>
+            <label for="assistant-id">{ ctx.t("settings.assistant_id") }</label>
+            <div class="copy-row">
+                <input id="assistant-id" type="text" readonly=true dir="ltr" value={id} />
+                <button id="copy-assistant-id" class="btn" onclick={copy}>{ ctx.t("settings.copy") }</button>
+            </div>
+        </section>
     }
 }
 

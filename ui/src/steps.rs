@@ -2,13 +2,15 @@
 //! holds a rule of its own.
 
 use ava_ipc::{Provider, TwilioArgs, WizardView};
-use ava_model::{Calendar, Crm, Industry, Locale, Persona, Plan, Step, Tone};
+use ava_model::{
+    Calendar, Crm, Industry, Locale, Persona, Plan, ProfileField, Step, StudioField, Tone,
+};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::Ctx;
 use crate::state::{Action, Busy, Msg, step_mark};
-use crate::widgets::{self, CardOption, Target, TextSpec};
+use crate::widgets::{self, CardOption, Field, TextSpec};
 
 /// Languages Ava can speak on the phone, offered as chips on step 3 (the model's list).
 pub const SPOKEN: [&str; 8] = ava_model::LanguageCode::SPOKEN;
@@ -62,16 +64,16 @@ fn profile(ctx: &Ctx, view: &WizardView) -> Html {
     let p = &view.profile;
     html! { <>
         <div class="row">
-            { widgets::text(ctx, Target::Profile, TextSpec::new("full_name", "field.full_name").autocomplete("name"), text_of(p.full_name.as_ref().map(|l| l.as_str()).as_ref())) }
-            { widgets::text(ctx, Target::Profile, TextSpec::new("organization_name", "field.organization_name").autocomplete("organization"), text_of(p.organization_name.as_ref().map(|l| l.as_str()).as_ref())) }
+            { widgets::text(ctx, TextSpec::new(ProfileField::full_name, "field.full_name").autocomplete("name"), text_of(p.full_name.as_ref().map(|l| l.as_str()).as_ref())) }
+            { widgets::text(ctx, TextSpec::new(ProfileField::organization_name, "field.organization_name").autocomplete("organization"), text_of(p.organization_name.as_ref().map(|l| l.as_str()).as_ref())) }
         </div>
         <div class="row">
-            { widgets::select(ctx, Target::Profile, "industry", "field.industry", &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
+            { widgets::select(ctx, ProfileField::industry, "field.industry", &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
             { widgets::time_zone(ctx, p.timezone.as_ref().map(|z| z.as_str().to_owned())) }
         </div>
-        { widgets::select(ctx, Target::Profile, "locale", "field.locale", &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
-        { widgets::checkbox(ctx, "marketing_opt_in", "field.marketing_opt_in", p.marketing_opt_in) }
-        { widgets::checkbox(ctx, "accept_terms", "field.accept_terms", p.accept_terms) }
+        { widgets::select(ctx, ProfileField::locale, "field.locale", &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
+        { widgets::checkbox(ctx, ProfileField::marketing_opt_in, "field.marketing_opt_in", p.marketing_opt_in) }
+        { widgets::checkbox(ctx, ProfileField::accept_terms, "field.accept_terms", p.accept_terms) }
     </> }
 }
 
@@ -138,7 +140,7 @@ pub fn vapi_form(ctx: &Ctx) -> Html {
         })
     };
     html! { <>
-        { widgets::text(ctx, Target::Local, TextSpec::new("vapi_api_key", "field.vapi_api_key").help("help.vapi_api_key").kind("password"), None) }
+        { widgets::text(ctx, TextSpec::new(Field::Local("vapi_api_key"), "field.vapi_api_key").help("help.vapi_api_key").kind("password"), None) }
         { widgets::alert(ctx, "vapi") }
         { widgets::action_button("vapi-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
     </> }
@@ -166,11 +168,11 @@ fn persona(ctx: &Ctx, view: &WizardView) -> Html {
         .map(|l| ((*l).to_owned(), ctx.t(&format!("language.{l}"))))
         .collect();
     html! { <>
-        { widgets::cards(ctx, "persona", "field.persona", personas, s.persona.map(|p| p.as_str().to_owned())) }
-        { widgets::textarea(ctx, Target::Studio, TextSpec::new("job_to_be_done", "field.job_to_be_done").help("help.job_to_be_done"), text_of(s.job_to_be_done.as_ref().map(|t| t.as_str()).as_ref()), 2) }
-        { widgets::chips(ctx, "languages", "field.languages", languages, s.languages.iter().map(|l| l.as_str().to_owned()).collect()) }
-        { widgets::select(ctx, Target::Studio, "tone", "field.tone", &labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
-        { widgets::textarea(ctx, Target::Studio, TextSpec::new("guidelines", "field.guidelines").help("help.guidelines"), text_of(s.guidelines.as_ref().map(|t| t.as_str()).as_ref()), 3) }
+        { widgets::cards(ctx, StudioField::persona, "field.persona", personas, s.persona.map(|p| p.as_str().to_owned())) }
+        { widgets::textarea(ctx, TextSpec::new(StudioField::job_to_be_done, "field.job_to_be_done").help("help.job_to_be_done"), text_of(s.job_to_be_done.as_ref().map(|t| t.as_str()).as_ref()), 2) }
+        { widgets::chips(ctx, StudioField::languages, "field.languages", languages, s.languages.iter().map(|l| l.as_str().to_owned()).collect()) }
+        { widgets::select(ctx, StudioField::tone, "field.tone", &labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
+        { widgets::textarea(ctx, TextSpec::new(StudioField::guidelines, "field.guidelines").help("help.guidelines"), text_of(s.guidelines.as_ref().map(|t| t.as_str()).as_ref()), 3) }
     </> }
 }
 
@@ -189,9 +191,9 @@ pub fn twilio_form(ctx: &Ctx) -> Html {
         })
     };
     html! { <>
-        { widgets::text(ctx, Target::Local, TextSpec::new("account_sid", "field.account_sid").help("help.account_sid"), None) }
-        { widgets::text(ctx, Target::Local, TextSpec::new("auth_token", "field.auth_token").kind("password"), None) }
-        { widgets::text(ctx, Target::Local, TextSpec::new("phone_number", "field.phone_number").help("help.phone_number").kind("tel"), None) }
+        { widgets::text(ctx, TextSpec::new(Field::Local("account_sid"), "field.account_sid").help("help.account_sid"), None) }
+        { widgets::text(ctx, TextSpec::new(Field::Local("auth_token"), "field.auth_token").kind("password"), None) }
+        { widgets::text(ctx, TextSpec::new(Field::Local("phone_number"), "field.phone_number").help("help.phone_number").kind("tel"), None) }
         { widgets::alert(ctx, "twilio") }
         { widgets::action_button("twilio-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
     </> }
@@ -207,11 +209,13 @@ fn twilio(ctx: &Ctx, view: &WizardView) -> Html {
 fn telephony(ctx: &Ctx, view: &WizardView) -> Html {
     let s = &view.studio;
     html! { <>
-        { widgets::text(ctx, Target::Studio, TextSpec::new("number", "field.number").help("help.number").kind("tel"), s.number.as_ref().map(|n| n.as_str().to_owned())) }
+        { widgets::text(ctx, TextSpec::new(StudioField::number, "field.number").help("help.number").kind("tel"), s.number.as_ref().map(|n| n.as_str().to_owned())) }
         { crate::hours::editor(ctx, s.business_hours.as_ref().map(|t| t.as_str().to_owned())) }
         <crate::hours::OpenNowLine hours={Some(widgets::shown(ctx, "business_hours", s.business_hours.as_ref().map(|t| t.as_str().to_owned())))}
             timezone={view.profile.timezone.as_ref().map(|z| z.as_str().to_owned())} locale={ctx.locale} />
-        { widgets::text(ctx, Target::Studio, TextSpec::new("fallback_email", "field.fallback_email").help("help.fallback_email").kind("email"), s.fallback_email.as_ref().map(|e| e.as_str().to_owned())) }
+        { widgets::text(ctx, TextSpec::new(StudioField::fallback_email, "field.fallback_email").help("help.fallback_email").kind("email"), s.fallback_email.as_ref().map(|e| e.as_str().to_owned())) }
+        { widgets::text(ctx, TextSpec::new(StudioField::fallback_phone, "field.fallback_phone").help("help.fallback_phone").kind("tel"), s.fallback_phone.as_ref().map(|n| n.as_str().to_owned())) }
+        <p class="handoff" id="handoff" role="note">{ widgets::handoff_words(ctx, &view.handoff) }</p>
     </> }
 }
 
@@ -238,9 +242,9 @@ fn integrations(ctx: &Ctx, view: &WizardView) -> Html {
         .map(|a| ((*a).to_owned(), ctx.t(&format!("app.{a}"))))
         .collect();
     html! { <>
-        { widgets::cards(ctx, "calendar", "field.calendar", calendars, s.calendar.map(|c| c.as_str().to_owned())) }
-        { widgets::chips(ctx, "workspace_apps", "field.workspace_apps", apps, s.workspace_apps.iter().map(|a| a.as_str().to_owned()).collect()) }
-        { widgets::cards(ctx, "crm", "field.crm", crms, s.crm.map(|c| c.as_str().to_owned())) }
+        { widgets::cards(ctx, StudioField::calendar, "field.calendar", calendars, s.calendar.map(|c| c.as_str().to_owned())) }
+        { widgets::chips(ctx, StudioField::workspace_apps, "field.workspace_apps", apps, s.workspace_apps.iter().map(|a| a.as_str().to_owned()).collect()) }
+        { widgets::cards(ctx, StudioField::crm, "field.crm", crms, s.crm.map(|c| c.as_str().to_owned())) }
     </> }
 }
 
@@ -381,7 +385,7 @@ fn plan(ctx: &Ctx, view: &WizardView) -> Html {
         })
         .collect();
     html! { <>
-        { widgets::cards(ctx, "plan", "field.plan", plans, Some(s.plan.as_str().to_owned())) }
+        { widgets::cards(ctx, StudioField::plan, "field.plan", plans, Some(s.plan.as_str().to_owned())) }
         <div class="narrow">
             { seats(ctx, s.seats.get()) }
         </div>
@@ -394,15 +398,11 @@ fn seats(ctx: &Ctx, saved: u16) -> Html {
         Callback::from(move |e: InputEvent| {
             let raw = e.target_unchecked_into::<HtmlInputElement>().value();
             ctx.ui.dispatch(Msg::Typed("seats".into(), raw.clone()));
-            // A number when it is one, so the model judges the range; the raw text otherwise.
-            let value = raw
-                .trim()
-                .parse::<i64>()
-                .map_or(serde_json::Value::from(raw), serde_json::Value::from);
-            ctx.act(Action::Studio(
-                "seats",
-                serde_json::json!({ "seats": value }),
-            ));
+            // Sent as typed: the core reads the number it holds.
+            ctx.act(Action::Edit(ava_ipc::FieldEdit::Studio {
+                field: StudioField::seats,
+                value: serde_json::Value::from(raw),
+            }));
         })
     };
     let error = ctx

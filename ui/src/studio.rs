@@ -117,6 +117,12 @@ fn call_me(ctx: &Ctx) -> Html {
         })
     };
     let place = submit(ctx, typed.clone(), Action::CallMe);
+    // One test call at a time: the next once this one has ended.
+    let call_under_way = ctx
+        .ui
+        .test_call
+        .as_ref()
+        .is_some_and(|c| c.status.as_deref() != Some("ended"));
     let error = error_line(ctx, ava_ipc::CALL_TO_FIELD, "call", "call-error");
     let progress = ctx.ui.test_call.as_ref().map(|call| {
         let status = call.status.clone().unwrap_or_else(|| "queued".into());
@@ -138,7 +144,7 @@ fn call_me(ctx: &Ctx) -> Html {
             <form class="chat-form" onsubmit={place}>
                 <input id="call-to" type="tel" dir="ltr" autocomplete="tel" value={typed} {oninput} disabled={!attached}
                     aria-label={ctx.t("test_call.number")} placeholder="+33 6 12 34 56 78" />
-                <button type="submit" id="call-me" class="btn primary" disabled={!attached || ctx.ui.calling}>
+                <button type="submit" id="call-me" class="btn primary" disabled={!attached || ctx.ui.calling || call_under_way}>
                     { if ctx.ui.calling { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
                     { ctx.t("test_call.call") }
                 </button>

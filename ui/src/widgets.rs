@@ -1,7 +1,8 @@
 //! The form controls every step is built from: a label above, helper text below, the error in
 //! place of the helper text, and each edit sent to the shell as a one-field patch.
 
-use ava_ipc::AssistantSync;
+use ava_ipc::{AssistantSync, FieldEdit};
+use ava_model::{ProfileField, StudioField};
 use serde_json::{Value, json};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -10,20 +11,45 @@ use crate::Ctx;
 use crate::i18n::error_message;
 use crate::state::{Action, Msg};
 
-/// Which resource a field belongs to (and so which command saves it).
+/// A field of a form: one of the draft's (typed by the model, so a misspelt name does not
+/// compile, and an edit is saved at once) or a local one, kept in the window until a button
+/// sends it (credentials, step 7's form).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Profile,
-    Studio,
-    /// Kept in the UI until a button sends it (credentials, step 7's form).
-    Local,
+pub enum Field {
+    Profile(ProfileField),
+    Studio(StudioField),
+    Local(&'static str),
 }
 
-fn send(ctx: &Ctx, target: Target, field: &'static str, value: Value) {
-    match target {
-        Target::Profile => ctx.act(Action::Profile(field, json!({ field: value }))),
-        Target::Studio => ctx.act(Action::Studio(field, json!({ field: value }))),
-        Target::Local => {}
+impl Field {
+    /// The field's name: its element's id, and where its error is shown.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Profile(field) => field.as_str(),
+            Field::Studio(field) => field.as_str(),
+            Field::Local(name) => name,
+        }
+    }
+}
+
+impl From<ProfileField> for Field {
+    fn from(field: ProfileField) -> Self {
+        Field::Profile(field)
+    }
+}
+
+impl From<StudioField> for Field {
+    fn from(field: StudioField) -> Self {
+        Field::Studio(field)
+    }
+}
+
+/// Saves an edit of a draft field (a local field waits for its button).
+fn send(ctx: &Ctx, field: Field, value: Value) {
+    match field {
+        Field::Profile(field) => ctx.act(Action::Edit(FieldEdit::Profile { field, value })),
+        Field::Studio(field) => ctx.act(Action::Edit(FieldEdit::Studio { field, value })),
+        Field::Local(_) => {}
     }
 }
 
@@ -58,7 +84,7 @@ pub fn shown(ctx: &Ctx, field: &str, saved: Option<String>) -> String {
 }
 
 pub struct TextSpec<'a> {
-    pub field: &'static str,
+    pub field: Field,
     pub label: &'a str,
     pub help: Option<&'a str>,
     pub kind: &'static str,
@@ -66,9 +92,9 @@ pub struct TextSpec<'a> {
 }
 
 impl<'a> TextSpec<'a> {
-    pub fn new(field: &'static str, label: &'a str) -> Self {
+    pub fn new(field: impl Into<Field>, label: &'a str) -> Self {
         Self {
-            field,
+            field: field.into(),
             label,
             help: None,
             kind: "text",
@@ -94,23 +120,24 @@ impl<'a> TextSpec<'a> {
 
 /// Leaving a field of the draft writes the draft at once (wizard.md: on blur), rather than
 /// within the autosave's half second.
-fn flush_on_blur(ctx: &Ctx, target: Target) -> Callback<FocusEvent> {
+fn flush_on_blur(ctx: &Ctx, field: Field) -> Callback<FocusEvent> {
     let ctx = ctx.clone();
     Callback::from(move |_: FocusEvent| {
-        if target != Target::Local {
+        if !matches!(field, Field::Local(_)) {
             ctx.act(Action::Flush);
         }
     })
 }
 
-pub fn text(ctx: &Ctx, target: Target, spec: TextSpec, saved: Option<String>) -> Html {
-    let field = spec.field;
+pub fn text(ctx: &Ctx, spec: TextSpec, saved: Option<String>) -> Html {
+    let target = spec.field;
+    let field = target.name();
     let oninput = {
         let ctx = ctx.clone();
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlInputElement>().value();
             ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
-            send(&ctx, target, field, Value::from(value));
+            send(&ctx, target, Value::from(value));
         })
     };
     let onblur = flush_on_blur(ctx, target);
@@ -125,20 +152,15 @@ pub fn text(ctx: &Ctx, target: Target, spec: TextSpec, saved: Option<String>) ->
     frame(ctx, field, spec.label, spec.help, control)
 }
 
-pub fn textarea(
-    ctx: &Ctx,
-    target: Target,
-    spec: TextSpec,
-    saved: Option<String>,
-    rows: u32,
-) -> Html {
-    let field = spec.field;
+pub fn textarea(ctx: &Ctx, spec: TextSpec, saved: Option<String>, rows: u32) -> Html {
+    let target = spec.field;
+    let field = target.name();
     let oninput = {
         let ctx = ctx.clone();
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
             ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
-            send(&ctx, target, field, Value::from(value));
+            send(&ctx, target, Value::from(value));
         })
     };
     let onblur = flush_on_blur(ctx, target);
@@ -153,18 +175,19 @@ pub fn textarea(
 /// A select over `(value, label)` options, with an empty "Choose…" entry.
 pub fn select(
     ctx: &Ctx,
-    target: Target,
-    field: &'static str,
+    target: impl Into<Field>,
     label: &str,
     options: &[(String, String)],
     current: Option<String>,
 ) -> Html {
+    let target = target.into();
+    let field = target.name();
     let onchange = {
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
             let value = e.target_unchecked_into::<HtmlSelectElement>().value();
             ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
-            send(&ctx, target, field, Value::from(value));
+            send(&ctx, target, Value::from(value));
         })
     };
     let current = shown(ctx, field, current);
@@ -188,7 +211,7 @@ pub fn time_zone(ctx: &Ctx, current: Option<String>) -> Html {
         Callback::from(move |zone: String| {
             ctx.ui
                 .dispatch(Msg::Typed("timezone".to_owned(), zone.clone()));
-            send(&ctx, Target::Profile, "timezone", Value::from(zone));
+            send(&ctx, ProfileField::timezone.into(), Value::from(zone));
         })
     };
     let control = html! {
@@ -311,12 +334,13 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
     }
 }
 
-pub fn checkbox(ctx: &Ctx, field: &'static str, label: &str, checked: bool) -> Html {
+pub fn checkbox(ctx: &Ctx, target: ProfileField, label: &str, checked: bool) -> Html {
+    let field = target.as_str();
     let onchange = {
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
             let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-            send(&ctx, Target::Profile, field, Value::from(on));
+            send(&ctx, target.into(), Value::from(on));
         })
     };
     let error = ctx
@@ -335,11 +359,12 @@ pub fn checkbox(ctx: &Ctx, field: &'static str, label: &str, checked: bool) -> H
 /// Chips for a multi-select: each is a toggle button; the whole list is sent on each change.
 pub fn chips(
     ctx: &Ctx,
-    field: &'static str,
+    target: StudioField,
     label: &str,
     options: Vec<(String, String)>,
     selected: Vec<String>,
 ) -> Html {
+    let field = target.as_str();
     let error = ctx
         .ui
         .error_at(field)
@@ -356,7 +381,7 @@ pub fn chips(
                     selected.iter().cloned().chain([value.clone()]).collect()
                 };
                 let ctx2 = ctx.clone();
-                let onclick = Callback::from(move |_| send(&ctx2, Target::Studio, field, json!(next.clone())));
+                let onclick = Callback::from(move |_| send(&ctx2, target.into(), json!(next.clone())));
                 html! {
                     <button type="button" class={classes!("chip", on.then_some("on"))} aria-pressed={on.to_string()}
                         data-value={value.clone()} {onclick}>{ if on { "✓ " } else { "" } }{ text }</button>
@@ -377,11 +402,12 @@ pub struct CardOption {
 
 pub fn cards(
     ctx: &Ctx,
-    field: &'static str,
+    target: StudioField,
     label: &str,
     options: Vec<CardOption>,
     current: Option<String>,
 ) -> Html {
+    let field = target.as_str();
     html! {
         <fieldset class="field" id={field}>
             <legend>{ ctx.t(label) }</legend>
@@ -390,7 +416,7 @@ pub fn cards(
                 let on = current.as_deref() == Some(option.value.as_str());
                 let ctx2 = ctx.clone();
                 let value = option.value.clone();
-                let onclick = Callback::from(move |_| send(&ctx2, Target::Studio, field, Value::from(value.clone())));
+                let onclick = Callback::from(move |_| send(&ctx2, target.into(), Value::from(value.clone())));
                 html! {
                     <button type="button" role="radio" aria-checked={on.to_string()} class={classes!("choice", on.then_some("on"))}
                         data-value={option.value.clone()} {onclick}>
@@ -486,5 +512,24 @@ pub fn assistant_sync(ctx: &Ctx) -> Html {
         <p id="assistant-sync" class={classes!("assistant-sync", state)} data-state={state} role="status">
             <span class="dot" aria-hidden="true"></span>{ text }
         </p>
+    }
+}
+
+/// A phone number or address inside a translated sentence, isolated (U+2068 … U+2069) so a
+/// right-to-left sentence does not move its `+` or its dots.
+pub fn isolated(text: &str) -> String {
+    format!("\u{2068}{text}\u{2069}")
+}
+
+/// What happens to a call Ava cannot handle, in a sentence.
+pub fn handoff_words(ctx: &Ctx, handoff: &ava_ipc::HandoffView) -> String {
+    match handoff {
+        ava_ipc::HandoffView::Transfer { number } => ctx
+            .t("handoff.transfer")
+            .replace("{number}", &isolated(number)),
+        ava_ipc::HandoffView::Message { email: Some(email) } => ctx
+            .t("handoff.message_email")
+            .replace("{email}", &isolated(email)),
+        ava_ipc::HandoffView::Message { email: None } => ctx.t("handoff.message"),
     }
 }

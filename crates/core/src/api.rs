@@ -28,7 +28,7 @@ pub enum ApiError {
     #[error("{message}")]
     Refused {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
 }
@@ -48,7 +48,7 @@ impl ApiError {
             ApiError::Unreachable(_) => ErrorCode::Offline,
             ApiError::SignInRequired(_) => ErrorCode::SignInRequired,
             ApiError::Invalid(_) => ErrorCode::ValidationFailed,
-            ApiError::Refused { code, .. } => ErrorCode::parse(code),
+            ApiError::Refused { code, .. } => code.clone(),
         }
     }
 }
@@ -60,10 +60,23 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
+    /// A client of the API at `base_url`, which must be `https://` (plain `http://` only to
+    /// this machine, for development): the owner's password, tokens and keys travel on it.
+    /// Redirects are not followed, so nothing is ever re-sent to an address we did not choose.
     pub fn new(base_url: &str, timeout: Duration) -> Result<Self, ApiError> {
+        if !crate::config::is_https_or_loopback(base_url) {
+            return Err(ApiError::Refused {
+                status: 0,
+                code: ErrorCode::InsecureApiUrl,
+                message: format!(
+                    "the Ava server's address must start with https:// (got {base_url:?})"
+                ),
+            });
+        }
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(3)))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Unreachable(e.to_string()))?;
         Ok(Self {
@@ -103,7 +116,7 @@ impl ApiClient {
             };
             return serde_json::from_slice(bytes).map_err(|e| ApiError::Refused {
                 status: status.as_u16(),
-                code: "bad_response".to_owned(),
+                code: ErrorCode::BadResponse,
                 message: format!("the server's answer could not be read: {e}"),
             });
         }
@@ -111,13 +124,13 @@ impl ApiClient {
         let (code, message, fields) = match envelope {
             Some(e) => (e.error.code, e.error.message, e.error.fields),
             None => (
-                "http_error".to_owned(),
+                ErrorCode::HttpError,
                 format!("the server answered {status}"),
                 None,
             ),
         };
         Err(match status {
-            StatusCode::UNAUTHORIZED if code != "invalid_credentials" => {
+            StatusCode::UNAUTHORIZED if code != ErrorCode::InvalidCredentials => {
                 ApiError::SignInRequired(message)
             }
             StatusCode::UNPROCESSABLE_ENTITY if fields.is_some() => {

@@ -18,6 +18,8 @@ pub struct CoreConfig {
     pub provider_timeout: Duration,
     /// Longest wait for one keychain call.
     pub keychain_timeout: Duration,
+    /// How often a test call's progress is asked of Vapi.
+    pub call_poll: Duration,
     pub retry: RetryPolicy,
 }
 
@@ -32,8 +34,34 @@ impl CoreConfig {
             request_timeout: Duration::from_secs(10),
             provider_timeout: Duration::from_secs(10),
             keychain_timeout: Duration::from_secs(10),
+            call_poll: Duration::from_secs(2),
             retry: RetryPolicy::default(),
         }
+    }
+}
+
+/// The onboarding API that release builds talk to unless `AVA_API_URL` says otherwise.
+pub const PRODUCTION_API_URL: &str = "https://api.ava.ai";
+/// The local server of `tests/run.sh`, for debug builds.
+pub const DEVELOPMENT_API_URL: &str = "http://127.0.0.1:8000";
+
+/// `https://…`, or `http://` to this machine only (the local server of development and tests):
+/// anything else would carry the owner's password and keys in clear.
+pub fn is_https_or_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match parsed.scheme() {
+        "https" => parsed.host_str().is_some(),
+        "http" => parsed.host_str().is_some_and(|host| {
+            host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }),
+        _ => false,
     }
 }
 
@@ -63,5 +91,46 @@ impl RetryPolicy {
             .saturating_mul(1u32 << attempt.min(16))
             .min(self.max);
         ceiling.mul_f64(rand::random::<f64>().max(0.1))
+    }
+}
+
+/// A stable 64-bit digest of a data folder's path (FNV-1a): the session's keychain scope, and
+/// the shell's one-instance-per-folder name.
+pub fn folder_digest(folder: &std::path::Path) -> u64 {
+    folder
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_this_machine_carries_the_owners_secrets() {
+        for allowed in [
+            "https://api.ava.ai",
+            "https://api.example.com:8443/base",
+            "http://127.0.0.1:8000",
+            "http://localhost:8000",
+            "http://[::1]:8000",
+            PRODUCTION_API_URL,
+            DEVELOPMENT_API_URL,
+        ] {
+            assert!(is_https_or_loopback(allowed), "{allowed}");
+        }
+        for refused in [
+            "http://api.ava.ai",
+            "http://192.168.1.10:8000",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8000",
+            "",
+        ] {
+            assert!(!is_https_or_loopback(refused), "{refused}");
+        }
     }
 }

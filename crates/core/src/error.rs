@@ -2,8 +2,9 @@ use ava_model::{ErrorCode, FieldErrors, UiError};
 use ava_vapi::ProviderError;
 
 use crate::api::ApiError;
-use crate::draft::DraftError;
-use crate::secrets::SecretError;
+use crate::store::draft::DraftError;
+use crate::store::secrets::SecretError;
+use crate::store::session::SessionError;
 
 /// The core's one error type; [`CoreError::to_ui`] is its `{code, message, field?}` form.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,19 @@ pub enum CoreError {
     Provider(#[from] ProviderError),
     #[error("{0}")]
     Precondition(Precondition),
+    /// The account this work was for signed out or was switched while it ran: it stopped
+    /// there, touching nothing of the next one's.
+    #[error("you signed out or changed accounts while this was under way; it was stopped")]
+    SessionChanged,
+}
+
+impl From<SessionError> for CoreError {
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::Ended => CoreError::SessionChanged,
+            SessionError::Keychain(e) => CoreError::Secret(e),
+        }
+    }
 }
 
 /// Something must be done first: declared in `ava-ipc`, where the window matches on it.
@@ -52,6 +66,7 @@ impl CoreError {
                 (Twilio, _) => ErrorCode::TwilioRefused,
             },
             CoreError::Precondition(p) => p.code(),
+            CoreError::SessionChanged => ErrorCode::SessionChanged,
         }
     }
 

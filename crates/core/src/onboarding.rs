@@ -1,97 +1,41 @@
-//! [`Onboarding`]: the one object the shell talks to. It owns the draft (and its autosaver),
-//! the secrets, the API client and the sync task that empties the outbox. This file: opening,
-//! edits, moving between steps, the events they record; accounts, credentials and sync have
-//! files of their own.
+//! [`Onboarding`]: the one object the shell talks to, a thin facade. It opens the owners and
+//! the clients, starts the two background tasks (sync, live assistant) and hands every call to
+//! its service. Nothing inside the core imports it.
 
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use ava_model::{EventContext, FlagsPatch, Move, ProfilePatch, Step, StudioPatch};
-use ava_vapi::{TwilioClient, VapiClient};
-use serde::Serialize;
+use ava_ipc::{
+    AssistantDefaults, AssistantSync, CallView, ChatView, Moved, Provider, StatusView, SyncState,
+    UiError, UnsentEdits, WizardView,
+};
+use ava_model::{Move, OpenNow, ProfilePatch, Sensitive, Step, StudioPatch, VapiMethod};
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
-use crate::analytics::Analytics;
 use crate::api::ApiClient;
-use crate::autosave::Autosaver;
-use crate::config::CoreConfig;
-use crate::draft::{DraftFile, LoadNote};
+use crate::config::{CoreConfig, folder_digest};
+use crate::context::Context;
 use crate::error::{CoreError, Precondition};
-use crate::secrets::{KeychainProblem, SecretStore};
-use crate::state::{Draft, Edit};
-use crate::sync::sync_loop;
+use crate::rules::state::{Account, AssistantChoices, Draft, Edit, Provisioning};
+use crate::rules::{assistant, view};
+use crate::services::credentials::CredentialStatus;
+use crate::services::provision::ProvisionReport;
+use crate::services::{accounts, credentials, live, provision, studio, sync, wizard};
+use crate::store::draft::LoadNote;
+use crate::store::drafts::DraftStore;
+use crate::store::secrets::{KeychainProblem, SecretStore, Vault};
+use crate::store::session::Sessions;
+use crate::store::status::StatusBoard;
 
-/// What the status pill shows: declared in `ava-ipc`, where the window matches on it.
-pub use ava_ipc::SyncState;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SyncStatus {
-    pub state: SyncState,
-    /// Changes not yet on the server.
-    pub pending: usize,
-    pub error: Option<ava_model::UiError>,
-    /// Values the server refused (a rule the model did not know): shown at their fields until
-    /// the user edits them again. They stay in the draft; they are just not sent.
-    pub refused: Vec<ava_model::UiError>,
-    /// False when secrets are kept for this run only (no usable keychain).
-    pub keychain_persistent: bool,
-    /// Grows with every change, so a reader holding two copies (a command's reply and an
-    /// event) keeps the newer one.
-    pub revision: u64,
-    /// The live assistant in Vapi against the draft (see [`crate::live`]).
-    pub assistant: ava_ipc::AssistantSync,
-    pub assistant_error: Option<ava_model::UiError>,
-}
-
-/// Configured or not, and what may be shown of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CredentialStatus {
-    pub configured: bool,
-    pub preview: Option<String>,
-    pub phone_number: Option<String>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) config: CoreConfig,
-    pub(crate) draft: Mutex<Draft>,
-    /// Views built so far: each takes the next number while it holds the draft.
-    pub(crate) views_built: AtomicU64,
-    pub(crate) autosaver: Autosaver,
-    pub(crate) secrets: Arc<dyn SecretStore>,
-    pub(crate) api: ApiClient,
-    pub(crate) vapi: VapiClient,
-    pub(crate) twilio: TwilioClient,
-    pub(crate) status: watch::Sender<SyncStatus>,
-    /// Where the assistant's creation stands, for a live step list.
-    pub(crate) progress: watch::Sender<Option<crate::state::Provisioning>>,
-    pub(crate) wake: Arc<Notify>,
-    /// Wakes the task that keeps the live assistant in Vapi up to date.
-    pub(crate) live_wake: Arc<Notify>,
-    /// "Talk to Ava" in this run, one turn at a time.
-    pub(crate) chat: Mutex<crate::studio::ChatSession>,
-    pub(crate) chatting: tokio::sync::Mutex<()>,
-    pub(crate) session_scope: String,
-    pub(crate) provisioning: tokio::sync::Mutex<()>,
-    /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
-    /// task and a provisioning run at once) would make the server end the whole sign-in.
-    pub(crate) refreshing: tokio::sync::Mutex<()>,
-    /// After the server refused a batch of events (an outage, an older server without the
-    /// route): failures so far, and no new try before this instant. Events never turn the
-    /// status pill red; they wait.
-    pub(crate) events_pause: Mutex<(u32, Option<tokio::time::Instant>)>,
-}
-
-/// The desktop core. Cheap to clone; needs a tokio runtime (the sync task runs on it).
+/// The desktop core. Cheap to clone; needs a tokio runtime (its background tasks run on it).
 #[derive(Clone)]
 pub struct Onboarding {
-    pub(crate) inner: Arc<Inner>,
+    ctx: Arc<Context>,
 }
 
 pub struct Opened {
     pub onboarding: Onboarding,
     pub load_note: LoadNote,
-    pub keychain_problem: Option<KeychainProblem>,
 }
 
 impl Onboarding {
@@ -100,114 +44,85 @@ impl Onboarding {
         secrets: Arc<dyn SecretStore>,
         keychain_problem: Option<KeychainProblem>,
     ) -> Result<Opened, CoreError> {
-        let file = DraftFile::new(&config.data_dir);
-        let (draft, load_note) = file.load()?;
-        let http = ava_vapi::http_client(config.provider_timeout)?;
-        let api = ApiClient::new(&config.api_base_url, config.request_timeout)?;
-        let status = SyncStatus {
+        let (drafts, load_note) = DraftStore::open(&config.data_dir)?;
+        let vault = Vault::new(secrets, config.keychain_timeout);
+        // Two OS users (or two data folders) never share a sign-in, even on one keyring.
+        let token_scope = format!("session-{:016x}", folder_digest(&config.data_dir));
+        let account = drafts.read(|d| d.account.clone());
+        let sessions = Sessions::open(vault.clone(), token_scope, account);
+        let (pending, refused) = drafts.read(|d| (d.outbox.len(), d.refused.clone()));
+        let status = StatusView {
             state: SyncState::SavedLocally,
-            pending: draft.outbox.len(),
+            pending,
             error: None,
-            refused: draft.refused.clone(),
-            keychain_persistent: secrets.is_persistent(),
+            refused,
+            keychain_persistent: vault.is_persistent(),
             revision: 0,
-            assistant: ava_ipc::AssistantSync::NotCreated,
+            assistant: AssistantSync::NotCreated,
             assistant_error: None,
         };
-        // Two OS users (or two data folders) never share a session, even on one keyring.
-        let session_scope = format!("session-{:016x}", folder_digest(&config.data_dir));
-        let inner = Arc::new(Inner {
-            vapi: VapiClient::new(http.clone(), config.vapi_base_url.as_deref()),
-            twilio: TwilioClient::new(http, config.twilio_base_url.as_deref()),
+        let mut notices: Vec<UiError> = keychain_problem
+            .map(|p| UiError::new(p.code, p.message))
+            .into_iter()
+            .collect();
+        notices.extend(load_note.notice());
+        let http = ava_vapi::http_client(config.provider_timeout)?;
+        let ctx = Arc::new(Context {
+            api: ApiClient::new(&config.api_base_url, config.request_timeout)?,
+            vapi: ava_vapi::VapiClient::new(http.clone(), config.vapi_base_url.as_deref()),
+            twilio: ava_vapi::TwilioClient::new(http, config.twilio_base_url.as_deref()),
             config,
-            draft: Mutex::new(draft),
-            views_built: AtomicU64::new(0),
-            autosaver: Autosaver::start(file, None),
-            secrets,
-            api,
-            status: watch::channel(status).0,
+            drafts,
+            vault,
+            sessions,
+            status: StatusBoard::new(status),
             progress: watch::channel(None).0,
-            wake: Arc::new(Notify::new()),
+            test_call: watch::channel(None).0,
+            notices,
+            sync_wake: Arc::new(Notify::new()),
             live_wake: Arc::new(Notify::new()),
+            renewing: tokio::sync::Mutex::new(()),
+            uploading: tokio::sync::Mutex::new(()),
+            provisioning: tokio::sync::Mutex::new(()),
             chat: Mutex::default(),
             chatting: tokio::sync::Mutex::new(()),
-            session_scope,
-            provisioning: tokio::sync::Mutex::new(()),
-            refreshing: tokio::sync::Mutex::new(()),
             events_pause: Mutex::new((0, None)),
         });
-        tokio::spawn(sync_loop(Arc::downgrade(&inner)));
-        tokio::spawn(crate::live::live_loop(Arc::downgrade(&inner)));
+        tokio::spawn(sync::sync_loop(Arc::downgrade(&ctx)));
+        tokio::spawn(live::live_loop(Arc::downgrade(&ctx)));
         Ok(Opened {
-            onboarding: Onboarding { inner },
+            onboarding: Onboarding { ctx },
             load_note,
-            keychain_problem,
         })
     }
 
+    // ---- the draft and the wizard ----
+
     pub fn snapshot(&self) -> Draft {
-        self.inner.lock().clone()
+        self.ctx.drafts.read(Clone::clone)
     }
 
-    pub fn status(&self) -> watch::Receiver<SyncStatus> {
-        self.inner.status.subscribe()
+    pub fn status(&self) -> watch::Receiver<StatusView> {
+        self.ctx.status.subscribe()
     }
 
     /// Each stage of [`Self::provision`] as it is saved (assistant, number, record).
-    pub fn provision_progress(&self) -> watch::Receiver<Option<crate::state::Provisioning>> {
-        self.inner.progress.subscribe()
+    pub fn provision_progress(&self) -> watch::Receiver<Option<Provisioning>> {
+        self.ctx.progress.subscribe()
     }
 
     /// Applies a validated edit: in memory now, on disk within 0.5 s, on the server when it
     /// can be reached.
     pub fn apply(&self, edit: Edit) {
-        let (server_change, refused) = {
-            let mut draft = self.inner.lock();
-            let before = draft.refused.len();
-            let changed = draft.apply(edit);
-            self.inner.autosaver.changed(&draft);
-            (
-                changed,
-                (draft.refused.len() != before).then(|| draft.refused.clone()),
-            )
-        };
-        if let Some(refused) = refused {
-            self.inner.status.send_modify(|s| {
-                s.refused = refused;
-                s.revision += 1;
-            });
-        }
-        if server_change {
-            self.outbox_changed();
-        }
-        self.inner.live_wake.notify_one();
+        wizard::apply(&self.ctx, edit);
     }
 
-    /// Changes the draft outside the reducer (credentials, completion, provisioning), then
-    /// counts the outbox, wakes the sync task and saves at once.
-    pub(crate) fn update_draft(&self, change: impl FnOnce(&mut Draft)) -> Result<(), CoreError> {
-        {
-            let mut draft = self.inner.lock();
-            change(&mut draft);
-            self.inner.autosaver.changed(&draft);
-        }
-        self.outbox_changed();
-        self.inner.live_wake.notify_one();
-        self.flush()
+    /// One field edited in the window, judged by the model's rules.
+    pub fn edit(&self, edit: &ava_ipc::FieldEdit) -> Result<(), CoreError> {
+        wizard::edit(&self.ctx, edit)
     }
 
-    /// The outbox grew outside [`Self::apply`]: count it and let the sync task know.
-    pub(crate) fn outbox_changed(&self) {
-        let (pending, refused) = self.inner.queued();
-        self.inner.status.send_modify(|s| {
-            s.pending = pending;
-            s.refused = refused;
-            s.revision += 1;
-        });
-        self.inner.wake.notify_one();
-    }
-
-    /// A profile patch as the UI sends it (JSON), judged by the model.
+    /// A profile patch as api.md spells it (JSON), judged by the model.
     pub fn update_profile(&self, patch: &Value) -> Result<(), CoreError> {
         self.apply(Edit::Profile(ProfilePatch::from_json(patch)?));
         Ok(())
@@ -220,145 +135,276 @@ impl Onboarding {
 
     /// Pre-fills step 1's time zone and language from the computer where they are empty.
     pub fn fill_os_defaults(&self, os_timezone: Option<&str>, os_locale: &str) {
-        let patch = self.inner.lock().os_defaults(os_timezone, os_locale);
-        if let Some(patch) = patch {
-            self.apply(Edit::Profile(patch));
-        }
+        wizard::fill_os_defaults(&self.ctx, os_timezone, os_locale);
     }
 
     /// Moving between steps saves at once.
     pub fn go_to(&self, step: Step) -> Result<(), CoreError> {
-        self.move_to(step, Move::Jump)
+        wizard::move_to(&self.ctx, step, Move::Jump)
     }
 
-    /// Leaves the current step for `step`: Continue and Skip are recorded (the seed's step
-    /// events), moving through the rail or Back is not.
     pub fn move_to(&self, step: Step, how: Move) -> Result<(), CoreError> {
-        let left = self.inner.lock().step;
-        match how {
-            Move::Jump => {}
-            Move::Continue => self.record(|a, now, c| a.continued(left, now, c))?,
-            Move::Skip => self.record(|a, now, c| a.skipped(left, now, c))?,
-        }
-        self.apply(Edit::GoTo(step));
-        self.flush()
+        wizard::move_to(&self.ctx, step, how)
+    }
+
+    /// Leaves the current step for `step` and says what leaving step 1 left empty.
+    pub fn leave_for(&self, step: Step, how: Move) -> Result<Moved, CoreError> {
+        wizard::leave_for(&self.ctx, step, how)
     }
 
     /// The owner enters the wizard (signed in, or chose to work offline).
     pub fn begin(&self) -> Result<(), CoreError> {
-        let completed = self.inner.lock().completed;
-        self.record(|a, now, c| a.begin(completed, now, c))
+        wizard::begin(&self.ctx)
     }
 
-    /// "Share onboarding usage with the Ava team".
+    pub fn continue_offline(&self) -> Result<(), CoreError> {
+        wizard::continue_offline(&self.ctx)
+    }
+
     pub fn set_usage_sharing(&self, on: bool) -> Result<(), CoreError> {
-        self.update_draft(|draft| draft.analytics.set_sharing(on))
+        wizard::set_usage_sharing(&self.ctx, on)
     }
 
-    /// Records an onboarding event (see [`crate::analytics`]) and saves at once, so an event
-    /// recorded just before a crash is still sent after the restart.
-    pub(crate) fn record(
-        &self,
-        event: impl FnOnce(&mut Analytics, chrono::DateTime<chrono::Utc>, &EventContext),
-    ) -> Result<(), CoreError> {
-        self.update_draft(|draft| {
-            let context = EventContext {
-                app_version: env!("CARGO_PKG_VERSION").to_owned(),
-                os: std::env::consts::OS.to_owned(),
-                locale: draft.profile.locale.unwrap_or(ava_model::Locale::En),
-            };
-            event(&mut draft.analytics, chrono::Utc::now(), &context);
-        })
+    pub fn skip(&self, provider: Provider) -> Result<(), CoreError> {
+        wizard::skip(&self.ctx, provider)
     }
 
-    pub fn skip_vapi(&self) -> Result<(), CoreError> {
-        self.apply(Edit::Flags(FlagsPatch {
-            onboarding_vapi_skipped: Some(true),
-            ..FlagsPatch::default()
-        }));
-        self.flush()
-    }
-
-    pub fn skip_twilio(&self) -> Result<(), CoreError> {
-        self.apply(Edit::Flags(FlagsPatch {
-            onboarding_twilio_skipped: Some(true),
-            ..FlagsPatch::default()
-        }));
-        self.flush()
-    }
-
-    pub fn set_keys_local_only(&self, local_only: bool) -> Result<(), CoreError> {
-        self.apply(Edit::KeysLocalOnly(local_only));
-        self.flush()
+    pub async fn set_keys_local_only(&self, local_only: bool) -> Result<(), CoreError> {
+        wizard::set_keys_local_only(&self.ctx, local_only).await
     }
 
     /// Writes the draft now (blur, quit) and waits for the disk.
     pub fn flush(&self) -> Result<(), CoreError> {
-        self.inner.autosaver.flush().map_err(|message| {
-            CoreError::Draft(crate::draft::DraftError::Write {
-                path: self.inner.config.data_dir.clone(),
-                source: std::io::Error::other(message),
-            })
-        })
+        Ok(self.ctx.drafts.flush()?)
     }
 
     /// "Launch Ava": needs the terms; reaches the server now or as soon as it can.
     pub fn complete(&self) -> Result<(), CoreError> {
-        if !self.inner.lock().profile.accept_terms {
-            return Err(CoreError::Precondition(Precondition::TermsNotAccepted));
-        }
-        let plan = self.inner.lock().studio.plan;
-        self.record(|a, now, c| a.completed(plan, now, c))?;
-        self.update_draft(|draft| {
-            draft.completed = true;
-            draft.outbox.complete = true;
-        })
+        wizard::complete(&self.ctx)
     }
-}
 
-/// A stable 64-bit digest of a data folder's path (FNV-1a): the session's keychain scope, and
-/// the shell's one-instance-per-folder name.
-pub fn folder_digest(folder: &std::path::Path) -> u64 {
-    folder
-        .to_string_lossy()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        })
-}
-
-impl Drop for Inner {
-    /// Lets the sync task see that the core is gone and end.
-    fn drop(&mut self) {
-        self.wake.notify_one();
-        self.live_wake.notify_one();
+    /// Everything the window draws.
+    pub fn view(&self) -> WizardView {
+        wizard::view(&self.ctx)
     }
-}
 
-impl Inner {
-    /// Runs a keychain call off the async workers, for at most `keychain_timeout`: a keychain
-    /// that waits on a locked collection or an unanswered prompt must not freeze the sync task
-    /// or a button for ever.
-    pub(crate) async fn blocking<T: Send + 'static>(
+    /// Step 7's form, pre-written from steps 3 and 5, and the voices to offer.
+    pub fn assistant_defaults(&self) -> AssistantDefaults {
+        self.ctx.drafts.read(assistant::assistant_defaults)
+    }
+
+    /// Open or closed at `now` by `hours`, on the business's clock.
+    pub fn open_now(&self, hours: &str, now: chrono::DateTime<chrono::Utc>) -> Option<OpenNow> {
+        self.ctx.drafts.read(|d| view::open_now(d, hours, now))
+    }
+
+    // ---- accounts and sync ----
+
+    pub async fn sign_up(
         &self,
-        f: impl FnOnce() -> Result<T, crate::secrets::SecretError> + Send + 'static,
-    ) -> Result<T, crate::secrets::SecretError> {
-        let limit = self.config.keychain_timeout;
-        match tokio::time::timeout(limit, tokio::task::spawn_blocking(f)).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(e)) => Err(crate::secrets::SecretError::Unavailable {
-                detail: e.to_string(),
-            }),
-            Err(_) => Err(crate::secrets::SecretError::Unavailable {
-                detail: format!(
-                    "the keychain did not answer within {} s (locked, or waiting for a password prompt?)",
-                    limit.as_secs_f32()
-                ),
-            }),
-        }
+        email: &str,
+        password: impl Into<Sensitive<String>>,
+    ) -> Result<Account, CoreError> {
+        accounts::sign_up(&self.ctx, email, password.into()).await
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Draft> {
-        self.draft.lock().unwrap_or_else(|p| p.into_inner())
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: impl Into<Sensitive<String>>,
+    ) -> Result<Account, CoreError> {
+        accounts::sign_in(&self.ctx, email, password.into()).await
+    }
+
+    /// Signs out, with the owner's choice about edits the server does not have yet: asked
+    /// first when there are any ([`UnsentEdits::Ask`]), kept for the next sign-in on this
+    /// computer, or sent first (signing out only once the server has every one).
+    pub async fn sign_out(&self, unsent: UnsentEdits) -> Result<(), CoreError> {
+        let pending = || self.ctx.drafts.read(|d| d.outbox.len());
+        match unsent {
+            UnsentEdits::Ask if pending() > 0 => {
+                return Err(CoreError::Precondition(Precondition::UnsentEdits));
+            }
+            UnsentEdits::SendFirst => {
+                sync::sync_now(&self.ctx).await?;
+                if pending() > 0 {
+                    // The round ended without sending everything (a refusal, a sign-in
+                    // needed): what is left is the owner's to decide again.
+                    return Err(CoreError::Precondition(Precondition::UnsentEdits));
+                }
+            }
+            UnsentEdits::Ask | UnsentEdits::KeepForNextSignIn => {}
+        }
+        accounts::sign_out(&self.ctx).await
+    }
+
+    /// Runs one sync round now and reports how it went (the sync task also runs on its own).
+    pub async fn sync_now(&self) -> Result<(), CoreError> {
+        sync::sync_now(&self.ctx).await
+    }
+
+    // ---- credentials ----
+
+    pub async fn save_vapi_key(
+        &self,
+        key: impl Into<Sensitive<String>>,
+        method: VapiMethod,
+    ) -> Result<CredentialStatus, CoreError> {
+        credentials::save_vapi_key(&self.ctx, key.into(), method).await
+    }
+
+    pub async fn vapi_status(&self) -> Result<CredentialStatus, CoreError> {
+        credentials::vapi_status(&self.ctx).await
+    }
+
+    pub async fn delete_vapi_key(&self) -> Result<(), CoreError> {
+        credentials::delete_vapi_key(&self.ctx).await
+    }
+
+    pub async fn save_twilio(
+        &self,
+        account_sid: &str,
+        auth_token: impl Into<Sensitive<String>>,
+        phone_number: Option<&str>,
+    ) -> Result<CredentialStatus, CoreError> {
+        credentials::save_twilio(&self.ctx, account_sid, auth_token.into(), phone_number).await
+    }
+
+    pub async fn twilio_status(&self) -> Result<CredentialStatus, CoreError> {
+        credentials::twilio_status(&self.ctx).await
+    }
+
+    pub async fn delete_twilio(&self) -> Result<(), CoreError> {
+        credentials::delete_twilio(&self.ctx).await
+    }
+
+    // ---- the assistant ----
+
+    /// Creates the assistant exactly once (see [`crate::services::provision`]).
+    pub async fn provision(
+        &self,
+        choices: &AssistantChoices,
+    ) -> Result<ProvisionReport, CoreError> {
+        provision::provision(&self.ctx, choices).await
+    }
+
+    pub async fn chat(&self, text: &str) -> Result<ChatView, CoreError> {
+        studio::chat(&self.ctx, text).await
+    }
+
+    pub fn chat_view(&self) -> ChatView {
+        studio::chat_view(&self.ctx)
+    }
+
+    pub fn new_chat(&self) -> ChatView {
+        studio::new_chat(&self.ctx)
+    }
+
+    /// "Call my phone"; the call is then followed until it ends ([`Self::test_call`]).
+    pub async fn call_me(&self, number: &str) -> Result<CallView, CoreError> {
+        let placed = studio::call_me(&self.ctx, number).await?;
+        tokio::spawn(studio::follow_call(
+            Arc::downgrade(&self.ctx),
+            placed.id.clone(),
+        ));
+        Ok(placed)
+    }
+
+    /// Where the test call stands, as last asked of Vapi.
+    pub fn test_call(&self) -> watch::Receiver<Option<ava_ipc::TestCallUpdate>> {
+        self.ctx.test_call.subscribe()
+    }
+
+    pub async fn call_status(&self, id: &str) -> Result<CallView, CoreError> {
+        studio::call_status(&self.ctx, id).await
+    }
+
+    pub async fn recent_calls(&self) -> Result<Vec<CallView>, CoreError> {
+        studio::recent_calls(&self.ctx).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::secrets::MemoryStore;
+
+    fn open(dir: &std::path::Path) -> Onboarding {
+        let config = CoreConfig::new(dir, "http://127.0.0.1:9");
+        Onboarding::open(config, Arc::new(MemoryStore::default()), None)
+            .unwrap()
+            .onboarding
+    }
+
+    #[tokio::test]
+    async fn leaving_step_one_names_what_it_lacks_and_continuing_offline_enters() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open(dir.path());
+        assert!(!core.view().entered, "neither signed in nor offline");
+        core.continue_offline().unwrap();
+        assert!(core.view().entered);
+        core.update_profile(&serde_json::json!({"full_name": "Ann"}))
+            .unwrap();
+        let moved = core.leave_for(Step::Vapi, Move::Continue).unwrap();
+        assert_eq!(moved.view.step, Step::Vapi);
+        assert!(
+            moved
+                .left_incomplete
+                .contains(&"organization_name".to_owned())
+        );
+        let moved = core.leave_for(Step::Persona, Move::Skip).unwrap();
+        assert!(moved.left_incomplete.is_empty(), "only step 1 warns");
+        assert!(
+            moved.view.flags.onboarding_vapi_skipped,
+            "skipping step 2 is the seed's skip of Vapi"
+        );
+        assert_eq!(moved.view.status.state, SyncState::SavedLocally);
+    }
+
+    #[tokio::test]
+    async fn a_higher_view_number_never_shows_an_older_draft() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open(dir.path());
+        let seen = std::thread::scope(|scope| {
+            let readers: Vec<_> = (0..3)
+                .map(|_| {
+                    // Reading until the last edit shows, so the reads overlap the edits (with
+                    // a bound, should an edit fail).
+                    scope.spawn(|| {
+                        let mut seen = Vec::new();
+                        for _ in 0..1_000_000 {
+                            let view = core.view();
+                            seen.push((view.sequence, view.studio.seats.get()));
+                            if view.studio.seats.get() == 200 {
+                                break;
+                            }
+                        }
+                        seen
+                    })
+                })
+                .collect();
+            for seats in 1..=200 {
+                core.update_studio(&serde_json::json!({ "seats": seats }))
+                    .unwrap();
+            }
+            let mut seen: Vec<_> = readers
+                .into_iter()
+                .flat_map(|r| r.join().unwrap())
+                .collect();
+            seen.sort_unstable();
+            seen
+        });
+        for pair in seen.windows(2) {
+            assert!(
+                pair[0].0 < pair[1].0,
+                "each view has its own number: {pair:?}"
+            );
+            assert!(
+                pair[0].1 <= pair[1].1,
+                "numbered out of draft order: {pair:?}"
+            );
+        }
     }
 }

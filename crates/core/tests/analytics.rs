@@ -2,7 +2,7 @@
 //! the exact sequence for a happy path, a skip path and a Settings round trip, each event once,
 //! and nothing in them that names the owner.
 
-use ava_core::provision::AssistantChoices;
+use ava_core::AssistantChoices;
 use ava_model::{Move, Step, VapiMethod};
 use ava_testkit::*;
 use serde_json::{Value, json};
@@ -149,12 +149,12 @@ async fn skips_and_a_settings_round_trip_are_told_apart(pool: PgPool) {
     core.update_profile(&json!({"accept_terms": true})).unwrap();
     core.update_studio(&json!({"plan": "pro"})).unwrap();
     continue_through(&core, &[(Step::Profile, Move::Continue)]);
-    core.skip_vapi().unwrap();
+    core.skip(ava_ipc::Provider::Vapi).unwrap();
     continue_through(
         &core,
         &[(Step::Vapi, Move::Skip), (Step::Persona, Move::Continue)],
     );
-    core.skip_twilio().unwrap();
+    core.skip(ava_ipc::Provider::Twilio).unwrap();
     continue_through(&core, &[(Step::Twilio, Move::Skip)]);
     // Later, the key is saved from Settings after all.
     core.save_vapi_key(VAPI_KEY, VapiMethod::Settings)

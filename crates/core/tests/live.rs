@@ -5,8 +5,8 @@
 //! quits mid-request. The core works offline here (no account): the live assistant needs
 //! only Vapi.
 
+use ava_core::AssistantChoices;
 use ava_core::Onboarding;
-use ava_core::provision::AssistantChoices;
 use ava_fakes::{Fault, FaultRule};
 use ava_ipc::AssistantSync;
 use ava_testkit::*;

@@ -3,8 +3,8 @@
 //! state is one assistant, one imported number attached to it, one record on the server and the
 //! flag set.
 
+use ava_core::AssistantChoices;
 use ava_core::Onboarding;
-use ava_core::provision::AssistantChoices;
 use ava_fakes::{Fault, FaultRule};
 use ava_testkit::*;
 use serde_json::json;

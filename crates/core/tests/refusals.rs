@@ -264,8 +264,8 @@ async fn a_refusal_that_keeps_coming_back_is_asked_again_with_backoff() {
 
 async fn common_wait(
     core: &Onboarding,
-    want: impl Fn(&ava_core::SyncStatus) -> bool,
-) -> ava_core::SyncStatus {
+    want: impl Fn(&ava_core::StatusView) -> bool,
+) -> ava_core::StatusView {
     let mut status = core.status();
     tokio::time::timeout(Duration::from_secs(10), status.wait_for(|s| want(s)))
         .await
@@ -324,7 +324,10 @@ async fn a_keychain_that_never_answers_is_a_clear_error_not_a_frozen_button() {
     let core = ava_core::Onboarding::open(config, keychain, None)
         .unwrap()
         .onboarding;
-    let error = core.sign_out().await.unwrap_err();
+    let error = core
+        .sign_out(ava_ipc::UnsentEdits::KeepForNextSignIn)
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), ava_model::ErrorCode::KeychainUnavailable);
     assert!(
         error.to_string().contains("did not answer within 0.3 s"),

@@ -72,6 +72,46 @@ async fn a_refused_access_token_is_renewed_silently_and_the_edit_arrives(pool: P
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_renewal_whose_answer_is_lost_is_retried_without_asking_to_sign_in(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (addr, url) = (server.addr, server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &url), &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    // The access token is refused; the server then rotates the refresh token but the answer
+    // never arrives, so the core still holds the token the server has just spent.
+    server.stop().await;
+    let _server = world
+        .start_server_losing(
+            addr,
+            ROTATED_JWT,
+            LostAnswers::next(1, "POST", "/api/v1/auth/refresh"),
+        )
+        .await;
+    core.update_profile(&json!({"full_name": "Ann After A Lost Answer"}))
+        .unwrap();
+    let status = synced(&core).await;
+    assert!(status.error.is_none(), "no sign-in asked for: {status:?}");
+    assert_eq!(
+        full_name(&pool).await.as_deref(),
+        Some("Ann After A Lost Answer")
+    );
+    assert_eq!(
+        refresh_tokens(&pool).await,
+        (1, 1),
+        "one token spent, the successor nobody received retired, the sign-in alive"
+    );
+    let revoked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(revoked, 0);
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn signing_out_ends_the_sign_in_on_the_server(pool: PgPool) {
     let world = World::new(pool.clone()).await;
     let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
@@ -79,7 +119,9 @@ async fn signing_out_ends_the_sign_in_on_the_server(pool: PgPool) {
     let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
     synced(&core).await;
-    core.sign_out().await.unwrap();
+    core.sign_out(ava_ipc::UnsentEdits::KeepForNextSignIn)
+        .await
+        .unwrap();
     assert_eq!(
         refresh_tokens(&pool).await,
         (0, 1),
@@ -145,7 +187,9 @@ async fn another_account_on_this_computer_never_receives_the_first_ones_edits(po
     );
 
     // Ann signs back in: her edit was waiting for her, and now arrives.
-    core.sign_out().await.unwrap();
+    core.sign_out(ava_ipc::UnsentEdits::KeepForNextSignIn)
+        .await
+        .unwrap();
     core.sign_in("ann@acme.com", PASSWORD).await.unwrap();
     synced(&core).await;
     assert_eq!(full_name(&pool).await.as_deref(), Some("Ann's unsent edit"));
@@ -226,4 +270,189 @@ async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPo
         .await
         .unwrap();
     assert_eq!(stored, 1);
+}
+
+/// The preview of the Vapi key the server holds for `email`, if any.
+async fn server_vapi_preview(pool: &PgPool, email: &str) -> Option<String> {
+    sqlx::query_scalar(
+        "SELECT c.vapi_api_key_preview FROM vapi_credentials c JOIN users u ON u.id = c.user_id
+         WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+    .flatten()
+}
+
+async fn server_guidelines(pool: &PgPool, email: &str) -> Option<String> {
+    sqlx::query_scalar("SELECT guidelines FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// A sync round still waiting on a slow request when another account signs in on this computer
+/// works for the first account only: whatever the second one enters here is never
+/// sent with the first one's token, and the first one's answer acknowledges nothing of the
+/// second one's outbox.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_round_held_open_across_an_account_switch_sends_nothing_of_the_next_account(
+    pool: PgPool,
+) {
+    let world = World::new(pool.clone()).await;
+    const BOB_KEY: &str = "vapi-bob-key-00000099";
+    world.fakes.vapi.add_key(BOB_KEY);
+    let gate = Gate::closed("PATCH", "/api/v1/user/studio-config");
+    let server = world
+        .start_gated_server(([127, 0, 0, 1], 0).into(), JWT, Some(gate.clone()))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    // The held request must outlast everything Bob does, however slow the machine.
+    let config = ava_core::CoreConfig {
+        request_timeout: std::time::Duration::from_secs(600),
+        ..world.config(dir.path(), &server.url())
+    };
+    let core = open_core(config, &keychain_id());
+
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
+    core.update_studio(&json!({"guidelines": "Ann's guidelines"}))
+        .unwrap();
+    // Ann's round is now held on its studio PATCH, her key still queued behind it.
+    gate.arrived(1).await;
+
+    // Bob signs in on this computer without Ann signing out: her token stays valid, so the
+    // request held for her succeeds once let through.
+    core.sign_up("bob@acme.com", PASSWORD).await.unwrap();
+    core.save_vapi_key(BOB_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
+    core.update_studio(&json!({"guidelines": "Bob's guidelines"}))
+        .unwrap();
+    // Ann's request now returns, into a computer that works for Bob.
+    gate.open();
+    let status = synced(&core).await;
+    assert_eq!(status.pending, 0, "{status:?}");
+
+    assert_eq!(
+        server_guidelines(&pool, "bob@acme.com").await.as_deref(),
+        Some("Bob's guidelines"),
+        "Bob's edit was sent, not acknowledged by Ann's answer"
+    );
+    assert_eq!(
+        server_vapi_preview(&pool, "bob@acme.com").await.as_deref(),
+        Some("****0099")
+    );
+    assert_ne!(
+        server_vapi_preview(&pool, "ann@acme.com").await.as_deref(),
+        Some("****0099"),
+        "Bob's key never reaches Ann's account"
+    );
+    assert_eq!(
+        server_guidelines(&pool, "ann@acme.com").await.as_deref(),
+        Some("Ann's guidelines"),
+        "the request already on its way lands where it was addressed"
+    );
+    // Ann's key waits in her draft, set aside here until she signs in again.
+    core.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    assert_eq!(
+        server_guidelines(&pool, "ann@acme.com").await.as_deref(),
+        Some("Ann's guidelines")
+    );
+    assert_eq!(
+        server_vapi_preview(&pool, "ann@acme.com").await.as_deref(),
+        Some(&*format!("****{}", &VAPI_KEY[VAPI_KEY.len() - 4..])),
+        "her own key arrives with her own next session"
+    );
+}
+
+/// "Keys on this computer only" turned on while a sync round is under way, its key upload still
+/// queued behind a slow request: the round sees the switch before the upload and sends nothing.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn keys_kept_local_during_a_round_are_never_uploaded_by_it(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let gate = Gate::closed("PATCH", "/api/v1/user/studio-config");
+    let server = world
+        .start_gated_server(([127, 0, 0, 1], 0).into(), JWT, Some(gate.clone()))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = ava_core::CoreConfig {
+        request_timeout: std::time::Duration::from_secs(600),
+        ..world.config(dir.path(), &server.url())
+    };
+    let core = open_core(config, &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    core.update_studio(&json!({"guidelines": "Be kind"}))
+        .unwrap();
+    gate.arrived(1).await;
+    // The round is held on its PATCH; the key is entered and queued behind it.
+    core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+        .await
+        .unwrap();
+    core.set_keys_local_only(true).await.unwrap();
+    gate.open();
+    synced(&core).await;
+    assert_eq!(
+        server_guidelines(&pool, "ann@acme.com").await.as_deref(),
+        Some("Be kind")
+    );
+    assert_eq!(
+        server_vapi_preview(&pool, "ann@acme.com").await,
+        None,
+        "the key stayed on this computer"
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+/// Signing out with edits the server does not have yet asks first; "wait and send" signs out
+/// only once they are all there, and leaves the owner signed in while the server is away.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn signing_out_with_unsent_edits_asks_and_can_send_them_first(pool: PgPool) {
+    use ava_ipc::UnsentEdits;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (addr, url) = (server.addr, server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &url), &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    server.stop().await;
+    core.update_profile(&json!({"organization_name": "First Secret Org"}))
+        .unwrap();
+
+    let asked = core.sign_out(UnsentEdits::Ask).await.unwrap_err();
+    assert_eq!(asked.code(), ava_model::ErrorCode::UnsentEdits);
+    let away = core.sign_out(UnsentEdits::SendFirst).await.unwrap_err();
+    assert_eq!(away.code(), ava_model::ErrorCode::Offline, "{away}");
+    assert_ne!(
+        core.status().borrow().state,
+        ava_ipc::SyncState::SavedLocally,
+        "still signed in"
+    );
+    assert_eq!(core.status().borrow().pending, 1, "the edit still queued");
+
+    let _server = world.start_server(addr, JWT).await;
+    core.sign_out(UnsentEdits::SendFirst).await.unwrap();
+    let organization: Option<String> =
+        sqlx::query_scalar("SELECT organization_name FROM users WHERE email = 'ann@acme.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(organization.as_deref(), Some("First Secret Org"));
+    let (_, revoked) = refresh_tokens(&pool).await;
+    assert_eq!(revoked, 1, "and then signed out on the server too");
+    core.sign_out(UnsentEdits::Ask)
+        .await
+        .expect("nothing unsent: no question");
 }

@@ -93,7 +93,10 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
     core.update_profile(&serde_json::json!({"timezone": "Asia/Kolkata"}))
         .unwrap();
 
-    let at = |h| chrono::Utc::now() - chrono::Duration::hours(h);
+    // Calls come after the assistant exists: minutes after now, inside the search's margin
+    // for clocks that disagree.
+    let base = chrono::Utc::now();
+    let at = |m: i64| base + chrono::Duration::minutes(5 - m);
     let newest = at(1);
     world.fakes.vapi.add_call(&CallSpec {
         assistant_id: &id,
@@ -160,13 +163,49 @@ async fn the_home_lists_this_assistants_calls_newest_first(pool: PgPool) {
     assert_eq!(error.code, ava_model::ErrorCode::VapiUnavailable);
 }
 
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn of_many_calls_in_any_order_the_home_shows_the_twenty_newest(pool: PgPool) {
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
+    // 45 calls a few seconds apart, recorded out of order; the fake lists them oldest first
+    // and cuts at `limit`, so taking "any 20" would show the oldest.
+    let base = chrono::Utc::now();
+    let mut order: Vec<i64> = (0..45).collect();
+    order.sort_by_key(|i| (i * 17) % 45);
+    for i in &order {
+        world.fakes.vapi.add_call(&CallSpec {
+            assistant_id: &id,
+            caller: &format!("+1415555{:04}", i),
+            started_at: base + chrono::Duration::seconds(i * 3),
+            seconds: 30,
+            ended_reason: "customer-ended-call",
+            summary: None,
+        });
+    }
+    world.fakes.vapi.calls.reset();
+    let calls = core.recent_calls().await.unwrap();
+    let callers: Vec<String> = calls.iter().filter_map(|c| c.caller.clone()).collect();
+    let expected: Vec<String> = (25..45).rev().map(|i| format!("+1415555{i:04}")).collect();
+    assert_eq!(callers, expected, "the 20 newest, newest first");
+    let asked = world.fakes.vapi.calls.count("GET /call");
+    // The day-long first window is halved about log2(86400 s / 135 s) ≈ 10 times before its
+    // halves come back whole; where `now` falls adds a request or two. Far fewer than one
+    // request per call, and bounded whatever the timing.
+    assert!(
+        (2..=20).contains(&asked),
+        "a full window is split until each half comes back whole: {asked} requests"
+    );
+    assert_eq!(world.fakes.drift(), Vec::<String>::new());
+}
+
 /// The launched core, with the Twilio number imported and attached (Ava calls from it).
 async fn core_with_number(world: &World, dir: &std::path::Path) -> ava_core::Onboarding {
     let (core, _) = launched_core(world, dir, &keychain_id()).await;
     core.save_twilio(TWILIO_SID, TWILIO_TOKEN, Some(TWILIO_NUMBER))
         .await
         .unwrap();
-    core.provision(&ava_core::provision::AssistantChoices::default())
+    core.provision(&ava_core::AssistantChoices::default())
         .await
         .unwrap();
     core
@@ -212,44 +251,138 @@ async fn call_my_phone_rings_then_ends_with_a_reason(pool: PgPool) {
         "one call placed"
     );
 
-    // The owner's phone becomes where the number sends the calls Ava cannot take.
-    let route = "PATCH /phone-number/{id}";
-    let patched = world.fakes.vapi.calls.wait_handled(route, 1);
-    assert!(
-        tokio::time::timeout(std::time::Duration::from_secs(20), patched)
-            .await
-            .is_ok(),
-        "the fallback was never set"
-    );
+    // A test call is only a test: it sets no handoff on the number or the assistant.
+    assert_eq!(world.fakes.vapi.calls.count("PATCH /phone-number/{id}"), 0);
+    let number = &world.fakes.vapi.phone_numbers()[0];
+    assert!(number.get("fallbackDestination").is_none(), "{number:#}");
+    assert_eq!(number["smsEnabled"], false, "the SMS webhook is left alone");
+    let assistant = &world.fakes.vapi.assistants()[0];
+    assert!(assistant["model"].get("tools").is_none(), "{assistant:#}");
     assert_eq!(
-        world.fakes.vapi.phone_numbers()[0]["fallbackDestination"],
-        serde_json::json!({"type": "number", "number": "+33612345678"})
+        core.view().handoff,
+        ava_ipc::HandoffView::Message { email: None }
     );
-    assert_eq!(
-        world.fakes.vapi.phone_numbers()[0]["smsEnabled"],
-        false,
-        "the SMS webhook is still left alone"
-    );
-    // Calling the same number again, then a full round of the live task (an edit), sends
-    // no second fallback.
-    core.call_me("+33612345678").await.unwrap();
-    core.update_studio(&serde_json::json!({"guidelines": "v1"}))
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_owners_phone_takes_the_calls_ava_hands_over_through_every_edit(pool: PgPool) {
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_with_number(&world, dir.path()).await;
+    const PATCH: &str = "PATCH /assistant/{id}";
+    let id = world.fakes.vapi.assistants()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = core
+        .update_studio(&serde_json::json!({"fallback_phone": "06 12"}))
+        .unwrap_err()
+        .to_ui();
+    assert_eq!(refused.field.as_deref(), Some("fallback_phone"));
+
+    core.update_studio(&serde_json::json!({"fallback_phone": "+33612345678"}))
         .unwrap();
-    world
-        .fakes
-        .vapi
-        .calls
-        .wait_handled("PATCH /assistant/{id}", 1)
-        .await;
+    world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
     wait_for(&core, "up to date", |s| {
         s.assistant == ava_ipc::AssistantSync::UpToDate
     })
     .await;
-    assert_eq!(
-        world.fakes.vapi.calls.handled(route),
-        1,
-        "the same number is not sent again"
+    let live = world.fakes.vapi.assistants()[0].clone();
+    let tool = &live["model"]["tools"][0];
+    assert_eq!(tool["type"], "transferCall");
+    assert_eq!(tool["destinations"][0]["number"], "+33612345678");
+    assert_eq!(live["hooks"][0]["on"], "call.ending");
+    assert!(
+        live["model"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("transfer the call"),
+        "her instructions say when to hand over"
     );
+    assert_eq!(
+        core.view().handoff,
+        ava_ipc::HandoffView::Transfer {
+            number: "+33612345678".into()
+        }
+    );
+    assert!(
+        world.fakes.vapi.phone_numbers()[0]
+            .get("fallbackDestination")
+            .is_none(),
+        "nothing is set that Vapi ignores for a number with an assistant"
+    );
+
+    // Vapi replaces nested objects: a guidelines edit sends the handoff and the transcriber
+    // again, or it would delete them.
+    core.update_studio(&serde_json::json!({"guidelines": "v1 Greet regulars by name"}))
+        .unwrap();
+    world.fakes.vapi.calls.wait_handled(PATCH, 2).await;
+    let patches = world.fakes.vapi.assistant_patches(&id);
+    let edit = patches.last().unwrap();
+    assert!(
+        edit["model"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Greet regulars")
+    );
+    assert_eq!(edit["model"]["tools"][0], *tool, "{edit:#}");
+    assert_eq!(edit["hooks"], live["hooks"]);
+    assert_eq!(edit["transcriber"], live["transcriber"]);
+
+    // Removing the phone removes the handoff from Vapi.
+    core.update_studio(&serde_json::json!({"fallback_phone": ""}))
+        .unwrap();
+    world.fakes.vapi.calls.wait_handled(PATCH, 3).await;
+    wait_for(&core, "up to date", |s| {
+        s.assistant == ava_ipc::AssistantSync::UpToDate
+    })
+    .await;
+    let live = world.fakes.vapi.assistants()[0].clone();
+    assert!(live["model"].get("tools").is_none(), "{live:#}");
+    assert_eq!(live["hooks"], serde_json::json!([]));
+    assert_eq!(world.fakes.drift(), Vec::<String>::new());
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_assistant_hears_callers_in_her_own_languages(pool: PgPool) {
+    let world = World::new(pool).await;
+    for (languages, provider, language) in [
+        (vec!["he"], "azure", "he-IL"),
+        (vec!["fr"], "deepgram", "fr"),
+        (vec!["ar"], "azure", "ar-SA"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let core = open_core(world.config(dir.path(), NO_SERVER), &keychain_id());
+        core.update_studio(&serde_json::json!({"languages": languages}))
+            .unwrap();
+        core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
+            .await
+            .unwrap();
+        let report = core
+            .provision(&ava_core::AssistantChoices::default())
+            .await
+            .unwrap();
+        let made = world
+            .fakes
+            .vapi
+            .assistants()
+            .into_iter()
+            .find(|a| a["id"] == report.assistant_id.as_str())
+            .unwrap();
+        assert_eq!(made["transcriber"]["provider"], provider, "{languages:?}");
+        assert_eq!(made["transcriber"]["language"], language, "{languages:?}");
+        assert!(
+            made["transcriber"]["fallbackPlan"]["transcribers"][0].is_object(),
+            "a second provider behind the first: {made:#}"
+        );
+        let first = made["firstMessage"].as_str().unwrap();
+        assert_eq!(
+            first,
+            ava_model::spoken(languages[0]).unwrap().greeting_anonymous,
+            "she greets in her first language"
+        );
+    }
+    assert_eq!(world.fakes.drift(), Vec::<String>::new());
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]

@@ -43,7 +43,7 @@ async fn edits_made_while_the_server_is_down_survive_a_restart_and_reach_it(pool
             .unwrap();
     }
     core.update_studio(&json!({"persona": "concierge", "languages": ["fr", "en"], "seats": 4, "workspace_apps": ["slack"]})).unwrap();
-    core.skip_twilio().unwrap();
+    core.skip(ava_ipc::Provider::Twilio).unwrap();
     core.go_to(Step::Integrations).unwrap();
     let offline = wait_for(&core, "offline", |s| s.state == SyncState::Offline).await;
     assert!(offline.pending > 0);
@@ -253,7 +253,7 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
         .unwrap();
     synced(&core).await;
     assert!(api.vapi_status(&token).await.unwrap().has_vapi_key);
-    core.set_keys_local_only(true).unwrap();
+    core.set_keys_local_only(true).await.unwrap();
     synced(&core).await;
     assert!(!api.vapi_status(&token).await.unwrap().has_vapi_key);
     assert!(!api.twilio_status(&token).await.unwrap().has_credentials);
@@ -311,7 +311,9 @@ async fn two_users_on_one_machine_never_see_each_others_draft_or_secrets(pool: P
         None
     );
     // Bob signing out leaves Alice signed in.
-    bob.sign_out().await.unwrap();
+    bob.sign_out(ava_ipc::UnsentEdits::KeepForNextSignIn)
+        .await
+        .unwrap();
     alice
         .update_profile(&json!({"organization_name": "Alice & Co"}))
         .unwrap();

@@ -7,11 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::faults::lock;
-use crate::vapi::{Body, FakeVapi, Org, bad_request, find, nest_error, now};
+use crate::vapi::{Body, FakeVapi, ListQuery, Org, bad_request, find, list, nest_error, now};
 
 /// How much of the system prompt the fake's answer quotes.
 const QUOTED: usize = 120;
@@ -51,9 +50,12 @@ impl FakeVapi {
             "endedAt": stamp(ended),
             "endedReason": call.ended_reason,
             "customer": {"number": call.caller},
-            "analysis": {"summary": call.summary},
             "cost": 0.12,
         });
+        let mut record = record;
+        if let Some(summary) = call.summary {
+            record["analysis"] = json!({ "summary": summary });
+        }
         state.calls.push(record.clone());
         record
     }
@@ -63,10 +65,11 @@ impl FakeVapi {
     /// `twilio-failed-to-connect-call`. Returns the call after the move.
     pub fn advance_call(&self, id: &str) -> Option<Value> {
         let mut state = lock(&self.state);
+        let connectable = !state.unconnectable_calls.iter().any(|c| c == id);
         let call = state.calls.iter_mut().find(|c| c["id"] == id)?;
         let stamp = now();
-        let next = match (call["status"].as_str(), call["connectable"].as_bool()) {
-            (Some("queued"), Some(false)) => "ended",
+        let next = match (call["status"].as_str(), connectable) {
+            (Some("queued"), false) => "ended",
             (Some("queued"), _) => "ringing",
             (Some("ringing"), _) => "in-progress",
             (Some("in-progress"), _) => "ended",
@@ -79,7 +82,7 @@ impl FakeVapi {
         }
         if next == "ended" {
             call["endedAt"] = json!(stamp);
-            if call["connectable"] == false {
+            if !connectable {
                 call["endedReason"] = json!("twilio-failed-to-connect-call");
             } else {
                 call["endedReason"] = json!("customer-ended-call");
@@ -180,68 +183,47 @@ pub(crate) async fn create_chat(
         .chars()
         .take(QUOTED)
         .collect();
-    let turns = previous.map_or(0, |p| {
-        state
-            .chats
-            .iter()
-            .find(|c| c["id"] == p)
-            .and_then(|c| c["turn"].as_u64())
-            .unwrap_or(0)
-    }) + 1;
+    let turns = previous.map_or(0, |p| state.chat_turns.get(p).copied().unwrap_or(0)) + 1;
     let input = input.unwrap_or_default();
     let answer =
         format!("(turn {turns}) You said: \"{input}\". My instructions begin: \"{prompt}\"");
     let id = format!("chat_{}", state.new_id().replace('-', ""));
     let stamp = now();
-    let chat = json!({
+    let epoch_ms = chrono::Utc::now().timestamp_millis();
+    let mut chat = json!({
         "id": id,
         "orgId": org,
         "assistantId": assistant_id,
-        "previousChatId": previous,
         "input": input,
-        "turn": turns,
-        "messages": [{"role": "user", "content": input}],
+        // Vapi's schema gives the chat's `messages` the call-transcript shape (`message`,
+        // `time`…), while its prose docs show `{role, content}`; the schema is what is
+        // published as the contract, so the fake follows it. The app reads only `output`.
+        "messages": [{"role": "user", "message": input, "time": epoch_ms, "endTime": epoch_ms, "secondsFromStart": 0}],
         "output": [{"role": "assistant", "content": answer}],
         "cost": 0.002,
         "createdAt": stamp,
         "updatedAt": stamp,
     });
+    if let Some(previous) = previous {
+        chat["previousChatId"] = json!(previous);
+    }
+    state.chat_turns.insert(id, turns);
     state.chats.push(chat.clone());
-    (StatusCode::CREATED, axum::Json(chat)).into_response()
+    (StatusCode::OK, axum::Json(chat)).into_response()
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct CallQuery {
-    assistant_id: Option<String>,
-    limit: Option<i64>,
-}
-
-/// `GET /call`: a plain list (no paging), the org's calls, filtered by assistant, capped.
+/// `GET /call`: a plain list (no paging, no promised order), the org's calls, filtered by
+/// assistant and creation time, capped at `limit`.
 pub(crate) async fn list_calls(
     State(fake): State<FakeVapi>,
     Org(org): Org,
-    Query(query): Query<CallQuery>,
+    Query(query): Query<ListQuery>,
 ) -> Response {
-    let limit = query.limit.unwrap_or(100);
-    if !(0..=1000).contains(&limit) {
-        return bad_request(vec!["limit must not be greater than 1000".to_owned()]);
-    }
     let state = lock(&fake.state);
-    let calls: Vec<Value> = state
-        .calls
-        .iter()
-        .filter(|c| c["orgId"] == org)
-        .filter(|c| {
-            query
-                .assistant_id
-                .as_deref()
-                .is_none_or(|id| c["assistantId"] == id)
-        })
-        .take(usize::try_from(limit).unwrap_or(0))
-        .cloned()
-        .collect();
-    axum::Json(calls).into_response()
+    match list(&state.calls, &org, &query) {
+        Ok(calls) => axum::Json(calls).into_response(),
+        Err(response) => response,
+    }
 }
 
 /// Vapi's E.164 check on `customer.number` (the note's observed message).
@@ -293,8 +275,12 @@ pub(crate) async fn create_call(
         "customer": {"number": number},
         "createdAt": stamp,
         "updatedAt": stamp,
-        "connectable": connectable,
     });
+    if !connectable {
+        state
+            .unconnectable_calls
+            .push(call["id"].as_str().unwrap_or_default().to_owned());
+    }
     state.calls.push(call.clone());
     (StatusCode::CREATED, axum::Json(call)).into_response()
 }

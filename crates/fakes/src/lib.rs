@@ -7,6 +7,7 @@
 // Handlers answer with axum `Response`s on both paths; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod contract;
 mod conversations;
 mod faults;
 mod posthog;
@@ -100,5 +101,13 @@ impl FakeProviders {
 
     pub fn twilio_url(&self) -> String {
         self.twilio_server.url()
+    }
+
+    /// What both fakes recorded against their providers' contracts, emptied: every line is a
+    /// request our clients should not have sent or an answer the real service would not give.
+    pub fn drift(&self) -> Vec<String> {
+        let mut drift = self.vapi.drift.take();
+        drift.extend(self.twilio.drift.take());
+        drift
     }
 }

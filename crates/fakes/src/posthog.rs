@@ -18,6 +18,9 @@ use crate::faults::{Calls, Faults, Instrumentation, instrument, lock};
 #[derive(Clone, Default)]
 pub struct FakePostHog {
     project_keys: Arc<Mutex<Vec<String>>>,
+    /// Event `uuid`s whose batch is refused with 400, as PostHog refuses a batch holding an
+    /// event it cannot ingest.
+    poisoned: Arc<Mutex<Vec<String>>>,
     batches: Arc<Mutex<Vec<Value>>>,
     pub calls: Calls,
     pub faults: Faults,
@@ -30,6 +33,11 @@ impl FakePostHog {
 
     pub fn add_project_key(&self, key: &str) {
         lock(&self.project_keys).push(key.to_owned());
+    }
+
+    /// Any batch holding the event with this `uuid` is refused with 400.
+    pub fn refuse_event(&self, uuid: &str) {
+        lock(&self.poisoned).push(uuid.to_owned());
     }
 
     /// Every event of every accepted batch, in the order they arrived.
@@ -113,6 +121,18 @@ async fn batch(State(fake): State<FakePostHog>, body: axum::body::Bytes) -> Resp
             StatusCode::BAD_REQUEST,
             "invalid_payload",
             "Every event needs an event name and a distinct_id",
+        );
+    }
+    let poisoned = lock(&fake.poisoned).clone();
+    if events.iter().any(|e| {
+        e["uuid"]
+            .as_str()
+            .is_some_and(|u| poisoned.iter().any(|p| p == u))
+    }) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_payload",
+            "Invalid event payload",
         );
     }
     lock(&fake.batches).push(body);

@@ -14,6 +14,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::contract::{Drift, Enforcement, enforce};
 use crate::faults::{Calls, Faults, Instrumentation, instrument, lock};
 
 #[derive(Debug, Clone)]
@@ -33,6 +34,9 @@ pub struct FakeTwilio {
     accounts: Arc<Mutex<HashMap<String, Account>>>,
     pub calls: Calls,
     pub faults: Faults,
+    /// Requests our client sent and answers of this fake that Twilio's contract does not
+    /// describe (Twilio ignores query parameters it does not know, so nothing is refused).
+    pub drift: Drift,
 }
 
 impl FakeTwilio {
@@ -116,6 +120,11 @@ impl FakeTwilio {
             faults: self.faults.clone(),
             error_body: twilio_error_body,
         };
+        let enforcement = Enforcement {
+            contract: crate::contract::twilio,
+            refuse: None,
+            drift: self.drift.clone(),
+        };
         Router::new()
             .route("/2010-04-01/Accounts/{account_file}", get(fetch_account))
             .route(
@@ -126,6 +135,7 @@ impl FakeTwilio {
                 "/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds.json",
                 get(list_caller_ids),
             )
+            .route_layer(from_fn_with_state(enforcement, enforce))
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(not_found)
             .with_state(self.clone())

@@ -12,124 +12,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::FakeTwilio;
+use crate::contract::{Drift, Enforcement, enforce};
 use crate::faults::{Calls, Faults, Instrumentation, instrument, lock};
-
-const VOICE_PROVIDERS: &[&str] = &[
-    "vapi",
-    "11labs",
-    "azure",
-    "openai",
-    "cartesia",
-    "deepgram",
-    "playht",
-    "rime-ai",
-    "lmnt",
-    "hume",
-    "neuphonic",
-    "smallest-ai",
-    "tavus",
-    "sesame",
-    "inworld",
-    "minimax",
-    "custom-voice",
-];
-const MODEL_PROVIDERS: &[&str] = &[
-    "openai",
-    "anthropic",
-    "google",
-    "groq",
-    "deep-seek",
-    "xai",
-    "openrouter",
-    "together-ai",
-    "perplexity-ai",
-    "deepinfra",
-    "anyscale",
-    "cerebras",
-    "inflection-ai",
-    "custom-llm",
-    "vapi",
-];
-const MESSAGE_ROLES: &[&str] = &["system", "user", "assistant", "function", "tool"];
-
-/// Top-level fields of `CreateAssistantDTO` the fake knows; anything else "should not exist".
-const ASSISTANT_FIELDS: &[&str] = &[
-    "name",
-    "transcriber",
-    "model",
-    "voice",
-    "firstMessage",
-    "firstMessageMode",
-    "firstMessageInterruptionsEnabled",
-    "voicemailDetection",
-    "clientMessages",
-    "serverMessages",
-    "maxDurationSeconds",
-    "backgroundSound",
-    "backgroundDenoisingEnabled",
-    "modelOutputInMessagesEnabled",
-    "transportConfigurations",
-    "observabilityPlan",
-    "credentials",
-    "credentialIds",
-    "hooks",
-    "compliancePlan",
-    "metadata",
-    "analysisPlan",
-    "artifactPlan",
-    "startSpeakingPlan",
-    "stopSpeakingPlan",
-    "monitorPlan",
-    "keypadInputPlan",
-    "server",
-    "silenceTimeoutSeconds",
-    "endCallMessage",
-    "endCallPhrases",
-    "voicemailMessage",
-];
-const MODEL_FIELDS: &[&str] = &[
-    "provider",
-    "model",
-    "messages",
-    "temperature",
-    "maxTokens",
-    "tools",
-    "toolIds",
-    "emotionRecognitionEnabled",
-    "numFastTurns",
-    "knowledgeBaseId",
-];
-const VOICE_FIELDS: &[&str] = &[
-    "provider",
-    "voiceId",
-    "model",
-    "speed",
-    "stability",
-    "similarityBoost",
-    "style",
-    "chunkPlan",
-    "fallbackPlan",
-    "language",
-];
-const PHONE_NUMBER_FIELDS: &[&str] = &[
-    "provider",
-    "number",
-    "twilioAccountSid",
-    "twilioAuthToken",
-    "twilioApiKey",
-    "twilioApiSecret",
-    "name",
-    "assistantId",
-    "squadId",
-    "workflowId",
-    "server",
-    "fallbackDestination",
-    "hooks",
-    "smsEnabled",
-];
 
 #[derive(Default)]
 pub(crate) struct VapiState {
@@ -141,7 +28,11 @@ pub(crate) struct VapiState {
     assistant_patches: Vec<(String, Value)>,
     /// Chats (`POST /chat`), each with its messages so far.
     pub(crate) chats: Vec<Value>,
+    /// Chat id → which turn of its conversation it was (not a field of Vapi's `Chat`).
+    pub(crate) chat_turns: HashMap<String, u64>,
     pub(crate) calls: Vec<Value>,
+    /// Outbound calls Twilio would not connect (a trial account calling an unverified number).
+    pub(crate) unconnectable_calls: Vec<String>,
     /// Vapi's billing gate on chat (a 402 with its own words).
     pub(crate) chat_needs_payment: bool,
     next_id: u64,
@@ -169,6 +60,8 @@ pub struct FakeVapi {
     pub(crate) twilio: FakeTwilio,
     pub calls: Calls,
     pub faults: Faults,
+    /// Answers of this fake that Vapi's contract does not describe (see [`crate::contract`]).
+    pub drift: Drift,
 }
 
 impl FakeVapi {
@@ -178,6 +71,7 @@ impl FakeVapi {
             twilio,
             calls: Calls::default(),
             faults: Faults::default(),
+            drift: Drift::default(),
         }
     }
 
@@ -221,6 +115,13 @@ impl FakeVapi {
             faults: self.faults.clone(),
             error_body: vapi_error_body,
         };
+        // Inside the instrumentation: an injected fault never reaches it, and what it refuses
+        // is counted as received.
+        let enforcement = Enforcement {
+            contract: crate::contract::vapi,
+            refuse: Some(bad_request),
+            drift: self.drift.clone(),
+        };
         Router::new()
             .route(
                 "/assistant",
@@ -251,6 +152,7 @@ impl FakeVapi {
                 get(crate::conversations::list_calls).post(crate::conversations::create_call),
             )
             .route("/call/{id}", get(crate::conversations::get_call))
+            .route_layer(from_fn_with_state(enforcement, enforce))
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })
             .with_state(self.clone())
@@ -338,120 +240,11 @@ pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn unknown_fields(
-    object: &Map<String, Value>,
-    known: &[&str],
-    prefix: &str,
-    out: &mut Vec<String>,
-) {
-    for key in object.keys().filter(|k| !known.contains(&k.as_str())) {
-        out.push(format!("{prefix}property {key} should not exist"));
-    }
-}
-
-fn one_of(field: &str, allowed: &[&str]) -> String {
-    format!(
-        "{field} must be one of the following values: {}",
-        allowed.join(", ")
-    )
-}
-
-/// class-validator's checks for the parts of `CreateAssistantDTO` the app sends.
-fn validate_assistant(body: &Value) -> Vec<String> {
-    let mut errors = Vec::new();
-    let Some(object) = body.as_object() else {
-        return vec!["body must be an object".to_owned()];
-    };
-    unknown_fields(object, ASSISTANT_FIELDS, "", &mut errors);
-    if let Some(name) = object.get("name") {
-        match name.as_str() {
-            Some(n) if n.chars().count() > 40 => {
-                errors.push("name must be shorter than or equal to 40 characters".to_owned())
-            }
-            Some(_) => {}
-            None => errors.push("name must be a string".to_owned()),
-        }
-    }
-    if let Some(first) = object.get("firstMessage")
-        && !first.is_string()
-    {
-        errors.push("firstMessage must be a string".to_owned());
-    }
-    if let Some(voice) = object.get("voice") {
-        match voice.as_object() {
-            None => errors.push("voice must be an object".to_owned()),
-            Some(voice) => {
-                unknown_fields(voice, VOICE_FIELDS, "voice.", &mut errors);
-                match voice.get("provider").and_then(Value::as_str) {
-                    Some(p) if VOICE_PROVIDERS.contains(&p) => {}
-                    _ => errors.push(one_of("voice.provider", VOICE_PROVIDERS)),
-                }
-                if !voice.get("voiceId").is_some_and(Value::is_string) {
-                    errors.push("voice.voiceId must be a string".to_owned());
-                }
-            }
-        }
-    }
-    if let Some(model) = object.get("model") {
-        match model.as_object() {
-            None => errors.push("model must be an object".to_owned()),
-            Some(model) => validate_model(model, &mut errors),
-        }
-    }
-    if let Some(metadata) = object.get("metadata")
-        && !metadata.is_object()
-    {
-        errors.push("metadata must be an object".to_owned());
-    }
-    errors
-}
-
-fn validate_model(model: &Map<String, Value>, errors: &mut Vec<String>) {
-    unknown_fields(model, MODEL_FIELDS, "model.", errors);
-    let provider = model.get("provider").and_then(Value::as_str);
-    match provider {
-        Some(p) if MODEL_PROVIDERS.contains(&p) => {}
-        _ => errors.push(one_of("model.provider", MODEL_PROVIDERS)),
-    }
-    if provider != Some("vapi") && !model.get("model").is_some_and(Value::is_string) {
-        errors.push("model.model must be a string".to_owned());
-    }
-    if let Some(t) = model.get("temperature") {
-        match t.as_f64() {
-            Some(t) if t < 0.0 => {
-                errors.push("model.temperature must not be less than 0".to_owned())
-            }
-            Some(t) if t > 2.0 => {
-                errors.push("model.temperature must not be greater than 2".to_owned())
-            }
-            Some(_) => {}
-            None => errors.push("model.temperature must be a number".to_owned()),
-        }
-    }
-    if let Some(max) = model.get("maxTokens") {
-        match max.as_i64() {
-            Some(m) if (50..=10_000).contains(&m) => {}
-            _ => errors.push("model.maxTokens must not be greater than 10000".to_owned()),
-        }
-    }
-    if let Some(messages) = model.get("messages") {
-        match messages.as_array() {
-            None => errors.push("model.messages must be an array".to_owned()),
-            Some(messages) => {
-                for (i, message) in messages.iter().enumerate() {
-                    let role = message.get("role").and_then(Value::as_str);
-                    if !role.is_some_and(|r| MESSAGE_ROLES.contains(&r)) {
-                        errors.push(one_of(&format!("model.messages.{i}.role"), MESSAGE_ROLES));
-                    }
-                }
-            }
-        }
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListQuery {
+pub(crate) struct ListQuery {
+    /// `GET /call` only (the contract refuses it elsewhere).
+    assistant_id: Option<String>,
     limit: Option<i64>,
     created_at_gt: Option<String>,
     created_at_lt: Option<String>,
@@ -474,8 +267,8 @@ fn parse_time(
     }
 }
 
-/// Vapi's list semantics: the org's items, newest first, filtered by `createdAt`, capped.
-fn list(items: &[Value], org: &str, query: &ListQuery) -> Result<Vec<Value>, Response> {
+/// Vapi's list semantics: the org's items filtered by `createdAt`, capped at `limit`.
+pub(crate) fn list(items: &[Value], org: &str, query: &ListQuery) -> Result<Vec<Value>, Response> {
     let mut errors = Vec::new();
     let limit = query.limit.unwrap_or(100);
     if !(0..=1000).contains(&limit) {
@@ -498,6 +291,12 @@ fn list(items: &[Value], org: &str, query: &ListQuery) -> Result<Vec<Value>, Res
         .iter()
         .filter(|item| item["orgId"] == org)
         .filter(|item| {
+            query
+                .assistant_id
+                .as_deref()
+                .is_none_or(|id| item["assistantId"] == id)
+        })
+        .filter(|item| {
             let Some(at) = created(item) else {
                 return false;
             };
@@ -508,7 +307,8 @@ fn list(items: &[Value], org: &str, query: &ListQuery) -> Result<Vec<Value>, Res
         })
         .cloned()
         .collect();
-    found.reverse();
+    // Vapi states no order; the fake answers oldest first and cuts there, so a client that
+    // asks for "the last N" without a time window gets the wrong N.
     found.truncate(limit as usize);
     Ok(found)
 }
@@ -518,10 +318,6 @@ async fn create_assistant(
     Org(org): Org,
     Body(body): Body,
 ) -> Response {
-    let errors = validate_assistant(&body);
-    if !errors.is_empty() {
-        return bad_request(errors);
-    }
     let mut state = lock(&fake.state);
     let mut assistant = body;
     let stamp = now();
@@ -609,10 +405,6 @@ async fn update_assistant(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> Response {
-    let errors = validate_assistant(&body);
-    if !errors.is_empty() {
-        return bad_request(errors);
-    }
     let mut state = lock(&fake.state);
     let Some(i) = find(&state.assistants, &org, &id) else {
         return not_found("Assistant");
@@ -630,57 +422,30 @@ async fn update_assistant(
     axum::Json(assistant.clone()).into_response()
 }
 
-/// Importing a Twilio number: Vapi calls Twilio with the given credentials to check the
-/// number belongs to that account, then answers 201 with the number (token included).
+/// Importing a Twilio number (the body already passed the contract): Vapi calls Twilio with
+/// the given credentials to check the number belongs to that account, then answers 201 with
+/// the number (token included).
 async fn create_phone_number(
     State(fake): State<FakeVapi>,
     Org(org): Org,
     Body(body): Body,
 ) -> Response {
-    let Some(object) = body.as_object() else {
-        return bad_request(vec!["body must be an object".to_owned()]);
-    };
-    let mut errors = Vec::new();
-    if object.get("provider").and_then(Value::as_str) != Some("twilio") {
+    let field = |name: &str| body[name].as_str().unwrap_or_default();
+    if field("provider") != "twilio" {
         // The real API also takes vonage, vapi, telnyx and byo-phone-number; the app imports
-        // only Twilio numbers, so the fake does too.
-        errors.push(one_of("provider", &["twilio"]));
+        // only Twilio numbers, so the fake keeps no others.
+        return bad_request(vec!["the fake imports Twilio numbers only".to_owned()]);
     }
-    unknown_fields(object, PHONE_NUMBER_FIELDS, "", &mut errors);
-    validate_fallback(object, &mut errors);
-    let number = object
-        .get("number")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let sid = object
-        .get("twilioAccountSid")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if number.is_empty() {
-        errors.push("number must be a string".to_owned());
-    }
-    if sid.is_empty() {
-        errors.push("twilioAccountSid must be a string".to_owned());
-    }
-    if object
-        .get("name")
-        .and_then(Value::as_str)
-        .is_some_and(|n| n.chars().count() > 40)
-    {
-        errors.push("name must be shorter than or equal to 40 characters".to_owned());
-    }
-    if !errors.is_empty() {
-        return bad_request(errors);
-    }
-    let token = object
-        .get("twilioAuthToken")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let (number, sid, token) = (
+        field("number"),
+        field("twilioAccountSid"),
+        field("twilioAuthToken"),
+    );
     if let Err(message) = fake.twilio.check_import(sid, token, number) {
         return nest_error(StatusCode::BAD_REQUEST, json!(message));
     }
     let mut state = lock(&fake.state);
-    if let Some(assistant_id) = object.get("assistantId").and_then(Value::as_str)
+    if let Some(assistant_id) = body["assistantId"].as_str()
         && find(&state.assistants, &org, assistant_id).is_none()
     {
         return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
@@ -699,19 +464,6 @@ async fn create_phone_number(
     (StatusCode::CREATED, axum::Json(record)).into_response()
 }
 
-/// `fallbackDestination` of type `number`: an E.164 number (the only kind the app sends).
-fn validate_fallback(object: &Map<String, Value>, errors: &mut Vec<String>) {
-    if let Some(fallback) = object.get("fallbackDestination") {
-        let number = fallback["number"].as_str().unwrap_or_default();
-        if fallback["type"] != "number" || !crate::conversations::is_e164(number) {
-            errors.push(
-                "fallbackDestination.number must be a valid phone number in the E.164 format"
-                    .to_owned(),
-            );
-        }
-    }
-}
-
 async fn update_phone_number(
     State(fake): State<FakeVapi>,
     Org(org): Org,
@@ -721,12 +473,6 @@ async fn update_phone_number(
     let Value::Object(changes) = body else {
         return bad_request(vec!["body must be an object".to_owned()]);
     };
-    let mut errors = Vec::new();
-    unknown_fields(&changes, PHONE_NUMBER_FIELDS, "", &mut errors);
-    validate_fallback(&changes, &mut errors);
-    if !errors.is_empty() {
-        return bad_request(errors);
-    }
     let mut state = lock(&fake.state);
     if let Some(assistant_id) = changes.get("assistantId").and_then(Value::as_str)
         && find(&state.assistants, &org, assistant_id).is_none()

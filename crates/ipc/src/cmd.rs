@@ -1,18 +1,18 @@
 //! Every command, one type each (see [`Command`]).
 
 use crate::{
-    AssistantArgs, CallIdArgs, CallMeArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs,
-    FlagArgs, GoToArgs, HoursArgs, Moved, PatchArgs, SkipArgs, TwilioArgs, UpdateReady,
-    VapiKeyArgs, WizardView,
+    AssistantArgs, CallMeArgs, CallView, ChatArgs, ChatView, Command, CredentialsArgs, FieldEdit,
+    FlagArgs, GoToArgs, HoursArgs, Moved, TwilioArgs, UpdateReady, VapiKeyArgs, WizardView,
 };
 
 macro_rules! commands {
-    ($( $(#[$doc:meta])* $name:ident = $wire:literal ($args:ty) -> $reply:ty; )*) => {
+    ($( $(#[$doc:meta])* $name:ident = $wire:literal ($args:ty) -> $reply:ty $([checks $($check:literal),+])?; )*) => {
         $(
                 $(#[$doc])*
                 pub struct $name;
                 impl Command for $name {
                     const NAME: &'static str = $wire;
+                    $( const CHECKS: &'static [&'static str] = &[$($check),+]; )?
                     type Args = $args;
                     type Reply = $reply;
                 }
@@ -24,28 +24,26 @@ macro_rules! commands {
 
 commands! {
     Load = "load" (()) -> WizardView;
-    UpdateProfile = "update_profile" (PatchArgs) -> WizardView;
-    UpdateStudio = "update_studio" (PatchArgs) -> WizardView;
+    /// One field of the profile or the studio config.
+    Edit = "edit" (FieldEdit) -> WizardView;
     /// Continue, Skip (recorded as the seed's step events), the rail or Back.
     GoTo = "go_to" (GoToArgs) -> Moved;
     Flush = "flush" (()) -> ();
-    SignUp = "sign_up" (CredentialsArgs) -> WizardView;
-    SignIn = "sign_in" (CredentialsArgs) -> WizardView;
-    SignOut = "sign_out" (()) -> WizardView;
+    SignUp = "sign_up" (CredentialsArgs) -> WizardView [checks "email", "password"];
+    SignIn = "sign_in" (CredentialsArgs) -> WizardView [checks "email", "password"];
+    SignOut = "sign_out" (crate::SignOutArgs) -> WizardView;
     ContinueOffline = "continue_offline" (()) -> WizardView;
-    /// Skipping step 2 or 4 sets its flag.
-    Skip = "skip" (SkipArgs) -> WizardView;
-    SaveVapiKey = "save_vapi_key" (VapiKeyArgs) -> WizardView;
+    SaveVapiKey = "save_vapi_key" (VapiKeyArgs) -> WizardView [checks "vapi_api_key"];
     DeleteVapiKey = "delete_vapi_key" (()) -> WizardView;
-    SaveTwilio = "save_twilio" (TwilioArgs) -> WizardView;
+    SaveTwilio = "save_twilio" (TwilioArgs) -> WizardView [checks "account_sid", "auth_token", "phone_number"];
     DeleteTwilio = "delete_twilio" (()) -> WizardView;
     SetKeysLocalOnly = "set_keys_local_only" (FlagArgs) -> WizardView;
     SetUsageSharing = "set_usage_sharing" (FlagArgs) -> WizardView;
     AssistantDefaults = "assistant_defaults" (()) -> crate::AssistantDefaults;
     /// Open or closed now by these hours, on the business's clock; `None` for free-form hours.
     IsOpenNow = "is_open_now" (HoursArgs) -> Option<crate::OpenNow>;
-    CreateAssistant = "create_assistant" (AssistantArgs) -> WizardView;
-    Launch = "launch" (()) -> WizardView;
+    CreateAssistant = "create_assistant" (AssistantArgs) -> WizardView [checks "name", "instructions", "firstMessage"];
+    Launch = "launch" (()) -> WizardView [checks "accept_terms"];
     /// The wizard is drawn with its draft: logged with the time since process start (the
     /// start-up benchmark and the package check read it).
     Ready = "ready" (()) -> ();
@@ -60,8 +58,7 @@ commands! {
     NewChat = "new_chat" (()) -> ChatView;
     /// The assistant's most recent calls, newest first.
     RecentCalls = "recent_calls" (()) -> Vec<CallView>;
-    /// "Call my phone": Ava calls the owner from the attached number.
+    /// "Call my phone": Ava calls the owner from the attached number; the call's progress
+    /// follows as [`crate::TEST_CALL_EVENT`].
     CallMe = "call_me" (CallMeArgs) -> CallView;
-    /// Where a call stands (the test call's progress).
-    CallStatus = "call_status" (CallIdArgs) -> CallView;
 }

@@ -14,6 +14,9 @@ pub use ava_model::{ErrorCode, OpenNow, UiError};
 /// without the other does not build.
 pub trait Command {
     const NAME: &'static str;
+    /// The fields of a form this command judges: once it succeeds, what was said at them goes
+    /// (and the secrets among them leave the window).
+    const CHECKS: &'static [&'static str] = &[];
     type Args: Serialize + serde::de::DeserializeOwned;
     type Reply: Serialize + serde::de::DeserializeOwned;
 }
@@ -30,6 +33,18 @@ pub const SYNC_STATUS_EVENT: &str = "sync-status";
 
 /// The event the shell emits at each stage of the assistant's creation (an [`AssistantView`]).
 pub const PROVISION_PROGRESS_EVENT: &str = "provision-progress";
+
+/// "Call my phone": where the test call stands, from when it is placed until it ends; the
+/// core asks Vapi every two seconds.
+pub const TEST_CALL_EVENT: &str = "test-call";
+
+/// One look at the test call: as Vapi last described it, and why the last look failed, if it
+/// did (the next one is tried).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestCallUpdate {
+    pub call: CallView,
+    pub problem: Option<UiError>,
+}
 
 /// The event the shell emits once a newer version is downloaded and verified (an
 /// [`UpdateReady`]).
@@ -89,11 +104,6 @@ pub struct HoursArgs {
     pub hours: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CallIdArgs {
-    pub id: String,
-}
-
 pub const CALL_TO_FIELD: &str = "call_to";
 
 /// One of the assistant's calls, as the home lists it.
@@ -126,11 +136,13 @@ pub enum Precondition {
     NumberMissing,
     /// A trial Twilio account asked to call a number it has not verified.
     TrialNumberNotVerified,
+    /// Signing out with edits not yet on the server: the owner chooses first.
+    UnsentEdits,
 }
 
 impl Precondition {
     /// Every one, for what must cover each code (the translations' test).
-    pub const ALL: [Precondition; 7] = [
+    pub const ALL: [Precondition; 8] = [
         Precondition::VapiKeyMissing,
         Precondition::SignInRequired,
         Precondition::TermsNotAccepted,
@@ -138,6 +150,7 @@ impl Precondition {
         Precondition::AssistantMissing,
         Precondition::NumberMissing,
         Precondition::TrialNumberNotVerified,
+        Precondition::UnsentEdits,
     ];
 
     /// The stable code the window translates (`error.<code>`).
@@ -150,6 +163,7 @@ impl Precondition {
             Precondition::AssistantMissing => ErrorCode::AssistantMissing,
             Precondition::NumberMissing => ErrorCode::NumberMissing,
             Precondition::TrialNumberNotVerified => ErrorCode::TrialNumberNotVerified,
+            Precondition::UnsentEdits => ErrorCode::UnsentEdits,
         }
     }
 }
@@ -171,6 +185,9 @@ impl std::fmt::Display for Precondition {
             }
             Precondition::TrialNumberNotVerified => {
                 "Your Twilio account is a trial: it can call only numbers verified in Twilio (up to 5, in your own country). Verify this number in the Twilio console, or upgrade the account."
+            }
+            Precondition::UnsentEdits => {
+                "Some changes are not on the server yet: sign out now (they are sent the next time you sign in on this computer), or wait and send them."
             }
         })
     }
@@ -252,12 +269,32 @@ pub struct WizardView {
     /// The rail's and the Done summary's mark of each step, in step order.
     #[serde(default)]
     pub marks: Vec<StepMark>,
+    #[serde(default)]
+    pub handoff: HandoffView,
     /// The core numbers the views it builds in the order of the draft states they show: of
     /// two replies, the higher is the newer. Replies can arrive out of order (a long command,
     /// creating the assistant, answers after a click made since), and an older one must not
     /// undo on screen what the user just did.
     #[serde(default)]
     pub sequence: u64,
+}
+
+/// What happens to a call Ava cannot handle (a caller asks for a person, or she cannot help),
+/// as step 5 and the home say it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HandoffView {
+    /// She says so and transfers the call to the owner's phone.
+    Transfer { number: String },
+    /// She takes a message (promising a reply from this address, when there is one): nobody
+    /// is called.
+    Message { email: Option<String> },
+}
+
+impl Default for HandoffView {
+    fn default() -> Self {
+        HandoffView::Message { email: None }
+    }
 }
 
 /// How far a step is, as the rail and the Done step show it.
@@ -305,6 +342,23 @@ pub struct AssistantView {
     pub recorded: bool,
 }
 
+/// What signing out does with edits the server does not have yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnsentEdits {
+    /// Refuse with [`Precondition::UnsentEdits`] when there are any, so the owner can choose.
+    Ask,
+    /// Sign out; they wait here for the next sign-in on this computer.
+    KeepForNextSignIn,
+    /// Send them first; sign out only once the server has them all.
+    SendFirst,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SignOutArgs {
+    pub unsent: UnsentEdits,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CredentialsArgs {
     pub email: String,
@@ -317,11 +371,6 @@ pub struct CredentialsArgs {
 pub enum Provider {
     Vapi,
     Twilio,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct SkipArgs {
-    pub provider: Provider,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -373,10 +422,29 @@ pub struct Moved {
     pub left_incomplete: Vec<String>,
 }
 
-/// `update_profile` / `update_studio`: a partial patch as api.md spells it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PatchArgs {
-    pub patch: serde_json::Value,
+/// One field edited in the window: which (typed, so a misspelt field does not compile) and
+/// its value as typed or chosen; the core judges it by the model's rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "resource", rename_all = "snake_case")]
+pub enum FieldEdit {
+    Profile {
+        field: ava_model::ProfileField,
+        value: serde_json::Value,
+    },
+    Studio {
+        field: ava_model::StudioField,
+        value: serde_json::Value,
+    },
+}
+
+impl FieldEdit {
+    /// The field's name, where its error is shown.
+    pub fn field_name(&self) -> &'static str {
+        match self {
+            FieldEdit::Profile { field, .. } => field.as_str(),
+            FieldEdit::Studio { field, .. } => field.as_str(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -430,6 +498,9 @@ mod tests {
             keys_on_server: false,
             usage_sharing: true,
             marks: Vec::new(),
+            handoff: HandoffView::Transfer {
+                number: "+33612345678".into(),
+            },
             sequence: 12,
             account_email: None,
             entered: true,

@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::choices::{ModelProvider, VoiceProvider};
 use crate::fields::ObjectReader;
 use crate::onboarding::{OnboardingFlags, Profile, StudioConfig};
 use crate::values::{
     AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text, TwilioAuthToken,
     VapiApiKey, unstorable_path,
 };
+use crate::vapi_catalog::{ModelProvider, VoiceProvider};
 use crate::violation::{FieldError, FieldErrors, Violation};
 
 /// `POST /auth/register`: a new account.
@@ -346,6 +346,17 @@ fn identifier(input: &str) -> Result<String, Violation> {
     Ok(input.to_owned())
 }
 
+/// One of `listed` when Vapi's document lists the names, else any identifier.
+fn listed_or_identifier(
+    input: &str,
+    listed: Option<&'static [&'static str]>,
+) -> Result<String, Violation> {
+    match listed {
+        Some(names) if !names.contains(&input) => Err(Violation::NotOneOf { allowed: names }),
+        _ => identifier(input),
+    }
+}
+
 fn read_voice(r: &mut ObjectReader<'_>) -> Option<VoiceChoice> {
     let Some(value) = r.value("voice") else {
         r.fail("voice", Violation::Required);
@@ -359,7 +370,10 @@ fn read_voice(r: &mut ObjectReader<'_>) -> Option<VoiceChoice> {
         }
     };
     let provider = voice.required("provider", VoiceProvider::parse);
-    let voice_id = voice.required("voiceId", identifier);
+    // Where Vapi's document lists a provider's voices, a voice it does not list is refused
+    // here rather than by Vapi after the call.
+    let listed = provider.and_then(VoiceProvider::voice_ids);
+    let voice_id = voice.required("voiceId", |id| listed_or_identifier(id, listed));
     let errors = voice.errors;
     r.absorb(FieldErrors(errors));
     Some(VoiceChoice {
@@ -386,7 +400,8 @@ fn read_model(r: &mut ObjectReader<'_>) -> Option<ModelChoice> {
         }
     };
     let provider = model.required("provider", ModelProvider::parse);
-    let name = model.required("model", identifier);
+    let listed = provider.and_then(ModelProvider::models);
+    let name = model.required("model", |name| listed_or_identifier(name, listed));
     let temperature = match model.number("temperature") {
         Some(t) => model.check("temperature", Temperature::parse(t)).map(Some),
         None => Some(None),
@@ -420,8 +435,10 @@ pub struct ErrorEnvelope {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
-    /// A stable snake_case word (`validation_failed`, `email_taken`, `vapi_error`, …).
-    pub code: String,
+    /// A stable snake_case word (`validation_failed`, `email_taken`, `vapi_error`, …): one of
+    /// [`crate::ErrorCode`], the vocabulary the window translates.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub code: crate::ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldProblem>>,
@@ -437,7 +454,8 @@ pub struct ErrorBody {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldProblem {
     pub field: String,
-    pub code: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 
@@ -448,7 +466,7 @@ impl From<&FieldErrors> for Vec<FieldProblem> {
             .iter()
             .map(|e| FieldProblem {
                 field: e.field.clone(),
-                code: e.code().to_owned(),
+                code: e.violation.error_code(),
                 message: e.english(),
             })
             .collect()

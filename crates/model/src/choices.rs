@@ -1,14 +1,10 @@
 //! The closed lists of api.md. Each enum knows its wire names, so the server, the core and the
 //! UI's selects and cards all enumerate the same values.
 
-use serde::{Deserialize, Serialize};
-
-use crate::violation::Violation;
-
 macro_rules! choice {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $(#[serde(rename = $wire)] $variant),+
         }
@@ -23,10 +19,10 @@ macro_rules! choice {
                 }
             }
 
-            pub fn parse(input: &str) -> Result<Self, Violation> {
+            pub fn parse(input: &str) -> Result<Self, $crate::Violation> {
                 match input {
                     $($wire => Ok($name::$variant),)+
-                    _ => Err(Violation::NotOneOf { allowed: Self::NAMES }),
+                    _ => Err($crate::Violation::NotOneOf { allowed: Self::NAMES }),
                 }
             }
         }
@@ -145,46 +141,3 @@ impl Default for Plan {
         Plan::Free
     }
 }
-
-choice!(
-    /// Voice providers Vapi accepts (`voice.provider`, 2025-08 spec).
-    VoiceProvider {
-        Vapi = "vapi",
-        ElevenLabs = "11labs",
-        Azure = "azure",
-        OpenAi = "openai",
-        Cartesia = "cartesia",
-        Deepgram = "deepgram",
-        PlayHt = "playht",
-        RimeAi = "rime-ai",
-        Lmnt = "lmnt",
-        Hume = "hume",
-        Neuphonic = "neuphonic",
-        SmallestAi = "smallest-ai",
-        Tavus = "tavus",
-        Sesame = "sesame",
-        Inworld = "inworld",
-        Minimax = "minimax",
-        CustomVoice = "custom-voice",
-    }
-);
-
-choice!(
-    /// Model providers Vapi accepts (`model.provider`, 2025-08 spec).
-    ModelProvider {
-        OpenAi = "openai",
-        Anthropic = "anthropic",
-        Google = "google",
-        Groq = "groq",
-        DeepSeek = "deep-seek",
-        Xai = "xai",
-        OpenRouter = "openrouter",
-        TogetherAi = "together-ai",
-        PerplexityAi = "perplexity-ai",
-        DeepInfra = "deepinfra",
-        Anyscale = "anyscale",
-        Cerebras = "cerebras",
-        InflectionAi = "inflection-ai",
-        CustomLlm = "custom-llm",
-    }
-);

@@ -67,15 +67,43 @@ error_codes! {
     ContainsNul = "contains_nul",
     InvalidUuid = "invalid_uuid",
     InTheFuture = "in_the_future",
-    // What the server answers.
+    TooLongAgo = "too_long_ago",
+    // What the server answers (the `code` of its error envelope).
     ValidationFailed = "validation_failed",
+    MalformedJson = "malformed_json",
+    UnsupportedMediaType = "unsupported_media_type",
+    PayloadTooLarge = "payload_too_large",
+    NotFound = "not_found",
+    MethodNotAllowed = "method_not_allowed",
     InvalidCredentials = "invalid_credentials",
+    MissingToken = "missing_token",
+    InvalidToken = "invalid_token",
+    TokenExpired = "token_expired",
+    InvalidRefreshToken = "invalid_refresh_token",
+    RefreshTokenReused = "refresh_token_reused",
     EmailTaken = "email_taken",
     TooManyAttempts = "too_many_attempts",
+    TooManyRegistrations = "too_many_registrations",
+    ServerBusy = "server_busy",
+    RequestTimeout = "request_timeout",
+    VapiError = "vapi_error",
+    StoredSecretUnreadable = "stored_secret_unreadable",
+    IdempotencyInProgress = "idempotency_in_progress",
+    IdempotencyKeyReused = "idempotency_key_reused",
+    AssistantAlreadyRecorded = "assistant_already_recorded",
+    /// The account holds as many assistants as one account may.
+    AssistantLimit = "assistant_limit",
+    /// The account sent as many onboarding events as one account may in a day.
+    TooManyEvents = "too_many_events",
     InternalError = "internal_error",
     DatabaseUnavailable = "database_unavailable",
     // The core: the server, the draft, the keychain, Vapi and Twilio.
     Offline = "offline",
+    /// The server answered in a way the app could not read (not its error envelope).
+    BadResponse = "bad_response",
+    /// The app was pointed at an Ava server over plain http on another machine.
+    InsecureApiUrl = "insecure_api_url",
+    HttpError = "http_error",
     SignInRequired = "sign_in_required",
     DraftUnwritable = "draft_unwritable",
     DraftRecovered = "draft_recovered",
@@ -84,6 +112,8 @@ error_codes! {
     KeychainLocked = "keychain_locked",
     /// A queued upload whose secret the keychain no longer holds.
     SecretMissing = "secret_missing",
+    /// The account signed out or changed while an action for it was under way.
+    SessionChanged = "session_changed",
     VapiUnauthorized = "vapi_unauthorized",
     VapiUnavailable = "vapi_unavailable",
     VapiRefused = "vapi_refused",
@@ -97,6 +127,7 @@ error_codes! {
     AssistantMissing = "assistant_missing",
     NumberMissing = "number_missing",
     TrialNumberNotVerified = "trial_number_not_verified",
+    UnsentEdits = "unsent_edits",
     // The shell.
     IpcFailed = "ipc_failed",
     PreferencesUnwritable = "preferences_unwritable",

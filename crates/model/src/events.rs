@@ -15,8 +15,9 @@ use crate::wizard::Step;
 
 /// At most this many events per `POST /api/v1/events`.
 pub const EVENTS_PER_BATCH: usize = 100;
-/// A desktop clock may be wrong; further ahead than this an event's time is refused.
-pub const FUTURE_TOLERANCE_HOURS: i64 = 24;
+/// A desktop clock may be wrong: an event's time may be this far ahead of the server's clock,
+/// or this far before its account was created, and no further.
+pub const CLOCK_TOLERANCE_HOURS: i64 = 24;
 /// Ten years: longer than any onboarding, shorter than any overflow.
 pub const EVENT_DURATION_MAX_SECONDS: i64 = 315_360_000;
 pub const EVENT_ASSISTANT_NAME_MAX: usize = 40;
@@ -279,9 +280,20 @@ impl EventRecord {
     }
 }
 
-/// Reads `POST /api/v1/events`: every bad field of every event is reported at once, named
-/// `events[i].field` (`events[2].properties.step_number`).
-pub fn read_event_batch(body: &Value, now: DateTime<Utc>) -> Result<Vec<EventRecord>, FieldErrors> {
+/// Reads `POST /api/v1/events` from an account created at `account_created`: every bad field
+/// of every event is reported at once, named `events[i].field`
+/// (`events[2].properties.step_number`). An event may be up to a day ahead of `now` or a day
+/// before the account existed (clocks disagree), no further: otherwise any account could
+/// write itself into last year's cohort.
+pub fn read_event_batch(
+    body: &Value,
+    account_created: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<EventRecord>, FieldErrors> {
+    let accepted = (
+        account_created - chrono::Duration::hours(CLOCK_TOLERANCE_HOURS),
+        now + chrono::Duration::hours(CLOCK_TOLERANCE_HOURS),
+    );
     let r = ObjectReader::new(body, &["events"])?;
     r.finish(())?;
     let items = match body.get("events") {
@@ -307,7 +319,7 @@ pub fn read_event_batch(body: &Value, now: DateTime<Utc>) -> Result<Vec<EventRec
     let mut errors = Vec::new();
     let mut records = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match read_event(item, &format!("events[{i}]"), now) {
+        match read_event(item, &format!("events[{i}]"), accepted) {
             Ok(record) => records.push(record),
             Err(e) => errors.extend(e.0),
         }
@@ -319,7 +331,11 @@ pub fn read_event_batch(body: &Value, now: DateTime<Utc>) -> Result<Vec<EventRec
     }
 }
 
-fn read_event(item: &Value, name: &str, now: DateTime<Utc>) -> Result<EventRecord, FieldErrors> {
+fn read_event(
+    item: &Value,
+    name: &str,
+    (earliest, latest): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<EventRecord, FieldErrors> {
     let prefix = format!("{name}.");
     let mut r = ObjectReader::nested(
         item,
@@ -335,8 +351,11 @@ fn read_event(item: &Value, name: &str, now: DateTime<Utc>) -> Result<EventRecor
                 expected: "an RFC 3339 time such as 2026-11-30T09:00:00Z",
             })?
             .with_timezone(&Utc);
-        if at > now + chrono::Duration::hours(FUTURE_TOLERANCE_HOURS) {
+        if at > latest {
             return Err(Violation::InTheFuture);
+        }
+        if at < earliest {
+            return Err(Violation::TooLongAgo);
         }
         Ok(at)
     });
@@ -428,6 +447,48 @@ mod tests {
         "2026-11-30T12:00:00Z".parse().unwrap()
     }
 
+    fn account_created() -> DateTime<Utc> {
+        "2026-11-29T08:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn an_event_is_dated_between_its_account_and_tomorrow() {
+        let at = |time: &str| {
+            json!({"events": [{"id": "00000000-0000-4000-8000-000000000001",
+                "name": "onboarding_started", "occurred_at": time, "properties": {},
+                "context": context()}]})
+        };
+        let code = |time: &str| {
+            read_event_batch(&at(time), account_created(), now())
+                .err()
+                .map(|e| e.0[0].code().to_owned())
+        };
+        assert_eq!(
+            code("2026-11-28T09:00:00Z"),
+            None,
+            "a slow clock, within a day"
+        );
+        assert_eq!(
+            code("2026-12-01T11:00:00Z"),
+            None,
+            "a fast clock, within a day"
+        );
+        assert_eq!(
+            code("2026-11-28T07:59:59Z").as_deref(),
+            Some("too_long_ago")
+        );
+        assert_eq!(
+            code("2026-12-01T12:00:01Z").as_deref(),
+            Some("in_the_future")
+        );
+        // Found by schemathesis: a time in the year 582 with an odd offset was called
+        // "in the future"; it is simply too long ago.
+        assert_eq!(
+            code("0582-09-05T01:25:18.4-19:14").as_deref(),
+            Some("too_long_ago")
+        );
+    }
+
     fn context() -> Value {
         json!({"app_version": "0.1.0", "os": "linux", "locale": "fr"})
     }
@@ -481,7 +542,7 @@ mod tests {
             json!({"step_id": "vapi", "step_number": 2, "skipped": false})
         );
         assert_eq!(wire[0]["properties"], json!({}));
-        let back = read_event_batch(&json!({ "events": wire }), now()).unwrap();
+        let back = read_event_batch(&json!({ "events": wire }), account_created(), now()).unwrap();
         assert_eq!(back, records);
     }
 
@@ -497,7 +558,7 @@ mod tests {
             {"id": "00000000-0000-4000-8000-000000000003", "name": "page_viewed",
              "occurred_at": "2026-11-30T11:00:00Z", "properties": {}, "context": context()},
         ]});
-        let errors = read_event_batch(&body, now()).unwrap_err();
+        let errors = read_event_batch(&body, account_created(), now()).unwrap_err();
         let named: Vec<(&str, &str)> = errors
             .0
             .iter()
@@ -525,23 +586,30 @@ mod tests {
                          "occurred_at": "2026-11-30T11:00:00Z", "properties": {}, "context": context()});
         let too_many = json!({ "events": vec![one.clone(); EVENTS_PER_BATCH + 1] });
         assert_eq!(
-            read_event_batch(&too_many, now()).unwrap_err().0[0].code(),
+            read_event_batch(&too_many, account_created(), now())
+                .unwrap_err()
+                .0[0]
+                .code(),
             "too_many_items"
         );
         assert_eq!(
-            read_event_batch(&json!({"events": []}), now()).unwrap(),
+            read_event_batch(&json!({"events": []}), account_created(), now()).unwrap(),
             vec![]
         );
         assert_eq!(
-            read_event_batch(&json!({"events": [one], "extra": 1}), now())
-                .unwrap_err()
-                .0[0]
+            read_event_batch(
+                &json!({"events": [one], "extra": 1}),
+                account_created(),
+                now()
+            )
+            .unwrap_err()
+            .0[0]
                 .field,
             "extra"
         );
         let missing =
             json!({"events": [{"name": "assistant_created", "properties": {"name": "Ava"}}]});
-        let errors = read_event_batch(&missing, now()).unwrap_err();
+        let errors = read_event_batch(&missing, account_created(), now()).unwrap_err();
         let fields: Vec<&str> = errors.fields().collect();
         for field in [
             "events[0].id",

@@ -18,7 +18,12 @@ mod hours;
 mod resource;
 mod onboarding;
 mod sensitive;
+mod speech;
 mod values;
+// Generated from Vapi's API document and compared with it by a contract test; kept as the
+// generator writes it.
+#[rustfmt::skip]
+mod vapi_catalog;
 mod violation;
 mod wizard;
 
@@ -29,8 +34,12 @@ pub use events::*;
 pub use fields::Change;
 pub use hours::{DAYS, OpenNow, Opening, WeeklySchedule, clock};
 pub use onboarding::*;
-pub use resource::{PatchSlot, Patchable};
-pub use sensitive::{Sensitive, serialize_sensitive};
+pub use resource::{PatchSlot, Patchable, Shape};
+pub use sensitive::{SECRET_INPUTS, Sensitive, serialize_sensitive};
+pub use speech::{
+    HANDOFF_ENDED_REASONS, Hearing, SPOKEN, Spoken, Transcriber, hearing, spoken, spoken_of,
+};
 pub use values::*;
+pub use vapi_catalog::{ModelProvider, VoiceProvider};
 pub use violation::{FieldError, FieldErrors, Violation};
 pub use wizard::{Move, Step};

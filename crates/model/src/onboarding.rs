@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::choices::{Calendar, Crm, Industry, Locale, Persona, Plan, Strategy, Tone};
+use crate::resource::Shape;
 use crate::values::{Email, Label, LanguageCode, PhoneNumber, Seats, Slug, Text, Timezone};
 
 pub const JOB_TO_BE_DONE_MAX: usize = 2_000;
@@ -20,14 +21,15 @@ resource! {
     /// A partial update of [`Profile`]: absent or `null` keeps a field, `""` clears a text one.
     #[derive(Debug, Clone, PartialEq, Default, Serialize)]
     pub struct ProfilePatch;
+    pub enum ProfileField;
     {
-        full_name: Option<Label> = clearable(Label::parse),
-        organization_name: Option<Label> = clearable(Label::parse),
-        industry: Option<Industry> = clearable(Industry::parse),
-        timezone: Option<Timezone> = clearable(Timezone::parse),
-        locale: Option<Locale> = clearable(Locale::parse),
-        marketing_opt_in: bool = bool(),
-        accept_terms: bool = bool(),
+        full_name: Option<Label> = clearable(Label::parse) as Shape::Name { max: Label::MAX_CHARS },
+        organization_name: Option<Label> = clearable(Label::parse) as Shape::Name { max: Label::MAX_CHARS },
+        industry: Option<Industry> = clearable(Industry::parse) as Shape::OneOf(Industry::NAMES),
+        timezone: Option<Timezone> = clearable(Timezone::parse) as Shape::Timezone,
+        locale: Option<Locale> = clearable(Locale::parse) as Shape::OneOf(Locale::NAMES),
+        marketing_opt_in: bool = bool() as Shape::Bool,
+        accept_terms: bool = bool() as Shape::Bool,
     }
 }
 
@@ -63,21 +65,31 @@ resource! {
     /// a value, so they cannot be cleared.
     #[derive(Debug, Clone, PartialEq, Default, Serialize)]
     pub struct StudioPatch;
+    pub enum StudioField;
     {
-        persona: Option<Persona> = clearable(Persona::parse),
-        job_to_be_done: Option<Text> = clearable(|s| Text::parse(s, JOB_TO_BE_DONE_MAX)),
-        languages: Vec<LanguageCode> = list(LANGUAGES_MAX, LanguageCode::parse),
-        tone: Option<Tone> = clearable(Tone::parse),
-        guidelines: Option<Text> = clearable(|s| Text::parse(s, GUIDELINES_MAX)),
-        strategy: Option<Strategy> = clearable(Strategy::parse),
-        number: Option<PhoneNumber> = clearable(PhoneNumber::parse),
-        business_hours: Option<Text> = clearable(|s| Text::parse(s, BUSINESS_HOURS_MAX)),
-        fallback_email: Option<Email> = clearable(Email::parse),
-        calendar: Option<Calendar> = clearable(Calendar::parse),
-        workspace_apps: Vec<Slug> = list(WORKSPACE_APPS_MAX, Slug::parse),
-        crm: Option<Crm> = clearable(Crm::parse),
-        plan: Plan = parsed(Plan::parse),
-        seats: Seats = whole_number(Seats::parse),
+        persona: Option<Persona> = clearable(Persona::parse) as Shape::OneOf(Persona::NAMES),
+        job_to_be_done: Option<Text> = clearable(|s| Text::parse(s, JOB_TO_BE_DONE_MAX))
+            as Shape::Text { max: JOB_TO_BE_DONE_MAX },
+        languages: Vec<LanguageCode> = list(LANGUAGES_MAX, LanguageCode::parse)
+            as Shape::Languages { max: LANGUAGES_MAX },
+        tone: Option<Tone> = clearable(Tone::parse) as Shape::OneOf(Tone::NAMES),
+        guidelines: Option<Text> = clearable(|s| Text::parse(s, GUIDELINES_MAX))
+            as Shape::Text { max: GUIDELINES_MAX },
+        strategy: Option<Strategy> = clearable(Strategy::parse) as Shape::OneOf(Strategy::NAMES),
+        number: Option<PhoneNumber> = clearable(PhoneNumber::parse) as Shape::PhoneNumber,
+        business_hours: Option<Text> = clearable(|s| Text::parse(s, BUSINESS_HOURS_MAX))
+            as Shape::Text { max: BUSINESS_HOURS_MAX },
+        fallback_email: Option<Email> = clearable(Email::parse) as Shape::Email,
+        /// The owner's own phone: where Ava hands over a caller who asks for a person, or
+        /// whom she cannot help (E.164).
+        fallback_phone: Option<PhoneNumber> = clearable(PhoneNumber::parse) as Shape::PhoneNumber,
+        calendar: Option<Calendar> = clearable(Calendar::parse) as Shape::OneOf(Calendar::NAMES),
+        workspace_apps: Vec<Slug> = list(WORKSPACE_APPS_MAX, Slug::parse)
+            as Shape::Slugs { max: WORKSPACE_APPS_MAX },
+        crm: Option<Crm> = clearable(Crm::parse) as Shape::OneOf(Crm::NAMES),
+        plan: Plan = parsed(Plan::parse) as Shape::OneOf(Plan::NAMES),
+        seats: Seats = whole_number(Seats::parse)
+            as Shape::WholeNumber { min: Seats::MIN, max: Seats::MAX },
     }
 }
 
@@ -88,9 +100,10 @@ resource! {
     pub struct OnboardingFlags;
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
     pub struct FlagsPatch;
+    pub enum FlagField;
     {
-        onboarding_vapi_skipped: bool = bool(),
-        onboarding_twilio_skipped: bool = bool(),
-        onboarding_assistant_created: bool = bool(),
+        onboarding_vapi_skipped: bool = bool() as Shape::Bool,
+        onboarding_twilio_skipped: bool = bool() as Shape::Bool,
+        onboarding_assistant_created: bool = bool() as Shape::Bool,
     }
 }

@@ -18,6 +18,9 @@ pub trait PatchSlot: Default + PartialEq {
     /// sent, else this newer change.
     fn unsent_after(self, sent: &Self) -> Self;
     fn apply_to(&self, stored: &mut Self::Stored);
+    /// What the change writes into a stored copy of the resource (a database column): the new
+    /// value, or `null` for a cleared one.
+    fn stored(&self) -> serde_json::Value;
 }
 
 /// A resource field type and the patch slot that changes it: an optional value can be
@@ -27,7 +30,7 @@ pub trait Patchable: Sized {
     type Slot: PatchSlot<Stored = Self>;
 }
 
-impl<T: Clone + PartialEq> PatchSlot for Change<T> {
+impl<T: Clone + PartialEq + serde::Serialize> PatchSlot for Change<T> {
     type Stored = Option<T>;
 
     fn is_keep(&self) -> bool {
@@ -45,9 +48,16 @@ impl<T: Clone + PartialEq> PatchSlot for Change<T> {
     fn apply_to(&self, stored: &mut Option<T>) {
         Change::apply_to(self, stored);
     }
+
+    fn stored(&self) -> serde_json::Value {
+        match self {
+            Change::Set(value) => serde_json::to_value(value).unwrap_or_default(),
+            Change::Keep | Change::Clear => serde_json::Value::Null,
+        }
+    }
 }
 
-impl<T: Clone + PartialEq> PatchSlot for Option<T> {
+impl<T: Clone + PartialEq + serde::Serialize> PatchSlot for Option<T> {
     type Stored = T;
 
     fn is_keep(&self) -> bool {
@@ -67,10 +77,31 @@ impl<T: Clone + PartialEq> PatchSlot for Option<T> {
             *stored = value.clone();
         }
     }
+
+    fn stored(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
 }
 
-impl<T: Clone + PartialEq> Patchable for Option<T> {
+impl<T: Clone + PartialEq + serde::Serialize> Patchable for Option<T> {
     type Slot = Change<T>;
+}
+
+/// Whether a field read by `reader` may be cleared (an optional value) rather than only
+/// replaced.
+pub const fn clears(reader: &str) -> bool {
+    let (a, b) = (reader.as_bytes(), b"clearable");
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Types that always hold a value: a patch replaces them whole or keeps them.
@@ -82,23 +113,60 @@ macro_rules! replaced_whole {
 
 replaced_whole!(bool, crate::Plan, crate::Seats);
 
-impl<T: Clone + PartialEq> Patchable for Vec<T> {
+impl<T: Clone + PartialEq + serde::Serialize> Patchable for Vec<T> {
     type Slot = Option<Vec<T>>;
 }
 
+/// What a field accepts, as the rules of its reader say it: how the server's OpenAPI document
+/// describes each field without listing them again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Free text, not blank, at most `max` characters.
+    Text {
+        max: usize,
+    },
+    /// A name: trimmed, then 1 to `max` characters.
+    Name {
+        max: usize,
+    },
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// An IANA time zone name.
+    Timezone,
+    Email,
+    /// E.164: `+` then 7 to 15 digits, no leading 0.
+    PhoneNumber,
+    Bool,
+    /// At most `max` unique items, each an ISO 639-1 code.
+    Languages {
+        max: usize,
+    },
+    /// At most `max` unique slugs (`[a-z0-9_-]{1,40}`).
+    Slugs {
+        max: usize,
+    },
+    /// A whole number from `min` to `max`.
+    WholeNumber {
+        min: i64,
+        max: i64,
+    },
+}
+
 /// Declares a resource and its patch. Each field reads as
-/// `name: StoredType = reader(args…)`, where `reader` is an `ObjectReader` method called with
-/// the field's name first (`clearable(Label::parse)`, `list(MAX, Slug::parse)`, `bool()`…).
+/// `name: StoredType = reader(args…) as Shape`, where `reader` is an `ObjectReader` method
+/// called with the field's name first (`clearable(Label::parse)`, `list(MAX, Slug::parse)`,
+/// `bool()`…) and the shape says what it accepts, for the documents that describe it.
 macro_rules! resource {
     (
         $(#[$meta:meta])*
         pub struct $resource:ident;
         $(#[$patch_meta:meta])*
         pub struct $patch:ident;
+        pub enum $field_enum:ident;
         {
             $(
                 $(#[$field_meta:meta])*
-                $field:ident : $ty:ty = $read:ident ( $($arg:expr),* $(,)? )
+                $field:ident : $ty:ty = $read:ident ( $($arg:expr),* $(,)? ) as $shape:expr
             ),+ $(,)?
         }
     ) => {
@@ -115,16 +183,78 @@ macro_rules! resource {
             )+
         }
 
+        /// One field of the resource, named as the API names it: how the window says which
+        /// field an edit is for (a misspelt name does not compile).
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $field_enum {
+            $( $field, )+
+        }
+
+        impl $field_enum {
+            pub const ALL: &'static [$field_enum] = &[$($field_enum::$field),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $field_enum::$field => stringify!($field), )+
+                }
+            }
+        }
+
         impl $patch {
             /// Every field, as the API names them.
             pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
 
+            /// Every field with what it accepts, and whether `""` (or `null`) clears it.
+            pub const SHAPES: &'static [(&'static str, crate::resource::Shape, bool)] = &[
+                $( (stringify!($field), $shape, crate::resource::clears(stringify!($read))), )+
+            ];
+
+            /// A patch of one field, its value as the window sent it, judged by the rules.
+            pub fn of(
+                field: $field_enum,
+                value: &serde_json::Value,
+            ) -> Result<Self, crate::FieldErrors> {
+                let mut body = serde_json::Map::new();
+                body.insert(field.as_str().to_owned(), value.clone());
+                Self::from_json(&serde_json::Value::Object(body))
+            }
+
             pub fn from_json(body: &serde_json::Value) -> Result<Self, crate::FieldErrors> {
+                let (patch, errors) = Self::from_json_lenient(body)?;
+                if errors.is_empty() {
+                    Ok(patch)
+                } else {
+                    Err(crate::FieldErrors(errors))
+                }
+            }
+
+            /// Every field that passes its rule, and what was wrong with the others (which
+            /// the patch keeps as they are). Only a body that is not an object of known
+            /// fields is refused whole.
+            pub fn from_json_lenient(
+                body: &serde_json::Value,
+            ) -> Result<(Self, Vec<crate::FieldError>), crate::FieldErrors> {
                 let mut r = crate::fields::ObjectReader::new(body, Self::FIELDS)?;
                 let patch = Self {
                     $( $field: r.$read(stringify!($field) $(, $arg)*), )+
                 };
-                r.finish(patch)
+                Ok((patch, r.errors))
+            }
+
+            /// The fields this patch sets or clears as they are stored (a column each, named
+            /// as the field): the value, or `null` for a cleared one.
+            pub fn to_stored(&self) -> serde_json::Map<String, serde_json::Value> {
+                let mut columns = serde_json::Map::new();
+                $(
+                    if !crate::resource::PatchSlot::is_keep(&self.$field) {
+                        columns.insert(
+                            stringify!($field).to_owned(),
+                            crate::resource::PatchSlot::stored(&self.$field),
+                        );
+                    }
+                )+
+                columns
             }
 
             pub fn is_empty(&self) -> bool {
@@ -191,6 +321,20 @@ macro_rules! resource {
         impl $resource {
             pub fn apply(&mut self, patch: &$patch) {
                 $( crate::resource::PatchSlot::apply_to(&patch.$field, &mut self.$field); )+
+            }
+
+            /// The resource from a stored copy (a JSON object of its fields, one per column):
+            /// a value that no longer passes its rule (edited by hand, or a rule tightened
+            /// since) reads as empty and is reported, rather than failing the whole read.
+            pub fn from_stored(stored: &serde_json::Value) -> (Self, Vec<crate::FieldError>) {
+                let mut resource = Self::default();
+                match $patch::from_json_lenient(stored) {
+                    Ok((patch, errors)) => {
+                        resource.apply(&patch);
+                        (resource, errors)
+                    }
+                    Err(errors) => (resource, errors.0),
+                }
             }
         }
     };

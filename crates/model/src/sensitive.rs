@@ -53,6 +53,10 @@ pub fn serialize_sensitive<T: Serialize, S: Serializer>(
     value.0.serialize(serializer)
 }
 
+/// The inputs whose values are secrets (a password, the Vapi key, the Twilio auth token): the
+/// window keeps what is typed there only until the core has it.
+pub const SECRET_INPUTS: [&str; 3] = ["password", "vapi_api_key", "auth_token"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

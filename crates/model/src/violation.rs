@@ -43,6 +43,8 @@ pub enum Violation {
     InvalidUuid,
     /// A time further ahead than any clock error explains.
     InTheFuture,
+    /// A time before its subject existed (an event older than the account that sent it).
+    TooLongAgo,
 }
 
 impl Violation {
@@ -68,6 +70,7 @@ impl Violation {
         Violation::ContainsNul,
         Violation::InvalidUuid,
         Violation::InTheFuture,
+        Violation::TooLongAgo,
     ];
 
     /// The (min, max) a message about this violation names, if any.
@@ -113,6 +116,7 @@ impl Violation {
             Violation::ContainsNul => ErrorCode::ContainsNul,
             Violation::InvalidUuid => ErrorCode::InvalidUuid,
             Violation::InTheFuture => ErrorCode::InTheFuture,
+            Violation::TooLongAgo => ErrorCode::TooLongAgo,
         }
     }
 
@@ -157,6 +161,7 @@ impl Violation {
                 "must be a UUID such as 6f1c2a4e-0b7d-4c1e-9a55-3e2d7c9b8a10".to_owned()
             }
             Violation::InTheFuture => "must not be more than a day in the future".to_owned(),
+            Violation::TooLongAgo => "must not be before the account existed".to_owned(),
         }
     }
 }
@@ -247,13 +252,14 @@ mod tests {
             Violation::ContainsNul => 17,
             Violation::InvalidUuid => 18,
             Violation::InTheFuture => 19,
+            Violation::TooLongAgo => 20,
         }
     }
 
     #[test]
     fn every_lists_each_kind_once_with_its_own_code() {
         let kinds: Vec<usize> = Violation::EVERY.iter().map(kind).collect();
-        assert_eq!(kinds, (0..20).collect::<Vec<_>>());
+        assert_eq!(kinds, (0..21).collect::<Vec<_>>());
         let mut codes: Vec<&str> = Violation::EVERY.iter().map(Violation::code).collect();
         codes.sort_unstable();
         codes.dedup();

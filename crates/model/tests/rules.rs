@@ -269,6 +269,59 @@ fn patches_coalesce_to_the_latest_value_per_field() {
     assert_eq!(profile.industry, None);
 }
 
+/// What Vapi would refuse after the call is refused before it, naming the field: a model or
+/// voice its document does not list, or a provider that needs fields the route cannot carry.
+#[test]
+fn an_assistant_vapi_would_refuse_is_refused_here_first() {
+    let body = |voice: serde_json::Value, model: serde_json::Value| json!({"name": "Ava", "instructions": "hi", "voice": voice, "model": model});
+    let azure = json!({"provider": "azure", "voiceId": "en-US-JennyNeural"});
+    let openai = json!({"provider": "openai", "model": "gpt-4o-mini"});
+    let refused = |voice, model| {
+        let errors = AssistantRequest::from_json(&body(voice, model)).unwrap_err();
+        errors.0.iter().map(|e| e.field.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        refused(
+            azure.clone(),
+            json!({"provider": "openai", "model": "gpt4o-mini"})
+        ),
+        ["model.model"]
+    );
+    assert_eq!(
+        refused(
+            json!({"provider": "sesame", "voiceId": "x"}),
+            openai.clone()
+        ),
+        ["voice.provider"],
+        "sesame needs a `model` the route cannot carry"
+    );
+    assert_eq!(
+        refused(
+            azure.clone(),
+            json!({"provider": "custom-llm", "model": "mine"})
+        ),
+        ["model.provider"],
+        "custom-llm needs a `url`"
+    );
+    assert_eq!(
+        refused(
+            json!({"provider": "deepgram", "voiceId": "nobody"}),
+            openai.clone()
+        ),
+        ["voice.voiceId"],
+        "Deepgram's voices are listed"
+    );
+    assert!(AssistantRequest::from_json(&body(azure, openai)).is_ok());
+    assert!(
+        AssistantRequest::from_json(&body(
+            json!({"provider": "cartesia", "voiceId": "any-id-at-all"}),
+            json!({"provider": "openrouter", "model": "any/model"})
+        ))
+        .is_ok(),
+        "where the document lists no names, any identifier goes"
+    );
+}
+
 #[test]
 fn assistant_requests() {
     let create = AssistantRequest::from_json(&json!({
@@ -421,6 +474,7 @@ fn studio_sample(field: &str) -> serde_json::Value {
         "strategy" => json!("attach"),
         "number" => json!("+14155550199"),
         "fallback_email" => json!("desk@example.com"),
+        "fallback_phone" => json!("+33612345678"),
         "calendar" => json!("google"),
         "workspace_apps" => json!(["slack"]),
         "crm" => json!("hubspot"),
@@ -507,6 +561,31 @@ proptest! {
         prop_assert_eq!(patch.only(StudioPatch::FIELDS), patch.clone());
         prop_assert_eq!(restricted.then(patch.clone()), patch);
     }
+}
+
+#[test]
+fn a_stored_copy_reads_back_and_a_value_its_rules_now_refuse_reads_as_empty() {
+    let patch = StudioPatch::from_json(&json!({
+        "persona": "sdr", "languages": ["he", "en"], "fallback_phone": "+33612345678",
+        "guidelines": "", "seats": 4
+    }))
+    .unwrap();
+    let stored = patch.to_stored();
+    assert_eq!(
+        stored["guidelines"],
+        serde_json::Value::Null,
+        "a clear is a NULL column"
+    );
+    assert_eq!(stored["languages"], json!(["he", "en"]));
+    assert!(!stored.contains_key("crm"), "only what the patch touches");
+    let mut columns = serde_json::Value::Object(stored);
+    columns["crm"] = json!("pipedrive");
+    let (studio, problems) = StudioConfig::from_stored(&columns);
+    assert_eq!(studio.seats.get(), 4);
+    assert_eq!(studio.fallback_phone.unwrap().as_str(), "+33612345678");
+    assert_eq!(studio.crm, None, "a value no longer allowed reads as empty");
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].field, "crm");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ava_core::secrets::Keychain;
-use ava_core::{CoreConfig, Onboarding, RetryPolicy, SyncState, SyncStatus};
+use ava_core::{CoreConfig, Onboarding, RetryPolicy, StatusView, SyncState};
 use ava_fakes::FakeProviders;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -51,6 +51,17 @@ pub struct World {
     pub server_config_secret: String,
 }
 
+/// Every test that used the fakes also checks that nothing the clients sent broke the
+/// providers' contracts and nothing the fakes answered strayed from them.
+impl Drop for World {
+    fn drop(&mut self) {
+        let drift = self.fakes.drift();
+        if !drift.is_empty() && !std::thread::panicking() {
+            panic!("off the providers' contracts: {drift:#?}");
+        }
+    }
+}
+
 impl World {
     pub async fn new(pool: PgPool) -> Self {
         let fakes = FakeProviders::start().await.unwrap();
@@ -66,6 +77,38 @@ impl World {
 
     /// Starts the API on `addr` (port 0 for a free one).
     pub async fn start_server(&self, addr: SocketAddr, jwt_secret: &str) -> Server {
+        self.start_gated_server(addr, jwt_secret, None).await
+    }
+
+    /// [`World::start_server`] whose requests matching `gate` wait until the test opens it.
+    pub async fn start_gated_server(
+        &self,
+        addr: SocketAddr,
+        jwt_secret: &str,
+        gate: Option<Gate>,
+    ) -> Server {
+        self.start_server_with(addr, jwt_secret, gate, None).await
+    }
+
+    /// [`World::start_server`] that does the work of the requests `lost` names and then cuts
+    /// the connection before its answer: the server changed something the client never hears.
+    pub async fn start_server_losing(
+        &self,
+        addr: SocketAddr,
+        jwt_secret: &str,
+        lost: LostAnswers,
+    ) -> Server {
+        self.start_server_with(addr, jwt_secret, None, Some(lost))
+            .await
+    }
+
+    async fn start_server_with(
+        &self,
+        addr: SocketAddr,
+        jwt_secret: &str,
+        gate: Option<Gate>,
+        lost: Option<LostAnswers>,
+    ) -> Server {
         let mut config = ava_server::config::test_config(Some(self.fakes.vapi_url()));
         config.jwt_secret = secrecy::SecretString::from(jwt_secret.to_owned());
         let state = ava_server::AppState::new(&config, self.pool.clone()).unwrap();
@@ -77,7 +120,43 @@ impl World {
         let app = ava_server::app(state).layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                next.run(request)
+                let gate = gate.clone().filter(|g| {
+                    request.method().as_str() == g.method && request.uri().path() == g.path
+                });
+                let lose = lost.clone().filter(|l| {
+                    request.method().as_str() == l.method
+                        && request.uri().path() == l.path
+                        && l.left
+                            .fetch_update(
+                                std::sync::atomic::Ordering::SeqCst,
+                                std::sync::atomic::Ordering::SeqCst,
+                                |n| n.checked_sub(1),
+                            )
+                            .is_ok()
+                });
+                async move {
+                    if let Some(gate) = gate {
+                        gate.arrived.send_modify(|n| *n += 1);
+                        let _ = gate.open.acquire().await;
+                    }
+                    let response = next.run(request).await;
+                    match lose {
+                        None => response,
+                        Some(_) => {
+                            // The status line goes out, then the connection breaks.
+                            let broken = futures_util::stream::once(async {
+                                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+                                    "answer lost",
+                                ))
+                            });
+                            let (parts, _) = response.into_parts();
+                            axum::response::Response::from_parts(
+                                parts,
+                                axum::body::Body::from_stream(broken),
+                            )
+                        }
+                    }
+                }
             },
         ));
         let task = tokio::spawn(async move {
@@ -108,6 +187,58 @@ impl World {
             },
             ..CoreConfig::new(dir, server_url)
         }
+    }
+}
+
+/// The next `times` requests of one route whose answers are lost after the work is done.
+#[derive(Clone)]
+pub struct LostAnswers {
+    method: &'static str,
+    path: &'static str,
+    left: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl LostAnswers {
+    pub fn next(times: usize, method: &'static str, path: &'static str) -> Self {
+        Self {
+            method,
+            path,
+            left: Arc::new(std::sync::atomic::AtomicUsize::new(times)),
+        }
+    }
+}
+
+/// Holds the requests of one route until the test opens it: how a test keeps a request in
+/// flight while something else happens.
+#[derive(Clone)]
+pub struct Gate {
+    method: &'static str,
+    path: &'static str,
+    open: Arc<tokio::sync::Semaphore>,
+    arrived: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+impl Gate {
+    /// A closed gate on `method path`.
+    pub fn closed(method: &'static str, path: &'static str) -> Self {
+        Self {
+            method,
+            path,
+            open: Arc::new(tokio::sync::Semaphore::new(0)),
+            arrived: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    /// Resolves once `n` requests have reached the gate.
+    pub async fn arrived(&self, n: usize) {
+        let mut arrivals = self.arrived.subscribe();
+        let _ = arrivals.wait_for(|count| *count >= n).await;
+    }
+
+    /// Lets every held request and every later one through.
+    pub fn open(&self) {
+        self.open
+            .add_permits(tokio::sync::Semaphore::MAX_PERMITS / 2);
     }
 }
 
@@ -145,8 +276,8 @@ pub fn open_core(config: CoreConfig, app_id: &str) -> Onboarding {
 pub async fn wait_for(
     core: &Onboarding,
     what: &str,
-    want: impl Fn(&SyncStatus) -> bool,
-) -> SyncStatus {
+    want: impl Fn(&StatusView) -> bool,
+) -> StatusView {
     let mut status = core.status();
     match tokio::time::timeout(Duration::from_secs(20), status.wait_for(|s| want(s))).await {
         Ok(Ok(s)) => s.clone(),
@@ -157,7 +288,7 @@ pub async fn wait_for(
     }
 }
 
-pub async fn synced(core: &Onboarding) -> SyncStatus {
+pub async fn synced(core: &Onboarding) -> StatusView {
     wait_for(core, "synced", |s| {
         s.state == SyncState::Synced && s.pending == 0
     })
@@ -187,7 +318,7 @@ pub async fn launched_core_on(config: CoreConfig, app: &str) -> (Onboarding, Str
         .await
         .unwrap();
     let report = core
-        .provision(&ava_core::provision::AssistantChoices {
+        .provision(&ava_core::AssistantChoices {
             name: Some("Ava Dental".into()),
             ..Default::default()
         })

@@ -114,18 +114,27 @@ impl VapiClient {
         decode(Provider::Vapi, &body)
     }
 
-    /// The assistant's most recent calls (Vapi returns a plain list; newest first is not
-    /// promised, so callers sort).
+    /// The assistant's calls created in `[from, until)`, at most `limit` of them. Vapi returns
+    /// a plain list in no stated order: when it holds `limit` calls, the window may hold more.
     pub async fn list_calls(
         &self,
         key: &SecretString,
         assistant_id: &str,
+        (from, until): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
         limit: u32,
     ) -> Result<Vec<Call>, ProviderError> {
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
         let request = self
             .http
             .get(self.url("/call"))
-            .query(&[("assistantId", assistant_id), ("limit", &limit.to_string())])
+            .query(&[
+                ("assistantId", assistant_id.to_owned()),
+                ("createdAtGe", stamp(from)),
+                ("createdAtLt", stamp(until)),
+                ("limit", limit.to_string()),
+            ])
             .bearer_auth(key.expose_secret());
         let (_, body) = send(Provider::Vapi, request).await?;
         decode(Provider::Vapi, &body)

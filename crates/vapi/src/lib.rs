@@ -15,8 +15,9 @@ pub use error::{Provider, ProviderError};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use twilio::{TwilioAccount, TwilioClient};
 pub use vapi::{
-    Assistant, CreateAssistant, ImportTwilioNumber, ListQuery, Message, ModelConfig,
-    PhoneNumberRecord, VapiClient, VoiceConfig,
+    Assistant, CallEndingHook, CreateAssistant, FallbackTranscriberPlan, Handoff,
+    ImportTwilioNumber, ListQuery, Message, ModelConfig, PhoneNumberRecord, TranscriberConfig,
+    TransferCallTool, VapiClient, VoiceConfig,
 };
 
 /// The default for both providers: Vapi's own SDKs give up after 60 s, but a person is
@@ -29,6 +30,8 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> 
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .user_agent(concat!("ava/", env!("CARGO_PKG_VERSION")))
+        // The key travels in a header: a redirect must not carry it anywhere else.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| ProviderError::Unreachable {
             provider: Provider::Vapi,

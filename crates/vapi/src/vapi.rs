@@ -20,6 +20,125 @@ pub struct ModelConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     pub messages: Vec<Message>,
+    /// Vapi replaces `model` whole on a PATCH: an update that left the tools out would remove
+    /// the handoff, so they travel with every update.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<TransferCallTool>,
+}
+
+/// `transcriber`: how the assistant hears callers, with the transcribers Vapi switches to
+/// when it fails.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriberConfig {
+    #[serde(flatten)]
+    pub transcriber: ava_model::Transcriber,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_plan: Option<FallbackTranscriberPlan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FallbackTranscriberPlan {
+    pub transcribers: Vec<ava_model::Transcriber>,
+}
+
+impl From<&ava_model::Hearing> for TranscriberConfig {
+    fn from(hearing: &ava_model::Hearing) -> Self {
+        Self {
+            transcriber: hearing.primary.clone(),
+            fallback_plan: (!hearing.fallbacks.is_empty()).then(|| FallbackTranscriberPlan {
+                transcribers: hearing.fallbacks.clone(),
+            }),
+        }
+    }
+}
+
+/// Where a call goes when Ava hands it over: the owner's phone, and what she says first (in
+/// the assistant's language). An assistant attached to a number never uses the number's
+/// `fallbackDestination`, so the handoff lives on the assistant: a `transferCall` tool she
+/// uses when a caller asks for a person or she cannot help, and a `call.ending` hook that
+/// transfers the call when her own pipeline fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handoff {
+    pub number: String,
+    pub message: String,
+}
+
+/// `CreateTransferCallToolDTO` with one number destination.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransferCallTool {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    destinations: Vec<TransferDestination>,
+}
+
+/// `TransferDestinationNumber`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct TransferDestination {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    number: String,
+    message: String,
+}
+
+impl TransferCallTool {
+    pub fn to(handoff: &Handoff) -> Self {
+        Self {
+            kind: "transferCall",
+            destinations: vec![TransferDestination {
+                kind: "number",
+                number: handoff.number.clone(),
+                message: handoff.message.clone(),
+            }],
+        }
+    }
+}
+
+/// `CallHookCallEnding`: on the listed ended reasons, transfer the call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallEndingHook {
+    on: &'static str,
+    filters: Vec<HookFilter>,
+    #[serde(rename = "do")]
+    actions: Vec<ToolCallHookAction>,
+}
+
+/// `CallHookFilter`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct HookFilter {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    key: &'static str,
+    #[serde(rename = "oneOf")]
+    one_of: Vec<&'static str>,
+}
+
+/// `ToolCallHookAction`. (Vapi's prose docs show `{"type": "transfer", "destination": …}`
+/// here; the published schema has only `tool` and `message` actions, and the schema is what
+/// the API validates.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ToolCallHookAction {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    tool: TransferCallTool,
+}
+
+impl CallEndingHook {
+    /// Transfers to `handoff` a call that ends for one of `reasons`.
+    pub fn transfer_on(reasons: &[&'static str], handoff: &Handoff) -> Self {
+        Self {
+            on: "call.ending",
+            filters: vec![HookFilter {
+                kind: "oneOf",
+                key: "call.endedReason",
+                one_of: reasons.to_vec(),
+            }],
+            actions: vec![ToolCallHookAction {
+                kind: "tool",
+                tool: TransferCallTool::to(handoff),
+            }],
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,8 +156,14 @@ pub struct CreateAssistant {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcriber: Option<TranscriberConfig>,
     pub voice: VoiceConfig,
     pub model: ModelConfig,
+    /// `None` leaves Vapi's hooks as they are; an update sends the list, empty included, since
+    /// an absent top-level field is kept and a removed handoff must go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<Vec<CallEndingHook>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
 }
@@ -50,6 +175,8 @@ impl CreateAssistant {
         Self {
             name: spec.name.as_str().to_owned(),
             first_message: spec.first_message.as_ref().map(|m| m.as_str().to_owned()),
+            transcriber: None,
+            hooks: None,
             voice: VoiceConfig {
                 provider: spec.voice.provider.as_str().to_owned(),
                 voice_id: spec.voice.voice_id.clone(),
@@ -62,9 +189,29 @@ impl CreateAssistant {
                     role: "system".to_owned(),
                     content: spec.instructions.as_str().to_owned(),
                 }],
+                tools: Vec::new(),
             },
             metadata: spec.metadata.clone(),
         }
+    }
+
+    /// Hears callers as `hearing` says.
+    pub fn hearing(mut self, hearing: &ava_model::Hearing) -> Self {
+        self.transcriber = Some(TranscriberConfig::from(hearing));
+        self
+    }
+
+    /// Hands calls to `handoff` (a tool and a hook), or to no one: the list of hooks is sent
+    /// either way, so that removing the owner's phone removes the handoff from Vapi.
+    pub fn handing_off_to(mut self, handoff: Option<&Handoff>) -> Self {
+        self.model.tools = handoff.map(TransferCallTool::to).into_iter().collect();
+        self.hooks = Some(
+            handoff
+                .map(|h| CallEndingHook::transfer_on(&ava_model::HANDOFF_ENDED_REASONS, h))
+                .into_iter()
+                .collect(),
+        );
+        self
     }
 }
 
@@ -113,13 +260,6 @@ pub struct ImportTwilioNumber<'a> {
     /// Vapi's default (true) points the number's SMS webhook at Vapi, replacing whatever
     /// answered texts to it before; false leaves it alone.
     pub sms_enabled: bool,
-    /// Where a call goes when the assistant cannot take it (the owner's phone).
-    pub fallback_number: Option<&'a str>,
-}
-
-/// Vapi's `fallbackDestination` for a phone number.
-fn fallback_destination(number: &str) -> Value {
-    serde_json::json!({ "type": "number", "number": number })
 }
 
 /// A phone number as Vapi returns it. Vapi echoes `twilioAuthToken`; it is not read, so it
@@ -287,9 +427,6 @@ impl VapiClient {
         if let Some(name) = import.name {
             body["name"] = Value::from(name);
         }
-        if let Some(number) = import.fallback_number {
-            body["fallbackDestination"] = fallback_destination(number);
-        }
         let request = self
             .http
             .post(self.url("/phone-number"))
@@ -309,22 +446,6 @@ impl VapiClient {
             .get(self.url("/phone-number"))
             .query(&query.pairs())
             .bearer_auth(key.expose_secret());
-        let (_, body) = send(Provider::Vapi, request).await?;
-        decode(Provider::Vapi, &body)
-    }
-
-    /// Sends calls the assistant cannot take on `phone_number_id` to `number`.
-    pub async fn set_fallback_number(
-        &self,
-        key: &SecretString,
-        phone_number_id: &str,
-        number: &str,
-    ) -> Result<PhoneNumberRecord, ProviderError> {
-        let request = self
-            .http
-            .patch(self.url(&format!("/phone-number/{phone_number_id}")))
-            .bearer_auth(key.expose_secret())
-            .json(&serde_json::json!({ "fallbackDestination": fallback_destination(number) }));
         let (_, body) = send(Provider::Vapi, request).await?;
         decode(Provider::Vapi, &body)
     }

@@ -156,7 +156,6 @@ async fn number_import_checks_twilio_ownership_and_attaches() {
         assistant_id: Some(&assistant.id),
         name: None,
         sms_enabled: false,
-        fallback_number: None,
     };
     let err = s
         .vapi

@@ -5,10 +5,9 @@
 //! schemas, `propertyNames`, trimmed lengths), so these are plain JSON added to the document.
 
 use ava_model::{
-    AssistantName, BUSINESS_HOURS_MAX, Calendar, Crm, Email, FIRST_MESSAGE_MAX, GUIDELINES_MAX,
-    IDENTIFIER_MAX, INSTRUCTIONS_MAX, Industry, JOB_TO_BE_DONE_MAX, LANGUAGES_MAX, Label,
-    LanguageCode, Locale, ModelProvider, Password, Persona, Plan, Seats, Strategy, Timezone, Tone,
-    VoiceProvider, WORKSPACE_APPS_MAX,
+    AssistantName, Email, FIRST_MESSAGE_MAX, FlagsPatch, IDENTIFIER_MAX, INSTRUCTIONS_MAX,
+    LanguageCode, Locale, ModelProvider, Password, Plan, ProfilePatch, Shape, StudioPatch,
+    Timezone, VoiceProvider,
 };
 use ava_model::{
     EVENT_APP_VERSION_MAX, EVENT_ASSISTANT_NAME_MAX, EVENT_DURATION_MAX_SECONDS, EVENT_VOICE_MAX,
@@ -112,56 +111,43 @@ fn metadata() -> Value {
     )
 }
 
-fn profile_patch() -> Value {
-    object(
-        json!({
-            "full_name": clearable(trimmed(Label::MAX_CHARS)),
-            "organization_name": clearable(trimmed(Label::MAX_CHARS)),
-            "industry": clearable(one_of(Industry::NAMES)),
-            "timezone": clearable(one_of(&Timezone::all_names().collect::<Vec<_>>())),
-            "locale": clearable(one_of(Locale::NAMES)),
-            "marketing_opt_in": nullable(json!({"type": "boolean"})),
-            "accept_terms": nullable(json!({"type": "boolean"})),
-        }),
-        &[],
-    )
+/// What the model's declaration says a field accepts, as JSON Schema.
+fn shape(shape: Shape) -> Value {
+    match shape {
+        Shape::Text { max } => text(max),
+        Shape::Name { max } => trimmed(max),
+        Shape::OneOf(names) => one_of(names),
+        Shape::Timezone => one_of(&Timezone::all_names().collect::<Vec<_>>()),
+        Shape::Email => email(),
+        Shape::PhoneNumber => e164(),
+        Shape::Bool => json!({"type": "boolean"}),
+        Shape::Languages { max } => list(max, one_of(LanguageCode::all())),
+        Shape::Slugs { max } => list(
+            max,
+            json!({"type": "string", "pattern": "^[a-z0-9_-]{1,40}$"}),
+        ),
+        Shape::WholeNumber { min, max } => {
+            json!({"type": "integer", "minimum": min, "maximum": max})
+        }
+    }
 }
 
-fn studio_patch() -> Value {
-    object(
-        json!({
-            "persona": clearable(one_of(Persona::NAMES)),
-            "job_to_be_done": clearable(text(JOB_TO_BE_DONE_MAX)),
-            "languages": nullable(list(LANGUAGES_MAX, one_of(LanguageCode::all()))),
-            "tone": clearable(one_of(Tone::NAMES)),
-            "guidelines": clearable(text(GUIDELINES_MAX)),
-            "strategy": clearable(one_of(Strategy::NAMES)),
-            "number": clearable(e164()),
-            "business_hours": clearable(text(BUSINESS_HOURS_MAX)),
-            "fallback_email": clearable(email()),
-            "calendar": clearable(one_of(Calendar::NAMES)),
-            "workspace_apps": nullable(list(
-                WORKSPACE_APPS_MAX,
-                json!({"type": "string", "pattern": "^[a-z0-9_-]{1,40}$"}),
-            )),
-            "crm": clearable(one_of(Crm::NAMES)),
-            "plan": nullable(one_of(Plan::NAMES)),
-            "seats": nullable(json!({"type": "integer", "minimum": Seats::MIN, "maximum": Seats::MAX})),
-        }),
-        &[],
-    )
-}
-
-fn flags_patch() -> Value {
-    let flag = nullable(json!({"type": "boolean"}));
-    object(
-        json!({
-            "onboarding_vapi_skipped": flag,
-            "onboarding_twilio_skipped": flag,
-            "onboarding_assistant_created": flag,
-        }),
-        &[],
-    )
+/// A PATCH body of a resource, field by field from the model's declaration: each may be left
+/// (`null`), set, or (where the field can be empty) cleared with a blank string.
+fn patch_of(shapes: &[(&str, Shape, bool)]) -> Value {
+    let properties: Map<String, Value> = shapes
+        .iter()
+        .map(|&(name, kind, clears)| {
+            let value = shape(kind);
+            let schema = if clears {
+                clearable(value)
+            } else {
+                nullable(value)
+            };
+            (name.to_owned(), schema)
+        })
+        .collect();
+    object(Value::Object(properties), &[])
 }
 
 fn registration() -> Value {
@@ -209,6 +195,46 @@ fn twilio_settings() -> Value {
     )
 }
 
+/// A name from `listed` where Vapi's document lists them, else any identifier.
+fn listed_or_identifier(listed: Option<&[&str]>) -> Value {
+    listed.map_or_else(|| identifier(0), one_of)
+}
+
+/// `voice`: per provider the route can carry, its voices as Vapi's document lists them.
+fn voice() -> Value {
+    let kinds: Vec<Value> = VoiceProvider::ALL
+        .iter()
+        .map(|provider| {
+            object(
+                json!({
+                    "provider": {"const": provider.as_str()},
+                    "voiceId": listed_or_identifier(provider.voice_ids()),
+                }),
+                &["provider", "voiceId"],
+            )
+        })
+        .collect();
+    json!({ "anyOf": kinds })
+}
+
+/// `model`: per provider the route can carry, its models as Vapi's document lists them.
+fn model() -> Value {
+    let kinds: Vec<Value> = ModelProvider::ALL
+        .iter()
+        .map(|provider| {
+            object(
+                json!({
+                    "provider": {"const": provider.as_str()},
+                    "model": listed_or_identifier(provider.models()),
+                    "temperature": nullable(json!({"type": "number", "minimum": 0, "maximum": 2})),
+                }),
+                &["provider", "model"],
+            )
+        })
+        .collect();
+    json!({ "anyOf": kinds })
+}
+
 /// `POST /assistants`: either the seed's payload (create in Vapi), or a record of an assistant
 /// a client already created (a non-blank `vapi_assistant_id`, and the rest kept as sent).
 fn assistant_request() -> Value {
@@ -228,24 +254,8 @@ fn assistant_request() -> Value {
     let create = object(
         shared(Map::from_iter([
             ("instructions".to_owned(), text(INSTRUCTIONS_MAX)),
-            (
-                "voice".to_owned(),
-                object(
-                    json!({"provider": one_of(VoiceProvider::NAMES), "voiceId": identifier(0)}),
-                    &["provider", "voiceId"],
-                ),
-            ),
-            (
-                "model".to_owned(),
-                object(
-                    json!({
-                        "provider": one_of(ModelProvider::NAMES),
-                        "model": identifier(0),
-                        "temperature": nullable(json!({"type": "number", "minimum": 0, "maximum": 2})),
-                    }),
-                    &["provider", "model"],
-                ),
-            ),
+            ("voice".to_owned(), voice()),
+            ("model".to_owned(), model()),
             ("vapi_assistant_id".to_owned(), nullable(blank())),
         ])),
         &["name", "instructions", "voice", "model"],
@@ -353,19 +363,19 @@ fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             "/api/v1/user/profile",
             "patch",
             "ProfilePatch",
-            profile_patch(),
+            patch_of(ProfilePatch::SHAPES),
         ),
         (
             "/api/v1/user/studio-config",
             "patch",
             "StudioPatch",
-            studio_patch(),
+            patch_of(StudioPatch::SHAPES),
         ),
         (
             "/api/v1/user/onboarding",
             "patch",
             "FlagsPatch",
-            flags_patch(),
+            patch_of(FlagsPatch::SHAPES),
         ),
         (
             "/api/v1/vapi-settings",

@@ -176,11 +176,15 @@ fn made_nothing(error: &ApiError) -> bool {
     }
 }
 
+/// Settled keys (their answer stored) older than a day. A key whose outcome is still unknown is
+/// kept, however old: purging it would let the next retry create a second assistant.
 pub(crate) async fn purge_idempotency_keys(db: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
-    let done =
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'")
-            .execute(db)
-            .await?;
+    let done = sqlx::query(
+        "DELETE FROM idempotency_keys
+         WHERE created_at < now() - interval '24 hours' AND response_status IS NOT NULL",
+    )
+    .execute(db)
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -209,13 +213,13 @@ pub async fn create(
         Claim::Replay(status, body) => return Ok((status, Json(body)).into_response()),
         Claim::InProgress => {
             return Err(ApiError::conflict(
-                "idempotency_in_progress",
+                ava_model::ErrorCode::IdempotencyInProgress,
                 "A request with this Idempotency-Key is still being processed; retry shortly",
             ));
         }
         Claim::Mismatch => {
             return Err(ApiError::Unprocessable {
-                code: "idempotency_key_reused",
+                code: ava_model::ErrorCode::IdempotencyKeyReused,
                 message: "This Idempotency-Key was used for a different request body".to_owned(),
                 fields: None,
             });
@@ -241,7 +245,9 @@ pub async fn create(
             Ok((status, Json(record)).into_response())
         }
         Err(error) => {
-            let statement = if made_nothing(&error) {
+            // Once an attempt's outcome is unknown, only finding its assistant settles it: a
+            // failed look-up (Vapi's 429 or 401 included) proves nothing was made.
+            let statement = if reconcile_since.is_none() && made_nothing(&error) {
                 "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2"
             } else {
                 "UPDATE idempotency_keys SET outcome_unknown = true WHERE user_id = $1 AND key = $2"
@@ -288,10 +294,11 @@ async fn execute(
         AssistantRequest::Create(spec) => {
             let key = stored_vapi_key(state, user_id).await?.ok_or_else(|| {
                 ApiError::conflict(
-                    "vapi_key_missing",
+                    ava_model::ErrorCode::VapiKeyMissing,
                     "Save your Vapi API key (POST /api/v1/vapi-settings) before creating an assistant",
                 )
             })?;
+            ensure_room(state, user_id).await?;
             let found = match idempotency {
                 Some(idempotency) => find_marked(state, &key, idempotency).await?,
                 None => None,
@@ -336,8 +343,32 @@ async fn execute(
     }
 }
 
+/// 409 `assistant_limit` when the account already holds as many assistants as it may: checked
+/// before any Vapi call, and again under the account's lock when the row is inserted.
+async fn ensure_room(state: &AppState, user_id: i32) -> ApiResult<()> {
+    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&state.db)
+        .await?;
+    if held >= i64::from(state.limits.assistants) {
+        return Err(limit_reached(state));
+    }
+    Ok(())
+}
+
+fn limit_reached(state: &AppState) -> ApiError {
+    ApiError::Conflict {
+        code: ava_model::ErrorCode::AssistantLimit,
+        message: format!(
+            "This account already has {} assistants, as many as one account may",
+            state.limits.assistants
+        ),
+    }
+}
+
 /// Inserts the row, or finds it when this user already recorded that assistant (a harmless
-/// retry, or an adopted assistant an earlier attempt recorded before losing its answer).
+/// retry, or an adopted assistant an earlier attempt recorded before losing its answer). The
+/// account's row is locked meanwhile, so two requests at once cannot both take the last place.
 async fn record(
     state: &AppState,
     user_id: i32,
@@ -345,38 +376,72 @@ async fn record(
     name: &str,
     payload: &Value,
 ) -> ApiResult<(StatusCode, AssistantRecord)> {
-    let inserted: Option<Row> = sqlx::query_as(
-        "INSERT INTO assistants (user_id, vapi_assistant_id, name, payload)
-         SELECT id, $2, $3, $4 FROM users WHERE id = $1 AND is_active
-         ON CONFLICT (vapi_assistant_id) DO NOTHING
-         RETURNING id, vapi_assistant_id, name, created_at",
+    let mut tx = state.db.begin().await?;
+    let held: Option<i64> = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM assistants a WHERE a.user_id = u.id)
+         FROM users u WHERE u.id = $1 AND u.is_active FOR UPDATE OF u",
     )
     .bind(user_id)
-    .bind(vapi_assistant_id)
-    .bind(name)
-    .bind(payload)
-    .fetch_optional(&state.db)
+    .fetch_optional(&mut *tx)
     .await?;
-    if let Some(row) = inserted {
-        return Ok((StatusCode::CREATED, row.into()));
-    }
+    let Some(held) = held else {
+        tx.rollback().await?;
+        return Err(ApiError::account_gone());
+    };
     // Recording the same assistant again is a harmless retry; someone else's is not.
-    let mine: MaybeRow = sqlx::query_as(
-        "SELECT a.id, a.vapi_assistant_id, a.name, a.created_at
-         FROM users u LEFT JOIN assistants a ON a.vapi_assistant_id = $1 AND a.user_id = u.id
-         WHERE u.id = $2 AND u.is_active",
+    let existing: Option<(i32, Row)> = sqlx::query_as(
+        "SELECT user_id, id, vapi_assistant_id, name, created_at FROM assistants
+         WHERE vapi_assistant_id = $1",
     )
     .bind(vapi_assistant_id)
-    .bind(user_id)
-    .fetch_optional(&state.db)
+    .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(ApiError::account_gone)?;
-    mine.into_record()
-        .map(|record| (StatusCode::OK, record))
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "assistant_already_recorded",
-                "This Vapi assistant is already recorded for another account",
+    .map(|(owner, id, vapi_assistant_id, name, created_at)| {
+        (
+            owner,
+            Row {
+                id,
+                vapi_assistant_id,
+                name,
+                created_at,
+            },
+        )
+    });
+    let outcome = match existing {
+        Some((owner, row)) if owner == user_id => Ok((StatusCode::OK, row.into())),
+        Some(_) => Err(ApiError::conflict(
+            ava_model::ErrorCode::AssistantAlreadyRecorded,
+            "This Vapi assistant is already recorded for another account",
+        )),
+        None if held >= i64::from(state.limits.assistants) => Err(limit_reached(state)),
+        None => {
+            let inserted: Option<Row> = sqlx::query_as(
+                "INSERT INTO assistants (user_id, vapi_assistant_id, name, payload)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (vapi_assistant_id) DO NOTHING
+                 RETURNING id, vapi_assistant_id, name, created_at",
             )
-        })
+            .bind(user_id)
+            .bind(vapi_assistant_id)
+            .bind(name)
+            .bind(payload)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // Another account recorded it between the look-up and the insert.
+            inserted
+                .map(|row| (StatusCode::CREATED, row.into()))
+                .ok_or_else(|| {
+                    ApiError::conflict(
+                        ava_model::ErrorCode::AssistantAlreadyRecorded,
+                        "This Vapi assistant is already recorded for another account",
+                    )
+                })
+        }
+    };
+    if outcome.is_ok() {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    outcome
 }

@@ -55,7 +55,10 @@ pub async fn register(
     .fetch_optional(&state.db)
     .await?;
     let id = id.ok_or_else(|| {
-        ApiError::conflict("email_taken", "An account with this email already exists")
+        ApiError::conflict(
+            ava_model::ErrorCode::EmailTaken,
+            "An account with this email already exists",
+        )
     })?;
     Ok((
         StatusCode::CREATED,
@@ -103,7 +106,7 @@ pub async fn login(
                 .record_login_failure(&state.db, &login.email, ip)
                 .await?;
             Err(ApiError::unauthorized(
-                "invalid_credentials",
+                ava_model::ErrorCode::InvalidCredentials,
                 "Wrong email or password",
             ))
         }

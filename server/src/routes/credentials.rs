@@ -116,7 +116,7 @@ pub(crate) async fn stored_vapi_key(
                     "The stored Vapi key is damaged and cannot be decrypted; save the key again"
                 }
             };
-            ApiError::conflict("stored_secret_unreadable", message)
+            ApiError::conflict(ava_model::ErrorCode::StoredSecretUnreadable, message)
         })
 }
 

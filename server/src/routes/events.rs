@@ -11,27 +11,51 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, JsonBody};
 
-/// One statement: the account check (a deleted or deactivated user stores nothing) and the
-/// insert, whose conflicts are the duplicates.
-const INSERT_EVENTS: &str = "WITH account AS (SELECT id FROM users WHERE id = $1 AND is_active),
-  inserted AS (
-    INSERT INTO onboarding_events (user_id, id, name, occurred_at, properties, context)
-    SELECT account.id, e.id::uuid, e.name, e.occurred_at, e.properties, e.context
-    FROM account, unnest($2::text[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::jsonb[])
-         AS e(id, name, occurred_at, properties, context)
-    ON CONFLICT (user_id, id) DO NOTHING
-    RETURNING 1)
-  SELECT (SELECT count(*) FROM account), (SELECT count(*) FROM inserted)";
+/// The account, locked for this batch (two batches of one account are counted one after the
+/// other, so together they cannot pass the daily ceiling), its creation time, and the events it
+/// had accepted in the last 24 hours with how long until the oldest of them leaves that window.
+const LOCK_ACCOUNT: &str = "SELECT u.created_at,
+       (SELECT count(*) FROM onboarding_events e
+        WHERE e.user_id = u.id AND e.received_at > now() - interval '1 day'),
+       (SELECT ceil(extract(epoch FROM min(e.received_at) + interval '1 day' - now()))::bigint
+        FROM onboarding_events e
+        WHERE e.user_id = u.id AND e.received_at > now() - interval '1 day')
+  FROM users u WHERE u.id = $1 AND u.is_active
+  FOR UPDATE OF u";
+
+/// The insert, whose conflicts are the duplicates (a batch resent after a lost answer).
+const INSERT_EVENTS: &str =
+    "INSERT INTO onboarding_events (user_id, id, name, occurred_at, properties, context)
+  SELECT $1, e.id::uuid, e.name, e.occurred_at, e.properties, e.context
+  FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::jsonb[])
+       AS e(id, name, occurred_at, properties, context)
+  ON CONFLICT (user_id, id) DO NOTHING";
 
 #[utoipa::path(post, path = "/api/v1/events", tag = "analytics", security(("bearer" = [])),
     request_body = crate::openapi::EventsBody,
-    responses((status = 200, body = EventsReceipt), (status = 422, body = ava_model::ErrorEnvelope)))]
+    responses((status = 200, body = EventsReceipt), (status = 422, body = ava_model::ErrorEnvelope),
+              (status = 429, body = ava_model::ErrorEnvelope, description = "`too_many_events`: the account's events of the last 24 hours reached `MAX_EVENTS_PER_DAY`; nothing of this batch was stored")))]
 pub async fn record(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<EventsReceipt>> {
-    let events = read_event_batch(&body, Utc::now())?;
+    let mut tx = state.db.begin().await?;
+    let (created_at, accepted_today, oldest_leaves_in): (DateTime<Utc>, i64, Option<i64>) =
+        sqlx::query_as(LOCK_ACCOUNT)
+            .bind(user.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(ApiError::account_gone)?;
+    let events = match read_event_batch(&body, created_at, Utc::now()) {
+        Ok(events) => events,
+        Err(refused) => {
+            // At once: a dropped transaction would hold the account's lock until its pooled
+            // connection happens to be used again.
+            tx.rollback().await?;
+            return Err(refused.into());
+        }
+    };
     let mut ids = Vec::with_capacity(events.len());
     let mut names = Vec::with_capacity(events.len());
     let mut times: Vec<DateTime<Utc>> = Vec::with_capacity(events.len());
@@ -44,18 +68,24 @@ pub async fn record(
         properties.push(event.event.properties());
         contexts.push(serde_json::to_value(&event.context).unwrap_or_default());
     }
-    let (account, inserted): (i64, i64) = sqlx::query_as(INSERT_EVENTS)
+    let inserted = sqlx::query(INSERT_EVENTS)
         .bind(user.id)
         .bind(&ids)
         .bind(&names)
         .bind(&times)
         .bind(&properties)
         .bind(&contexts)
-        .fetch_one(&state.db)
-        .await?;
-    if account == 0 {
-        return Err(ApiError::account_gone());
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    // Duplicates are not counted: a batch resent after a lost answer costs nothing.
+    if accepted_today.saturating_add_unsigned(inserted) > i64::from(state.limits.events_per_day) {
+        tx.rollback().await?;
+        return Err(ApiError::TooManyEvents {
+            retry_after_secs: oldest_leaves_in.map_or(1, |s| u64::try_from(s).unwrap_or(1).max(1)),
+        });
     }
+    tx.commit().await?;
     let accepted = usize::try_from(inserted).unwrap_or_default();
     let receipt = EventsReceipt {
         accepted,

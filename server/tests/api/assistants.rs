@@ -106,6 +106,59 @@ async fn payload_rules_are_checked_before_calling_vapi(pool: PgPool) {
     assert_eq!(app.fakes.vapi.calls.total(), 0);
 }
 
+/// What Vapi's document does not allow is a 422 naming the field before any call to Vapi,
+/// not a 502 from Vapi: a model it does not list, a provider needing fields the seed's
+/// payload cannot carry.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn models_and_providers_vapi_would_refuse_are_422s_before_calling_it(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let cases = [
+        (
+            "model",
+            json!({"provider": "openai", "model": "gpt4o-mini"}),
+            "model.model",
+        ),
+        (
+            "model",
+            json!({"provider": "custom-llm", "model": "mine"}),
+            "model.provider",
+        ),
+        (
+            "voice",
+            json!({"provider": "sesame", "voiceId": "maya"}),
+            "voice.provider",
+        ),
+        (
+            "voice",
+            json!({"provider": "neuphonic", "voiceId": "x"}),
+            "voice.provider",
+        ),
+        (
+            "voice",
+            json!({"provider": "custom-voice", "voiceId": "x"}),
+            "voice.provider",
+        ),
+    ];
+    for (part, value, field) in cases {
+        let mut payload = assistant_payload("Ava");
+        payload[part] = value.clone();
+        let reply = app.post("/api/v1/assistants", &token, payload).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{value}: {}",
+            reply.body
+        );
+        assert_eq!(
+            reply.field_codes(),
+            vec![(field.to_owned(), "invalid_choice".to_owned())],
+            "{value}"
+        );
+    }
+    assert_eq!(app.fakes.vapi.calls.total(), 0, "Vapi was never asked");
+}
+
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn record_only_form_calls_no_one_and_is_retry_safe(pool: PgPool) {
     let app = TestApp::new(pool).await;
@@ -384,4 +437,99 @@ async fn an_attempt_left_running_by_a_crash_is_reconciled_once_stale(pool: PgPoo
             .is_some_and(|m| m.len() == 32 && !m.contains("run-9")),
         "the key travels as a digest: {marker}"
     );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_failed_look_up_never_frees_a_key_whose_outcome_is_unknown(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    app.fakes.vapi.faults.add(
+        FaultRule::next(1, Fault::DropConnection)
+            .on("POST /assistant")
+            .after_handling(),
+    );
+    assert_eq!(
+        create_with_key(&app, &token, "run-1").await.status,
+        StatusCode::BAD_GATEWAY
+    );
+    assert_eq!(app.fakes.vapi.assistants().len(), 1, "Vapi made it");
+    // The retries' look-ups are refused: a rate limit, then the key (rotated meanwhile).
+    for status in [429, 401] {
+        app.fakes
+            .vapi
+            .faults
+            .add(FaultRule::next(1, Fault::Status(status)).on("GET /assistant"));
+        let refused = create_with_key(&app, &token, "run-1").await;
+        assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{status}");
+        let unknown: Vec<bool> = sqlx::query_scalar("SELECT outcome_unknown FROM idempotency_keys")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            unknown,
+            vec![true],
+            "after a {status} the key is kept, still unknown"
+        );
+    }
+    let settled = create_with_key(&app, &token, "run-1").await;
+    assert_eq!(settled.status, StatusCode::CREATED, "{}", settled.body);
+    assert_eq!(
+        app.fakes.vapi.assistants().len(),
+        1,
+        "the retry adopted the first assistant: never a second"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_account_holds_at_most_its_ceiling_of_assistants(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_assistants_per_user = 3).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let record = |n: u32| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.post(
+                "/api/v1/assistants",
+                &token,
+                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+            )
+            .await
+        }
+    };
+    for n in 0..3 {
+        assert_eq!(record(n).await.status, StatusCode::CREATED);
+    }
+    let full = record(3).await;
+    assert_eq!(
+        (full.status, full.code()),
+        (StatusCode::CONFLICT, "assistant_limit")
+    );
+    assert_eq!(
+        record(1).await.status,
+        StatusCode::OK,
+        "recording one it already holds is still a harmless retry"
+    );
+    let created = app
+        .post("/api/v1/assistants", &token, assistant_payload("Ava"))
+        .await;
+    assert_eq!(created.code(), "assistant_limit");
+    assert_eq!(
+        app.fakes.vapi.calls.total(),
+        0,
+        "refused before any Vapi call"
+    );
+    // Two at once for the last place: one gets it.
+    sqlx::query("DELETE FROM assistants WHERE vapi_assistant_id = 'asst-2'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(record(10), record(11));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
 }

@@ -22,6 +22,18 @@ fn at(mut e: Value, time: &str) -> Value {
     e
 }
 
+/// An account made on 2026-09-01: the events below are dated in October and November, and an
+/// event may not be older than its account.
+async fn signed_up_early(app: &TestApp, email: &str) -> (String, i64) {
+    let (token, id) = app.register(email).await;
+    sqlx::query("UPDATE users SET created_at = '2026-09-01T00:00:00Z' WHERE id = $1")
+        .bind(i32::try_from(id).unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    (token, id)
+}
+
 async fn stored(pool: &PgPool) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM onboarding_events")
         .fetch_one(pool)
@@ -32,8 +44,8 @@ async fn stored(pool: &PgPool) -> i64 {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_event_is_stored_once_however_often_it_is_sent(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let (alice, _) = app.register("alice@acme.com").await;
-    let (bob, _) = app.register("bob@acme.com").await;
+    let (alice, _) = signed_up_early(&app, "alice@acme.com").await;
+    let (bob, _) = signed_up_early(&app, "bob@acme.com").await;
     let batch = json!({"events": [
         event(1, "onboarding_started", json!({})),
         event(2, "onboarding_step_completed", json!({"step_id": "profile", "step_number": 1, "skipped": false})),
@@ -69,7 +81,7 @@ async fn an_event_is_stored_once_however_often_it_is_sent(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_bad_event_is_refused_naming_it_and_nothing_of_the_batch_is_stored(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (token, _) = signed_up_early(&app, "ann@acme.com").await;
     let reply = app
         .post(
             "/api/v1/events",
@@ -180,7 +192,7 @@ async fn the_funnel_report_counts_what_the_owners_did(pool: PgPool) {
         "2026-10-01T09:00:00Z",
     )]);
     for (i, events) in owners.into_iter().enumerate() {
-        let (token, _) = app.register(&format!("owner{i}@acme.com")).await;
+        let (token, _) = signed_up_early(&app, &format!("owner{i}@acme.com")).await;
         let reply = app
             .post("/api/v1/events", &token, json!({ "events": events }))
             .await;
@@ -241,7 +253,7 @@ async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
         });
     })
     .await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (token, _) = signed_up_early(&app, "ann@acme.com").await;
     let events: Vec<Value> = (0..150)
         .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))
         .collect();
@@ -307,4 +319,137 @@ async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
         "the key never reaches an error: {refused}"
     );
     assert_eq!(app.state.forward_events().await.unwrap(), 1);
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_event_older_than_its_account_is_refused(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    // Created now: November's events are from before it existed.
+    let (token, _) = app.register("ann@acme.com").await;
+    let reply = app
+        .post(
+            "/api/v1/events",
+            &token,
+            json!({"events": [
+                event(1, "onboarding_started", json!({})),
+                at(event(2, "onboarding_started", json!({})), "0582-09-05T01:25:18.4-19:14"),
+                at(event(3, "onboarding_started", json!({})), &chrono::Utc::now().to_rfc3339()),
+            ]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reply.field_codes(),
+        vec![
+            (
+                "events[0].occurred_at".to_owned(),
+                "too_long_ago".to_owned()
+            ),
+            (
+                "events[1].occurred_at".to_owned(),
+                "too_long_ago".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(stored(&app.pool).await, 0);
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_account_sends_at_most_its_daily_ceiling_of_events(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_events_per_day = 150).await;
+    let (token, _) = signed_up_early(&app, "ann@acme.com").await;
+    let batch = |from: u32, count: u32| -> Value {
+        json!({"events": (from..from + count)
+            .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))
+            .collect::<Vec<_>>()})
+    };
+    assert_eq!(
+        app.post("/api/v1/events", &token, batch(0, 100)).await.body["accepted"],
+        100
+    );
+    let resent = app.post("/api/v1/events", &token, batch(0, 100)).await;
+    assert_eq!(
+        (resent.status, resent.body["duplicates"].clone()),
+        (StatusCode::OK, json!(100)),
+        "a batch resent after a lost answer costs nothing"
+    );
+    let over = app.post("/api/v1/events", &token, batch(100, 60)).await;
+    assert_eq!(
+        (over.status, over.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_events")
+    );
+    let wait: u64 = over.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=86_400).contains(&wait), "{wait}");
+    assert_eq!(
+        stored(&app.pool).await,
+        100,
+        "nothing of a refused batch is kept"
+    );
+    assert_eq!(
+        app.post("/api/v1/events", &token, batch(100, 50))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let (other, _) = signed_up_early(&app, "bob@acme.com").await;
+    assert_eq!(
+        app.post("/api/v1/events", &other, batch(500, 100))
+            .await
+            .status,
+        StatusCode::OK,
+        "the ceiling is per account"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_event_posthog_refuses_for_good_is_set_aside_and_the_rest_still_go(pool: PgPool) {
+    let posthog = FakePostHog::new();
+    posthog.add_project_key("phc_test_project");
+    let server = ava_fakes::serve(posthog.router(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let url = server.url();
+    let app = TestApp::with(pool, |config| {
+        config.posthog = Some(ava_server::config::PostHogConfig {
+            host: url.clone(),
+            api_key: secrecy::SecretString::from("phc_test_project".to_owned()),
+        });
+    })
+    .await;
+    let (token, _) = signed_up_early(&app, "ann@acme.com").await;
+    let events: Vec<Value> = (0..10)
+        .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))
+        .collect();
+    app.post("/api/v1/events", &token, json!({"events": events}))
+        .await;
+    let poisoned = "00000000-0000-4000-8000-000000000006";
+    posthog.refuse_event(poisoned);
+    // A 5xx first: retried later, nothing set aside.
+    posthog.faults.fail_next(1, Fault::Status(502));
+    assert!(app.state.forward_events().await.is_err());
+    assert_eq!(app.state.forward_events().await.unwrap(), 10);
+    let sent: Vec<String> = posthog
+        .events()
+        .iter()
+        .map(|e| e["uuid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sent.len(), 9, "every event but the refused one went");
+    assert!(!sent.iter().any(|u| u == poisoned));
+    let (dead, reason): (String, String) = sqlx::query_as(
+        "SELECT id::text, dead_letter_reason FROM onboarding_events WHERE dead_lettered_at IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(dead, poisoned);
+    assert!(reason.contains("400"), "{reason}");
+    assert_eq!(
+        app.state.forward_events().await.unwrap(),
+        0,
+        "and it is not tried again for ever"
+    );
 }

@@ -57,6 +57,17 @@ pub struct TestApp {
     pub jwt_secret: String,
 }
 
+/// Every API test also checks that what the server sent Vapi kept to Vapi's contract, and
+/// that the fake answered within it.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let drift = self.fakes.drift();
+        if !drift.is_empty() && !std::thread::panicking() {
+            panic!("off the providers' contracts: {drift:#?}");
+        }
+    }
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub body: Value,

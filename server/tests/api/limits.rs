@@ -215,6 +215,124 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_spread_attack_never_locks_the_owner_out_where_they_signed_in_before(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    assert_eq!(
+        app.login_from(OFFICE, "ann@acme.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // 72 wrong passwords for ann from 12 addresses: past the account's ceiling of 50.
+    for round in 0..6 {
+        for i in 1..=12 {
+            let reply = app
+                .login_from(&format!("192.0.2.{i}"), "ann@acme.com", "wrong password")
+                .await;
+            assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&reply.status),
+                "round {round}, address {i}: {}",
+                reply.status
+            );
+        }
+    }
+    let stranger = app
+        .login_from("198.51.100.77", "ann@acme.com", PASSWORD)
+        .await;
+    assert_eq!(
+        stranger.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "from anywhere else the account is held"
+    );
+    let owner = app.login_from(OFFICE, "ann@acme.com", PASSWORD).await;
+    assert_eq!(
+        owner.status,
+        StatusCode::OK,
+        "at an address where ann signed in before, the attack does not hold her: {}",
+        owner.body
+    );
+    // The trickle goes on; the owner still gets in.
+    app.login_from("192.0.2.13", "ann@acme.com", "wrong password")
+        .await;
+    assert_eq!(
+        app.login_from(OFFICE, "ann@acme.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn ipv6_sign_ups_are_counted_per_64(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.register_max_per_hour = 2).await;
+    let register = |ip: String, n: u32| {
+        let app = &app;
+        async move {
+            app.call_from(
+                &ip,
+                "/api/v1/auth/register",
+                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
+                &[],
+            )
+            .await
+        }
+    };
+    for n in 0..2 {
+        let ip = format!("2001:db8:aa:1:{n}::1");
+        assert_eq!(register(ip, n).await.status, StatusCode::CREATED);
+    }
+    let same_block = register("2001:db8:aa:1:ffff:ffff:ffff:ffff".into(), 2).await;
+    assert_eq!(
+        same_block.code(),
+        "too_many_registrations",
+        "another address of the same /64 is the same subscriber"
+    );
+    assert_eq!(
+        register("2001:db8:aa:2::1".into(), 3).await.status,
+        StatusCode::CREATED,
+        "the next /64 is someone else"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_client_that_writes_its_own_forwarded_for_counts_as_itself(pool: PgPool) {
+    let app = TestApp::with(pool, |c| {
+        c.register_max_per_hour = 1;
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    // What a proxy that appends (`$proxy_add_x_forwarded_for`) passes on: the client's own
+    // text first, then the address the proxy saw.
+    let register = |header: &'static str, n: u32| {
+        let app = &app;
+        async move {
+            app.call_from(
+                "10.0.0.5",
+                "/api/v1/auth/register",
+                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
+                &[("x-forwarded-for", header)],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        register("not an address, 192.0.2.1", 0).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register("also garbage, 192.0.2.2", 1).await.status,
+        StatusCode::CREATED,
+        "two clients writing garbage are not one proxy that has used its allowance"
+    );
+    assert_eq!(
+        register("10.1.1.1, 192.0.2.1", 2).await.code(),
+        "too_many_registrations",
+        "and a written address does not make a client someone else"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_burst_beyond_the_hashing_pool_gets_503_with_retry_after(pool: PgPool) {
     let app = TestApp::with(pool, |c| {
         c.hashing_concurrency = 1;
@@ -341,7 +459,7 @@ async fn a_nul_in_any_text_field_is_a_422_naming_it(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
-async fn housekeeping_purges_spent_limits_and_day_old_idempotency_keys(pool: PgPool) {
+async fn housekeeping_purges_spent_limits_and_day_old_settled_idempotency_keys(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let token = app.user_with_vapi_key("ann@acme.com").await;
     for ip in [ATTACKER, OFFICE] {
@@ -387,14 +505,24 @@ async fn housekeeping_purges_spent_limits_and_day_old_idempotency_keys(pool: PgP
     .execute(&app.pool)
     .await
     .unwrap();
+    // A key whose attempt's outcome was never learnt stays, however old: its retry must still
+    // find the assistant rather than make a second one.
+    sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, outcome_unknown, created_at)
+         SELECT id, 'unknown', '\\x00', true, now() - interval '30 days' FROM users",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let purged = ava_server::purge_expired(&app.state).await.unwrap();
     assert_eq!(purged, 2);
     assert_eq!(rows("auth_throttle").await, limits_before - 1);
-    let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
+    let mut keys: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
         .fetch_all(&app.pool)
         .await
         .unwrap();
-    assert_eq!(keys, vec!["new".to_owned()]);
+    keys.sort();
+    assert_eq!(keys, vec!["new".to_owned(), "unknown".to_owned()]);
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]

@@ -14,4 +14,5 @@ mod limits;
 mod migrations;
 mod secrets;
 mod sessions;
+mod transport;
 mod user;

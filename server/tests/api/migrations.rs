@@ -70,6 +70,7 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
         "number",
         "business_hours",
         "fallback_email",
+        "fallback_phone",
         "calendar",
         "workspace_apps",
         "crm",
@@ -87,7 +88,7 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
     .await
     .unwrap();
     assert_eq!(
-        cascade, 7,
-        "every per-user table (refresh tokens and onboarding events included) cascades on user deletion"
+        cascade, 8,
+        "every per-user table (refresh tokens, their sign-ins and onboarding events included) cascades on user deletion"
     );
 }

@@ -75,13 +75,16 @@ async fn a_spent_token_coming_back_ends_the_whole_sign_in(pool: PgPool) {
     let laptop = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let other_sign_in = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let renewed = text(&refresh(&app, &laptop).await.body, "refresh_token");
+    // The successor is in use (a lost answer is ruled out), so the old token coming back is a
+    // second party holding it.
+    let used = text(&refresh(&app, &renewed).await.body, "refresh_token");
 
     let replay = refresh(&app, &laptop).await;
     assert_eq!(
         (replay.status, replay.code()),
         (StatusCode::UNAUTHORIZED, "refresh_token_reused")
     );
-    let successor = refresh(&app, &renewed).await;
+    let successor = refresh(&app, &used).await;
     assert_eq!(
         (successor.status, successor.code()),
         (StatusCode::UNAUTHORIZED, "invalid_refresh_token"),
@@ -254,4 +257,187 @@ async fn assert_every_route_refuses(app: &TestApp, token: &str, state: &str) {
             );
         }
     }
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_refresh_whose_answer_was_lost_is_retried_without_ending_the_sign_in(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+    // The answer carrying `lost` never reached the app, which still holds `first`.
+    let lost = text(&refresh(&app, &first).await.body, "refresh_token");
+    let retried = refresh(&app, &first).await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
+    let kept = text(&retried.body, "refresh_token");
+    assert_ne!(kept, lost);
+    assert_eq!(
+        refresh(&app, &lost).await.code(),
+        "invalid_refresh_token",
+        "the successor nobody received is retired, and its return is no theft"
+    );
+    let next = refresh(&app, &kept).await;
+    assert_eq!(next.status, StatusCode::OK, "the sign-in goes on");
+    // Once what the retry issued has been used, the old token coming back is theft again.
+    let replay = refresh(&app, &first).await;
+    assert_eq!(replay.code(), "refresh_token_reused");
+    assert_eq!(
+        refresh(&app, &text(&next.body, "refresh_token"))
+            .await
+            .code(),
+        "invalid_refresh_token",
+        "and ends the sign-in"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_retry_after_the_window_or_of_an_older_token_is_theft(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+    let second = text(&refresh(&app, &first).await.body, "refresh_token");
+    sqlx::query("UPDATE refresh_tokens SET spent_at = now() - interval '61 seconds' WHERE spent_at IS NOT NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        refresh(&app, &first).await.code(),
+        "refresh_token_reused",
+        "61 s after its rotation a spent token is no retry"
+    );
+    assert_eq!(refresh(&app, &second).await.code(), "invalid_refresh_token");
+
+    let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+    let second = text(&refresh(&app, &first).await.body, "refresh_token");
+    let _third = text(&refresh(&app, &second).await.body, "refresh_token");
+    assert_eq!(
+        refresh(&app, &first).await.code(),
+        "refresh_token_reused",
+        "only the newest spent token may be retried"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn eight_refreshes_of_one_token_at_once_leave_the_sign_in_working(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+    let replies = futures_util::future::join_all((0..8).map(|_| refresh(&app, &first))).await;
+    let statuses: Vec<StatusCode> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        vec![StatusCode::OK; 8],
+        "every one is a retry of the first"
+    );
+    let mut working = 0;
+    for reply in &replies {
+        let token = text(&reply.body, "refresh_token");
+        let next = refresh(&app, &token).await;
+        match next.code() {
+            "" => working += 1,
+            code => assert_eq!(code, "invalid_refresh_token", "{}", next.body),
+        }
+    }
+    assert_eq!(
+        working, 1,
+        "exactly one token of the eight answers still works"
+    );
+}
+
+/// Until `count` requests of this database are waiting for a lock.
+async fn until_waiting_for_locks(pool: &PgPool, count: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if waiting >= count {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{waiting} waiting");
+        tokio::task::yield_now().await;
+    }
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_logout_racing_a_refresh_leaves_no_token_that_works(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    // Both requests are held on the token's row, then let go together: whichever wins, the
+    // sign-in must be over once the logout has answered.
+    for round in 0..8 {
+        let token = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+        let mut hold = app.pool.begin().await.unwrap();
+        sqlx::query("SELECT id FROM refresh_tokens WHERE spent_at IS NULL AND revoked_at IS NULL FOR UPDATE")
+            .fetch_all(&mut *hold)
+            .await
+            .unwrap();
+        let logout = app.call(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(json!({"refresh_token": token})),
+        );
+        let release = async {
+            until_waiting_for_locks(&app.pool, 2).await;
+            hold.commit().await.unwrap();
+        };
+        let (renewed, logged_out, ()) = tokio::join!(refresh(&app, &token), logout, release);
+        assert_eq!(logged_out.status, StatusCode::NO_CONTENT);
+        if renewed.status == StatusCode::OK {
+            let after = refresh(&app, &text(&renewed.body, "refresh_token")).await;
+            assert_eq!(
+                (after.status, after.code()),
+                (StatusCode::UNAUTHORIZED, "invalid_refresh_token"),
+                "round {round}: a token issued beside a logout must not outlive it"
+            );
+        }
+    }
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_sign_in_ends_at_its_absolute_lifetime_and_keeps_few_rows(pool: PgPool) {
+    let app = TestApp::with(pool, |c| {
+        c.refresh_family_lifetime = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    app.register("ann@acme.com").await;
+    let session = sign_in(&app, "ann@acme.com").await;
+    assert!(session["refresh_expires_in"].as_i64().unwrap() <= 3600);
+    let mut token = text(&session, "refresh_token");
+    for _ in 0..40 {
+        let renewed = refresh(&app, &token).await;
+        assert!(
+            renewed.body["refresh_expires_in"].as_i64().unwrap() <= 3600,
+            "refreshing never moves the end"
+        );
+        token = text(&renewed.body, "refresh_token");
+    }
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM refresh_tokens GROUP BY family_id) f",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(rows <= 16, "41 tokens issued in one sign-in, {rows} kept");
+    sqlx::query("UPDATE refresh_families SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(refresh(&app, &token).await.code(), "invalid_refresh_token");
+    sqlx::query("UPDATE refresh_families SET expires_at = now() - interval '2 days'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    ava_server::purge_expired(&app.state).await.unwrap();
+    let left: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM refresh_families), (SELECT count(*) FROM refresh_tokens)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, (0, 0), "an ended sign-in leaves nothing behind");
 }

@@ -20,7 +20,8 @@ async fn a_new_user_starts_empty_on_the_free_plan(pool: PgPool) {
         me.body["studio_config"],
         json!({"persona": null, "job_to_be_done": null, "languages": [], "tone": null, "guidelines": null,
                "strategy": null, "number": null, "business_hours": null, "fallback_email": null,
-               "calendar": null, "workspace_apps": [], "crm": null, "plan": "free", "seats": 1})
+               "fallback_phone": null, "calendar": null, "workspace_apps": [], "crm": null,
+               "plan": "free", "seats": 1})
     );
     assert_eq!(
         me.body["onboarding"],
@@ -40,7 +41,7 @@ const FULL_STUDIO: fn() -> Value = || {
     json!({"persona": "secretary", "job_to_be_done": "Gérer les appels", "languages": ["en", "fr"],
            "tone": "professional", "guidelines": "Always be polite", "strategy": "attach",
            "number": "+14155550199", "business_hours": "Mon-Fri 9-18", "fallback_email": "ops@acme.com",
-           "calendar": "google", "workspace_apps": ["slack", "notion"], "crm": "hubspot", "plan": "pro", "seats": 2})
+           "fallback_phone": "+33612345678", "calendar": "google", "workspace_apps": ["slack", "notion"], "crm": "hubspot", "plan": "pro", "seats": 2})
 };
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -83,6 +84,37 @@ async fn profile_patch_is_partial_and_returns_the_whole_profile(pool: PgPool) {
         app.get("/api/v1/user/me", &token).await.body["profile"],
         expected
     );
+}
+
+/// The statements are built from the model's field lists; a value edited by hand in the
+/// database that the rules no longer accept reads as empty, never as a failed request.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_stored_value_the_rules_refuse_reads_as_empty(pool: PgPool) {
+    let app = TestApp::new(pool.clone()).await;
+    let (token, id) = app.register("ann@acme.com").await;
+    app.patch("/api/v1/user/studio-config", &token, FULL_STUDIO())
+        .await;
+    sqlx::query("UPDATE users SET crm = 'pipedrive', fallback_phone = '12' WHERE id = $1")
+        .bind(i32::try_from(id).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let me = app.get("/api/v1/user/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK);
+    let mut expected = FULL_STUDIO();
+    expected["crm"] = Value::Null;
+    expected["fallback_phone"] = Value::Null;
+    assert_eq!(me.body["studio_config"], expected);
+    let patched = app
+        .patch(
+            "/api/v1/user/studio-config",
+            &token,
+            json!({"tone": "casual"}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK);
+    assert_eq!(patched.body["crm"], Value::Null);
+    assert_eq!(patched.body["tone"], "casual");
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -257,6 +289,13 @@ async fn every_field_rule_accepts_good_and_names_bad_values(pool: PgPool) {
             json!("ops@acme.co.il"),
             json!("ops@"),
             "invalid_email",
+        ),
+        (
+            "studio-config",
+            "fallback_phone",
+            json!("+972501234567"),
+            json!("06 12 34 56 78"),
+            "invalid_phone_number",
         ),
         (
             "studio-config",

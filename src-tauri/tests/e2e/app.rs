@@ -5,7 +5,9 @@ pub use std::path::{Path, PathBuf};
 pub use std::process::Stdio;
 pub use std::time::Duration;
 
-pub use ava_testkit::{JWT, PASSWORD, TWILIO_NUMBER, TWILIO_SID, TWILIO_TOKEN, VAPI_KEY, World};
+pub use ava_testkit::{
+    Gate, JWT, PASSWORD, TWILIO_NUMBER, TWILIO_SID, TWILIO_TOKEN, VAPI_KEY, World,
+};
 pub use fantoccini::{Client, ClientBuilder, Locator};
 pub use hyper_util::client::legacy::connect::HttpConnector;
 pub use serde_json::{Value, json};

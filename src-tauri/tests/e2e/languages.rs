@@ -92,6 +92,13 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
         "return document.querySelectorAll('[data-day=Sat] .hours-time')[1].value === '13:00'",
     )
     .await;
+    // And the owner's phone, so each language's step 5 says where calls are handed over.
+    app.type_into("#fallback_phone", "+33612345678").await;
+    app.until(
+        "the handoff sentence",
+        "return document.getElementById('handoff').textContent.includes('+33612345678')",
+    )
+    .await;
     for lang in ["en", "fr", "he"] {
         app.click("#rail-profile").await;
         app.on_step("profile").await;
@@ -115,6 +122,17 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
                 .unwrap();
             assert_eq!(overflow, json!(0), "{lang}/{step} overflows sideways");
             app.shot(&format!("{lang}-{}-{step}", n + 1)).await;
+            if *step == "telephony" {
+                // The fallback phone and what happens to calls Ava cannot take, further down.
+                app.client
+                    .execute(
+                        "document.getElementById('handoff').scrollIntoView({block: 'center'}); return null",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                app.shot(&format!("{lang}-5-telephony-handoff")).await;
+            }
         }
         app.click("#open-settings").await;
         app.find("#settings").await;

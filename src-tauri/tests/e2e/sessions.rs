@@ -92,3 +92,69 @@ async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix
     until_db(&pool, ann, Some("Ann Queued")).await;
     app.quit().await;
 }
+
+/// Signing out while an edit is still on its way asks first, in the owner's language; "Wait
+/// and send" signs out once the server has it.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn signing_out_with_an_unsent_edit_asks_first_in_every_language(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let gate = Gate::closed("PATCH", "/api/v1/user/studio-config");
+    let server = world
+        .start_gated_server(([127, 0, 0, 1], 0).into(), JWT, Some(gate.clone()))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "ann@acme.com").await;
+    app.pill("synced").await;
+    app.click("#rail-persona").await;
+    app.on_step("persona").await;
+    app.type_into("#job_to_be_done", "First Secret Plan").await;
+    // The edit's PATCH is held on its way: the server does not have it yet.
+    gate.arrived(1).await;
+    app.click("#open-settings").await;
+    app.click("#sign-out").await;
+    app.find("#unsent-confirm").await;
+    for (locale, words) in [
+        ("en", "1 change is not on the server yet"),
+        ("fr", "1 modification n'est pas encore sur le serveur"),
+        ("he", "שינוי אחד עדיין לא נמצא בשרת"),
+    ] {
+        app.choose("language-switch", locale).await;
+        app.until(
+            &format!("{locale}: the question"),
+            &format!(
+                "return document.getElementById('unsent-confirm-text').textContent.includes(\"{words}\")"
+            ),
+        )
+        .await;
+        app.client
+            .execute(
+                "document.getElementById('unsent-confirm').scrollIntoView({block: 'center'}); return null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        app.shot(&format!("{locale}-sign-out-unsent")).await;
+    }
+    app.choose("language-switch", "en").await;
+    app.click("#unsent-send").await;
+    gate.open();
+    app.find("#sign-in-later").await;
+    until_db(
+        &pool,
+        "SELECT job_to_be_done FROM users WHERE email = 'ann@acme.com'",
+        Some("First Secret Plan"),
+    )
+    .await;
+    let revoked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        revoked, 1,
+        "signed out on the server once the edit was there"
+    );
+    app.quit().await;
+}

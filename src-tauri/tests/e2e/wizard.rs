@@ -92,6 +92,16 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     )
     .await;
     app.type_into("#fallback_email", "desk@acme.com").await;
+    assert!(
+        app.text("#handoff").await.contains("desk@acme.com"),
+        "without a phone, what happens to a call Ava cannot take is said plainly"
+    );
+    app.type_into("#fallback_phone", "+33612345678").await;
+    app.until(
+        "the handoff names the owner's phone",
+        "return document.getElementById('handoff').textContent.includes('transfers the call to \\u2068+33612345678')",
+    )
+    .await;
     app.continue_to("integrations").await;
 
     // 6. Integrations.
@@ -148,6 +158,18 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     app.click("#launch").await;
     let home = app.find("#home-assistant").await.text().await.unwrap();
     assert!(home.contains("Ava Acme"), "{home}");
+    let assistant = world.fakes.vapi.assistants()[0].clone();
+    let assistant_id = assistant["id"].as_str().unwrap().to_owned();
+    assert!(
+        !home.contains(&assistant_id),
+        "no id for the owner to read: {home}"
+    );
+    assert!(app.text("#home-handoff").await.contains("+33612345678"));
+    assert_eq!(
+        assistant["model"]["tools"][0]["destinations"][0]["number"], "+33612345678",
+        "the handoff went to Vapi with the assistant"
+    );
+    assert_eq!(assistant["transcriber"]["provider"], "deepgram");
     assert!(app.text("#home-number").await.contains(TWILIO_NUMBER));
     assert!(app.text("#home-plan").await.contains("Pro"));
     app.find("#assistant-sync[data-state=up-to-date]").await;
@@ -167,12 +189,10 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "a sent message leaves the box"
     );
     assert!(app.text("#system-prompt").await.contains("Acme Dental"));
-    // A call in Vapi's log shows up on "Refresh".
-    let assistant_id = world.fakes.vapi.assistants()[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let started_at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    // A call in Vapi's log shows up on "Refresh" (taken after the assistant was made).
+    let created: chrono::DateTime<chrono::Utc> =
+        assistant["createdAt"].as_str().unwrap().parse().unwrap();
+    let started_at = created + chrono::Duration::seconds(30);
     world.fakes.vapi.add_call(&ava_fakes::CallSpec {
         assistant_id: &assistant_id,
         caller: "+33612345678",
@@ -227,6 +247,15 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     // After launch, an edit of the guidelines reaches the live assistant in Vapi.
     app.click("#home-number .link").await;
     app.on_step("telephony").await;
+    // The id support may ask for is in Settings, to copy.
+    app.click("#open-settings").await;
+    assert_eq!(app.value("#assistant-id").await, assistant_id);
+    app.click("#close-settings").await;
+    app.until(
+        "settings closed",
+        "return document.querySelector('#settings') === null",
+    )
+    .await;
     app.click("#rail-persona").await;
     app.on_step("persona").await;
     app.type_into("#guidelines", "Always offer the earliest slot.")

@@ -194,3 +194,83 @@ pub fn open_secret_store(app_id: &str) -> (Arc<dyn SecretStore>, Option<Keychain
         }
     }
 }
+
+/// The keychain as the core uses it: every call runs off the async workers and for at most
+/// `timeout`, since a keychain waiting on a locked collection or an unanswered prompt must not
+/// freeze the sync task or a button for ever. Cheap to clone.
+#[derive(Clone)]
+pub struct Vault {
+    store: Arc<dyn SecretStore>,
+    timeout: std::time::Duration,
+}
+
+impl Vault {
+    pub fn new(store: Arc<dyn SecretStore>, timeout: std::time::Duration) -> Self {
+        Self { store, timeout }
+    }
+
+    pub fn is_persistent(&self) -> bool {
+        self.store.is_persistent()
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn SecretStore) -> Result<T, SecretError> + Send + 'static,
+    ) -> Result<T, SecretError> {
+        let store = self.store.clone();
+        let limit = self.timeout;
+        match tokio::time::timeout(limit, tokio::task::spawn_blocking(move || f(&*store))).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(SecretError::Unavailable {
+                detail: e.to_string(),
+            }),
+            Err(_) => Err(SecretError::Unavailable {
+                detail: format!(
+                    "the keychain did not answer within {} s (locked, or waiting for a password prompt?)",
+                    limit.as_secs_f32()
+                ),
+            }),
+        }
+    }
+
+    pub async fn get(
+        &self,
+        scope: &str,
+        name: SecretName,
+    ) -> Result<Option<SecretString>, SecretError> {
+        let scope = scope.to_owned();
+        self.blocking(move |store| store.get(&scope, name)).await
+    }
+
+    pub async fn set(
+        &self,
+        scope: &str,
+        name: SecretName,
+        value: SecretString,
+    ) -> Result<(), SecretError> {
+        let scope = scope.to_owned();
+        self.blocking(move |store| store.set(&scope, name, &value))
+            .await
+    }
+
+    pub async fn delete(&self, scope: &str, name: SecretName) -> Result<(), SecretError> {
+        let scope = scope.to_owned();
+        self.blocking(move |store| store.delete(&scope, name)).await
+    }
+
+    /// Moves the credentials kept under `from` to `to` (work done offline, then signed in).
+    pub async fn move_credentials(&self, from: &str, to: &str) -> Result<(), SecretError> {
+        for name in [SecretName::VapiKey, SecretName::TwilioAuthToken] {
+            let (from, to) = (from.to_owned(), to.to_owned());
+            self.blocking(move |store| {
+                if let Some(value) = store.get(&from, name)? {
+                    store.set(&to, name, &value)?;
+                    store.delete(&from, name)?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}

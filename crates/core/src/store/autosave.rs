@@ -8,8 +8,8 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::draft::DraftFile;
-use crate::state::Draft;
+use crate::rules::state::Draft;
+use crate::store::draft::DraftFile;
 
 pub const QUIET: Duration = Duration::from_millis(150);
 /// Leaves room under the promised 0.5 s for the write and fsyncs themselves.

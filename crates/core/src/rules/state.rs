@@ -146,18 +146,37 @@ pub struct Draft {
     /// Values the server refused (a rule the model did not know), shown at their fields until
     /// the user edits them: kept here so a restart still shows why they never arrived.
     pub refused: Vec<UiError>,
-    pub analytics: crate::analytics::Analytics,
+    pub analytics: crate::rules::analytics::Analytics,
     /// What the owner wrote at step 7 for the assistant; a field left `None` follows the
     /// wizard (instructions rewritten from the persona, hours, guidelines… as they change).
-    pub assistant_choices: crate::provision::AssistantChoices,
+    pub assistant_choices: AssistantChoices,
     /// The assistant as Vapi last confirmed it (the body of the create or last PATCH): while it
     /// differs from what the draft describes, the live assistant is updated.
     pub live_assistant: Option<serde_json::Value>,
-    /// The owner's own phone (the last number "Call my phone" rang): where the number sends
-    /// the calls Ava cannot take.
-    pub owner_phone: Option<String>,
-    /// The fallback number Vapi last confirmed for the imported number.
-    pub live_fallback: Option<String>,
+    /// "Continue offline" was chosen on this computer: the account screen is not shown again.
+    pub entered_offline: bool,
+}
+
+/// What step 7 lets the user change; the rest comes from the wizard.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AssistantChoices {
+    pub name: Option<String>,
+    pub instructions: Option<String>,
+    pub first_message: Option<String>,
+    pub voice_id: Option<String>,
+}
+
+/// Step 7's form as the window sends it: every field is the user's choice.
+impl From<ava_ipc::AssistantForm> for AssistantChoices {
+    fn from(form: ava_ipc::AssistantForm) -> Self {
+        Self {
+            name: Some(form.name),
+            instructions: Some(form.instructions),
+            first_message: Some(form.first_message),
+            voice_id: Some(form.voice_id),
+        }
+    }
 }
 
 /// One user action on the draft.
@@ -259,7 +278,7 @@ impl Draft {
         let shown: Vec<UiError> = problems
             .iter()
             .filter(|p| !still_queued.contains(&p.field.as_str()))
-            .map(|p| UiError::new(ava_model::ErrorCode::parse(&p.code), &p.message).at(&p.field))
+            .map(|p| UiError::new(p.code.clone(), &p.message).at(&p.field))
             .collect();
         self.refused
             .retain(|old| !shown.iter().any(|new| new.field == old.field));
@@ -389,7 +408,7 @@ mod tests {
     fn problem(field: &str) -> FieldProblem {
         FieldProblem {
             field: field.to_owned(),
-            code: "reserved_name".to_owned(),
+            code: ava_model::ErrorCode::Other("reserved_name".to_owned()),
             message: format!("{field} is refused"),
         }
     }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::Draft;
+use crate::rules::state::Draft;
 
 /// The format written today. Older formats are upgraded on load by [`upgrade`].
 pub const FORMAT: u32 = 2;
@@ -65,6 +65,29 @@ pub enum LoadNote {
         set_aside: Vec<PathBuf>,
         reason: String,
     },
+}
+
+impl LoadNote {
+    /// What the window says once at start about how the draft was loaded.
+    pub fn notice(&self) -> Option<ava_model::UiError> {
+        match self {
+            LoadNote::Fresh | LoadNote::Loaded => None,
+            LoadNote::RecoveredFromPrevious { set_aside, .. } => Some(ava_model::UiError::new(
+                ava_model::ErrorCode::DraftRecovered,
+                format!(
+                    "Your last draft could not be read and was kept at {}; the previous copy was restored.",
+                    set_aside.display()
+                ),
+            )),
+            LoadNote::Unrecoverable { set_aside, .. } => Some(ava_model::UiError::new(
+                ava_model::ErrorCode::DraftUnreadable,
+                format!(
+                    "Your draft could not be read; it was kept at {:?}. The wizard starts empty.",
+                    set_aside
+                ),
+            )),
+        }
+    }
 }
 
 pub struct DraftFile {

@@ -1,19 +1,15 @@
-//! The UI's state as one reducer, and the actions that call the shell. Async replies are
-//! dispatched as messages, so a reply never overwrites state with a stale copy.
+//! What is on screen, as one value, and how each message changes it: pure, so every rule here
+//! runs in native tests.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use ava_ipc::{
-    AssistantArgs, AssistantDefaults, AssistantForm, AssistantView, CallIdArgs, CallMeArgs,
-    CallView, ChatArgs, ChatView, Command, CredentialsArgs, FlagArgs, GoToArgs, Moved, PatchArgs,
-    Provider, SkipArgs, StatusView, TwilioArgs, UiError, UpdateReady, VapiKeyArgs, WizardView, cmd,
+    AssistantDefaults, AssistantForm, AssistantView, CallView, ChatView, Provider, StatusView,
+    UiError, UpdateReady, WizardView,
 };
-use ava_model::{Locale, Move, Step, VapiMethod};
-use serde_json::Value;
+use ava_model::{Locale, Step};
 use yew::prelude::*;
-
-use crate::ipc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -37,6 +33,16 @@ pub enum CallsState {
     Failed(UiError),
 }
 
+/// Where signing out with unsent edits stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOutStage {
+    Idle,
+    /// "N changes are not on the server yet": wait and send, or sign out now.
+    Asking,
+    /// "Wait and send" was chosen: sending, then signing out.
+    Sending,
+}
+
 /// A long action in progress: its button shows it and is not pressed twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Busy {
@@ -48,20 +54,9 @@ pub enum Busy {
 }
 
 impl Busy {
-    /// The fields this action checks: their errors go once it succeeds.
-    fn fields(self) -> &'static [&'static str] {
-        match self {
-            Busy::Account => &["email", "password"],
-            Busy::Vapi => &["vapi_api_key"],
-            Busy::Twilio => &["account_sid", "auth_token", "phone_number"],
-            Busy::Assistant => &["name", "instructions", "firstMessage"],
-            Busy::Launch => &["accept_terms"],
-        }
-    }
-
     /// Launch's refusals name fields of other steps (the terms, on step 1): shown at the
     /// field alone, they would not be seen from the button that was pressed.
-    fn fields_elsewhere(self) -> bool {
+    pub(crate) fn fields_elsewhere(self) -> bool {
         self == Busy::Launch
     }
 
@@ -126,6 +121,8 @@ pub struct Ui {
     /// "Keep my keys on this computer only" was ticked while the server holds copies: the
     /// user is asked before they are deleted.
     pub confirming_keys_local: bool,
+    /// Signing out with edits the server does not have yet: the owner is asked first.
+    pub signing_out: SignOutStage,
     /// A newer version, downloaded and verified: "Restart to update" is offered.
     pub update: Option<UpdateReady>,
     pub installing_update: bool,
@@ -160,6 +157,7 @@ impl Ui {
             progress: None,
             sign_up: true,
             confirming_keys_local: false,
+            signing_out: SignOutStage::Idle,
             update: None,
             installing_update: false,
             chat: ChatView::default(),
@@ -193,6 +191,7 @@ pub enum Msg {
     Progress(Option<AssistantView>),
     SignUpMode(bool),
     ConfirmKeysLocal(bool),
+    SignOutStage(SignOutStage),
     UpdateReady(UpdateReady),
     InstallingUpdate(bool),
     Chat(ChatView),
@@ -201,6 +200,8 @@ pub enum Msg {
     CallsLoading,
     Calls(Result<Vec<CallView>, UiError>),
     TestCall(Option<CallView>),
+    /// Where the test call stands, as the core last asked Vapi.
+    TestCallUpdate(ava_ipc::TestCallUpdate),
     Calling(bool),
 }
 
@@ -294,6 +295,7 @@ impl Reducible for Ui {
             Msg::Progress(progress) => ui.progress = progress,
             Msg::SignUpMode(on) => ui.sign_up = on,
             Msg::ConfirmKeysLocal(asking) => ui.confirming_keys_local = asking,
+            Msg::SignOutStage(stage) => ui.signing_out = stage,
             Msg::UpdateReady(update) => ui.update = Some(update),
             Msg::InstallingUpdate(on) => ui.installing_update = on,
             Msg::Chat(chat) => ui.chat = chat,
@@ -308,6 +310,24 @@ impl Reducible for Ui {
             Msg::Calls(Ok(calls)) => ui.calls = CallsState::Loaded(calls),
             Msg::Calls(Err(error)) => ui.calls = CallsState::Failed(error),
             Msg::TestCall(call) => ui.test_call = call,
+            Msg::TestCallUpdate(update) => {
+                // Only the call this window placed (an older one's last word is not news).
+                if ui
+                    .test_call
+                    .as_ref()
+                    .is_some_and(|c| c.id == update.call.id)
+                {
+                    ui.test_call = Some(update.call);
+                    match update.problem {
+                        Some(problem) => {
+                            ui.alerts.insert("call", problem);
+                        }
+                        None => {
+                            ui.alerts.remove("call");
+                        }
+                    }
+                }
+            }
             Msg::Calling(on) => ui.calling = on,
         }
         Rc::new(ui)
@@ -338,403 +358,6 @@ impl Ui {
 /// The rail's mark for a step, as the core computed it: done, skipped, warning, visited, todo.
 pub fn step_mark(marks: &[ava_ipc::StepMark], step: Step) -> &'static str {
     marks.get(step.index()).map_or("todo", |mark| mark.as_str())
-}
-
-/// Fields whose values go to the keychain (through the shell) and nowhere else.
-const SECRET_FIELDS: [&str; 3] = ["vapi_api_key", "auth_token", "password"];
-
-pub enum Action {
-    GoTo(Step),
-    Back,
-    Continue,
-    SkipStep,
-    /// A field edit, already recorded as typed; the JSON patch as api.md spells it.
-    Profile(&'static str, Value),
-    Studio(&'static str, Value),
-    SignUp(CredentialsArgs),
-    SignIn(CredentialsArgs),
-    ContinueOffline,
-    ShowAccount,
-    SignOut,
-    SaveVapi(String),
-    DeleteVapi,
-    SaveTwilio(TwilioArgs),
-    DeleteTwilio,
-    KeysLocalOnly(bool),
-    /// The user said no to deleting the server's copies.
-    KeepKeysOnServer,
-    /// "Share onboarding usage with the Ava team".
-    UsageSharing(bool),
-    /// Write the draft now (a field of it lost focus).
-    Flush,
-    /// Settings, at that setting (from the account screen's note).
-    OpenPrivacy,
-    OpenSettings(Provider),
-    CloseSettings,
-    LoadAssistantDefaults,
-    CreateAssistant(AssistantForm),
-    Launch,
-    /// From the studio home back to one step of the wizard.
-    Change(Step),
-    /// "Restart to update": the draft is written first, then the update installed.
-    InstallUpdate,
-    LoadChat,
-    SendChat(String),
-    NewChat,
-    RefreshCalls,
-    /// Ava calls this number; its progress is followed until the call ends.
-    CallMe(String),
-}
-
-async fn call<C: Command>(args: C::Args) -> Result<C::Reply, UiError> {
-    ipc::call::<C>(&args).await
-}
-
-/// Runs an action: calls the shell and dispatches what comes back.
-pub fn run(ui: UseReducerHandle<Ui>, action: Action) {
-    wasm_bindgen_futures::spawn_local(async move { perform(&ui, action).await });
-}
-
-fn current_step(ui: &Ui) -> Step {
-    ui.view.as_ref().map_or(Step::Profile, |v| v.step)
-}
-
-async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
-    match action {
-        Action::GoTo(step) => {
-            go_to(ui, step, Move::Jump).await;
-        }
-        Action::Back => {
-            go_to(ui, current_step(ui).previous(), Move::Jump).await;
-        }
-        Action::Continue => {
-            let from = current_step(ui);
-            if let Some(moved) = go_to(ui, from.next(), Move::Continue).await {
-                crate::warn_incomplete(ui, &moved);
-            }
-        }
-        Action::SkipStep => {
-            let from = current_step(ui);
-            let provider = match from {
-                Step::Vapi => Some(Provider::Vapi),
-                Step::Twilio => Some(Provider::Twilio),
-                _ => None,
-            };
-            if let Some(provider) = provider {
-                let skipped = view_reply(ui, call::<cmd::Skip>(SkipArgs { provider }).await);
-                if !skipped {
-                    return;
-                }
-            }
-            go_to(ui, from.next(), Move::Skip).await;
-        }
-        Action::Profile(field, patch) => edit::<cmd::UpdateProfile>(ui, field, patch).await,
-        Action::Studio(field, patch) => edit::<cmd::UpdateStudio>(ui, field, patch).await,
-        Action::SignUp(args) => {
-            let reply = call::<cmd::SignUp>(args);
-            if busy(ui, Busy::Account, reply).await {
-                ui.dispatch(Msg::Screen(Screen::Wizard));
-            }
-        }
-        Action::SignIn(args) => {
-            let reply = call::<cmd::SignIn>(args);
-            if busy(ui, Busy::Account, reply).await {
-                ui.dispatch(Msg::Screen(Screen::Wizard));
-            }
-        }
-        Action::ContinueOffline => {
-            if view_reply(ui, call::<cmd::ContinueOffline>(()).await) {
-                ui.dispatch(Msg::Screen(Screen::Wizard));
-            }
-        }
-        Action::ShowAccount => {
-            // Signing in again: as the account this draft belongs to, unless the user types
-            // another address.
-            if let Some(email) = ui.view.as_ref().and_then(|v| v.account_email.clone()) {
-                ui.dispatch(Msg::Typed("email".into(), email));
-                ui.dispatch(Msg::SignUpMode(false));
-            }
-            ui.dispatch(Msg::Screen(Screen::Account));
-        }
-        Action::SignOut => {
-            if view_reply(ui, call::<cmd::SignOut>(()).await) {
-                succeeded(ui, "toast.signed_out");
-            }
-        }
-        Action::SaveVapi(key) => {
-            // The seed tells a key saved on step 2 from one saved in Settings.
-            let method = match ui.screen {
-                Screen::Settings(_) => VapiMethod::Settings,
-                _ => VapiMethod::Inline,
-            };
-            let args = VapiKeyArgs {
-                key: key.into(),
-                method,
-            };
-            let reply = call::<cmd::SaveVapiKey>(args);
-            if busy(ui, Busy::Vapi, reply).await {
-                succeeded(ui, "toast.vapi_saved");
-            }
-        }
-        Action::DeleteVapi => {
-            view_reply(ui, call::<cmd::DeleteVapiKey>(()).await);
-        }
-        Action::SaveTwilio(args) => {
-            let reply = call::<cmd::SaveTwilio>(args);
-            if busy(ui, Busy::Twilio, reply).await {
-                succeeded(ui, "toast.twilio_saved");
-            }
-        }
-        Action::DeleteTwilio => {
-            view_reply(ui, call::<cmd::DeleteTwilio>(()).await);
-        }
-        Action::KeysLocalOnly(on) => {
-            let deletes_copies = ui.view.as_ref().is_some_and(|v| v.keys_on_server);
-            if on && deletes_copies && !ui.confirming_keys_local {
-                ui.dispatch(Msg::ConfirmKeysLocal(true));
-                return;
-            }
-            ui.dispatch(Msg::ConfirmKeysLocal(false));
-            view_reply(ui, call::<cmd::SetKeysLocalOnly>(FlagArgs { on }).await);
-        }
-        Action::KeepKeysOnServer => ui.dispatch(Msg::ConfirmKeysLocal(false)),
-        Action::Flush => {
-            if let Err(error) = call::<cmd::Flush>(()).await {
-                ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
-            }
-        }
-        Action::UsageSharing(on) => {
-            let reply = call::<cmd::SetUsageSharing>(FlagArgs { on });
-            view_reply(ui, reply.await);
-        }
-        Action::OpenPrivacy => {
-            ui.dispatch(Msg::Screen(Screen::Settings(Provider::Vapi)));
-            if let Some(setting) = reveal("usage-sharing", true).await
-                && let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(setting)
-            {
-                let _ = input.focus();
-            }
-        }
-        Action::OpenSettings(section) => ui.dispatch(Msg::Screen(Screen::Settings(section))),
-        Action::CloseSettings => {
-            // Coming back re-reads the view, so steps 2, 4, 7 and 9 show fresh status.
-            if let Ok(view) = call::<cmd::Load>(()).await {
-                ui.dispatch(Msg::View(Box::new(view)));
-            }
-            ui.dispatch(Msg::Screen(Screen::Wizard));
-        }
-        Action::LoadAssistantDefaults => {
-            if let Ok(defaults) = call::<cmd::AssistantDefaults>(()).await {
-                ui.dispatch(Msg::Defaults(defaults));
-            }
-        }
-        Action::CreateAssistant(form) => {
-            ui.dispatch(Msg::Progress(None));
-            let reply = call::<cmd::CreateAssistant>(AssistantArgs { form });
-            if busy(ui, Busy::Assistant, reply).await {
-                succeeded(ui, "toast.assistant_created");
-            }
-        }
-        Action::Launch => {
-            if busy(ui, Busy::Launch, call::<cmd::Launch>(())).await {
-                ui.dispatch(Msg::Screen(Screen::Home));
-            } else {
-                // Below the summary, maybe under the card's fold: brought up from below.
-                reveal("launch-alert", false).await;
-            }
-        }
-        Action::Change(step) => {
-            ui.dispatch(Msg::Screen(Screen::Wizard));
-            go_to(ui, step, Move::Jump).await;
-        }
-        Action::LoadChat => {
-            if let Ok(chat) = call::<cmd::ChatSoFar>(()).await {
-                ui.dispatch(Msg::Chat(chat));
-            }
-        }
-        Action::SendChat(text) => {
-            if ui.chat_busy {
-                return;
-            }
-            ui.dispatch(Msg::ChatBusy(true));
-            ui.dispatch(Msg::ClearField("chat".into()));
-            ui.dispatch(Msg::ClearAlert("chat"));
-            let reply = call::<cmd::Chat>(ChatArgs { text }).await;
-            ui.dispatch(Msg::ChatBusy(false));
-            match reply {
-                Ok(chat) => {
-                    ui.dispatch(Msg::Chat(chat));
-                    ui.dispatch(Msg::Forget("chat"));
-                }
-                // What was typed stays, to be sent again.
-                Err(error) if error.field.is_some() => ui.dispatch(Msg::FieldError(error)),
-                Err(error) => ui.dispatch(Msg::Alert("chat", error)),
-            }
-        }
-        Action::NewChat => {
-            if let Ok(chat) = call::<cmd::NewChat>(()).await {
-                ui.dispatch(Msg::Chat(chat));
-            }
-        }
-        Action::RefreshCalls => {
-            ui.dispatch(Msg::CallsLoading);
-            ui.dispatch(Msg::Calls(call::<cmd::RecentCalls>(()).await));
-        }
-        Action::CallMe(number) => {
-            if ui.calling {
-                return;
-            }
-            ui.dispatch(Msg::ClearField(ava_ipc::CALL_TO_FIELD.into()));
-            ui.dispatch(Msg::ClearAlert("call"));
-            ui.dispatch(Msg::TestCall(None));
-            ui.dispatch(Msg::Calling(true));
-            match call::<cmd::CallMe>(CallMeArgs { number }).await {
-                Ok(placed) => {
-                    ui.dispatch(Msg::TestCall(Some(placed.clone())));
-                    follow_call(ui, placed.id).await;
-                }
-                Err(error) if error.field.is_some() => ui.dispatch(Msg::FieldError(error)),
-                Err(error) => ui.dispatch(Msg::Alert("call", error)),
-            }
-            ui.dispatch(Msg::Calling(false));
-        }
-        Action::InstallUpdate => {
-            ui.dispatch(Msg::InstallingUpdate(true));
-            let installed = match call::<cmd::Flush>(()).await {
-                Ok(()) => call::<cmd::InstallUpdate>(()).await,
-                Err(error) => Err(error),
-            };
-            // Success restarts the app; only a failure comes back.
-            if let Err(error) = installed {
-                ui.dispatch(Msg::InstallingUpdate(false));
-                ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
-            }
-        }
-    }
-}
-
-/// Asks where the call stands every two seconds until it ends (at most 20 minutes: a test
-/// call is short; a line that never ends must not poll for ever). A failed check is shown and
-/// the next one tried.
-async fn follow_call(ui: &UseReducerHandle<Ui>, id: String) {
-    for _ in 0..600 {
-        gloo_timers::future::TimeoutFuture::new(2_000).await;
-        match call::<cmd::CallStatus>(CallIdArgs { id: id.clone() }).await {
-            Ok(now) => {
-                let ended = now.status.as_deref() == Some("ended");
-                ui.dispatch(Msg::TestCall(Some(now)));
-                ui.dispatch(Msg::ClearAlert("call"));
-                if ended {
-                    return;
-                }
-            }
-            Err(error) => ui.dispatch(Msg::Alert("call", error)),
-        }
-    }
-}
-
-/// Scrolls the element with this id into view (at the top or the bottom of what is shown)
-/// once what was just dispatched is drawn (Yew renders on a microtask; a timeout runs after it).
-async fn reveal(id: &str, to_top: bool) -> Option<web_sys::Element> {
-    gloo_timers::future::TimeoutFuture::new(0).await;
-    let element = web_sys::window()?.document()?.get_element_by_id(id)?;
-    element.scroll_into_view_with_bool(to_top);
-    Some(element)
-}
-
-fn succeeded(ui: &UseReducerHandle<Ui>, key: &'static str) {
-    ui.dispatch(Msg::Toast(ToastKind::Success, ToastText::Key(key)));
-}
-
-async fn go_to(ui: &UseReducerHandle<Ui>, step: Step, how: Move) -> Option<Moved> {
-    match call::<cmd::GoTo>(GoToArgs { step, how }).await {
-        Ok(moved) => {
-            ui.dispatch(Msg::View(Box::new(moved.view.clone())));
-            if step == Step::Assistant {
-                Box::pin(perform(ui, Action::LoadAssistantDefaults)).await;
-                Box::pin(perform(ui, Action::LoadChat)).await;
-            }
-            Some(moved)
-        }
-        Err(error) => {
-            ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
-            None
-        }
-    }
-}
-
-/// A field edit through `C` (`update_profile` or `update_studio`).
-async fn edit<C: Command<Args = PatchArgs, Reply = WizardView>>(
-    ui: &UseReducerHandle<Ui>,
-    field: &'static str,
-    patch: Value,
-) {
-    match call::<C>(PatchArgs { patch }).await {
-        Ok(view) => {
-            ui.dispatch(Msg::ClearField(field.to_owned()));
-            ui.dispatch(Msg::View(Box::new(view)));
-        }
-        Err(mut error) => {
-            error.field.get_or_insert_with(|| field.to_owned());
-            ui.dispatch(Msg::FieldError(error));
-        }
-    }
-}
-
-/// Applies a reply that carries a new view; an error goes to its field or to a toast.
-fn view_reply(ui: &UseReducerHandle<Ui>, reply: Result<WizardView, UiError>) -> bool {
-    apply_reply(ui, reply, |error| {
-        Msg::Toast(ToastKind::Danger, ToastText::Error(error))
-    })
-}
-
-/// A new view, or the error at its field, or (without a field) where `elsewhere` puts it.
-fn apply_reply(
-    ui: &UseReducerHandle<Ui>,
-    reply: Result<WizardView, UiError>,
-    elsewhere: impl FnOnce(UiError) -> Msg,
-) -> bool {
-    match reply {
-        Ok(view) => {
-            ui.dispatch(Msg::View(Box::new(view)));
-            true
-        }
-        Err(error) if error.field.is_some() => {
-            ui.dispatch(Msg::FieldError(error));
-            false
-        }
-        Err(error) => {
-            ui.dispatch(elsewhere(error));
-            false
-        }
-    }
-}
-
-/// A long action: the button shows progress; errors land at their field or in the area.
-async fn busy(
-    ui: &UseReducerHandle<Ui>,
-    what: Busy,
-    reply: impl std::future::Future<Output = Result<WizardView, UiError>>,
-) -> bool {
-    ui.dispatch(Msg::Busy(Some(what)));
-    ui.dispatch(Msg::ClearAlert(what.area()));
-    let reply = reply.await;
-    ui.dispatch(Msg::Busy(None));
-    if reply.is_ok() {
-        for field in what.fields() {
-            ui.dispatch(Msg::ClearField((*field).to_owned()));
-            if SECRET_FIELDS.contains(field) {
-                ui.dispatch(Msg::Forget(field));
-            }
-        }
-    }
-    if let Err(error) = &reply
-        && error.field.is_some()
-        && what.fields_elsewhere()
-    {
-        ui.dispatch(Msg::Alert(what.area(), error.clone()));
-    }
-    apply_reply(ui, reply, |error| Msg::Alert(what.area(), error))
 }
 
 #[cfg(test)]
@@ -773,6 +396,7 @@ mod tests {
             status,
             notices: Vec::new(),
             marks: Vec::new(),
+            handoff: Default::default(),
             sequence: 0,
         })
     }

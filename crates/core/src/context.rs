@@ -1,0 +1,88 @@
+//! What the services share: the owners (draft, keychain, session, status), the clients of the
+//! onboarding API, Vapi and Twilio, and the few locks that keep one thing at a time. Built
+//! once by [`crate::Onboarding::open`]; the background tasks hold it weakly and end with it.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use ava_ipc::UiError;
+use ava_vapi::{ProviderError, TwilioClient, VapiClient};
+use tokio::sync::{Notify, watch};
+
+use crate::api::ApiClient;
+use crate::config::CoreConfig;
+use crate::error::CoreError;
+use crate::rules::chat::ChatSession;
+use crate::rules::state::Provisioning;
+use crate::store::drafts::DraftStore;
+use crate::store::secrets::Vault;
+use crate::store::session::Sessions;
+use crate::store::status::StatusBoard;
+
+pub(crate) struct Context {
+    pub config: CoreConfig,
+    pub drafts: DraftStore,
+    pub vault: Vault,
+    pub sessions: Sessions,
+    pub status: StatusBoard,
+    /// Where the assistant's creation stands, for a live step list.
+    pub progress: watch::Sender<Option<Provisioning>>,
+    /// "Call my phone": where the test call stands, as last asked of Vapi.
+    pub test_call: watch::Sender<Option<ava_ipc::TestCallUpdate>>,
+    /// Said once at start: the draft had to be recovered, or no keychain works.
+    pub notices: Vec<UiError>,
+    pub api: ApiClient,
+    pub vapi: VapiClient,
+    pub twilio: TwilioClient,
+    /// Wakes the sync task: the outbox grew, or the session changed.
+    pub sync_wake: Arc<Notify>,
+    /// Wakes the task that keeps the live assistant in Vapi up to date.
+    pub live_wake: Arc<Notify>,
+    /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
+    /// task and a provisioning run at once) would end the whole sign-in. Signing out takes it
+    /// too, so no renewal races a sign-out.
+    pub renewing: tokio::sync::Mutex<()>,
+    /// A secret's upload (checked still wanted, sent, acknowledged) is one step: "keys on this
+    /// computer only" waits for one under way and no upload starts after it.
+    pub uploading: tokio::sync::Mutex<()>,
+    pub provisioning: tokio::sync::Mutex<()>,
+    /// "Talk to Ava" in this run, one turn at a time.
+    pub chat: Mutex<ChatSession>,
+    pub chatting: tokio::sync::Mutex<()>,
+    /// After the server refused a batch of events (an outage, an older server without the
+    /// route): failures so far, and no new try before this instant. Events never turn the
+    /// status pill red; they wait.
+    pub events_pause: Mutex<(u32, Option<tokio::time::Instant>)>,
+}
+
+impl Drop for Context {
+    /// Lets the background tasks see that the core is gone and end.
+    fn drop(&mut self) {
+        self.sync_wake.notify_one();
+        self.live_wake.notify_one();
+    }
+}
+
+impl Context {
+    /// Retries what Vapi or Twilio failed to answer (no answer, a 429, a 5xx) with backoff,
+    /// at most the configured attempts; anything else is the user's to fix.
+    pub async fn with_retries<T, F, Fut>(&self, mut call: F) -> Result<T, CoreError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ProviderError>>,
+    {
+        let policy = self.config.retry;
+        let mut attempt = 0;
+        loop {
+            match call().await {
+                Ok(value) => return Ok(value),
+                Err(error) if error.is_transient() && attempt + 1 < policy.attempts => {
+                    tracing::info!(%error, attempt, "provider call failed; retrying");
+                    tokio::time::sleep(policy.delay(attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+}

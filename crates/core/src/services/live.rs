@@ -1,0 +1,121 @@
+//! Keeps the live assistant in Vapi the same as what the owner edits after creating it: her
+//! instructions, voice, the languages she hears and where she hands calls over.
+//!
+//! No queue of edits is kept: the draft already holds the latest of everything, and the
+//! draft remembers the assistant as Vapi last confirmed it ([`Draft::live_assistant`]). While
+//! the two differ, one PATCH carries the whole assistant as the draft describes it *at the
+//! moment it is sent*. So edits made offline or during a request coalesce into the next one,
+//! a retry can only send something newer than what it retries, a change that comes back to
+//! what Vapi has sends nothing, and a crash loses nothing (both halves are in the draft file).
+//! A round works for one session: an account switch during its request confirms nothing in
+//! the next account's draft.
+//!
+//! [`Draft::live_assistant`]: crate::rules::state::Draft::live_assistant
+
+use std::sync::Weak;
+
+use ava_ipc::AssistantSync;
+use ava_model::UiError;
+
+use crate::context::Context;
+use crate::error::CoreError;
+use crate::rules::assistant::{assistant_body, live_spec, update_request};
+use crate::services::credentials::vapi_key;
+
+/// What one round did.
+enum Round {
+    /// Vapi has what the draft describes (or there is no assistant).
+    Settled,
+    /// An update landed; the draft may have changed meanwhile: look again at once.
+    Sent,
+}
+
+fn set_assistant_sync(ctx: &Context, state: AssistantSync, error: Option<UiError>) {
+    ctx.status.change_if(|s| {
+        if s.assistant == state && s.assistant_error == error {
+            return false;
+        }
+        s.assistant = state;
+        s.assistant_error = error;
+        true
+    });
+}
+
+/// Sends the assistant as the draft describes it, if Vapi has something else.
+async fn update_once(ctx: &Context) -> Result<Round, CoreError> {
+    let session = ctx.sessions.current();
+    let (wanted, confirmed) = ctx.drafts.read_in(&session, |draft| {
+        let wanted = live_spec(draft).map(|built| {
+            built.map(|(id, spec)| {
+                (
+                    id,
+                    update_request(draft, &spec),
+                    assistant_body(draft, &spec),
+                )
+            })
+        });
+        (wanted, draft.live_assistant.clone())
+    })?;
+    let Some(wanted) = wanted else {
+        set_assistant_sync(ctx, AssistantSync::NotCreated, None);
+        return Ok(Round::Settled);
+    };
+    let (id, request, body) = wanted?;
+    if confirmed.as_ref() == Some(&body) {
+        set_assistant_sync(ctx, AssistantSync::UpToDate, None);
+        return Ok(Round::Settled);
+    }
+    set_assistant_sync(ctx, AssistantSync::Updating, None);
+    let key = vapi_key(ctx, &session.scope()).await?;
+    ctx.vapi.update_assistant(&key, &id, &request).await?;
+    ctx.drafts
+        .edit_in(&session, |draft| draft.live_assistant = Some(body))?;
+    Ok(Round::Sent)
+}
+
+/// The background task: a round after every change to the draft; what the network caused is
+/// tried again with backoff (without limit: the edit must arrive); a refusal waits for the
+/// next edit, which may fix it.
+pub(crate) async fn live_loop(ctx: Weak<Context>) {
+    let mut attempt: u32 = 0;
+    loop {
+        let Some(strong) = ctx.upgrade() else {
+            return;
+        };
+        let wait = match update_once(&strong).await {
+            Ok(Round::Sent) | Err(CoreError::SessionChanged) => {
+                attempt = 0;
+                continue;
+            }
+            Ok(Round::Settled) => {
+                attempt = 0;
+                None
+            }
+            Err(CoreError::Provider(error)) if error.is_transient() => {
+                let error = CoreError::Provider(error);
+                set_assistant_sync(&strong, AssistantSync::Updating, Some(error.to_ui()));
+                let delay = strong.config.retry.delay(attempt);
+                attempt = attempt.saturating_add(1);
+                Some(delay)
+            }
+            Err(error) => {
+                tracing::warn!(code = %error.code(), "the live assistant was not updated");
+                set_assistant_sync(&strong, AssistantSync::Failed, Some(error.to_ui()));
+                attempt = 0;
+                None
+            }
+        };
+        let wake = strong.live_wake.clone();
+        drop(strong);
+        let changed = wake.notified();
+        match wait {
+            Some(delay) => {
+                tokio::select! {
+                    () = changed => {}
+                    () = tokio::time::sleep(delay) => {}
+                }
+            }
+            None => changed.await,
+        }
+    }
+}
