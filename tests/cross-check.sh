@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `cargo check -p ava-core` for Windows and macOS from this Linux machine, so the keychain's
-# windows-native and apple-native code (keyring, security-framework, windows-sys) is compiled on
-# every change; CI on real macOS and Windows runners also builds and unit-tests it
-# (.github/workflows/ci.yml). `check` never links, so no SDK is needed for the Rust side.
+# `cargo check` of the core and the shell (`ava-desktop`: Tauri, WebView2 or WKWebView, the
+# plugins) for Windows and macOS from this Linux machine, so the keychain's windows-native and
+# apple-native code and every cfg'd path of the shell compile on every change; CI on real macOS
+# and Windows runners also builds and unit-tests the core (.github/workflows/ci.yml). `check`
+# never links, so no SDK is needed for the Rust side.
 #
 # ring (under rustls) compiles C in its build script even for `check`. For Windows, Debian's
 # mingw-w64 does it. For macOS there is no SDK here: clang compiles ring's C freestanding, with
@@ -26,8 +27,8 @@ void *memmove(void *, const void *, size_t);
 void *memset(void *, int, size_t);
 int memcmp(const void *, const void *, size_t);
 H
-echo "== cargo check -p ava-core --target x86_64-pc-windows-gnu"
-cargo check -q --locked -p ava-core --target x86_64-pc-windows-gnu
-echo "== cargo check -p ava-core --target x86_64-apple-darwin"
+echo "== cargo check -p ava-core -p ava-desktop --target x86_64-pc-windows-gnu"
+cargo check -q --locked -p ava-core -p ava-desktop --target x86_64-pc-windows-gnu
+echo "== cargo check -p ava-core -p ava-desktop --target x86_64-apple-darwin"
 CC_x86_64_apple_darwin=clang CFLAGS_x86_64_apple_darwin="-ffreestanding -nostdlibinc -isystem $stubs" \
-  cargo check -q --locked -p ava-core --target x86_64-apple-darwin
+  cargo check -q --locked -p ava-core -p ava-desktop --target x86_64-apple-darwin

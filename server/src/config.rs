@@ -242,25 +242,7 @@ impl Config {
     }
 }
 
-/// `https://…`, or `http://` to this machine only (a local PostHog, the tests' fake): an
-/// event batch carries the project key.
-pub fn is_https_or_loopback(url: &str) -> bool {
-    let Ok(parsed) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    match parsed.scheme() {
-        "https" => true,
-        "http" => parsed.host_str().is_some_and(|host| {
-            host == "localhost"
-                || host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }),
-        _ => false,
-    }
-}
+pub use ava_vapi::is_https_or_loopback;
 
 fn parse_or<T: std::str::FromStr>(
     var: &impl Fn(&str) -> Option<String>,

@@ -45,25 +45,7 @@ pub const PRODUCTION_API_URL: &str = "https://api.ava.ai";
 /// The local server of `tests/run.sh`, for debug builds.
 pub const DEVELOPMENT_API_URL: &str = "http://127.0.0.1:8000";
 
-/// `https://…`, or `http://` to this machine only (the local server of development and tests):
-/// anything else would carry the owner's password and keys in clear.
-pub fn is_https_or_loopback(url: &str) -> bool {
-    let Ok(parsed) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    match parsed.scheme() {
-        "https" => parsed.host_str().is_some(),
-        "http" => parsed.host_str().is_some_and(|host| {
-            host == "localhost"
-                || host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }),
-        _ => false,
-    }
-}
+pub use ava_vapi::is_https_or_loopback;
 
 /// Exponential backoff with full jitter between `base` and `max`.
 #[derive(Debug, Clone, Copy)]

@@ -27,15 +27,41 @@ async fn full_name(pool: &PgPool) -> Option<String> {
         .unwrap()
 }
 
+/// Ann, signed up and synced on a core of her own against a fresh server.
+async fn ann_signed_up(world: &World, dir: &std::path::Path) -> (Server, ava_core::Onboarding) {
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let core = open_core(world.config(dir, &server.url()), &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    (server, core)
+}
+
+/// [`ann_signed_up`] on a server whose studio PATCHes wait at `gate`; a held request outlasts
+/// anything the test does meanwhile, however slow the machine.
+async fn ann_behind(
+    world: &World,
+    gate: &Gate,
+    dir: &std::path::Path,
+) -> (Server, ava_core::Onboarding) {
+    let server = world
+        .start_gated_server(([127, 0, 0, 1], 0).into(), JWT, Some(gate.clone()))
+        .await;
+    let config = ava_core::CoreConfig {
+        request_timeout: std::time::Duration::from_secs(600),
+        ..world.config(dir, &server.url())
+    };
+    let core = open_core(config, &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    (server, core)
+}
+
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_refused_access_token_is_renewed_silently_and_the_edit_arrives(pool: PgPool) {
     let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
-    let (addr, url) = (server.addr, server.url());
     let dir = tempfile::tempdir().unwrap();
-    let core = open_core(world.config(dir.path(), &url), &keychain_id());
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    synced(&core).await;
+    let (server, core) = ann_signed_up(&world, dir.path()).await;
+    let addr = server.addr;
     assert_eq!(refresh_tokens(&pool).await, (0, 0));
 
     // A new signing key refuses every access token issued so far, as expiry would; the
@@ -74,12 +100,9 @@ async fn a_refused_access_token_is_renewed_silently_and_the_edit_arrives(pool: P
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_renewal_whose_answer_is_lost_is_retried_without_asking_to_sign_in(pool: PgPool) {
     let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
-    let (addr, url) = (server.addr, server.url());
     let dir = tempfile::tempdir().unwrap();
-    let core = open_core(world.config(dir.path(), &url), &keychain_id());
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    synced(&core).await;
+    let (server, core) = ann_signed_up(&world, dir.path()).await;
+    let addr = server.addr;
     // The access token is refused; the server then rotates the refresh token but the answer
     // never arrives, so the core still holds the token the server has just spent.
     server.stop().await;
@@ -144,12 +167,9 @@ async fn signing_out_ends_the_sign_in_on_the_server(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn another_account_on_this_computer_never_receives_the_first_ones_edits(pool: PgPool) {
     let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
-    let (addr, url) = (server.addr, server.url());
     let dir = tempfile::tempdir().unwrap();
-    let core = open_core(world.config(dir.path(), &url), &keychain_id());
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    synced(&core).await;
+    let (server, core) = ann_signed_up(&world, dir.path()).await;
+    let addr = server.addr;
 
     // Ann's session ends on the server while she has an edit queued.
     server.stop().await;
@@ -305,19 +325,8 @@ async fn a_round_held_open_across_an_account_switch_sends_nothing_of_the_next_ac
     const BOB_KEY: &str = "vapi-bob-key-00000099";
     world.fakes.vapi.add_key(BOB_KEY);
     let gate = Gate::closed("PATCH", "/api/v1/user/studio-config");
-    let server = world
-        .start_gated_server(([127, 0, 0, 1], 0).into(), JWT, Some(gate.clone()))
-        .await;
     let dir = tempfile::tempdir().unwrap();
-    // The held request must outlast everything Bob does, however slow the machine.
-    let config = ava_core::CoreConfig {
-        request_timeout: std::time::Duration::from_secs(600),
-        ..world.config(dir.path(), &server.url())
-    };
-    let core = open_core(config, &keychain_id());
-
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    synced(&core).await;
+    let (_server, core) = ann_behind(&world, &gate, dir.path()).await;
     core.save_vapi_key(VAPI_KEY, ava_model::VapiMethod::Inline)
         .await
         .unwrap();
@@ -378,17 +387,8 @@ async fn a_round_held_open_across_an_account_switch_sends_nothing_of_the_next_ac
 async fn keys_kept_local_during_a_round_are_never_uploaded_by_it(pool: PgPool) {
     let world = World::new(pool.clone()).await;
     let gate = Gate::closed("PATCH", "/api/v1/user/studio-config");
-    let server = world
-        .start_gated_server(([127, 0, 0, 1], 0).into(), JWT, Some(gate.clone()))
-        .await;
     let dir = tempfile::tempdir().unwrap();
-    let config = ava_core::CoreConfig {
-        request_timeout: std::time::Duration::from_secs(600),
-        ..world.config(dir.path(), &server.url())
-    };
-    let core = open_core(config, &keychain_id());
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    synced(&core).await;
+    let (_server, core) = ann_behind(&world, &gate, dir.path()).await;
     core.update_studio(&json!({"guidelines": "Be kind"}))
         .unwrap();
     gate.arrived(1).await;
@@ -421,12 +421,9 @@ async fn keys_kept_local_during_a_round_are_never_uploaded_by_it(pool: PgPool) {
 async fn signing_out_with_unsent_edits_asks_and_can_send_them_first(pool: PgPool) {
     use ava_ipc::UnsentEdits;
     let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
-    let (addr, url) = (server.addr, server.url());
     let dir = tempfile::tempdir().unwrap();
-    let core = open_core(world.config(dir.path(), &url), &keychain_id());
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    synced(&core).await;
+    let (server, core) = ann_signed_up(&world, dir.path()).await;
+    let addr = server.addr;
     server.stop().await;
     core.update_profile(&json!({"organization_name": "First Secret Org"}))
         .unwrap();

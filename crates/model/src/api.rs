@@ -11,7 +11,7 @@ use crate::values::{
     AccountSid, AssistantName, Email, Password, PhoneNumber, Temperature, Text, TwilioAuthToken,
     VapiApiKey, unstorable_path,
 };
-use crate::vapi_catalog::{ModelProvider, VoiceProvider};
+use crate::vapi_catalog::{self, ModelProvider, VoiceProvider};
 use crate::violation::{FieldError, FieldErrors, Violation};
 
 /// `POST /auth/register`: a new account.
@@ -515,4 +515,28 @@ impl UiError {
             max,
         }
     }
+}
+
+impl VoiceProvider {
+    /// The voices Vapi's document lists for this provider, where it lists them.
+    pub fn voice_ids(self) -> Option<&'static [&'static str]> {
+        listed(vapi_catalog::VOICE_IDS, self)
+    }
+}
+
+impl ModelProvider {
+    /// The models Vapi's document lists for this provider, where it lists them.
+    pub fn models(self) -> Option<&'static [&'static str]> {
+        listed(vapi_catalog::MODELS, self)
+    }
+}
+
+fn listed<P: PartialEq + Copy>(
+    table: &'static [(P, &'static [&'static str])],
+    provider: P,
+) -> Option<&'static [&'static str]> {
+    table
+        .iter()
+        .find(|(listed, _)| *listed == provider)
+        .map(|(_, names)| *names)
 }

@@ -13,6 +13,13 @@ fn codes(errors: &FieldErrors) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// Each refused field with its code, in field order.
+fn sorted_codes(errors: &FieldErrors) -> Vec<(String, &'static str)> {
+    let mut found = codes(errors);
+    found.sort();
+    found
+}
+
 #[test]
 fn e164_examples() {
     for good in [
@@ -165,10 +172,8 @@ fn profile_patch_reads_every_field_and_reports_every_bad_one() {
         "locale": "de", "marketing_opt_in": "yes", "fullname": "typo"
     }))
     .unwrap_err();
-    let mut got = codes(&errors);
-    got.sort();
     assert_eq!(
-        got,
+        sorted_codes(&errors),
         vec![
             ("full_name".into(), "too_long"),
             ("fullname".into(), "unknown_field"),
@@ -347,10 +352,8 @@ fn assistant_requests() {
         "model": {"provider": "openai", "temperature": 3}
     }))
     .unwrap_err();
-    let mut got = codes(&errors);
-    got.sort();
     assert_eq!(
-        got,
+        sorted_codes(&errors),
         vec![
             ("model.model".into(), "required"),
             ("model.temperature".into(), "out_of_range"),

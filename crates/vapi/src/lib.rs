@@ -24,6 +24,26 @@ pub use vapi::{
 /// waiting on the other end of ours.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// `https://…`, or `http://` to this machine only (a development server, the tests' fakes): the
+/// one kind of address a password, token or key may be sent to.
+pub fn is_https_or_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match parsed.scheme() {
+        "https" => parsed.host_str().is_some(),
+        "http" => parsed.host_str().is_some_and(|host| {
+            host == "localhost"
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }),
+        _ => false,
+    }
+}
+
 /// One HTTP client for every provider call of a process (connection pools are per client).
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> {
     reqwest::Client::builder()

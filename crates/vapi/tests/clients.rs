@@ -1,54 +1,30 @@
 //! The Vapi and Twilio clients against the fakes: request shapes, the provider's errors kept
 //! whole, and every injected fault turned into the right error kind.
 
+mod common;
+
 use std::time::Duration;
 
-use ava_fakes::{FakeProviders, Fault, FaultRule};
-use ava_model::AssistantRequest;
+use ava_fakes::{Fault, FaultRule};
 use ava_vapi::*;
 use serde_json::json;
 
 const KEY: &str = "vapi-private-key-0001";
-const SID: &str = "AC0123456789abcdef0123456789abcdef";
-const TOKEN: &str = "fedcba9876543210fedcba9876543210";
-const NUMBER: &str = "+14155550199";
 
-struct Setup {
-    fakes: FakeProviders,
-    vapi: VapiClient,
-    twilio: TwilioClient,
-    key: SecretString,
-    token: SecretString,
-}
+use common::{NUMBER, SID, Setup, TOKEN};
 
 async fn setup(timeout: Duration) -> Setup {
-    let fakes = FakeProviders::start().await.unwrap();
-    fakes.vapi.add_key(KEY);
-    fakes.twilio.add_account(SID, TOKEN);
-    fakes.twilio.add_number(SID, NUMBER);
-    let http = http_client(timeout).unwrap();
-    Setup {
-        vapi: VapiClient::new(http.clone(), Some(&fakes.vapi_url())),
-        twilio: TwilioClient::new(http, Some(&fakes.twilio_url())),
-        fakes,
-        key: SecretString::from(KEY),
-        token: SecretString::from(TOKEN),
-    }
+    common::setup(KEY, timeout).await
 }
 
 fn spec(name: &str) -> CreateAssistant {
-    let request = AssistantRequest::from_json(&json!({
+    common::assistant_for(json!({
         "name": name, "instructions": "You are Ava, the front desk of Acme.",
         "phoneNumber": NUMBER, "firstMessage": "Hello!",
         "voice": {"provider": "azure", "voiceId": "en-US-JennyNeural"},
         "model": {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.7},
         "metadata": {"created_from": "onboarding"}
     }))
-    .unwrap();
-    match request {
-        AssistantRequest::Create(spec) => CreateAssistant::from_spec(&spec),
-        AssistantRequest::Record { .. } => unreachable!("the body has no vapi_assistant_id"),
-    }
 }
 
 #[tokio::test]

@@ -5,33 +5,28 @@
 //! is checked both ways; the assistants the desktop builds are also validated directly, for
 //! every language Ava speaks, with and without the owner's phone.
 
+mod common;
+
 use std::time::Duration;
 
+use ava_fakes::CallSpec;
 use ava_fakes::contract;
-use ava_fakes::{CallSpec, FakeProviders};
-use ava_model::{AssistantRequest, LanguageCode, SPOKEN, hearing};
+use ava_model::{LanguageCode, SPOKEN, hearing};
 use ava_vapi::*;
 use serde_json::{Value, json};
 
 const KEY: &str = "vapi-contract-key-0001";
-const SID: &str = "AC0123456789abcdef0123456789abcdef";
-const TOKEN: &str = "fedcba9876543210fedcba9876543210";
-const NUMBER: &str = "+14155550199";
+use common::{NUMBER, SID};
 const OWNER: &str = "+33612345678";
 
 fn seed_assistant() -> CreateAssistant {
-    let request = AssistantRequest::from_json(&json!({
+    common::assistant_for(json!({
         "name": "Ava", "instructions": "You are Ava, the front desk of Acme.",
         "firstMessage": "Hello!",
         "voice": {"provider": "azure", "voiceId": "en-US-JennyNeural"},
         "model": {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.5},
         "metadata": {"ava_provisioning_id": "run-1"}
     }))
-    .unwrap();
-    match request {
-        AssistantRequest::Create(spec) => CreateAssistant::from_spec(&spec),
-        AssistantRequest::Record { .. } => unreachable!("the body has no vapi_assistant_id"),
-    }
 }
 
 fn languages(codes: &[&str]) -> Vec<LanguageCode> {
@@ -215,21 +210,21 @@ fn catalog(document: &Value) -> String {
             "VoiceProvider",
             ["provider", "voiceId"],
             "voiceId",
-            "voice_ids",
+            "VOICE_IDS",
             "`voice.provider`: Vapi's voice providers that need only `provider` and `voiceId`.",
-            "The voices Vapi's document lists for this provider, where it lists them.",
+            "The voices Vapi's document lists, for the providers it lists them for.",
         ),
         (
             "model",
             "ModelProvider",
             ["provider", "model"],
             "model",
-            "models",
+            "MODELS",
             "`model.provider`: Vapi's model providers that need only `provider` and `model`.",
-            "The models Vapi's document lists for this provider, where it lists them.",
+            "The models Vapi's document lists, for the providers it lists them for.",
         ),
     ];
-    for (property, name, carried, names_field, function, doc, function_doc) in kinds {
+    for (property, name, carried, names_field, table, doc, table_doc) in kinds {
         let mut providers: Vec<(String, Option<Vec<String>>)> = Vec::new();
         for branch in create[property]["oneOf"].as_array().unwrap() {
             let reference = branch["$ref"].as_str().unwrap();
@@ -263,50 +258,26 @@ fn catalog(document: &Value) -> String {
         }
         out.push_str("    }\n);\n");
         out.push_str(&format!(
-            "\nimpl {name} {{\n    /// {function_doc}\n    pub fn {function}(self) -> Option<&'static [&'static str]> {{\n        match self {{\n"
+            "\n/// {table_doc}\npub(crate) const {table}: &[({name}, &[&str])] = &[\n"
         ));
         for (wire, names) in &providers {
             let Some(names) = names else { continue };
-            out.push_str(&format!(
-                "            {name}::{} => Some(&[\n",
-                variant(wire)
-            ));
+            out.push_str(&format!("    ({name}::{}, &[\n", variant(wire)));
             for listed in names {
-                out.push_str(&format!(
-                    "                {},\n",
-                    Value::from(listed.as_str())
-                ));
+                out.push_str(&format!("        {},\n", Value::from(listed.as_str())));
             }
-            out.push_str("            ]),\n");
+            out.push_str("    ]),\n");
         }
-        out.push_str("            _ => None,\n        }\n    }\n}\n");
+        out.push_str("];\n");
     }
     out
 }
 
-struct Setup {
-    fakes: FakeProviders,
-    vapi: VapiClient,
-    twilio: TwilioClient,
-    key: SecretString,
-    token: SecretString,
-}
-
-async fn setup() -> Setup {
-    let fakes = FakeProviders::start().await.unwrap();
-    fakes.vapi.add_key(KEY);
-    fakes.twilio.add_account(SID, TOKEN);
-    fakes.twilio.add_number(SID, NUMBER);
-    fakes.twilio.make_trial(SID);
-    fakes.twilio.verify_caller_id(SID, OWNER);
-    let http = http_client(Duration::from_secs(10)).unwrap();
-    Setup {
-        vapi: VapiClient::new(http.clone(), Some(&fakes.vapi_url())),
-        twilio: TwilioClient::new(http, Some(&fakes.twilio_url())),
-        fakes,
-        key: SecretString::from(KEY),
-        token: SecretString::from(TOKEN),
-    }
+async fn setup() -> common::Setup {
+    let s = common::setup(KEY, Duration::from_secs(10)).await;
+    s.fakes.twilio.make_trial(SID);
+    s.fakes.twilio.verify_caller_id(SID, OWNER);
+    s
 }
 
 #[tokio::test]

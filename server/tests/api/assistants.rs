@@ -116,31 +116,32 @@ async fn models_and_providers_vapi_would_refuse_are_422s_before_calling_it(pool:
     let cases = [
         (
             "model",
-            json!({"provider": "openai", "model": "gpt4o-mini"}),
+            r#"{"provider": "openai", "model": "gpt4o-mini"}"#,
             "model.model",
         ),
         (
             "model",
-            json!({"provider": "custom-llm", "model": "mine"}),
+            r#"{"provider": "custom-llm", "model": "mine"}"#,
             "model.provider",
         ),
         (
             "voice",
-            json!({"provider": "sesame", "voiceId": "maya"}),
+            r#"{"provider": "sesame", "voiceId": "maya"}"#,
             "voice.provider",
         ),
         (
             "voice",
-            json!({"provider": "neuphonic", "voiceId": "x"}),
+            r#"{"provider": "neuphonic", "voiceId": "x"}"#,
             "voice.provider",
         ),
         (
             "voice",
-            json!({"provider": "custom-voice", "voiceId": "x"}),
+            r#"{"provider": "custom-voice", "voiceId": "x"}"#,
             "voice.provider",
         ),
     ];
     for (part, value, field) in cases {
+        let value: serde_json::Value = serde_json::from_str(value).unwrap();
         let mut payload = assistant_payload("Ava");
         payload[part] = value.clone();
         let reply = app.post("/api/v1/assistants", &token, payload).await;
@@ -253,16 +254,7 @@ async fn vapi_failures_become_502_with_vapis_status_and_message(pool: PgPool) {
 async fn an_idempotent_retry_calls_vapi_once(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let token = app.user_with_vapi_key("ann@acme.com").await;
-    let key = [("idempotency-key", "wizard-run-42")];
-    let send = |body: Value| {
-        app.call_with(
-            Method::POST,
-            "/api/v1/assistants",
-            Some(&token),
-            Some(body),
-            &key,
-        )
-    };
+    let send = |body: Value| create_with_body(&app, &token, "wizard-run-42", body);
 
     let first = send(assistant_payload("Ava")).await;
     assert_eq!(first.status, StatusCode::CREATED);
@@ -283,38 +275,41 @@ async fn an_idempotent_retry_calls_vapi_once(pool: PgPool) {
 async fn a_failed_attempt_frees_its_idempotency_key(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let token = app.user_with_vapi_key("ann@acme.com").await;
-    let key = [("idempotency-key", "run-7")];
     app.fakes.vapi.faults.fail_next(1, Fault::Status(503));
-    let failed = app
-        .call_with(
-            Method::POST,
-            "/api/v1/assistants",
-            Some(&token),
-            Some(assistant_payload("Ava")),
-            &key,
-        )
-        .await;
+    let failed = create_with_key(&app, &token, "run-7").await;
     assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
-    let ok = app
-        .call_with(
-            Method::POST,
-            "/api/v1/assistants",
-            Some(&token),
-            Some(assistant_payload("Ava")),
-            &key,
-        )
-        .await;
+    let ok = create_with_key(&app, &token, "run-7").await;
     assert_eq!(ok.status, StatusCode::CREATED);
     assert_eq!(app.fakes.vapi.assistants().len(), 1);
 }
 
+/// Ann's creation with `key`, whose answer is lost after Vapi made the assistant (a 502 for
+/// her); her token.
+async fn creation_answer_lost(app: &TestApp, key: &str) -> String {
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    app.fakes.vapi.faults.add(
+        FaultRule::next(1, Fault::DropConnection)
+            .on("POST /assistant")
+            .after_handling(),
+    );
+    assert_eq!(
+        create_with_key(app, &token, key).await.status,
+        StatusCode::BAD_GATEWAY
+    );
+    token
+}
+
 /// Sends the same idempotent creation the way a client retrying it would.
 async fn create_with_key(app: &TestApp, token: &str, key: &str) -> Reply {
+    create_with_body(app, token, key, assistant_payload("Ava")).await
+}
+
+async fn create_with_body(app: &TestApp, token: &str, key: &str, body: Value) -> Reply {
     app.call_with(
         Method::POST,
         "/api/v1/assistants",
         Some(token),
-        Some(assistant_payload("Ava")),
+        Some(body),
         &[("idempotency-key", key)],
     )
     .await
@@ -397,16 +392,7 @@ async fn a_definite_refusal_frees_the_key(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_attempt_left_running_by_a_crash_is_reconciled_once_stale(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let token = app.user_with_vapi_key("ann@acme.com").await;
-    app.fakes.vapi.faults.add(
-        FaultRule::next(1, Fault::DropConnection)
-            .on("POST /assistant")
-            .after_handling(),
-    );
-    assert_eq!(
-        create_with_key(&app, &token, "run-9").await.status,
-        StatusCode::BAD_GATEWAY
-    );
+    let token = creation_answer_lost(&app, "run-9").await;
     // As if the replica had died mid-call instead: the row says "running", nothing else.
     sqlx::query("UPDATE idempotency_keys SET outcome_unknown = false, attempt_started_at = now()")
         .execute(&app.pool)
@@ -442,16 +428,7 @@ async fn an_attempt_left_running_by_a_crash_is_reconciled_once_stale(pool: PgPoo
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_failed_look_up_never_frees_a_key_whose_outcome_is_unknown(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let token = app.user_with_vapi_key("ann@acme.com").await;
-    app.fakes.vapi.faults.add(
-        FaultRule::next(1, Fault::DropConnection)
-            .on("POST /assistant")
-            .after_handling(),
-    );
-    assert_eq!(
-        create_with_key(&app, &token, "run-1").await.status,
-        StatusCode::BAD_GATEWAY
-    );
+    let token = creation_answer_lost(&app, "run-1").await;
     assert_eq!(app.fakes.vapi.assistants().len(), 1, "Vapi made it");
     // The retries' look-ups are refused: a rate limit, then the key (rotated meanwhile).
     for status in [429, 401] {

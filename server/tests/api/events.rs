@@ -238,8 +238,8 @@ async fn the_funnel_report_counts_what_the_owners_did(pool: PgPool) {
     std::fs::write(reports.join("funnel.html"), html).unwrap();
 }
 
-#[sqlx::test(migrator = "ava_server::MIGRATOR")]
-async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
+/// The API forwarding to a PostHog fake that knows the project key `phc_test_project`.
+async fn forwarding_to_posthog(pool: PgPool) -> (FakePostHog, ava_fakes::RunningFake, TestApp) {
     let posthog = FakePostHog::new();
     posthog.add_project_key("phc_test_project");
     let server = ava_fakes::serve(posthog.router(), ([127, 0, 0, 1], 0).into())
@@ -253,6 +253,13 @@ async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
         });
     })
     .await;
+    (posthog, server, app)
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
+    let (posthog, server, app) = forwarding_to_posthog(pool).await;
+    let url = server.url();
     let (token, _) = signed_up_early(&app, "ann@acme.com").await;
     let events: Vec<Value> = (0..150)
         .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))
@@ -326,16 +333,14 @@ async fn an_event_older_than_its_account_is_refused(pool: PgPool) {
     let app = TestApp::new(pool).await;
     // Created now: November's events are from before it existed.
     let (token, _) = app.register("ann@acme.com").await;
+    let started = |n| event(n, "onboarding_started", json!({}));
+    let events = [
+        started(1),
+        at(started(2), "0582-09-05T01:25:18.4-19:14"),
+        at(started(3), &chrono::Utc::now().to_rfc3339()),
+    ];
     let reply = app
-        .post(
-            "/api/v1/events",
-            &token,
-            json!({"events": [
-                event(1, "onboarding_started", json!({})),
-                at(event(2, "onboarding_started", json!({})), "0582-09-05T01:25:18.4-19:14"),
-                at(event(3, "onboarding_started", json!({})), &chrono::Utc::now().to_rfc3339()),
-            ]}),
-        )
+        .post("/api/v1/events", &token, json!({ "events": events }))
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -407,19 +412,7 @@ async fn an_account_sends_at_most_its_daily_ceiling_of_events(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_event_posthog_refuses_for_good_is_set_aside_and_the_rest_still_go(pool: PgPool) {
-    let posthog = FakePostHog::new();
-    posthog.add_project_key("phc_test_project");
-    let server = ava_fakes::serve(posthog.router(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    let url = server.url();
-    let app = TestApp::with(pool, |config| {
-        config.posthog = Some(ava_server::config::PostHogConfig {
-            host: url.clone(),
-            api_key: secrecy::SecretString::from("phc_test_project".to_owned()),
-        });
-    })
-    .await;
+    let (posthog, _server, app) = forwarding_to_posthog(pool).await;
     let (token, _) = signed_up_early(&app, "ann@acme.com").await;
     let events: Vec<Value> = (0..10)
         .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))

@@ -221,6 +221,19 @@ impl App {
             .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
+    /// Scrolls the element with `id` to the middle of its scrolling box (for a screenshot).
+    pub async fn scroll_to(&self, id: &str) {
+        self.client
+            .execute(
+                &format!(
+                    "document.getElementById('{id}').scrollIntoView({{block: 'center'}}); return null"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn value(&self, css: &str) -> String {
         self.find(css)
             .await

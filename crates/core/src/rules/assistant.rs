@@ -174,23 +174,22 @@ pub fn build_spec(draft: &Draft, choices: &AssistantChoices) -> Result<Assistant
         "name",
         AssistantName::parse(choices.name.as_deref().unwrap_or("Ava")),
     );
-    let instructions = choices
-        .instructions
-        .clone()
-        .unwrap_or_else(|| default_instructions(draft));
-    let instructions = check(
-        &mut errors,
+    // The owner's own words where they wrote some, the wizard's otherwise.
+    let mut text = |field, chosen: &Option<String>, default: fn(&Draft) -> String, max| {
+        let words = chosen.clone().unwrap_or_else(|| default(draft));
+        check(&mut errors, field, Text::parse(&words, max))
+    };
+    let instructions = text(
         "instructions",
-        Text::parse(&instructions, ava_model::INSTRUCTIONS_MAX),
+        &choices.instructions,
+        default_instructions,
+        ava_model::INSTRUCTIONS_MAX,
     );
-    let first = choices
-        .first_message
-        .clone()
-        .unwrap_or_else(|| default_first_message(draft));
-    let first_message = check(
-        &mut errors,
+    let first_message = text(
         "firstMessage",
-        Text::parse(&first, ava_model::FIRST_MESSAGE_MAX),
+        &choices.first_message,
+        default_first_message,
+        ava_model::FIRST_MESSAGE_MAX,
     );
     let mut voice = voice_for(&draft.studio);
     if let Some(id) = choices.voice_id.as_ref().filter(|v| !v.trim().is_empty()) {

@@ -129,18 +129,24 @@ impl Sessions {
         &self,
         session: &Session,
     ) -> Result<Option<SecretString>, SessionError> {
-        let held = self.held().await?;
-        Self::same(&held, session)?;
-        Ok(held.access.clone())
+        self.token_of(session, |held| held.access.clone()).await
     }
 
     pub async fn refresh_token(
         &self,
         session: &Session,
     ) -> Result<Option<SecretString>, SessionError> {
+        self.token_of(session, |held| held.refresh.clone()).await
+    }
+
+    async fn token_of(
+        &self,
+        session: &Session,
+        token: impl FnOnce(&Held) -> Option<SecretString>,
+    ) -> Result<Option<SecretString>, SessionError> {
         let held = self.held().await?;
         Self::same(&held, session)?;
-        Ok(held.refresh.clone())
+        Ok(token(&held))
     }
 
     fn same(held: &Held, session: &Session) -> Result<(), SessionError> {
