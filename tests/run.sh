@@ -15,14 +15,36 @@ mkdir -p "$DEV_DIR"
 
 with_app=1
 [ "${AVA_NO_APP:-0}" = 1 ] && with_app=0
+target_dir=${CARGO_TARGET_DIR:-target}
+bin=$target_dir/release
+packages=(-p ava-server -p ava-fakes)
 if [ "$with_app" = 1 ]; then
-  # The shell embeds the UI at compile time: build the UI first.
-  (cd ui && trunk build --release)
-  cargo build --release -p ava-desktop
+  # The shell embeds ui/dist at compile time, and any new file there relinks it (LTO: minutes
+  # on 2 cores). So the UI is built only when its inputs changed since the release build that
+  # wrote ui/dist, and only if ui/dist is still that build's (the test command writes a debug
+  # one there).
+  stamp=$target_dir/ui-release.stamp
+  inputs() {
+    find ui/src ui/locales ui/index.html ui/styles.css ui/Cargo.toml ui/Trunk.toml \
+      crates/model crates/ipc Cargo.lock -type f -not -path '*/target/*' -print0 \
+      | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+  }
+  built() { find ui/dist -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1; }
+  wanted="$(inputs)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted $(built)" ]; then
+    echo "== the window's UI is up to date (ui/dist)"
+  else
+    echo "== building the window's UI (trunk, release: about a minute)"
+    (cd ui && trunk build --release)
+    mkdir -p "$target_dir"
+    echo "$wanted $(built)" > "$stamp"
+  fi
+  packages+=(-p ava-desktop)
 fi
-cargo build --release -p ava-server --bin ava-server
-if [ "${AVA_DEMO:-0}" = 1 ]; then cargo build --release -p ava-fakes --bin ava-fakes; fi
-bin=${CARGO_TARGET_DIR:-target}/release
+# One cargo invocation for everything: separate ones would each settle shared dependencies'
+# features differently and rebuild them at every start.
+echo "== building the app, the API and the fakes (release; the first time takes ~10 min on 2 cores, then seconds)"
+cargo build --release "${packages[@]}"
 
 source tests/pg.sh
 pg_bin=$(ava_pg_bin)

@@ -9,6 +9,8 @@ APT_PACKAGES=(
   # The desktop app (Tauri 2 on WebKitGTK), its end-to-end tests and screenshots.
   libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb webkit2gtk-driver gnome-keyring dbus-x11 libsecret-1-dev imagemagick
+  # What a screen reader reads: the AT-SPI bus and its Python binding (src-tauri/tests/e2e).
+  at-spi2-core python3-pyatspi
   # The replica tests put two servers behind a real reverse proxy; the API fuzzing runs in a venv.
   nginx-light python3-venv
   # tests/cross-check.sh: C compilers for ring when ava-core is checked for Windows and macOS.
@@ -70,6 +72,11 @@ if [ "$("$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null)" != "wasm-opt
   fi
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund binaryen@132.0.0
+fi
+# axe-core, the accessibility rules the end-to-end tests run inside the app's window (the
+# tests read axe.min.js from here: AVA_AXE_JS).
+if [ "$(node -p "require('$tools/node_modules/axe-core/package.json').version" 2>/dev/null)" != "4.14.1" ]; then
+  npm install --prefix "$tools" --no-audit --no-fund axe-core@4.14.1
 fi
 
 # Python tools, pinned, in one venv: schemathesis (the OpenAPI document against the server,

@@ -5,7 +5,7 @@
 
 use ava_ipc::{HoursArgs, OpenNow, cmd};
 use ava_model::{DAYS, Opening, WeeklySchedule, clock};
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::Ctx;
@@ -70,7 +70,7 @@ fn week(ctx: &Ctx, schedule: WeeklySchedule) -> Html {
         let set_time = |end: &'static str| {
             let ctx = ctx.clone();
             Callback::from(move |e: Event| {
-                let value = e.target_unchecked_into::<HtmlInputElement>().value();
+                let value = e.target_unchecked_into::<HtmlSelectElement>().value();
                 let Some(current) = schedule.days[day] else { return };
                 let (from, to) = match end {
                     "from" => (value, clock(current.to())),
@@ -98,12 +98,10 @@ fn week(ctx: &Ctx, schedule: WeeklySchedule) -> Html {
                 </label>
                 { match opening {
                     Some(opening) => html! { <>
-                        <input type="time" class="hours-time" dir="ltr" aria-label={format!("{day_label} · {}", ctx.t("hours.from"))}
-                            value={clock(opening.from())} onchange={set_time("from")} />
+                        { time_select(ctx, format!("{day_label} · {}", ctx.t("hours.from")), opening.from(), set_time("from")) }
                         <span aria-hidden="true">{ "–" }</span>
-                        // A time input cannot show 24:00: the end of the day reads 23:59.
-                        <input type="time" class="hours-time" dir="ltr" aria-label={format!("{day_label} · {}", ctx.t("hours.to"))}
-                            value={clock(opening.to().min(23 * 60 + 59))} onchange={set_time("to")} />
+                        // The end of the day reads 23:59, as the schedule's text writes it.
+                        { time_select(ctx, format!("{day_label} · {}", ctx.t("hours.to")), opening.to().min(23 * 60 + 59), set_time("to")) }
                     </> },
                     None => html! { <span class="hours-closed">{ ctx.t("hours.closed") }</span> },
                 } }
@@ -111,6 +109,25 @@ fn week(ctx: &Ctx, schedule: WeeklySchedule) -> Html {
         }
     });
     html! { <div class="hours-week">{ for rows }</div> }
+}
+
+/// A time of day picked from half-hour steps (and the current value, when it is off them),
+/// written the way the app's language writes times ("18:00" in French and Hebrew, "6:00 PM" in
+/// English). A `<input type="time">` would follow the computer's locale instead.
+fn time_select(ctx: &Ctx, label: String, current: u16, onchange: Callback<Event>) -> Html {
+    let mut minutes: Vec<u16> = (0..48).map(|half| half * 30).collect();
+    minutes.push(23 * 60 + 59);
+    if !minutes.contains(&current) {
+        minutes.push(current);
+        minutes.sort_unstable();
+    }
+    html! {
+        <select class="hours-time" dir="ltr" aria-label={label} {onchange}>
+            { for minutes.into_iter().map(|m| html! {
+                <option value={clock(m)} selected={m == current}>{ crate::i18n::time_of_day(ctx.locale, m) }</option>
+            }) }
+        </select>
+    }
 }
 
 fn free_text(ctx: &Ctx, text: &str) -> Html {
@@ -172,7 +189,10 @@ pub fn OpenNowLine(props: &OpenNowProps) -> Html {
     };
     let t = |key: &str| crate::i18n::t(props.locale, key);
     let (state, text) = match open_now {
-        OpenNow::OpenUntil(to) => ("open", t("hours.open_until").replace("{time}", &clock(to))),
+        OpenNow::OpenUntil(to) => (
+            "open",
+            t("hours.open_until").replace("{time}", &crate::i18n::time_of_day(props.locale, to)),
+        ),
         OpenNow::ClosedUntil { day, at } => (
             "closed",
             t("hours.closed_until")
@@ -180,7 +200,7 @@ pub fn OpenNowLine(props: &OpenNowProps) -> Html {
                     "{day}",
                     &t(&format!("day.{}", DAYS[day].to_ascii_lowercase())),
                 )
-                .replace("{time}", &clock(at)),
+                .replace("{time}", &crate::i18n::time_of_day(props.locale, at)),
         ),
         OpenNow::Closed => ("closed", t("hours.closed_all_week")),
     };

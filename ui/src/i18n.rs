@@ -63,6 +63,20 @@ pub fn count(locale: Locale, key: &str, n: u64) -> String {
     t(locale, &format!("{key}.{}", plural_category(locale, n))).replace("{n}", &n.to_string())
 }
 
+/// A time of day (minutes after midnight) as the language writes it: a 12-hour clock in
+/// English, 24 hours in French and Hebrew.
+pub fn time_of_day(locale: Locale, minutes: u16) -> String {
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    match locale {
+        Locale::En => {
+            let half = if hours < 12 { "AM" } else { "PM" };
+            let twelve = if hours % 12 == 0 { 12 } else { hours % 12 };
+            format!("{twelve}:{minutes:02} {half}")
+        }
+        Locale::Fr | Locale::He => format!("{hours:02}:{minutes:02}"),
+    }
+}
+
 /// The warning for leaving a step with fields missing, naming them.
 pub fn incomplete_message(locale: Locale, fields: &[String]) -> String {
     let names: Vec<String> = fields
@@ -75,6 +89,15 @@ pub fn incomplete_message(locale: Locale, fields: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_of_day_follow_each_languages_clock() {
+        assert_eq!(time_of_day(Locale::En, 9 * 60), "9:00 AM");
+        assert_eq!(time_of_day(Locale::En, 18 * 60 + 30), "6:30 PM");
+        assert_eq!(time_of_day(Locale::En, 0), "12:00 AM");
+        assert_eq!(time_of_day(Locale::Fr, 18 * 60), "18:00");
+        assert_eq!(time_of_day(Locale::He, 9 * 60), "09:00");
+    }
 
     #[test]
     fn counts_follow_each_languages_plural_rules() {

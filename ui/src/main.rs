@@ -97,6 +97,13 @@ fn App() -> Html {
             });
         });
     }
+    use_document_language(
+        ui.view
+            .as_ref()
+            .and_then(|v| v.profile.locale)
+            .unwrap_or(ui.os_locale),
+    );
+    use_dialog_focus(matches!(ui.screen, Screen::Settings(_)));
     let latest = use_mut_ref(|| ui.clone());
     *latest.borrow_mut() = ui.clone();
     let act = use_callback((), move |action: Action, _| {
@@ -128,14 +135,65 @@ fn App() -> Html {
         Screen::Home => screens::home(&ctx),
         _ => wizard(&ctx, &view),
     };
+    // Settings is modal: what is behind it can be neither reached nor read.
+    let behind_dialog = matches!(ui.screen, Screen::Settings(_));
     html! {
         <div class="app" dir={dir} lang={locale.as_str()} {onkeydown}>
-            { body }
+            <div class="screen" inert={behind_dialog}>{ body }</div>
             { if let Screen::Settings(section) = ui.screen { screens::settings(&ctx, section) } else { html!() } }
             { screens::update_ready(&ctx) }
             { screens::toasts(&ctx) }
         </div>
     }
+}
+
+/// The document's own `lang` and `dir` are the app's language, not only the root element's:
+/// screen readers pick their voice from it, and the window's title bar and scrollbars follow.
+#[hook]
+fn use_document_language(locale: Locale) {
+    use_effect_with(locale, |locale| {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", locale.as_str());
+            let _ = root.set_attribute("dir", if locale.is_rtl() { "rtl" } else { "ltr" });
+        }
+    });
+}
+
+/// Opening the Settings dialog moves focus into it; closing it gives focus back to what opened
+/// it (or to the Settings button), so a keyboard user is never left on the page behind.
+#[hook]
+fn use_dialog_focus(open: bool) {
+    let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
+    use_effect_with(open, move |open| {
+        let document = web_sys::window().and_then(|w| w.document());
+        let by_id = |id: &str| {
+            document
+                .as_ref()
+                .and_then(|d| d.get_element_by_id(id))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        };
+        if *open {
+            *opener.borrow_mut() = document
+                .as_ref()
+                .and_then(|d| d.active_element())
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            if let Some(close) = by_id("close-settings") {
+                let _ = close.focus();
+            }
+        } else if let Some(back) = opener.borrow_mut().take() {
+            let target = if back.is_connected() {
+                Some(back)
+            } else {
+                by_id("open-settings")
+            };
+            if let Some(target) = target {
+                let _ = target.focus();
+            }
+        }
+    });
 }
 
 /// Enter continues (outside multi-line fields and buttons); Esc closes the dialog and toasts.
@@ -150,7 +208,13 @@ fn on_key(ctx: &Ctx, e: KeyboardEvent) {
         .unwrap_or_default();
     match e.key().as_str() {
         "Escape" => {
-            if matches!(ctx.ui.screen, Screen::Settings(_)) {
+            // A question inside Settings closes first, then Settings itself.
+            if ctx.ui.confirming_keys_local {
+                ctx.ui.dispatch(Msg::ConfirmKeysLocal(false));
+            } else if ctx.ui.signing_out != state::SignOutStage::Idle {
+                ctx.ui
+                    .dispatch(Msg::SignOutStage(state::SignOutStage::Idle));
+            } else if matches!(ctx.ui.screen, Screen::Settings(_)) {
                 ctx.ui.dispatch(Msg::Screen(Screen::Wizard));
             }
             ctx.ui.dispatch(Msg::DismissAll);
@@ -178,11 +242,11 @@ fn wizard(ctx: &Ctx, view: &WizardView) -> Html {
             <screens::TopBar account_email={view.account_email.clone()} status={ctx.ui.status.clone()}
                 locale={ctx.locale} act={act.clone()} />
             <main class="content">
-                <section class="card" aria-labelledby="step-title">
-                    // Under the Settings dialog the step is not drawn: both hold the same
-                    // credential fields, and ids must stay unique.
-                    { if matches!(ctx.ui.screen, Screen::Settings(_)) { html!() } else { steps::step(ctx, current) } }
-                </section>
+                // Under the Settings dialog the step is not drawn: both hold the same
+                // credential fields, and ids must stay unique.
+                { if matches!(ctx.ui.screen, Screen::Settings(_)) { html!() } else { html! {
+                    <section class="card" aria-labelledby="step-title">{ steps::step(ctx, current) }</section>
+                } } }
             </main>
             <Footer step={current} launching={busy} locale={ctx.locale} act={act.clone()} />
         </div>
@@ -211,14 +275,16 @@ fn Rail(props: &RailProps) -> Html {
                 let mark = state::step_mark(&props.marks, step);
                 let class = classes!("step", (step == current).then_some("current"), mark);
                 let name = t(&format!("step.{}", step.key()));
-                let label = format!("{} {}, {}", step.index() + 1, name, t(&format!("mark.{mark}")));
                 let onclick = props.act.reform(move |_| Action::GoTo(step));
+                // The accessible name is the visible name first ("Profile, to do"), so voice
+                // control's "click Profile" finds it; the number is the list's own.
                 html! {
                     <li>
                         <button id={format!("rail-{}", step.key())} class={class} aria-current={(step == current).then_some("step")}
-                            aria-label={label} {onclick}>
+                            {onclick}>
                             <span class="num" aria-hidden="true">{ if mark == "done" { "✓".to_owned() } else { (step.index() + 1).to_string() } }</span>
                             <span class="step-name">{ name }</span>
+                            <span class="visually-hidden">{ format!(", {}", t(&format!("mark.{mark}"))) }</span>
                         </button>
                     </li>
                 }

@@ -41,7 +41,8 @@ pub fn account(ctx: &Ctx) -> Html {
     };
     html! {
         <div class="gate">
-            <div class="gate-top">{ language_switch(ctx.locale, &ctx.actions) }{ status_pill(ctx.ui.status.as_ref(), ctx.locale, &ctx.actions) }</div>
+            <header class="gate-top">{ language_switch(ctx.locale, &ctx.actions) }{ status_pill(ctx.ui.status.as_ref(), ctx.locale, &ctx.actions) }</header>
+            <main class="gate-main">
             <form class="card gate-card" onsubmit={submit} aria-labelledby="gate-title">
                 <div class="brand big">{ ctx.t("app.name") }</div>
                 <h1 id="gate-title">{ ctx.t("account.title") }</h1>
@@ -65,6 +66,7 @@ pub fn account(ctx: &Ctx) -> Html {
                 <p class="help center usage-note" id="usage-note">{ ctx.t("account.usage_note") }{ " " }
                     <button type="button" id="usage-note-settings" class="link" onclick={ctx.callback(|| Action::OpenPrivacy)}>{ ctx.t("account.usage_note.link") }</button></p>
             </form>
+            </main>
         </div>
     }
 }
@@ -79,11 +81,13 @@ pub fn language_switch(locale: Locale, act: &Callback<Action>) -> Html {
     });
     let t = |key: &str| crate::i18n::t(locale, key);
     html! {
+        <span class="select">
         <select id="language-switch" class="lang" aria-label={t("field.locale")} {onchange}>
             { for Locale::ALL.iter().map(|l| html! {
                 <option value={l.as_str()} selected={*l == locale}>{ t(&format!("locale.{}", l.as_str())) }</option>
             }) }
         </select>
+        </span>
     }
 }
 
@@ -169,10 +173,10 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
     html! {
         <div class="overlay">
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" id="settings">
-                <header class="dialog-head">
+                <div class="dialog-head">
                     <h1 id="settings-title">{ ctx.t("settings.title") }</h1>
                     <button id="close-settings" class="btn" onclick={ctx.callback(|| Action::CloseSettings)}>{ ctx.t("settings.back") }</button>
-                </header>
+                </div>
                 <div class="dialog-body">
                     <section class={section_class(Provider::Vapi)} id="settings-vapi">
                         <h2>{ ctx.t("integration.vapi") }</h2>
@@ -186,7 +190,7 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                     <section class={section_class(Provider::Twilio)} id="settings-twilio">
                         <h2>{ ctx.t("integration.twilio") }</h2>
                         { match &view.twilio {
-                            Some(t) => html! { <p class="configured">{ format!("{} · {} {}", ctx.t("integration.configured"), t.account_sid_preview, t.phone_number.clone().unwrap_or_default()) }
+                            Some(t) => html! { <p class="configured">{ format!("{} · {} {}", ctx.t("integration.configured"), widgets::isolated(&t.account_sid_preview), t.phone_number.as_deref().map(widgets::isolated).unwrap_or_default()) }
                                 <button id="delete-twilio" class="link danger" onclick={ctx.callback(|| Action::DeleteTwilio)}>{ ctx.t("settings.remove") }</button></p> },
                             None => html!(),
                         } }
@@ -274,7 +278,7 @@ pub fn home(ctx: &Ctx) -> Html {
                         timezone={view.profile.timezone.as_ref().map(|z| z.as_str().to_owned())} locale={ctx.locale} />
                     <div class="tiles">
                         { tile("home-assistant", "home.assistant", assistant.map_or_else(|| ctx.t("home.none"), |a| a.name.clone()), Step::Assistant) }
-                        { tile("home-number", "home.number", number.unwrap_or_else(|| ctx.t("home.none")), Step::Telephony) }
+                        { tile("home-number", "home.number", number.map_or_else(|| ctx.t("home.none"), |n| widgets::isolated(&n)), Step::Telephony) }
                         { tile("home-handoff", "home.handoff", match &view.handoff {
                             ava_ipc::HandoffView::Transfer { number } => ctx.t("home.handoff.transfer").replace("{number}", &widgets::isolated(number)),
                             ava_ipc::HandoffView::Message { .. } => ctx.t("home.handoff.message"),

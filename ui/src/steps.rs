@@ -309,9 +309,9 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
             </div>
             <div class="field">
                 <label for="voice_id">{ ctx.t("field.voice") }</label>
-                <select id="voice_id" onchange={on_voice}>
+                <span class="select"><select id="voice_id" onchange={on_voice}>
                     { for ctx.ui.voices.iter().map(|v| html! { <option value={v.clone()} selected={*v == form.voice_id}>{ v.trim_end_matches("Neural") }</option> }) }
-                </select>
+                </select></span>
             </div>
         </div>
         <div class="field">

@@ -83,7 +83,8 @@ pub fn chat(ctx: &Ctx) -> Html {
                 Some(prompt) => html! {
                     <details class="system-prompt" id="system-prompt">
                         <summary>{ ctx.t("chat.system_prompt") }</summary>
-                        <pre dir="auto">{ prompt.clone() }</pre>
+                        // Scrolls on its own: focusable, so the keyboard can scroll it too.
+                        <pre dir="auto" tabindex="0" role="region" aria-label={ctx.t("chat.system_prompt")}>{ prompt.clone() }</pre>
                     </details>
                 },
                 None => html!(),

@@ -53,6 +53,12 @@ fn send(ctx: &Ctx, field: Field, value: Value) {
     }
 }
 
+/// The id of the message drawn under `field` (its error, else its help), when there is one:
+/// `aria-describedby` must never point at an element that does not exist.
+fn message_id(ctx: &Ctx, field: &str, help_key: Option<&str>) -> Option<String> {
+    (ctx.ui.error_at(field).is_some() || help_key.is_some()).then(|| format!("{field}-msg"))
+}
+
 /// Label, control, then either the error or the helper text, tied together for screen readers.
 fn frame(ctx: &Ctx, field: &str, label_key: &str, help_key: Option<&str>, control: Html) -> Html {
     let error = ctx
@@ -147,7 +153,7 @@ pub fn text(ctx: &Ctx, spec: TextSpec, saved: Option<String>) -> Html {
         // phone number) keeps its punctuation where it belongs.
         <input id={field} name={field} type={spec.kind} autocomplete={spec.autocomplete} dir="auto"
             value={shown(ctx, field, saved)} {oninput} {onblur}
-            aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
+            aria-invalid={invalid.to_string()} aria-describedby={message_id(ctx, field, spec.help)} />
     };
     frame(ctx, field, spec.label, spec.help, control)
 }
@@ -167,7 +173,7 @@ pub fn textarea(ctx: &Ctx, spec: TextSpec, saved: Option<String>, rows: u32) -> 
     let invalid = ctx.ui.error_at(field).is_some();
     let control = html! {
         <textarea id={field} name={field} dir="auto" rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput} {onblur}
-            aria-invalid={invalid.to_string()} aria-describedby={format!("{field}-msg")} />
+            aria-invalid={invalid.to_string()} aria-describedby={message_id(ctx, field, spec.help)} />
     };
     frame(ctx, field, spec.label, spec.help, control)
 }
@@ -192,13 +198,13 @@ pub fn select(
     };
     let current = shown(ctx, field, current);
     let control = html! {
-        <select id={field} name={field} {onchange} aria-describedby={format!("{field}-msg")}>
+        <span class="select"><select id={field} name={field} {onchange} aria-describedby={message_id(ctx, field, None)}>
             <option value="" selected={current.is_empty()}>{ ctx.t("choose") }</option>
             { for options.iter().map(|(value, text)| {
                 let selected = *value == current;
                 html! { <option value={value.clone()} {selected}>{ text.clone() }</option> }
             }) }
-        </select>
+        </select></span>
     };
     frame(ctx, field, label, None, control)
 }
@@ -216,7 +222,7 @@ pub fn time_zone(ctx: &Ctx, current: Option<String>) -> Html {
     };
     let control = html! {
         <ZoneSearch current={shown(ctx, "timezone", current)} placeholder={ctx.t("zone.search")}
-            nothing={ctx.t("zone.none")} {onpick} />
+            nothing={ctx.t("zone.none")} {onpick} described_by={message_id(ctx, "timezone", None).map(AttrValue::from)} />
     };
     frame(ctx, "timezone", "field.timezone", None, control)
 }
@@ -229,6 +235,8 @@ pub struct ZoneSearchProps {
     /// Said when no zone matches.
     pub nothing: AttrValue,
     pub onpick: Callback<String>,
+    /// The message under the field, when one is drawn.
+    pub described_by: Option<AttrValue>,
 }
 
 /// How many matches the list shows: enough to pick from, few enough to keep the page light.
@@ -327,7 +335,7 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
             <input id="timezone" name="timezone" type="text" role="combobox" dir="ltr" autocomplete="off" spellcheck="false"
                 aria-autocomplete="list" aria-expanded={open.to_string()} aria-controls="timezone-options"
                 aria-activedescendant={(open && !matches.is_empty()).then(|| option_id(*active))}
-                aria-describedby="timezone-msg" {placeholder}
+                aria-describedby={props.described_by.clone()} {placeholder}
                 data-zone={props.current.clone()} {value} {oninput} {onkeydown} {onblur} {onfocus} />
             { list }
         </div>

@@ -73,7 +73,16 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
     let dir = tempfile::tempdir().unwrap();
     let env = Env::offline(&world, "en_US.UTF-8");
     let app = App::launch(&env, dir.path()).await;
-    app.shot("en-0-account").await;
+    for lang in ["en", "fr", "he"] {
+        app.choose("language-switch", lang).await;
+        app.until(
+            lang,
+            &format!("return document.querySelector('.app').lang === '{lang}'"),
+        )
+        .await;
+        app.shot(&format!("{lang}-0-account")).await;
+        app.axe(&format!("{lang}-0-account")).await;
+    }
     app.click("#continue-offline").await;
     // Step 5's weekly schedule, with Saturday's own hours, in every language's screenshot.
     app.click("#rail-telephony").await;
@@ -122,30 +131,20 @@ async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: P
                 .unwrap();
             assert_eq!(overflow, json!(0), "{lang}/{step} overflows sideways");
             app.shot(&format!("{lang}-{}-{step}", n + 1)).await;
+            app.axe(&format!("{lang}-{}-{step}", n + 1)).await;
             if *step == "telephony" {
                 // The fallback phone and what happens to calls Ava cannot take, further down.
-                app.client
-                    .execute(
-                        "document.getElementById('handoff').scrollIntoView({block: 'center'}); return null",
-                        vec![],
-                    )
-                    .await
-                    .unwrap();
+                app.scroll_to("handoff").await;
                 app.shot(&format!("{lang}-5-telephony-handoff")).await;
             }
         }
         app.click("#open-settings").await;
         app.find("#settings").await;
         app.shot(&format!("{lang}-settings")).await;
+        app.axe(&format!("{lang}-settings")).await;
         // Privacy (keys, usage sharing) is further down the dialog.
         app.find("#usage-sharing").await;
-        app.client
-            .execute(
-                "document.getElementById('settings-privacy').scrollIntoView(); return null",
-                vec![],
-            )
-            .await
-            .unwrap();
+        app.scroll_to("settings-privacy").await;
         app.shot(&format!("{lang}-settings-privacy")).await;
         app.click("#close-settings").await;
     }

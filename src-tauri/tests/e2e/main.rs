@@ -9,7 +9,10 @@
 //! tests share (server, fakes, keychain) in `ava-testkit`.
 
 mod app;
+mod axe;
 mod durability;
+mod keyboard;
 mod languages;
+mod screen_reader;
 mod sessions;
 mod wizard;

@@ -128,13 +128,17 @@ async fn signing_out_with_an_unsent_edit_asks_first_in_every_language(pool: PgPo
             ),
         )
         .await;
+        // axe with the dialog scrolled to its top: a field half hidden by the dialog's edge is
+        // one it cannot judge.
         app.client
             .execute(
-                "document.getElementById('unsent-confirm').scrollIntoView({block: 'center'}); return null",
+                "document.querySelector('.dialog-body').scrollTop = 0; return null",
                 vec![],
             )
             .await
             .unwrap();
+        app.axe(&format!("{locale}-sign-out-unsent")).await;
+        app.scroll_to("unsent-confirm").await;
         app.shot(&format!("{locale}-sign-out-unsent")).await;
     }
     app.choose("language-switch", "en").await;

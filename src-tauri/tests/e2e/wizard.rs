@@ -242,6 +242,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     for lang in ["fr", "he", "en"] {
         app.choose("language-switch", lang).await;
         app.shot(&format!("{lang}-home")).await;
+        app.axe(&format!("{lang}-home")).await;
     }
 
     // After launch, an edit of the guidelines reaches the live assistant in Vapi.

@@ -125,6 +125,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 }
                 Err(error) if error.code == ErrorCode::UnsentEdits => {
                     ui.dispatch(Msg::SignOutStage(SignOutStage::Asking));
+                    focus_on("unsent-send").await;
                 }
                 Err(error) => {
                     // Sending failed (the server is away): the question stays, with why.
@@ -168,6 +169,7 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
             let deletes_copies = ui.view.as_ref().is_some_and(|v| v.keys_on_server);
             if on && deletes_copies && !ui.confirming_keys_local {
                 ui.dispatch(Msg::ConfirmKeysLocal(true));
+                focus_on("keys-local-confirm-no").await;
                 return;
             }
             ui.dispatch(Msg::ConfirmKeysLocal(false));
@@ -293,6 +295,15 @@ async fn reveal(id: &str, to_top: bool) -> Option<web_sys::Element> {
     let element = web_sys::window()?.document()?.get_element_by_id(id)?;
     element.scroll_into_view_with_bool(to_top);
     Some(element)
+}
+
+/// Moves focus to the element `id` once it is drawn (a question that just appeared).
+async fn focus_on(id: &str) {
+    if let Some(element) = reveal(id, false).await
+        && let Ok(element) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element)
+    {
+        let _ = element.focus();
+    }
 }
 
 fn succeeded(ui: &UseReducerHandle<Ui>, key: &'static str) {
