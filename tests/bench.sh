@@ -12,6 +12,10 @@ CONCURRENCY=${2:-32}
 SECONDS_RUN=${3:-10}
 ROUNDS=${4:-3}
 
+# wrk drives the load (Debian's package; only this script needs it).
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
 unset DATABASE_URL
 source tests/pg.sh
 ava_pg_start
