@@ -3,15 +3,18 @@
 #   .deb: its fields and runtime dependencies, `apt-get install ./…deb`, the desktop entry
 #         (desktop-file-validate) and the icon, the installed binary launched under Xvfb until
 #         the wizard is drawn (screenshot), then `apt-get purge` leaves none of its files;
-#   .rpm: `rpm -qip`, `--requires`, rpmlint, installed into a scratch root and launched the
-#         same way (the host's libraries stand in for Fedora's: dependency names differ).
+#   .rpm: `rpm -qip`, `--requires`, installed into a scratch root and launched the same way
+#         (the host's libraries stand in for Fedora's: dependency names differ);
+#   the checkers a distribution runs: lintian on the .deb, rpmlint on the .rpm and
+#   `appstreamcli validate` on the AppStream metadata; an error from any fails the check
+#   (the warnings left, and why, are in docs/releases.md).
 # Sizes are printed; the target is ≤ 15 MB each. Needs root (or sudo) for apt-get; not in CI
 # (it needs a release build, ~15 min on 2 cores): `tests/package-check.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ava-desktop/target}
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-for pkg in desktop-file-utils rpm rpmlint; do
+for pkg in desktop-file-utils rpm rpmlint lintian appstream; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
     sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
 done
@@ -55,6 +58,28 @@ launch_until_ready() {
 }
 export LOG=$work/app.log
 
+echo "== lintian (Debian's checker)"
+# Errors fail; warnings and info are printed (and explained in docs/releases.md).
+lintian --fail-on error --info --tag-display-limit 0 "$deb"
+echo "== rpmlint"
+# rpmlint checks the signature against rpm's keyring: a scratch one holding the key the package
+# was signed with (published beside it), never the host's.
+rpmhome=$work/rpm-home
+mkdir -p "$rpmhome/db"
+echo "%_dbpath $rpmhome/db" >"$rpmhome/.rpmmacros"
+HOME=$rpmhome rpm --initdb
+HOME=$rpmhome rpm --import "$(dirname "$rpm")/RPM-GPG-KEY-ava"
+HOME=$rpmhome rpm -K "$rpm" | tee "$work/checksig"
+grep -q ': digests signatures OK$' "$work/checksig"
+HOME=$rpmhome rpmlint --config tests/rpmlint.toml "$rpm"
+echo "== appstreamcli validate"
+appstreamcli validate --no-net --explain src-tauri/packaging/ai.ava.desktop.metainfo.xml
+# The binary needs no newer C library than the package says.
+needed=$(objdump -T "$CARGO_TARGET_DIR/release/ava-desktop" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1 | cut -d_ -f2)
+declared=$(dpkg-deb -f "$deb" Depends | sed -n 's/.*libc6 (>= \([0-9.]*\)).*/\1/p')
+dpkg --compare-versions "$needed" le "$declared" || { echo "needs glibc $needed, declares $declared" >&2; exit 1; }
+echo "glibc: needs $needed, declares >= $declared"
+
 echo "== .deb: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 dpkg-deb -f "$deb" Package Version Maintainer Section Depends Recommends Description
 package=$(dpkg-deb -f "$deb" Package)
@@ -62,6 +87,8 @@ sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(real
 dpkg -L "$package" >"$work/files"
 desktop=$(grep '^/usr/share/applications/.*\.desktop$' "$work/files")
 desktop-file-validate "$desktop"
+grep -x /usr/share/metainfo/ai.ava.desktop.metainfo.xml "$work/files"
+grep -x /usr/share/man/man1/ava-desktop.1.gz "$work/files"
 grep '^/usr/share/icons/hicolor/.*/apps/' "$work/files"
 binary=$(grep '^/usr/bin/' "$work/files" | head -1)
 launch_until_ready "$shots/deb-installed.png" "$binary"
@@ -77,10 +104,12 @@ done <"$work/files"
 echo "== .rpm: $(basename "$rpm") ($(du -k "$rpm" | cut -f1) KiB)"
 rpm -qip "$rpm"
 rpm -qp --requires "$rpm"
-rpmlint "$rpm" || echo "(rpmlint: see above)"
 root=$work/rpm-root
 rpm --root "$root" --initdb
-rpm -i --nodeps --root "$root" "$rpm"
+rpm --root "$root" --import "$(dirname "$rpm")/RPM-GPG-KEY-ava"
+# Installed only if its signature checks out, as dnf would.
+rpm -i --nodeps --root "$root" --define '_pkgverify_level signature' "$rpm"
+rpm -ql --root "$root" "$(rpm -qp --qf '%{NAME}' "$rpm")" | grep -x /usr/share/metainfo/ai.ava.desktop.metainfo.xml
 rbinary=$root$(rpm -qlp "$rpm" | grep '^/usr/bin/' | head -1)
 launch_until_ready "$shots/rpm-installed.png" "$rbinary"
 echo "launched $rbinary: $(grep -o 'ready [0-9]* ms' "$LOG")"

@@ -34,6 +34,8 @@ mkdir -p "$shots"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 
+# The files tauri.conf.json has the packages carry (changelog, manual page, copyright).
+bash src-tauri/packaging/generate.sh
 echo "== a throwaway updater key"
 cargo tauri signer generate --ci -p "" -w "$work/updater.key" >/dev/null
 export TAURI_SIGNING_PRIVATE_KEY=$work/updater.key TAURI_SIGNING_PRIVATE_KEY_PASSWORD=""
