@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ava-desktop/target}
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-for pkg in desktop-file-utils rpm rpmlint lintian appstream; do
+for pkg in desktop-file-utils rpm cpio rpmlint lintian appstream; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
     sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
 done
@@ -25,7 +25,9 @@ rpm=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/rpm/*.rpm | head -1)
 shots=$CARGO_TARGET_DIR/package-screenshots
 mkdir -p "$shots"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A launch's document portal can outlive its D-Bus session for a moment, its FUSE mount still
+# in the scratch home: unmount it, and never let the clean-up decide the script's status.
+trap 'for d in "$work"/home-*/cache/doc; do fusermount -u "$d" 2>/dev/null || true; done; rm -rf "$work" 2>/dev/null || true' EXIT
 
 # Launches "$2…" on a private X server with a private D-Bus session and keyring, waits for the
 # wizard's "ready" line, takes a screenshot of the screen into "$1", and stops the app.

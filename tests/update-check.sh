@@ -138,7 +138,7 @@ with_desktop sh -c '
   button=$(find "#install-update")
   curl -s -X POST "$wd/element/$button/click" -H "Content-Type: application/json" -d "{}" >/dev/null
   for _ in $(seq 600); do
-    [ "$(dpkg-query -W -f="\${Version}" '"$package"')" = 0.2.0 ] && break
+    [ "$(dpkg-query -W -f="\${Status} \${Version}" '"$package"')" = "install ok installed 0.2.0" ] && break
     sleep 0.2
   done
   kill $driver 2>/dev/null; wait $driver 2>/dev/null || true'
@@ -148,5 +148,7 @@ echo "installed: $package $(installed)"
 [ "$(installed)" = 0.2.0 ]
 echo "screenshots: $shots/update-ready-{en,fr,he}.png"
 
-sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "$package" >/dev/null
+# dpkg may still be running the update's triggers (the manual page's index, the icon cache):
+# apt waits for its lock rather than failing.
+sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 purge -y -qq "$package" >/dev/null
 echo "purged $package"
