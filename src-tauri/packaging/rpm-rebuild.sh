@@ -52,8 +52,8 @@ done | sha256sum --check --quiet - || { echo "$input: the payload did not unpack
   echo "Vendor: Ava"
   echo "Packager: Ava Desktop Team <desktop@ava.ai>"
   echo "BuildArch: $(q '%{ARCH}')"
-  # The bundler's dependencies exactly (the shared libraries it links are spelled with Fedora's
-  # package names in tauri.conf.json); rpmbuild's automatic soname scan would read Debian's.
+  # Exactly the bundler's dependencies (tauri.conf.json's rpm depends): what is checked and
+  # shipped is what is configured, with nothing added by a scan of this machine's libraries.
   echo "AutoReqProv: no"
   rpm -qp --requires "$input" 2>/dev/null | grep -v '^rpmlib(' | sed 's/^/Requires: /' || true
   rpm -qp --recommends "$input" 2>/dev/null | sed 's/^/Recommends: /' || true
@@ -68,7 +68,7 @@ done | sha256sum --check --quiet - || { echo "$input: the payload did not unpack
   echo
   echo "%files"
   # One line per entry with the bundler's mode; directories it lists stay owned by the package.
-  rpm -qp --qf '[%{FILEMODES:octal} %{FILENAMES}\n]' "$input" | while read -r mode path; do
+  q '[%{FILEMODES:octal} %{FILENAMES}\n]' | while read -r mode path; do
     perm=$(printf '%04o' $((8#$mode & 07777)))
     if [ $((8#$mode & 0170000)) = $((8#040000)) ]; then
       echo "%dir %attr($perm,root,root) \"$path\""
