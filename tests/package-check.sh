@@ -13,11 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ava-desktop/target}
-sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-for pkg in desktop-file-utils rpm cpio rpmlint lintian appstream; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
-    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
-done
+source tests/apt.sh
+apt_install_missing desktop-file-utils rpm cpio rpmlint lintian appstream
 
 [ "${AVA_SKIP_BUILD:-}" = 1 ] || bash tests/package.sh
 deb=$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -1)

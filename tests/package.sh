@@ -15,12 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ava-desktop/target}
-sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+source tests/apt.sh
 # rpmbuild, rpmsign and cpio for the .rpm's rebuild.
-for pkg in rpm cpio gnupg; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
-    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
-done
+apt_install_missing rpm cpio gnupg
 # One tauri-cli everywhere (.github/workflows/release.yml pins the same).
 if ! cargo install --list | grep -qx "tauri-cli v2.12.4:"; then
   cargo install tauri-cli --version 2.12.4 --locked

@@ -16,9 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${AVA_TOOLS_DIR:-$HOME/.cache/ava-desktop/tools}/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ava-desktop/target}
-sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-dpkg-query -W -f='${Status}' jq 2>/dev/null | grep -q "install ok installed" ||
-  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+source tests/apt.sh
+apt_install_missing jq
 if ! cargo install --list | grep -qx "tauri-cli v2.12.4:"; then
   cargo install tauri-cli --version 2.12.4 --locked
 fi
