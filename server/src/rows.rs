@@ -3,11 +3,11 @@
 //! name, so the statements below are written once from the field lists and a field added to
 //! the declaration (plus its migration) is read, written and returned with no change here.
 //!
-//! A patch travels to PostgreSQL as one JSON object of the columns it sets (`null` clears);
-//! `jsonb_to_record` reads it into the resource's columns, typed by each field's shape, and
-//! each column takes the new value only when the patch names it. Reading builds one JSON object
-//! per resource, read back by the model's rules: a stored value that no longer passes them
-//! (edited by hand, say) reads as empty and is logged, rather than failing the request.
+//! A patch travels to PostgreSQL as a flag and a typed value per column ([`ResourceUpdate`]);
+//! each column takes the new value only when its flag says the patch names it. What is stored
+//! is read back as one JSON object per resource, checked by the model's rules: a stored value
+//! that no longer passes them (edited by hand, say) reads as empty and is logged, rather than
+//! failing the request.
 //!
 //! These statements are built at start from the field lists, so `sqlx::query!` cannot check
 //! them at compile time; every one of them runs against the real schema in the API tests.
@@ -18,7 +18,8 @@ use ava_model::{
     FieldError, OnboardingFlags, Profile, ProfilePatch, Shape, StudioConfig, StudioPatch,
 };
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use sqlx::{PgPool, Row};
 
 /// `jsonb_build_object('a', u.a, 'b', u.b, …)`: the resource as one JSON value.
 fn object_of(fields: &[&str]) -> String {
@@ -26,47 +27,117 @@ fn object_of(fields: &[&str]) -> String {
     format!("jsonb_build_object({})", pairs.join(", "))
 }
 
-/// The column type a field of this shape is stored as.
-fn column_type(shape: &Shape) -> &'static str {
-    match shape {
-        Shape::Bool => "boolean",
-        Shape::WholeNumber { .. } => "integer",
-        Shape::Languages { .. } | Shape::Slugs { .. } => "jsonb",
-        Shape::Text { .. }
-        | Shape::Name { .. }
-        | Shape::OneOf(_)
-        | Shape::Timezone
-        | Shape::Email
-        | Shape::PhoneNumber => "text",
+/// How a field's column crosses the wire: each is bound and read as its own SQL type.
+#[derive(Clone, Copy)]
+enum Column {
+    Text,
+    Boolean,
+    Integer,
+    Jsonb,
+}
+
+impl Column {
+    fn of(shape: &Shape) -> Self {
+        match shape {
+            Shape::Bool => Column::Boolean,
+            Shape::WholeNumber { .. } => Column::Integer,
+            Shape::Languages { .. } | Shape::Slugs { .. } => Column::Jsonb,
+            Shape::Text { .. }
+            | Shape::Name { .. }
+            | Shape::OneOf(_)
+            | Shape::Timezone
+            | Shape::Email
+            | Shape::PhoneNumber => Column::Text,
+        }
+    }
+
+    fn sql_type(self) -> &'static str {
+        match self {
+            Column::Text => "text",
+            Column::Boolean => "boolean",
+            Column::Integer => "integer",
+            Column::Jsonb => "jsonb",
+        }
     }
 }
 
-/// One `UPDATE` for any patch of a resource: `$1` the user, `$2` the columns to set. The patch
-/// is read with `jsonb_to_record` into the resource's own columns only (reading it as a whole
-/// `users` row cost ~15 % of the statement's throughput in pgbench).
-fn update_of(shapes: &[(&str, Shape, bool)]) -> String {
-    let sets: Vec<String> = shapes
-        .iter()
-        .map(|(f, _, _)| format!("{f} = CASE WHEN $2 ? '{f}' THEN p.{f} ELSE u.{f} END"))
-        .collect();
-    let columns: Vec<String> = shapes
-        .iter()
-        .map(|(f, shape, _)| format!("{f} {}", column_type(shape)))
-        .collect();
-    let fields: Vec<&str> = shapes.iter().map(|(f, _, _)| *f).collect();
-    format!(
-        "UPDATE users u SET {}, updated_at = now()
-         FROM jsonb_to_record($2) AS p({})
-         WHERE u.id = $1 AND u.is_active
-         RETURNING {}",
-        sets.join(", "),
-        columns.join(", "),
-        object_of(&fields)
-    )
+type Shapes = &'static [(&'static str, Shape, bool)];
+
+/// One `UPDATE` for any patch of a resource, written from its field list: `$1` the user, then
+/// for each field a flag (the patch sets it) and its value (`NULL` clears). The columns are
+/// bound and returned as themselves: reading the patch as one `jsonb` (`jsonb_to_record`)
+/// and returning a `jsonb_build_object` cost the request ~5 % of its throughput against the
+/// hand-numbered statement this replaced (docs/benchmarks.md, 2026-12-04).
+pub struct ResourceUpdate {
+    sql: String,
+    shapes: Shapes,
 }
 
-pub static UPDATE_PROFILE: LazyLock<String> = LazyLock::new(|| update_of(ProfilePatch::SHAPES));
-pub static UPDATE_STUDIO: LazyLock<String> = LazyLock::new(|| update_of(StudioPatch::SHAPES));
+impl ResourceUpdate {
+    fn new(shapes: Shapes) -> Self {
+        let sets: Vec<String> = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, (field, shape, _))| {
+                let flag = 2 + 2 * i;
+                let value = flag + 1;
+                let sql_type = Column::of(shape).sql_type();
+                format!("{field} = CASE WHEN ${flag} THEN ${value}::{sql_type} ELSE {field} END")
+            })
+            .collect();
+        let fields: Vec<&str> = shapes.iter().map(|(field, _, _)| *field).collect();
+        let sql = format!(
+            "UPDATE users SET {}, updated_at = now() WHERE id = $1 AND is_active RETURNING {}",
+            sets.join(", "),
+            fields.join(", ")
+        );
+        Self { sql, shapes }
+    }
+
+    /// Applies `patch` (the columns it sets, as the model's `to_stored` writes them) to the
+    /// user's row; the resource as stored afterwards, or `None` when the account is gone.
+    pub async fn apply(
+        &self,
+        db: &PgPool,
+        user_id: i32,
+        patch: &Map<String, Value>,
+    ) -> Result<Option<Value>, sqlx::Error> {
+        let mut query = sqlx::query(&self.sql).bind(user_id);
+        for (field, shape, _) in self.shapes {
+            let change = patch.get(*field);
+            query = query.bind(change.is_some());
+            query = match Column::of(shape) {
+                Column::Text => query.bind(change.and_then(Value::as_str)),
+                Column::Boolean => query.bind(change.and_then(Value::as_bool)),
+                Column::Integer => query.bind(
+                    change
+                        .and_then(Value::as_i64)
+                        .and_then(|n| i32::try_from(n).ok()),
+                ),
+                Column::Jsonb => query.bind(change.filter(|v| !v.is_null())),
+            };
+        }
+        let Some(row) = query.fetch_optional(db).await? else {
+            return Ok(None);
+        };
+        let mut stored = Map::new();
+        for (i, (field, shape, _)) in self.shapes.iter().enumerate() {
+            let value = match Column::of(shape) {
+                Column::Text => row.try_get::<Option<String>, _>(i)?.map(Value::from),
+                Column::Boolean => row.try_get::<Option<bool>, _>(i)?.map(Value::from),
+                Column::Integer => row.try_get::<Option<i32>, _>(i)?.map(Value::from),
+                Column::Jsonb => row.try_get::<Option<Value>, _>(i)?,
+            };
+            stored.insert((*field).to_owned(), value.unwrap_or(Value::Null));
+        }
+        Ok(Some(Value::Object(stored)))
+    }
+}
+
+pub static UPDATE_PROFILE: LazyLock<ResourceUpdate> =
+    LazyLock::new(|| ResourceUpdate::new(ProfilePatch::SHAPES));
+pub static UPDATE_STUDIO: LazyLock<ResourceUpdate> =
+    LazyLock::new(|| ResourceUpdate::new(StudioPatch::SHAPES));
 
 pub static SELECT_ME: LazyLock<String> = LazyLock::new(|| {
     format!(

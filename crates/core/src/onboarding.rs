@@ -364,6 +364,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_owner_who_worked_offline_before_the_update_is_not_asked_to_sign_in_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let old_preferences = dir.path().join("ui-preferences.json");
+        std::fs::write(&old_preferences, r#"{"continued_offline":true}"#).unwrap();
+        assert!(open(dir.path()).view().entered);
+        assert!(!old_preferences.exists(), "the draft holds the choice now");
+        assert!(open(dir.path()).view().entered, "and keeps it");
+
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join("ui-preferences.json"), "{}").unwrap();
+        assert!(!open(other.path()).view().entered);
+    }
+
+    #[tokio::test]
     async fn a_higher_view_number_never_shows_an_older_draft() {
         let dir = tempfile::tempdir().unwrap();
         let core = open(dir.path());

@@ -4,7 +4,6 @@ use ava_model::{
 };
 use axum::Json;
 use axum::extract::State;
-use serde_json::Value;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -42,10 +41,8 @@ pub async fn update_profile(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Profile>> {
     let patch = ProfilePatch::from_json(&body)?;
-    let stored: Value = sqlx::query_scalar(&UPDATE_PROFILE)
-        .bind(user.id)
-        .bind(Value::Object(patch.to_stored()))
-        .fetch_optional(&state.db)
+    let stored = UPDATE_PROFILE
+        .apply(&state.db, user.id, &patch.to_stored())
         .await?
         .ok_or_else(ApiError::account_gone)?;
     Ok(Json(profile_of(&stored)))
@@ -60,10 +57,8 @@ pub async fn update_studio_config(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<StudioConfig>> {
     let patch = StudioPatch::from_json(&body)?;
-    let stored: Value = sqlx::query_scalar(&UPDATE_STUDIO)
-        .bind(user.id)
-        .bind(Value::Object(patch.to_stored()))
-        .fetch_optional(&state.db)
+    let stored = UPDATE_STUDIO
+        .apply(&state.db, user.id, &patch.to_stored())
         .await?
         .ok_or_else(ApiError::account_gone)?;
     Ok(Json(studio_of(&stored)))

@@ -31,11 +31,33 @@ pub struct DraftStore {
     views_built: AtomicU64,
 }
 
+/// Earlier builds kept "Continue offline" in the shell's own `ui-preferences.json`
+/// (tauri-plugin-store) beside the draft; the draft holds it now. Without this, an owner who
+/// worked offline would meet the account screen again after the update. Returns the old file
+/// when it said anything, to be removed once the draft is saved.
+fn adopt_shell_preferences(dir: &Path, draft: &mut Draft) -> Option<PathBuf> {
+    let old_file = dir.join("ui-preferences.json");
+    let bytes = std::fs::read(&old_file).ok()?;
+    let preferences: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    if preferences.get("continued_offline") == Some(&serde_json::Value::Bool(true)) {
+        draft.entered_offline = true;
+    }
+    Some(old_file)
+}
+
 impl DraftStore {
     /// The draft of `dir` (a fresh one if there is none), owned by the first session.
     pub fn open(dir: &Path) -> Result<(Self, LoadNote), DraftError> {
         let file = DraftFile::new(dir);
-        let (draft, note) = file.load()?;
+        let (mut draft, note) = file.load()?;
+        let adopted = adopt_shell_preferences(dir, &mut draft);
+        if adopted.is_some() {
+            file.save(&draft)?;
+        }
+        if let Some(old_file) = adopted {
+            // Only once the draft that holds the choice is on disk.
+            let _ = std::fs::remove_file(old_file);
+        }
         Ok((
             Self {
                 held: Mutex::new(Held { epoch: 1, draft }),

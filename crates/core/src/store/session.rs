@@ -63,13 +63,26 @@ pub struct Tokens {
     pub refresh: SecretString,
 }
 
+/// A token as this owner knows it. Each is read from the keychain at its first use, not at
+/// open: a keychain that does not answer must not stop the app from opening, and the refresh
+/// token is needed only when the access token has expired (each keychain read is a D-Bus
+/// session with its own key exchange, while the window is starting).
+#[derive(Clone)]
+enum Known {
+    Unread,
+    Is(Option<SecretString>),
+}
+
+#[derive(Clone, Copy)]
+enum Token {
+    Access,
+    Refresh,
+}
+
 struct Held {
     session: Arc<Session>,
-    /// Read from the keychain at first use (a keychain that does not answer must not stop
-    /// the app from opening), then kept in step with it.
-    read: bool,
-    access: Option<SecretString>,
-    refresh: Option<SecretString>,
+    access: Known,
+    refresh: Known,
 }
 
 /// The current session and its tokens. The tokens live in the keychain under this data
@@ -93,28 +106,10 @@ impl Sessions {
             current: Mutex::new(session.clone()),
             held: tokio::sync::Mutex::new(Held {
                 session,
-                read: false,
-                access: None,
-                refresh: None,
+                access: Known::Unread,
+                refresh: Known::Unread,
             }),
         }
-    }
-
-    /// The held tokens, read from the keychain the first time.
-    async fn held(&self) -> Result<tokio::sync::MutexGuard<'_, Held>, SecretError> {
-        let mut held = self.held.lock().await;
-        if !held.read {
-            held.access = self
-                .vault
-                .get(&self.token_scope, SecretName::SessionToken)
-                .await?;
-            held.refresh = self
-                .vault
-                .get(&self.token_scope, SecretName::RefreshToken)
-                .await?;
-            held.read = true;
-        }
-        Ok(held)
     }
 
     pub fn current(&self) -> Arc<Session> {
@@ -129,24 +124,34 @@ impl Sessions {
         &self,
         session: &Session,
     ) -> Result<Option<SecretString>, SessionError> {
-        self.token_of(session, |held| held.access.clone()).await
+        self.token_of(session, Token::Access).await
     }
 
     pub async fn refresh_token(
         &self,
         session: &Session,
     ) -> Result<Option<SecretString>, SessionError> {
-        self.token_of(session, |held| held.refresh.clone()).await
+        self.token_of(session, Token::Refresh).await
     }
 
+    /// One of the session's tokens, read from the keychain the first time it is asked for.
     async fn token_of(
         &self,
         session: &Session,
-        token: impl FnOnce(&Held) -> Option<SecretString>,
+        token: Token,
     ) -> Result<Option<SecretString>, SessionError> {
-        let held = self.held().await?;
+        let mut held = self.held.lock().await;
         Self::same(&held, session)?;
-        Ok(token(&held))
+        let (slot, name) = match token {
+            Token::Access => (&mut held.access, SecretName::SessionToken),
+            Token::Refresh => (&mut held.refresh, SecretName::RefreshToken),
+        };
+        if let Known::Is(token) = slot {
+            return Ok(token.clone());
+        }
+        let token = self.vault.get(&self.token_scope, name).await?;
+        *slot = Known::Is(token.clone());
+        Ok(token)
     }
 
     fn same(held: &Held, session: &Session) -> Result<(), SessionError> {
@@ -168,8 +173,6 @@ impl Sessions {
         switch: impl FnOnce(u64) -> Result<(), E>,
     ) -> Result<Arc<Session>, E> {
         let mut held = self.held.lock().await;
-        // Whatever the keychain held is replaced below.
-        held.read = true;
         let session = Arc::new(Session {
             epoch: held.session.epoch + 1,
             account,
@@ -179,8 +182,9 @@ impl Sessions {
         // keychain says, so the two never disagree; a keychain that failed is reported (the
         // tokens then last until the app quits, as with no keychain at all).
         let kept = self.keep(tokens.as_ref()).await;
-        held.access = tokens.as_ref().map(|t| t.access.clone());
-        held.refresh = tokens.map(|t| t.refresh);
+        // Whatever the keychain held is replaced.
+        held.access = Known::Is(tokens.as_ref().map(|t| t.access.clone()));
+        held.refresh = Known::Is(tokens.map(|t| t.refresh));
         held.session = session.clone();
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = session.clone();
         kept.map_err(SessionError::from)?;
@@ -209,11 +213,11 @@ impl Sessions {
     /// Keeps the tokens of a renewal made for `session`, unless that session has ended since
     /// (the renewal then belongs to no one: its tokens are not kept over the new session's).
     pub async fn renewed(&self, session: &Session, tokens: Tokens) -> Result<(), SessionError> {
-        let mut held = self.held().await?;
+        let mut held = self.held.lock().await;
         Self::same(&held, session)?;
         let kept = self.keep(Some(&tokens)).await;
-        held.access = Some(tokens.access);
-        held.refresh = Some(tokens.refresh);
+        held.access = Known::Is(Some(tokens.access));
+        held.refresh = Known::Is(Some(tokens.refresh));
         Ok(kept?)
     }
 
@@ -221,9 +225,9 @@ impl Sessions {
     /// signing in again helps. The refused access token stays, so the status says "sign in"
     /// rather than "saved on this computer".
     pub async fn refresh_ended(&self, session: &Session) -> Result<(), SessionError> {
-        let mut held = self.held().await?;
+        let mut held = self.held.lock().await;
         Self::same(&held, session)?;
-        held.refresh = None;
+        held.refresh = Known::Is(None);
         self.vault
             .delete(&self.token_scope, SecretName::RefreshToken)
             .await?;
