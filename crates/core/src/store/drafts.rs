@@ -50,13 +50,13 @@ impl DraftStore {
     pub fn open(dir: &Path) -> Result<(Self, LoadNote), DraftError> {
         let file = DraftFile::new(dir);
         let (mut draft, note) = file.load()?;
-        let adopted = adopt_shell_preferences(dir, &mut draft);
-        if adopted.is_some() {
-            file.save(&draft)?;
-        }
-        if let Some(old_file) = adopted {
-            // Only once the draft that holds the choice is on disk.
-            let _ = std::fs::remove_file(old_file);
+        if let Some(old_file) = adopt_shell_preferences(dir, &mut draft) {
+            // The old file goes only once the draft that holds the choice is on disk; a draft
+            // that cannot be written now must not stop the app from opening (the choice is
+            // then adopted again at the next start).
+            if file.save(&draft).is_ok() {
+                let _ = std::fs::remove_file(old_file);
+            }
         }
         Ok((
             Self {
