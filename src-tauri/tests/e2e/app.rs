@@ -197,9 +197,23 @@ impl App {
                 vec![serde_json::to_value(&element).unwrap()],
             )
             .await;
-        if let Err(e) = element.click().await {
-            self.shot("failure").await;
-            panic!("click {css}: {e:?}");
+        // A toast (gone after 6 s) can lie over the control for a moment, as it would under a
+        // user's pointer: the click is tried again until nothing covers it, within the wait.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match element.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => {
+                    self.shot("failure").await;
+                    panic!("click {css}: {e:?}");
+                }
+            }
         }
     }
 
