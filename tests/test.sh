@@ -18,7 +18,15 @@ echo "== the UI builds for wasm32 (trunk, offline); the shell embeds ui/dist"
 with_keychain() {
   local home
   home=$(mktemp -d /tmp/ava-keyring.XXXXXX)
-  mkdir -p "$home/data" "$home/cache"
+  mkdir -p "$home/data/dbus-1/services" "$home/cache"
+  # gnome-keyring can abort on a client's first request (an upstream race; see
+  # crates/core/src/store/secret_service.rs). D-Bus then starts it again from its service file,
+  # locked, and its password prompt would wait for ever on the private X server. This file, found
+  # before the system's, starts it unlocked instead, as a login would.
+  for name in org.freedesktop.secrets org.gnome.keyring; do
+    printf '[D-BUS Service]\nName=%s\nExec=/bin/sh -c "printf test-pw | exec gnome-keyring-daemon --foreground --unlock --components=secrets"\n' \
+      "$name" >"$home/data/dbus-1/services/$name.service"
+  done
   local status=0
   env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
     xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- sh -c 'printf test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@" || status=$?

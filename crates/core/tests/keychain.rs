@@ -112,3 +112,36 @@ fn without_a_session_bus_the_core_says_how_to_fix_it() {
         "{message}"
     );
 }
+
+/// Builds before 2026-12 saved secrets through the `keyring` crate: after the update they are
+/// found, replaced in place (keyring would refuse to read two) and deleted, so an owner is never
+/// asked for their keys again.
+#[cfg(target_os = "linux")]
+#[test]
+fn secrets_saved_by_earlier_builds_are_found_replaced_and_deleted() {
+    let app = format!("ai.ava.desktop.test-{}", rand::random::<u32>());
+    let earlier = keyring::Entry::new(&app, "account-3/vapi-api-key").unwrap();
+    earlier
+        .set_password("sk-saved-by-an-earlier-build")
+        .unwrap();
+
+    let store = Keychain::open(&app).expect("keychain");
+    let found = store.get("account-3", SecretName::VapiKey).unwrap();
+    assert_eq!(
+        found.map(|s| s.expose_secret().to_owned()).as_deref(),
+        Some("sk-saved-by-an-earlier-build")
+    );
+    store
+        .set(
+            "account-3",
+            SecretName::VapiKey,
+            &SecretString::from("sk-saved-after-the-update"),
+        )
+        .unwrap();
+    assert_eq!(earlier.get_password().unwrap(), "sk-saved-after-the-update");
+    store.delete("account-3", SecretName::VapiKey).unwrap();
+    assert!(matches!(
+        earlier.get_password(),
+        Err(keyring::Error::NoEntry)
+    ));
+}

@@ -8,6 +8,8 @@
 pub mod autosave;
 pub mod draft;
 pub mod drafts;
+#[cfg(target_os = "linux")]
+mod secret_service;
 pub mod secrets;
 pub mod session;
 pub mod status;

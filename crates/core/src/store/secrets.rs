@@ -59,27 +59,25 @@ pub trait SecretStore: Send + Sync {
 /// The OS keychain, entries under the service `app_id` (e.g. `ai.ava.desktop`), so builds with
 /// different identifiers (dev, test, release) never share secrets.
 pub struct Keychain {
+    #[cfg(target_os = "linux")]
+    store: super::secret_service::SecretServiceStore,
+    #[cfg(not(target_os = "linux"))]
     service: String,
 }
 
-fn classify(error: keyring::Error) -> SecretError {
-    let detail = error.to_string();
-    match error {
-        keyring::Error::NoStorageAccess(_) => SecretError::Locked { detail },
-        _ => SecretError::Unavailable { detail },
-    }
+fn account(scope: &str, name: SecretName) -> String {
+    format!("{scope}/{}", name.as_str())
 }
 
 impl Keychain {
-    fn entry(&self, scope: &str, name: SecretName) -> Result<keyring::Entry, SecretError> {
-        keyring::Entry::new(&self.service, &format!("{scope}/{}", name.as_str())).map_err(classify)
-    }
-
-    /// Opens the keychain and proves it keeps what it is given: a sentinel is written through
-    /// one entry, read back through another (keyring's mock fails that) and deleted. A locked
-    /// or absent store may still answer a plain read, so only a write proves anything.
+    /// Opens the keychain and proves it keeps what it is given: a sentinel is written, read
+    /// back and deleted. A locked or absent store may still answer a plain read, so only a write
+    /// proves anything.
     pub fn open(app_id: &str) -> Result<Self, SecretError> {
         let keychain = Self {
+            #[cfg(target_os = "linux")]
+            store: super::secret_service::SecretServiceStore::new(app_id),
+            #[cfg(not(target_os = "linux"))]
             service: app_id.to_owned(),
         };
         let sentinel = SecretString::from(format!("probe-{}", rand::random::<u64>()));
@@ -95,6 +93,45 @@ impl Keychain {
     }
 }
 
+#[cfg(target_os = "linux")]
+impl SecretStore for Keychain {
+    fn get(&self, scope: &str, name: SecretName) -> Result<Option<SecretString>, SecretError> {
+        Ok(self
+            .store
+            .get(&account(scope, name))?
+            .map(SecretString::from))
+    }
+
+    fn set(&self, scope: &str, name: SecretName, value: &SecretString) -> Result<(), SecretError> {
+        self.store.set(&account(scope, name), value.expose_secret())
+    }
+
+    fn delete(&self, scope: &str, name: SecretName) -> Result<(), SecretError> {
+        self.store.delete(&account(scope, name))
+    }
+
+    fn is_persistent(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn classify(error: keyring::Error) -> SecretError {
+    let detail = error.to_string();
+    match error {
+        keyring::Error::NoStorageAccess(_) => SecretError::Locked { detail },
+        _ => SecretError::Unavailable { detail },
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl Keychain {
+    fn entry(&self, scope: &str, name: SecretName) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, &account(scope, name)).map_err(classify)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
 impl SecretStore for Keychain {
     fn get(&self, scope: &str, name: SecretName) -> Result<Option<SecretString>, SecretError> {
         match self.entry(scope, name)?.get_password() {
