@@ -13,17 +13,19 @@ fn keychain() -> Keychain {
     })
 }
 
+/// What the keychain holds under `scope`/`name`, in the clear (these are test values).
+fn read(store: &Keychain, scope: &str, name: SecretName) -> Option<String> {
+    store
+        .get(scope, name)
+        .unwrap()
+        .map(|s| s.expose_secret().to_owned())
+}
+
 #[test]
 fn secrets_round_trip_through_the_real_keychain_and_vanish_on_delete() {
     let store = keychain();
     assert!(store.is_persistent());
-    assert_eq!(
-        store
-            .get("account-1", SecretName::VapiKey)
-            .unwrap()
-            .map(|s| s.expose_secret().to_owned()),
-        None
-    );
+    assert_eq!(read(&store, "account-1", SecretName::VapiKey), None);
     store
         .set(
             "account-1",
@@ -38,26 +40,16 @@ fn secrets_round_trip_through_the_real_keychain_and_vanish_on_delete() {
             &SecretString::from("sk-other-account"),
         )
         .unwrap();
-    let got = store
-        .get("account-1", SecretName::VapiKey)
-        .unwrap()
-        .unwrap();
-    assert_eq!(got.expose_secret(), "sk-real-keychain-1");
     assert_eq!(
-        store
-            .get("account-2", SecretName::VapiKey)
-            .unwrap()
-            .unwrap()
-            .expose_secret(),
-        "sk-other-account"
+        read(&store, "account-1", SecretName::VapiKey).as_deref(),
+        Some("sk-real-keychain-1")
+    );
+    assert_eq!(
+        read(&store, "account-2", SecretName::VapiKey).as_deref(),
+        Some("sk-other-account")
     );
     store.delete("account-1", SecretName::VapiKey).unwrap();
-    assert!(
-        store
-            .get("account-1", SecretName::VapiKey)
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(read(&store, "account-1", SecretName::VapiKey), None);
     store
         .delete("account-1", SecretName::VapiKey)
         .expect("deleting twice is fine");
@@ -83,12 +75,7 @@ fn a_second_process_reads_what_the_first_stored() {
     assert_eq!(report["persistent"], true, "{report}");
     // A new handle, as after a restart, still finds the token.
     let again = Keychain::open(&app).unwrap();
-    assert!(
-        again
-            .get("account-9", SecretName::TwilioAuthToken)
-            .unwrap()
-            .is_some()
-    );
+    assert!(read(&again, "account-9", SecretName::TwilioAuthToken).is_some());
     again
         .delete("account-9", SecretName::TwilioAuthToken)
         .unwrap();
@@ -126,9 +113,8 @@ fn secrets_saved_by_earlier_builds_are_found_replaced_and_deleted() {
         .unwrap();
 
     let store = Keychain::open(&app).expect("keychain");
-    let found = store.get("account-3", SecretName::VapiKey).unwrap();
     assert_eq!(
-        found.map(|s| s.expose_secret().to_owned()).as_deref(),
+        read(&store, "account-3", SecretName::VapiKey).as_deref(),
         Some("sk-saved-by-an-earlier-build")
     );
     store

@@ -169,15 +169,11 @@ async fn another_account_on_this_computer_never_receives_the_first_ones_edits(po
     let world = World::new(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let (server, core) = ann_signed_up(&world, dir.path()).await;
-    let addr = server.addr;
 
     // Ann's session ends on the server while she has an edit queued.
-    server.stop().await;
-    sqlx::query("UPDATE refresh_tokens SET revoked_at = now()")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let _server = world.start_server(addr, ROTATED_JWT).await;
+    let _server = world
+        .restart_with_every_sign_in_ended(server, ROTATED_JWT)
+        .await;
     core.update_profile(&json!({"full_name": "Ann's unsent edit"}))
         .unwrap();
     wait_for(&core, "sign-in required", |s| {

@@ -115,20 +115,15 @@ async fn signing_in_on_a_new_computer_pulls_the_servers_state(pool: PgPool) {
 async fn a_revoked_sign_in_asks_for_sign_in_and_keeps_the_queue(pool: PgPool) {
     let world = World::new(pool.clone()).await;
     let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
-    let (addr, url) = (server.addr, server.url());
+    let url = server.url();
     let dir = tempfile::tempdir().unwrap();
     let core = open_core(world.config(dir.path(), &url), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
     synced(&core).await;
     // The server comes back with another signing key (every access token is now refused) and
     // the sign-in was ended on the server, so the refresh token cannot renew it either.
-    server.stop().await;
-    sqlx::query("UPDATE refresh_tokens SET revoked_at = now()")
-        .execute(&pool)
-        .await
-        .unwrap();
     let _server = world
-        .start_server(addr, "a-rotated-jwt-secret-that-is-long-enough-42")
+        .restart_with_every_sign_in_ended(server, "a-rotated-jwt-secret-that-is-long-enough-42")
         .await;
     core.update_profile(&json!({"full_name": "Queued"}))
         .unwrap();

@@ -80,6 +80,23 @@ impl World {
         self.start_gated_server(addr, jwt_secret, None).await
     }
 
+    /// Stops `server`, ends every sign-in in the database (as signing out elsewhere would) and
+    /// starts the API again on the same address with another signing key: neither the access
+    /// token nor the refresh token an app holds works any more.
+    pub async fn restart_with_every_sign_in_ended(
+        &self,
+        server: Server,
+        jwt_secret: &str,
+    ) -> Server {
+        let addr = server.addr;
+        server.stop().await;
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = now()")
+            .execute(&self.pool)
+            .await
+            .unwrap();
+        self.start_server(addr, jwt_secret).await
+    }
+
     /// [`World::start_server`] whose requests matching `gate` wait until the test opens it.
     pub async fn start_gated_server(
         &self,

@@ -8,11 +8,9 @@ use crate::helpers::*;
 async fn register_then_login_returns_sessions(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let reply = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/register",
-            None,
-            Some(json!({"email": " Ann@Acme.COM ", "password": PASSWORD})),
+            json!({"email": " Ann@Acme.COM ", "password": PASSWORD}),
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED);
@@ -25,11 +23,9 @@ async fn register_then_login_returns_sessions(pool: PgPool) {
     let id = reply.body["user"]["id"].as_i64().unwrap();
 
     let login = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "ANN@acme.com", "password": PASSWORD})),
+            json!({"email": "ANN@acme.com", "password": PASSWORD}),
         )
         .await;
     assert_eq!(login.status, StatusCode::OK);
@@ -59,11 +55,9 @@ async fn duplicate_email_is_a_409(pool: PgPool) {
     let app = TestApp::new(pool).await;
     app.register("dup@acme.com").await;
     let again = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/register",
-            None,
-            Some(json!({"email": "DUP@acme.com", "password": "another password"})),
+            json!({"email": "DUP@acme.com", "password": "another password"}),
         )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -74,11 +68,9 @@ async fn duplicate_email_is_a_409(pool: PgPool) {
 async fn registration_field_rules(pool: PgPool) {
     let app = TestApp::new(pool).await;
     let reply = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/register",
-            None,
-            Some(json!({"email": "not-an-email", "password": "short"})),
+            json!({"email": "not-an-email", "password": "short"}),
         )
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -91,7 +83,7 @@ async fn registration_field_rules(pool: PgPool) {
         ]
     );
     let missing = app
-        .call(Method::POST, "/api/v1/auth/register", None, Some(json!({})))
+        .post_signed_out("/api/v1/auth/register", json!({}))
         .await;
     assert_eq!(missing.field_codes().len(), 2, "{}", missing.body);
 }
@@ -104,9 +96,7 @@ async fn wrong_password_and_unknown_email_are_the_same_401(pool: PgPool) {
         json!({"email": "ann@acme.com", "password": "wrong password"}),
         json!({"email": "nobody@acme.com", "password": PASSWORD}),
     ] {
-        let reply = app
-            .call(Method::POST, "/api/v1/auth/login", None, Some(body))
-            .await;
+        let reply = app.post_signed_out("/api/v1/auth/login", body).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(reply.code(), "invalid_credentials");
     }
@@ -119,27 +109,18 @@ async fn repeated_failures_are_limited_with_429(pool: PgPool) {
     let wrong = json!({"email": "ann@acme.com", "password": "wrong password"});
     for _ in 0..5 {
         let reply = app
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(wrong.clone()),
-            )
+            .post_signed_out("/api/v1/auth/login", wrong.clone())
             .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     }
-    let locked = app
-        .call(Method::POST, "/api/v1/auth/login", None, Some(wrong))
-        .await;
+    let locked = app.post_signed_out("/api/v1/auth/login", wrong).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(locked.code(), "too_many_attempts");
     assert!(locked.headers.get("retry-after").is_some());
     let right = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "ann@acme.com", "password": PASSWORD})),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
         )
         .await;
     assert_eq!(

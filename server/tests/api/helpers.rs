@@ -243,6 +243,11 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// A POST with no session token (sign-up, sign-in, renewal).
+    pub async fn post_signed_out(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, None, Some(body)).await
+    }
+
     pub async fn delete(&self, path: &str, token: &str) -> Reply {
         self.call(Method::DELETE, path, Some(token), None).await
     }
@@ -250,11 +255,9 @@ impl TestApp {
     /// A new account; returns its token and id.
     pub async fn register(&self, email: &str) -> (String, i64) {
         let reply = self
-            .call(
-                Method::POST,
+            .post_signed_out(
                 "/api/v1/auth/register",
-                None,
-                Some(json!({"email": email, "password": PASSWORD})),
+                json!({"email": email, "password": PASSWORD}),
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);

@@ -340,11 +340,9 @@ async fn a_burst_beyond_the_hashing_pool_gets_503_with_retry_after(pool: PgPool)
     })
     .await;
     let sign_up = |n: u32| {
-        app.call(
-            Method::POST,
+        app.post_signed_out(
             "/api/v1/auth/register",
-            None,
-            Some(json!({"email": format!("burst{n}@acme.com"), "password": PASSWORD})),
+            json!({"email": format!("burst{n}@acme.com"), "password": PASSWORD}),
         )
     };
     // join_all polls every request before any is polled again, so the first holds the only
@@ -446,11 +444,9 @@ async fn a_nul_in_any_text_field_is_a_422_naming_it(pool: PgPool) {
     }
     for path in ["/api/v1/auth/login", "/api/v1/auth/register"] {
         let reply = app
-            .call(
-                Method::POST,
+            .post_signed_out(
                 path,
-                None,
-                Some(json!({"email": "a\u{0}@acme.com", "password": PASSWORD})),
+                json!({"email": "a\u{0}@acme.com", "password": PASSWORD}),
             )
             .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");

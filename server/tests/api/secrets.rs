@@ -16,11 +16,9 @@ async fn secrets_never_appear_in_responses_or_logs(pool: PgPool) {
     app.fakes.twilio.add_account(TWILIO_SID, auth_token);
 
     let registered = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/register",
-            None,
-            Some(json!({"email": "leak@acme.com", "password": password})),
+            json!({"email": "leak@acme.com", "password": password}),
         )
         .await;
     let token = registered.body["access_token"].as_str().unwrap().to_owned();
@@ -63,11 +61,9 @@ async fn secrets_never_appear_in_responses_or_logs(pool: PgPool) {
         bodies.push(reply.body.to_string());
     }
     let wrong_login = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "leak@acme.com", "password": format!("{password}!")})),
+            json!({"email": "leak@acme.com", "password": format!("{password}!")}),
         )
         .await;
     bodies.push(wrong_login.body.to_string());

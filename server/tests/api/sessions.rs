@@ -7,22 +7,15 @@ use sqlx::PgPool;
 use crate::helpers::*;
 
 async fn refresh(app: &TestApp, token: &str) -> Reply {
-    app.call(
-        Method::POST,
-        "/api/v1/auth/refresh",
-        None,
-        Some(json!({"refresh_token": token})),
-    )
-    .await
+    app.post_signed_out("/api/v1/auth/refresh", json!({"refresh_token": token}))
+        .await
 }
 
 async fn sign_in(app: &TestApp, email: &str) -> Value {
     let reply = app
-        .call(
-            Method::POST,
+        .post_signed_out(
             "/api/v1/auth/login",
-            None,
-            Some(json!({"email": email, "password": PASSWORD})),
+            json!({"email": email, "password": PASSWORD}),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -105,13 +98,8 @@ async fn logout_revokes_and_unknown_or_expired_tokens_are_refused(pool: PgPool) 
     let logout = |token: String| {
         let app = &app;
         async move {
-            app.call(
-                Method::POST,
-                "/api/v1/auth/logout",
-                None,
-                Some(json!({"refresh_token": token})),
-            )
-            .await
+            app.post_signed_out("/api/v1/auth/logout", json!({"refresh_token": token}))
+                .await
         }
     };
     assert_eq!(logout(token.clone()).await.status, StatusCode::NO_CONTENT);
@@ -140,9 +128,7 @@ async fn logout_revokes_and_unknown_or_expired_tokens_are_refused(pool: PgPool) 
         "invalid_refresh_token"
     );
 
-    let missing = app
-        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({})))
-        .await;
+    let missing = app.post_signed_out("/api/v1/auth/refresh", json!({})).await;
     assert_eq!(
         missing.field_codes(),
         vec![("refresh_token".to_owned(), "required".to_owned())]
@@ -375,12 +361,7 @@ async fn a_logout_racing_a_refresh_leaves_no_token_that_works(pool: PgPool) {
             .fetch_all(&mut *hold)
             .await
             .unwrap();
-        let logout = app.call(
-            Method::POST,
-            "/api/v1/auth/logout",
-            None,
-            Some(json!({"refresh_token": token})),
-        );
+        let logout = app.post_signed_out("/api/v1/auth/logout", json!({"refresh_token": token}));
         let release = async {
             until_waiting_for_locks(&app.pool, 2).await;
             hold.commit().await.unwrap();

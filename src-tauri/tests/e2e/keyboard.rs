@@ -99,14 +99,8 @@ async fn walk(world: &World, lang: &'static str, os_locale: &'static str) {
         "return document.querySelector('#persona [data-value=concierge]').getAttribute('aria-checked') === 'true'",
     )
     .await;
-    for next in [
-        "twilio",
-        "telephony",
-        "integrations",
-        "assistant",
-        "plan",
-        "done",
-    ] {
+    // Every step after the persona, to the last.
+    for next in &ava_model::Step::NAMES[3..] {
         app.tab_to("continue").await;
         app.press(ENTER).await;
         app.on_step(next).await;

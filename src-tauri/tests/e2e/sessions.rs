@@ -26,13 +26,8 @@ async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix
 
     // The sign-in is ended on the server too: the pill asks, and signing in from it (the
     // e-mail already there) sends what was queued.
-    server.stop().await;
-    sqlx::query("UPDATE refresh_tokens SET revoked_at = now()")
-        .execute(&pool)
-        .await
-        .unwrap();
     let _server = world
-        .start_server(addr, "and-a-third-jwt-secret-that-is-long-enough-7")
+        .restart_with_every_sign_in_ended(server, "and-a-third-jwt-secret-that-is-long-enough-7")
         .await;
     app.type_into("#full_name", "Ann Queued").await;
     app.pill("sign_in_required").await;
