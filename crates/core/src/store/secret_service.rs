@@ -17,9 +17,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use dbus_secret_service::{EncryptionType, Error, Item, SecretService};
-
-use super::secrets::SecretError;
+pub use dbus_secret_service::Error;
+use dbus_secret_service::{EncryptionType, Item, SecretService};
 
 /// How long a keychain password prompt may wait for the owner: long enough to type a password,
 /// short enough that a prompt no one can see (no display, a crashed prompter) ends in an error.
@@ -33,14 +32,6 @@ pub struct SecretServiceStore {
     /// `None` until the first call, and again after the connection was found dead. The mutex
     /// also keeps the calls of one app in order: the session is not meant for concurrent use.
     connection: Mutex<Option<SecretService>>,
-}
-
-fn classify(error: Error) -> SecretError {
-    let detail = error.to_string();
-    match error {
-        Error::Locked | Error::Prompt | Error::NoResult => SecretError::Locked { detail },
-        _ => SecretError::Unavailable { detail },
-    }
 }
 
 impl SecretServiceStore {
@@ -66,7 +57,7 @@ impl SecretServiceStore {
     fn with_connection<T>(
         &self,
         call: impl Fn(&SecretService) -> Result<T, Error>,
-    ) -> Result<T, SecretError> {
+    ) -> Result<T, Error> {
         let mut slot = self.connection.lock().unwrap_or_else(|p| p.into_inner());
         let mut fresh = false;
         loop {
@@ -74,13 +65,10 @@ impl SecretServiceStore {
                 Some(connection) => connection,
                 None => {
                     fresh = true;
-                    slot.insert(
-                        SecretService::connect_with_max_prompt_timeout(
-                            EncryptionType::Dh,
-                            PROMPT_SECONDS,
-                        )
-                        .map_err(classify)?,
-                    )
+                    slot.insert(SecretService::connect_with_max_prompt_timeout(
+                        EncryptionType::Dh,
+                        PROMPT_SECONDS,
+                    )?)
                 }
             };
             match call(connection) {
@@ -91,12 +79,12 @@ impl SecretServiceStore {
                     );
                     *slot = None;
                 }
-                result => return result.map_err(classify),
+                result => return result,
             }
         }
     }
 
-    pub fn get(&self, account: &str) -> Result<Option<String>, SecretError> {
+    pub fn get(&self, account: &str) -> Result<Option<String>, Error> {
         self.with_connection(|ss| {
             let Some(item) = unique_item(ss, self.attributes(account))? else {
                 return Ok(None);
@@ -108,7 +96,7 @@ impl SecretServiceStore {
         })
     }
 
-    pub fn set(&self, account: &str, secret: &str) -> Result<(), SecretError> {
+    pub fn set(&self, account: &str, secret: &str) -> Result<(), Error> {
         self.with_connection(|ss| {
             if let Some(item) = unique_item(ss, self.attributes(account))? {
                 return item.set_secret(secret.as_bytes(), "text/plain");
@@ -128,7 +116,7 @@ impl SecretServiceStore {
         })
     }
 
-    pub fn delete(&self, account: &str) -> Result<(), SecretError> {
+    pub fn delete(&self, account: &str) -> Result<(), Error> {
         self.with_connection(|ss| {
             let found = ss.search_items(self.attributes(account))?;
             for item in found.unlocked.iter().chain(&found.locked) {

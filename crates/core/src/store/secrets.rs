@@ -94,20 +94,30 @@ impl Keychain {
 }
 
 #[cfg(target_os = "linux")]
+fn classify(error: super::secret_service::Error) -> SecretError {
+    use super::secret_service::Error;
+    let detail = error.to_string();
+    match error {
+        Error::Locked | Error::Prompt | Error::NoResult => SecretError::Locked { detail },
+        _ => SecretError::Unavailable { detail },
+    }
+}
+
+#[cfg(target_os = "linux")]
 impl SecretStore for Keychain {
     fn get(&self, scope: &str, name: SecretName) -> Result<Option<SecretString>, SecretError> {
-        Ok(self
-            .store
-            .get(&account(scope, name))?
-            .map(SecretString::from))
+        let value = self.store.get(&account(scope, name)).map_err(classify)?;
+        Ok(value.map(SecretString::from))
     }
 
     fn set(&self, scope: &str, name: SecretName, value: &SecretString) -> Result<(), SecretError> {
-        self.store.set(&account(scope, name), value.expose_secret())
+        self.store
+            .set(&account(scope, name), value.expose_secret())
+            .map_err(classify)
     }
 
     fn delete(&self, scope: &str, name: SecretName) -> Result<(), SecretError> {
-        self.store.delete(&account(scope, name))
+        self.store.delete(&account(scope, name)).map_err(classify)
     }
 
     fn is_persistent(&self) -> bool {
