@@ -7,7 +7,7 @@ use ava_core::secrets::{Keychain, SecretName, SecretStore};
 use secrecy::{ExposeSecret, SecretString};
 
 fn keychain() -> Keychain {
-    let app = format!("ai.ava.desktop.test-{}", rand::random::<u32>());
+    let app = ava_testkit::keychain_id();
     Keychain::open(&app).unwrap_or_else(|e| {
         panic!("no usable Secret Service ({e}); run the tests through tests/test.sh, which starts gnome-keyring")
     })
@@ -58,7 +58,7 @@ fn secrets_round_trip_through_the_real_keychain_and_vanish_on_delete() {
 
 #[test]
 fn a_second_process_reads_what_the_first_stored() {
-    let app = format!("ai.ava.desktop.test-{}", rand::random::<u32>());
+    let app = ava_testkit::keychain_id();
     let store = Keychain::open(&app).expect("keychain");
     store
         .set(
@@ -106,7 +106,7 @@ fn without_a_session_bus_the_core_says_how_to_fix_it() {
 #[cfg(target_os = "linux")]
 #[test]
 fn secrets_saved_by_earlier_builds_are_found_replaced_and_deleted() {
-    let app = format!("ai.ava.desktop.test-{}", rand::random::<u32>());
+    let app = ava_testkit::keychain_id();
     let earlier = keyring::Entry::new(&app, "account-3/vapi-api-key").unwrap();
     earlier
         .set_password("sk-saved-by-an-earlier-build")

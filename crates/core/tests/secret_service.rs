@@ -119,7 +119,7 @@ fn ask_bus(method: &str) -> String {
 #[test]
 fn the_app_keeps_one_keychain_session_and_reconnects_when_the_keyring_restarts() {
     let mut bus = BusWatch::start();
-    let app = format!("ai.ava.desktop.test-{}", rand::random::<u32>());
+    let app = ava_testkit::keychain_id();
 
     // Open (a write, a read and a delete), then what a sign-in and a sync do.
     let keychain = Keychain::open(&app).expect("keychain");

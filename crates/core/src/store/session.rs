@@ -65,9 +65,8 @@ pub struct Tokens {
 
 /// A token as this owner knows it. Each is read from the keychain at its first use, not at
 /// open: a keychain that does not answer must not stop the app from opening, and the refresh
-/// token is needed only when the access token has expired (each keychain read is a D-Bus
-/// session with its own key exchange, while the window is starting).
-#[derive(Clone)]
+/// token is needed only when the access token has expired (each keychain read is D-Bus round
+/// trips while the window is starting).
 enum Known {
     Unread,
     Is(Option<SecretString>),
