@@ -1,5 +1,5 @@
-//! The providers' own published OpenAPI documents (`../shared/contracts/`: Vapi's and
-//! Twilio's) as the rules of the fakes and of the contract tests. What a fake accepts, and the
+//! The providers' own published OpenAPI documents (`crates/fakes/contracts/`: Vapi's and
+//! Twilio's, vendored with their source in that folder's README) as the rules of the fakes and of the contract tests. What a fake accepts, and the
 //! shape of what it answers, is read from the spec, not listed by hand: a request body, query
 //! or path that the spec does not allow is refused as Vapi's NestJS validation refuses it, and
 //! an answer of the fake's own that the spec does not describe is recorded as drift.
@@ -23,13 +23,13 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value, json};
 
-/// Where the providers' documents are: `AVA_CONTRACTS_DIR`, else `../shared/contracts` beside
-/// the workspace (the layout every developer and CI run has).
+/// Where the providers' documents are: `AVA_CONTRACTS_DIR` (to try a newer spec before vendoring
+/// it), else the copies this crate vendors, so a clone needs nothing beside it.
 pub fn contracts_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("AVA_CONTRACTS_DIR") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/contracts")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts")
 }
 
 /// Vapi's document (`vapi-openapi.json`), loaded and prepared once per process.
@@ -88,7 +88,8 @@ impl Contract {
         Contract::load(&path).unwrap_or_else(|error| {
             panic!(
                 "the provider contract {} could not be read ({error}); the fakes take their rules \
-                 from it. Put the shared folder beside the workspace or set AVA_CONTRACTS_DIR",
+                 from it. The repository vendors it in crates/fakes/contracts (AVA_CONTRACTS_DIR \
+                 points elsewhere)",
                 path.display()
             )
         })

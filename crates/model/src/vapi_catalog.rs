@@ -1,4 +1,4 @@
-//! @generated from Vapi's API document (`../shared/contracts/vapi-openapi.json`) by
+//! @generated from Vapi's API document (`crates/fakes/contracts/vapi-openapi.json`) by
 //! `AVA_BLESS=1 cargo test -p ava-vapi --test contract`; a contract test fails when the two
 //! disagree, so do not edit by hand.
 //!

@@ -1,5 +1,5 @@
 //! Contract tests: what the Vapi and Twilio clients send, and what the fakes answer, held
-//! against the providers' own published OpenAPI documents (`../shared/contracts/`, read by
+//! against the providers' own published OpenAPI documents (`crates/fakes/contracts/`, read by
 //! `ava_fakes::contract`). The fakes refuse a request the document does not allow as Vapi
 //! does and record any answer of theirs it does not describe, so every client call made here
 //! is checked both ways; the assistants the desktop builds are also validated directly, for
@@ -195,7 +195,7 @@ fn catalog(document: &Value) -> String {
     let schemas = &document["components"]["schemas"];
     let create = &schemas["CreateAssistantDTO"]["properties"];
     let mut out = String::from(
-        "//! @generated from Vapi's API document (`../shared/contracts/vapi-openapi.json`) by
+        "//! @generated from Vapi's API document (`crates/fakes/contracts/vapi-openapi.json`) by
 //! `AVA_BLESS=1 cargo test -p ava-vapi --test contract`; a contract test fails when the two
 //! disagree, so do not edit by hand.
 //!
