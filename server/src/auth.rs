@@ -101,6 +101,16 @@ struct Claims {
     sub: String,
     iat: i64,
     exp: i64,
+    /// The sign-in (refresh family, hex) the token belongs to: ending that sign-in refuses the
+    /// token at once. Absent from tokens issued before it existed (they lapse within their TTL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+}
+
+/// Who an access token speaks for, and for which sign-in.
+pub struct Bearer {
+    pub user_id: i32,
+    pub sign_in: Option<String>,
 }
 
 pub struct Tokens {
@@ -125,20 +135,21 @@ impl Tokens {
     }
 
     /// A token for `user_id` and its lifetime in seconds.
-    pub fn issue(&self, user_id: i32) -> Result<(String, i64), ApiError> {
+    pub fn issue(&self, user_id: i32, sign_in: &str) -> Result<(String, i64), ApiError> {
         let now = chrono::Utc::now().timestamp();
         let ttl = self.ttl.as_secs() as i64;
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now,
             exp: now + ttl,
+            sid: Some(sign_in.to_owned()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map(|token| (token, ttl))
             .map_err(|e| ApiError::Internal(format!("token signing: {e}")))
     }
 
-    pub fn verify(&self, token: &str) -> Result<i32, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Bearer, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => ApiError::unauthorized(
@@ -150,11 +161,15 @@ impl Tokens {
                     "The access token is not valid; sign in again",
                 ),
             })?;
-        data.claims.sub.parse().map_err(|_| {
+        let user_id = data.claims.sub.parse().map_err(|_| {
             ApiError::unauthorized(
                 ava_model::ErrorCode::InvalidToken,
                 "The access token is not valid; sign in again",
             )
+        })?;
+        Ok(Bearer {
+            user_id,
+            sign_in: data.claims.sid,
         })
     }
 }

@@ -64,6 +64,16 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Connections served at once; the next ones wait in the listen queue.
     pub max_connections: usize,
+    /// Of those, how many one client address may hold (trusted proxies exempt).
+    pub max_connections_per_client: usize,
+    /// Requests one account may make per minute on one replica (bursts of a fifth of it).
+    pub max_requests_per_minute: u32,
+    /// Sign-ins (refresh families) one account may hold at once; a new one ends the oldest.
+    pub max_sign_ins_per_user: u32,
+    /// Idempotency keys one account may hold (a key is kept a day once settled).
+    pub max_idempotency_keys_per_user: u32,
+    /// How long a request body may stall between two reads before the request is dropped.
+    pub body_read_timeout: Duration,
 }
 
 /// PostHog's ingestion host (`https://eu.i.posthog.com`, or a self-hosted one) and the
@@ -208,7 +218,17 @@ impl Config {
             )?),
             encryption_key: parse_key("ENCRYPTION_KEY", &encryption_key)?,
             retired_encryption_keys,
-            vapi_base_url: var("VAPI_BASE_URL"),
+            vapi_base_url: match var("VAPI_BASE_URL") {
+                Some(url) if !is_https_or_loopback(&url) => {
+                    return Err(ConfigError::Invalid {
+                        name: "VAPI_BASE_URL",
+                        reason: format!(
+                            "{url:?} is not an https:// URL (the owners' Vapi keys travel to it; plain http only to this machine)"
+                        ),
+                    });
+                }
+                other => other,
+            },
             provider_timeout: Duration::from_millis(parse_or(&var, "PROVIDER_TIMEOUT_MS", 15_000)?),
             login_max_failures: parse_or(&var, "LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(parse_or(&var, "LOGIN_WINDOW_SECONDS", 15 * 60)?),
@@ -238,6 +258,15 @@ impl Config {
                 10,
             )?),
             max_connections: parse_or(&var, "MAX_CONNECTIONS", 1_024)?,
+            max_connections_per_client: parse_or(&var, "MAX_CONNECTIONS_PER_CLIENT", 64)?,
+            max_requests_per_minute: parse_or(&var, "MAX_REQUESTS_PER_MINUTE", 600)?,
+            max_sign_ins_per_user: parse_or(&var, "MAX_SIGN_INS_PER_USER", 20)?,
+            max_idempotency_keys_per_user: parse_or(&var, "MAX_IDEMPOTENCY_KEYS_PER_USER", 1_000)?,
+            body_read_timeout: Duration::from_secs(parse_or(
+                &var,
+                "BODY_READ_TIMEOUT_SECONDS",
+                10,
+            )?),
         })
     }
 }
@@ -408,6 +437,11 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         max_events_per_day: 5_000,
         header_read_timeout: Duration::from_secs(10),
         max_connections: 1_024,
+        max_connections_per_client: 64,
+        max_requests_per_minute: 6_000,
+        max_sign_ins_per_user: 20,
+        max_idempotency_keys_per_user: 1_000,
+        body_read_timeout: Duration::from_secs(10),
     }
 }
 

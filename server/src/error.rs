@@ -42,6 +42,10 @@ pub enum ApiError {
         "this account sent as many onboarding events as it may in a day; try again in {retry_after_secs} s"
     )]
     TooManyEvents { retry_after_secs: u64 },
+    #[error(
+        "this account sent too many requests in a short while; try again in {retry_after_secs} s"
+    )]
+    TooManyRequests { retry_after_secs: u64 },
     /// Every password-hashing slot and the queue before them are taken.
     #[error("the server is busy; try again in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
@@ -76,7 +80,8 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooManyLoginAttempts { .. }
             | ApiError::TooManyRegistrations { .. }
-            | ApiError::TooManyEvents { .. } => StatusCode::TOO_MANY_REQUESTS,
+            | ApiError::TooManyEvents { .. }
+            | ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy { .. } | ApiError::RequestTimeout { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -102,6 +107,7 @@ impl ApiError {
             ApiError::TooManyLoginAttempts { .. } => ErrorCode::TooManyAttempts,
             ApiError::TooManyRegistrations { .. } => ErrorCode::TooManyRegistrations,
             ApiError::TooManyEvents { .. } => ErrorCode::TooManyEvents,
+            ApiError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
             ApiError::Busy { .. } => ErrorCode::ServerBusy,
             ApiError::RequestTimeout { .. } => ErrorCode::RequestTimeout,
             ApiError::Upstream(_) => ErrorCode::VapiError,
@@ -116,6 +122,7 @@ impl ApiError {
             ApiError::TooManyLoginAttempts { retry_after_secs }
             | ApiError::TooManyRegistrations { retry_after_secs }
             | ApiError::TooManyEvents { retry_after_secs }
+            | ApiError::TooManyRequests { retry_after_secs }
             | ApiError::Busy { retry_after_secs } => Some(*retry_after_secs),
             ApiError::RequestTimeout { .. } | ApiError::DatabaseUnavailable => Some(1),
             _ => None,
@@ -153,6 +160,7 @@ impl From<FieldErrors> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
+        crate::note_database_error(&error);
         match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 ApiError::DatabaseUnavailable

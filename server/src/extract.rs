@@ -82,8 +82,27 @@ impl FromRequestParts<AppState> for AuthUser {
                     "The Authorization header must be `Bearer <token>`",
                 )
             })?;
-        let id = state.tokens.verify(token.trim())?;
-        Ok(AuthUser { id })
+        let bearer = state.tokens.verify(token.trim())?;
+        if bearer
+            .sign_in
+            .as_deref()
+            .is_some_and(|sign_in| state.ended_sign_ins.contains(sign_in))
+        {
+            return Err(ApiError::unauthorized(
+                ava_model::ErrorCode::InvalidToken,
+                "This sign-in has ended; sign in again",
+            ));
+        }
+        if let Some(rate) = &state.account_rate
+            && let Err(not_until) = rate.check_key(&bearer.user_id)
+        {
+            use governor::clock::Clock;
+            let wait = not_until.wait_time_from(rate.clock().now());
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: wait.as_secs().max(1),
+            });
+        }
+        Ok(AuthUser { id: bearer.user_id })
     }
 }
 

@@ -7,7 +7,10 @@ pub mod error;
 pub mod report;
 
 mod auth;
+mod connections;
 mod crypto;
+mod database;
+mod ended;
 mod extract;
 mod forward;
 mod openapi;
@@ -27,8 +30,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use std::str::FromStr;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -39,8 +40,11 @@ use crate::error::{ApiError, InternalDetail};
 use crate::sessions::Sessions;
 use crate::throttle::Throttle;
 
+pub use crate::database::connect;
+pub(crate) use crate::database::note_database_error;
 pub use crate::forward::ForwardError;
 pub use crate::openapi::openapi_document;
+pub use crate::sessions::RETRIES_PER_TOKEN;
 
 /// The schema, embedded in the binary and applied at start (and by `#[sqlx::test]`).
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -69,6 +73,10 @@ pub struct Shared {
     pub limits: Limits,
     pub header_read_timeout: Duration,
     pub max_connections: usize,
+    pub client_slots: connections::ClientSlots,
+    pub ended_sign_ins: ended::EndedSignIns,
+    pub account_rate: Option<AccountRate>,
+    pub body_read_timeout: Duration,
 }
 
 /// What one account may keep in the shared database.
@@ -76,6 +84,21 @@ pub struct Shared {
 pub struct Limits {
     pub assistants: u32,
     pub events_per_day: u32,
+    pub sign_ins: u32,
+    pub idempotency_keys: u32,
+}
+
+/// Requests per account, per replica (GCRA: a steady rate with bursts of a fifth of a minute's
+/// allowance). In memory, not PostgreSQL: a row per request would cost what it protects. With N
+/// replicas an account may make N times the rate, which still bounds it.
+pub type AccountRate = governor::DefaultKeyedRateLimiter<i32>;
+
+fn account_rate(per_minute: u32) -> Option<AccountRate> {
+    let per_minute = std::num::NonZeroU32::new(per_minute)?;
+    let burst = std::num::NonZeroU32::new((per_minute.get() / 5).max(1))?;
+    Some(governor::RateLimiter::keyed(
+        governor::Quota::per_minute(per_minute).allow_burst(burst),
+    ))
 }
 
 impl std::ops::Deref for AppState {
@@ -88,6 +111,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(config: &Config, db: PgPool) -> Result<Self, ava_vapi::ProviderError> {
         let http = ava_vapi::http_client(config.provider_timeout)?;
+        let ended_sign_ins = ended::EndedSignIns::new(config.jwt_ttl);
         Ok(Self {
             inner: Arc::new(Shared {
                 db,
@@ -99,6 +123,8 @@ impl AppState {
                     config.refresh_ttl,
                     config.refresh_family_lifetime,
                     config.refresh_retry_window,
+                    ended_sign_ins.clone(),
+                    config.max_sign_ins_per_user,
                 ),
                 throttle: Throttle::new(config),
                 trusted_proxies: config.trusted_proxies.clone(),
@@ -111,9 +137,18 @@ impl AppState {
                 limits: Limits {
                     assistants: config.max_assistants_per_user,
                     events_per_day: config.max_events_per_day,
+                    sign_ins: config.max_sign_ins_per_user,
+                    idempotency_keys: config.max_idempotency_keys_per_user,
                 },
+                account_rate: account_rate(config.max_requests_per_minute),
                 header_read_timeout: config.header_read_timeout,
                 max_connections: config.max_connections.max(1),
+                ended_sign_ins,
+                client_slots: connections::ClientSlots::new(
+                    config.max_connections_per_client,
+                    config.trusted_proxies.clone(),
+                ),
+                body_read_timeout: config.body_read_timeout,
             }),
         })
     }
@@ -127,35 +162,6 @@ impl AppState {
     pub async fn forward_events(&self) -> Result<usize, forward::ForwardError> {
         self.forwarder.forward_all(&self.db).await
     }
-}
-
-/// Opens the pool (failing fast when Postgres is down) and applies pending migrations.
-/// `DATABASE_URL` is read whole by sqlx, `sslmode` and `sslrootcert` included; every
-/// connection gets the configured `statement_timeout`.
-pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
-    let options = PgConnectOptions::from_str(config.database_url())?.options([(
-        "statement_timeout",
-        format!("{}ms", config.statement_timeout.as_millis()),
-    )]);
-    let pool = PgPoolOptions::new()
-        .max_connections(config.database_max_connections)
-        .acquire_timeout(Duration::from_secs(3))
-        // sqlx pings every connection it hands out by default: a second round trip per query,
-        // which halved throughput under load. Only a connection idle long enough to have been
-        // dropped (a Postgres restart, a NAT timeout) is checked now.
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for > Duration::from_secs(30) {
-                    sqlx::Connection::ping(conn).await?;
-                }
-                Ok(true)
-            })
-        })
-        .connect_with(options)
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
 }
 
 /// The route table. Routes exist under `/api/v1`, and the assistant route also at the seed's
@@ -212,6 +218,12 @@ pub fn app(state: AppState) -> Router {
         })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A body that stalls holds its connection's slot: dropped after this long without data
+        // (the inner layer turns the timed body back into the body the routes take).
+        .layer((
+            tower_http::timeout::RequestBodyTimeoutLayer::new(state.body_read_timeout),
+            tower_http::map_request_body::MapRequestBodyLayer::new(axum::body::Body::new),
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), limit_duration))
         .layer(middleware::from_fn(log_internal_errors))
         .layer(
@@ -296,6 +308,7 @@ pub async fn serve_until(
         }
     };
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let listening = tokio::spawn(state.ended_sign_ins.clone().listen(state.db.clone()));
     let forwarding = state.forwarder.enabled().then(|| {
         let state = state.clone();
         tokio::spawn(async move { state.forwarder.run(&state.db).await })
@@ -323,6 +336,11 @@ pub async fn serve_until(
             },
             () = stopped() => break,
         };
+        // Past its share, a client's connection is closed at once and its global slot freed.
+        let Some(client_slot) = state.client_slots.take(remote.ip()) else {
+            drop(tcp);
+            continue;
+        };
         // Answers are small and written in one go: Nagle's algorithm would only delay them.
         let _ = tcp.set_nodelay(true);
         let service =
@@ -338,7 +356,7 @@ pub async fn serve_until(
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
-            drop(slot);
+            drop((slot, client_slot));
         });
     }
     drop(listener);
@@ -348,6 +366,7 @@ pub async fn serve_until(
         () = tokio::time::sleep(grace) => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
     }
     housekeeping.abort();
+    listening.abort();
     if let Some(forwarding) = forwarding {
         forwarding.abort();
     }
@@ -362,19 +381,27 @@ async fn housekeeping(state: AppState) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        if let Some(rate) = &state.account_rate {
+            rate.retain_recent();
+            rate.shrink_to_fit();
+        }
         if let Err(error) = purge_expired(&state).await {
             tracing::warn!(%error, "housekeeping failed; trying again later");
         }
     }
 }
 
-/// Deletes spent sign-in limits, idempotency keys older than a day and refresh tokens a day
-/// past their expiry; returns how many rows.
+/// Deletes spent sign-in limits, idempotency keys older than a day, refresh tokens a day past
+/// their expiry and places for assistants that lapsed; returns how many rows.
 pub async fn purge_expired(state: &AppState) -> Result<u64, sqlx::Error> {
     let limits = state.throttle.purge(&state.db).await?;
     let keys = routes::assistants::purge_idempotency_keys(&state.db).await?;
     let sessions = Sessions::purge(&state.db).await?;
-    Ok(limits + keys + sessions)
+    let places = sqlx::query("DELETE FROM assistant_reservations WHERE expires_at < now()")
+        .execute(&state.db)
+        .await?
+        .rows_affected();
+    Ok(limits + keys + sessions + places)
 }
 
 async fn shutdown_signal() {

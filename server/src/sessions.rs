@@ -6,12 +6,23 @@
 //! A spent token that comes back means two parties hold it (a stolen copy, most likely), and
 //! the whole family is revoked, with one exception: an answer can be lost (a dropped
 //! connection, an app killed before it kept the new token), and the app then retries with the
-//! token it still has. So the family's newest spent token, whose successor was never used,
-//! sent again within `REFRESH_RETRY_SECONDS` of its rotation, is a retry: it gets a fresh pair
-//! and the unused successor is retired. Kept in PostgreSQL, so any replica can answer.
+//! token it still has. So a spent token whose successor was never used, sent again within
+//! `REFRESH_RETRY_SECONDS` of its rotation, is a retry, and it gets **the same successor**
+//! again, at most [`RETRIES_PER_TOKEN`] times. Handing out a different successor would fork the
+//! chain: a copy of the spent token would retire the owner's successor and keep the sign-in
+//! the owner lost. With one successor, whoever holds a working token of a family holds the
+//! same one as everybody else, and whoever falls behind by more than the window ends the
+//! family for both (`refresh_token_reused`).
+//!
+//! To give the same successor again without ever storing a usable token, the successor is
+//! kept sealed (AES-256-GCM) under a key derived from the spent token itself: only someone who
+//! presents that token can open it, and a copy of the database opens nothing. Kept in
+//! PostgreSQL, so any replica can answer.
 
 use std::time::Duration;
 
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -19,22 +30,34 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 
+use crate::ended::{CHANNEL, EndedSignIns};
 use crate::error::{ApiError, ApiResult};
 
 /// Tokens kept per family: the newest spent ones still reveal a replay; older ones only take
 /// room (a replay of one of them is an unknown token, refused all the same).
 const TOKENS_KEPT_PER_FAMILY: i64 = 16;
 
+/// How often one spent token may be answered with its successor again: the lost answer and the
+/// eight racing refreshes of api.md fit, an endless stream of replays does not.
+pub const RETRIES_PER_TOKEN: i32 = 8;
+
+const NONCE_LEN: usize = 12;
+
 pub struct Sessions {
     ttl: Duration,
     family_lifetime: Duration,
     retry_window: Duration,
+    ended: EndedSignIns,
+    /// Live sign-ins one account may hold; a new one ends the oldest past it.
+    max_per_user: u32,
 }
 
-/// A new refresh token and its lifetime in seconds.
+/// A new refresh token, its lifetime in seconds, and the sign-in (family, hex) it belongs to,
+/// which the access tokens issued with it name.
 pub struct Issued {
     pub token: String,
     pub expires_in: i64,
+    pub sign_in: String,
 }
 
 /// Who a refresh token belonged to, with its successor.
@@ -46,6 +69,48 @@ pub struct Rotated {
 
 fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The key that seals a token's successor: derived from the token itself, with a label that
+/// keeps it apart from the digest the database stores.
+fn successor_cipher(token: &str) -> Aes256Gcm {
+    let key = Sha256::new()
+        .chain_update(b"ava refresh successor v1\0")
+        .chain_update(token.as_bytes())
+        .finalize();
+    Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key))
+}
+
+/// `successor`, sealed so that only `token` opens it; bound to the token's digest.
+fn seal_successor(token: &str, successor: &str) -> Result<Vec<u8>, ApiError> {
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let sealed = successor_cipher(token)
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: successor.as_bytes(),
+                aad: &digest(token),
+            },
+        )
+        .map_err(|_| ApiError::Internal("sealing a refresh token's successor".into()))?;
+    Ok([nonce.as_slice(), &sealed].concat())
+}
+
+fn open_successor(token: &str, sealed: &[u8]) -> Option<String> {
+    if sealed.len() <= NONCE_LEN {
+        return None;
+    }
+    let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+    let plain = successor_cipher(token)
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad: &digest(token),
+            },
+        )
+        .ok()?;
+    String::from_utf8(plain).ok()
 }
 
 fn random_token() -> String {
@@ -76,6 +141,8 @@ struct Stored {
     revoked_at: Option<DateTime<Utc>>,
     /// Not past its expiry, by the database's clock (the one every replica shares).
     live: bool,
+    successor_sealed: Option<Vec<u8>>,
+    retries: i32,
 }
 
 /// The family, locked, with its user.
@@ -92,25 +159,47 @@ struct Family {
 /// What a presented token is, once its family is locked.
 enum Verdict {
     Spend,
-    Retry,
+    /// The same successor again, with its expiry.
+    Retry {
+        successor: String,
+        expires_at: DateTime<Utc>,
+    },
     Replay,
     Invalid,
 }
 
 impl Sessions {
-    pub fn new(ttl: Duration, family_lifetime: Duration, retry_window: Duration) -> Self {
+    pub fn new(
+        ttl: Duration,
+        family_lifetime: Duration,
+        retry_window: Duration,
+        ended: EndedSignIns,
+        max_per_user: u32,
+    ) -> Self {
         Self {
             ttl,
             family_lifetime,
             retry_window,
+            ended,
+            max_per_user: max_per_user.max(1),
         }
     }
 
+    /// After the transaction that revoked `family` committed: this replica refuses its access
+    /// tokens at once (the others hear of it through the notification the transaction sent).
+    fn ended(&self, family: &[u8]) {
+        self.ended.add(hex(family));
+    }
+
     /// The first refresh token of a new sign-in (a new family).
+    ///
+    /// An account holds at most `MAX_SIGN_INS_PER_USER` live sign-ins: past it, the oldest end
+    /// (their tokens refused at once), so signing in again and again never grows the table.
     pub async fn start(&self, db: &PgPool, user_id: i32) -> ApiResult<Issued> {
         let token = random_token();
         let mut family = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut family);
+        let mut tx = db.begin().await?;
         let expires_at: DateTime<Utc> = sqlx::query_scalar(
             "WITH family AS (
                  INSERT INTO refresh_families (family_id, user_id, expires_at)
@@ -126,16 +215,37 @@ impl Sessions {
         .bind(digest(&token))
         .bind(self.ttl.as_secs_f64())
         .bind(self.family_lifetime.as_secs_f64())
-        .fetch_one(db)
+        .fetch_one(&mut *tx)
         .await?;
+        // Locked in one order (newest first) by every sign-in of the account, so two at once
+        // queue rather than deadlock.
+        let oldest: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT family_id FROM refresh_families
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+             ORDER BY created_at DESC, family_id
+             OFFSET $2
+             FOR UPDATE",
+        )
+        .bind(user_id)
+        .bind(i64::from(self.max_per_user))
+        .fetch_all(&mut *tx)
+        .await?;
+        for family in &oldest {
+            revoke_family(&mut tx, family).await?;
+        }
+        tx.commit().await?;
+        for family in &oldest {
+            self.ended(family);
+        }
         Ok(Issued {
             token,
             expires_in: seconds_until(expires_at),
+            sign_in: hex(&family),
         })
     }
 
     /// Spends `token` and issues its successor, for an active user only; a retry of a refresh
-    /// whose answer was lost gets a fresh pair (see the module's note).
+    /// whose answer was lost gets the same successor (see the module's note).
     pub async fn rotate(&self, db: &PgPool, token: &str) -> ApiResult<Rotated> {
         let hash = digest(token);
         let mut tx = db.begin().await?;
@@ -148,40 +258,43 @@ impl Sessions {
             (None, None) if stored.live => Verdict::Spend,
             (None, _) => Verdict::Invalid,
             (Some(spent_at), _) => {
-                if self.is_retry(&mut tx, &hash, &stored, *spent_at).await? {
-                    Verdict::Retry
-                } else {
-                    Verdict::Replay
-                }
+                self.retry_or_replay(&mut tx, token, &stored, *spent_at)
+                    .await?
             }
         };
-        match verdict {
+        let (next, expires_at) = match verdict {
             Verdict::Invalid => {
                 tx.rollback().await?;
-                Err(invalid())
+                return Err(invalid());
             }
             Verdict::Replay => {
                 revoke_family(&mut tx, &stored.family_id).await?;
                 tx.commit().await?;
-                Err(reused())
+                self.ended(&stored.family_id);
+                return Err(reused());
             }
-            Verdict::Spend | Verdict::Retry => {
-                if matches!(verdict, Verdict::Spend) {
-                    sqlx::query("UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1")
-                        .bind(&hash)
-                        .execute(&mut *tx)
-                        .await?;
-                } else {
-                    // The successor the lost answer carried was never used: nobody holds it.
-                    sqlx::query(
-                        "UPDATE refresh_tokens SET revoked_at = now()
-                         WHERE parent_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL",
-                    )
-                    .bind(&hash)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+            Verdict::Retry {
+                successor,
+                expires_at,
+            } => {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET retries = retries + 1 WHERE token_hash = $1",
+                )
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+                (successor, expires_at)
+            }
+            Verdict::Spend => {
                 let next = random_token();
+                sqlx::query(
+                    "UPDATE refresh_tokens SET spent_at = now(), successor_sealed = $2
+                     WHERE token_hash = $1",
+                )
+                .bind(&hash)
+                .bind(seal_successor(token, &next)?)
+                .execute(&mut *tx)
+                .await?;
                 let expires_at: DateTime<Utc> = sqlx::query_scalar(
                     "INSERT INTO refresh_tokens (user_id, family_id, token_hash, parent_hash, expires_at)
                      VALUES ($1, $2, $3, $4, least(now() + make_interval(secs => $5), $6))
@@ -206,43 +319,61 @@ impl Sessions {
                 .bind(TOKENS_KEPT_PER_FAMILY)
                 .execute(&mut *tx)
                 .await?;
-                tx.commit().await?;
-                Ok(Rotated {
-                    user_id: family.user_id,
-                    email: family.email,
-                    next: Issued {
-                        token: next,
-                        expires_in: seconds_until(expires_at),
-                    },
-                })
+                (next, expires_at)
             }
-        }
+        };
+        tx.commit().await?;
+        Ok(Rotated {
+            user_id: family.user_id,
+            email: family.email,
+            next: Issued {
+                token: next,
+                expires_in: seconds_until(expires_at),
+                sign_in: hex(&stored.family_id),
+            },
+        })
     }
 
-    /// A spent token is a retry when it was spent within the retry window, is the family's
-    /// newest spent token, and what it was spent for has never been used.
-    async fn is_retry(
+    /// A spent token is a retry when it was spent within the retry window, its successor has
+    /// been neither used nor revoked, and it has not been retried too often; the successor is
+    /// then opened with the token. Anything else is a replay. A token spent by a replica older
+    /// than the sealed successor has none to give: the owner signs in again (no fork either).
+    async fn retry_or_replay(
         &self,
         tx: &mut Transaction<'_, Postgres>,
-        hash: &[u8],
+        token: &str,
         stored: &Stored,
         spent_at: DateTime<Utc>,
-    ) -> Result<bool, sqlx::Error> {
-        if stored.revoked_at.is_some() {
-            return Ok(false);
+    ) -> Result<Verdict, sqlx::Error> {
+        if stored.revoked_at.is_some() || stored.retries >= RETRIES_PER_TOKEN {
+            return Ok(Verdict::Replay);
         }
-        sqlx::query_scalar(
-            "SELECT $3 > now() - make_interval(secs => $4) AND NOT EXISTS (
-                 SELECT 1 FROM refresh_tokens
-                 WHERE family_id = $1 AND token_hash <> $2
-                   AND (spent_at > $3 OR (parent_hash = $2 AND spent_at IS NOT NULL)))",
+        let successor: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT expires_at FROM refresh_tokens
+             WHERE parent_hash = $1 AND spent_at IS NULL AND revoked_at IS NULL
+               AND expires_at > now() AND $2 > now() - make_interval(secs => $3)",
         )
-        .bind(&stored.family_id)
-        .bind(hash)
+        .bind(digest(token))
         .bind(spent_at)
         .bind(self.retry_window.as_secs_f64())
-        .fetch_one(&mut **tx)
-        .await
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(expires_at) = successor else {
+            return Ok(Verdict::Replay);
+        };
+        Ok(
+            match stored
+                .successor_sealed
+                .as_deref()
+                .and_then(|sealed| open_successor(token, sealed))
+            {
+                Some(successor) => Verdict::Retry {
+                    successor,
+                    expires_at,
+                },
+                None => Verdict::Invalid,
+            },
+        )
     }
 
     /// Ends the sign-in `token` belongs to; unknown or already ended tokens are no error. It
@@ -250,10 +381,17 @@ impl Sessions {
     /// new token is revoked here) or runs after (and finds the family revoked).
     pub async fn revoke(&self, db: &PgPool, token: &str) -> ApiResult<()> {
         let mut tx = db.begin().await?;
-        if let Some((stored, _)) = lock_family_of(&mut tx, &digest(token)).await? {
-            revoke_family(&mut tx, &stored.family_id).await?;
-        }
+        let ended = match lock_family_of(&mut tx, &digest(token)).await? {
+            Some((stored, _)) => {
+                revoke_family(&mut tx, &stored.family_id).await?;
+                Some(stored.family_id)
+            }
+            None => None,
+        };
         tx.commit().await?;
+        if let Some(family) = ended {
+            self.ended(&family);
+        }
         Ok(())
     }
 
@@ -312,7 +450,8 @@ async fn lock_family_of(
     .fetch_optional(&mut **tx)
     .await?;
     let stored: Option<Stored> = sqlx::query_as(
-        "SELECT family_id, spent_at, revoked_at, expires_at > now() AS live
+        "SELECT family_id, spent_at, revoked_at, expires_at > now() AS live, successor_sealed,
+                retries
          FROM refresh_tokens WHERE token_hash = $1",
     )
     .bind(hash)
@@ -337,7 +476,17 @@ async fn revoke_family(
     .bind(family_id)
     .execute(&mut **tx)
     .await?;
+    // Delivered to every listening replica when (and only if) the transaction commits.
+    sqlx::query("SELECT pg_notify($1, encode($2, 'hex'))")
+        .bind(CHANNEL)
+        .bind(family_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn seconds_until(at: DateTime<Utc>) -> i64 {

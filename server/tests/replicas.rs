@@ -120,25 +120,109 @@ struct Nginx {
 impl Nginx {
     async fn start(upstreams: &[SocketAddr]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let servers: String = upstreams.iter().map(|a| format!("server {a};\n")).collect();
-        let root = dir.path().display();
+        let http = format!(
+            "upstream ava {{\n{servers}}}\n\
+             server {{\n listen 127.0.0.1:{port};\n location / {{\n proxy_pass http://ava;\n\
+             proxy_set_header Host $host;\n\
+             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
+             proxy_next_upstream off;\n }}\n }}\n"
+        );
+        let child = Self::run(dir.path(), &http, port).await;
+        Self {
+            _child: child,
+            _dir: dir,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// `server/deploy/nginx.conf` itself in front of `upstream`: only its upstream, listening
+    /// ports and mounted folders are moved to this machine's. TLS with a throwaway certificate
+    /// for `localhost` (its PEM returned), and `trusted_hop` written to trusted-hops/ if any.
+    async fn deployed(upstream: SocketAddr, trusted_hop: Option<&str>) -> (Self, u16, Vec<u8>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for folder in ["tls", "trusted-hops"] {
+            std::fs::create_dir(root.join(folder)).unwrap();
+        }
+        // A server certificate (not a CA: rustls refuses a CA as the server's own), trusted
+        // by the test's client as its own anchor.
+        std::fs::write(
+            root.join("tls/openssl.cnf"),
+            "[req]\ndistinguished_name = dn\nx509_extensions = ext\nprompt = no\n\
+             [dn]\nCN = localhost\n[ext]\nsubjectAltName = DNS:localhost\n\
+             basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n\
+             extendedKeyUsage = serverAuth\n",
+        )
+        .unwrap();
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-days", "1", "-config"])
+            .arg(root.join("tls/openssl.cnf"))
+            .arg("-keyout")
+            .arg(root.join("tls/privkey.pem"))
+            .arg("-out")
+            .arg(root.join("tls/fullchain.pem"))
+            .output()
+            .expect("openssl runs");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        if let Some(hop) = trusted_hop {
+            std::fs::write(root.join("trusted-hops/front.conf"), hop).unwrap();
+        }
+        let (plain, tls) = (free_port(), free_port());
+        let deployed =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx.conf"))
+                .unwrap();
+        let mut config = deployed;
+        for (from, to) in [
+            ("server api:8000 ", format!("server {upstream} ")),
+            ("listen 8080;", format!("listen 127.0.0.1:{plain};")),
+            ("listen 8443 ssl;", format!("listen 127.0.0.1:{tls} ssl;")),
+            ("/etc/nginx/tls", format!("{}/tls", root.display())),
+            (
+                "/etc/nginx/trusted-hops",
+                format!("{}/trusted-hops", root.display()),
+            ),
+        ] {
+            assert!(
+                config.contains(from),
+                "server/deploy/nginx.conf no longer has `{from}`"
+            );
+            config = config.replace(from, &to);
+        }
+        let child = Self::run(root, &config, tls).await;
+        let certificate = std::fs::read(root.join("tls/fullchain.pem")).unwrap();
+        let nginx = Self {
+            _child: child,
+            _dir: dir,
+            url: format!("http://127.0.0.1:{plain}"),
+        };
+        (nginx, tls, certificate)
+    }
+
+    /// Debian's nginx with `http` as its http block, in `dir`; returns once `port` listens.
+    async fn run(dir: &Path, http: &str, port: u16) -> Child {
+        let root = dir.display();
         let config = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {root}/nginx.pid;\n\
              error_log {root}/error.log warn;\nevents {{ worker_connections 64; }}\n\
              http {{\n access_log off;\n client_body_temp_path {root}/body;\n\
              proxy_temp_path {root}/proxy;\n fastcgi_temp_path {root}/fastcgi;\n\
-             uwsgi_temp_path {root}/uwsgi;\n scgi_temp_path {root}/scgi;\n\
-             upstream ava {{\n{servers}}}\n\
-             server {{\n listen 127.0.0.1:{port};\n location / {{\n proxy_pass http://ava;\n\
-             proxy_set_header Host $host;\n\
-             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n\
-             proxy_next_upstream off;\n }}\n }}\n}}\n"
+             uwsgi_temp_path {root}/uwsgi;\n scgi_temp_path {root}/scgi;\n{http}}}\n"
         );
-        let path = dir.path().join("nginx.conf");
+        let path = dir.join("nginx.conf");
         std::fs::write(&path, config).expect("config written");
         let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
@@ -147,9 +231,9 @@ impl Nginx {
             .expect("nginx is installed (tests/setup.sh installs nginx-light)");
         let child = Command::new(nginx)
             .arg("-p")
-            .arg(dir.path())
+            .arg(dir)
             .arg("-e")
-            .arg(dir.path().join("error.log"))
+            .arg(dir.join("error.log"))
             .arg("-c")
             .arg(&path)
             .kill_on_drop(true)
@@ -159,19 +243,22 @@ impl Nginx {
         let target = format!("127.0.0.1:{port}");
         for _ in 0..500 {
             if tokio::net::TcpStream::connect(&target).await.is_ok() {
-                return Self {
-                    _child: child,
-                    _dir: dir,
-                    url: format!("http://{target}"),
-                };
+                return child;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!(
             "nginx did not listen: {}",
-            std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default()
+            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
         );
     }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 struct Client {
@@ -425,6 +512,13 @@ async fn unsafe_configurations_refuse_to_start_with_a_reason(pool: PgPool) {
     assert!(
         public_local.contains("AVA_ENV=production") && public_local.contains("0.0.0.0"),
         "says why and what to do: {public_local}"
+    );
+
+    // The owners' Vapi keys never travel over plain HTTP to another machine (issue 31).
+    let plain_vapi = fails_to_start(&deployment, &[("VAPI_BASE_URL", "http://vapi.example")]).await;
+    assert!(
+        plain_vapi.contains("VAPI_BASE_URL") && plain_vapi.contains("https://"),
+        "{plain_vapi}"
     );
 
     // sslmode in DATABASE_URL is honoured: this cluster has no TLS, so `require` cannot connect.
@@ -692,5 +786,226 @@ fn the_deployment_files_trust_nginx_alone_and_pin_their_images() {
             ignored.lines().any(|l| l.trim() == secret),
             "{secret} is kept out of the image's build context"
         );
+    }
+}
+
+/// The deployed proxy (`server/deploy/nginx.conf`, issue 31): TLS terminated (plain HTTP only
+/// redirects), and the client's address as the limits see it: the TCP peer, whatever a client
+/// writes in `X-Forwarded-For`, unless the peer is a hop the operator declared trusted.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_deployed_proxy_terminates_tls_and_passes_on_the_real_client(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(&pool, &fakes);
+    let replica = deployment.replica(&[("REGISTER_MAX_PER_HOUR", "1")]).await;
+    let sign_up = |client: reqwest::Client,
+                   url: String,
+                   email: &'static str,
+                   claimed: &'static str| async move {
+        client
+            .post(url)
+            .header("x-forwarded-for", claimed)
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("an answer")
+            .status()
+            .as_u16()
+    };
+    let tls_client = |certificate: &[u8]| {
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(certificate).unwrap())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap()
+    };
+
+    // Nothing trusted in front: the peer (127.0.0.1) is the client, whatever it claims.
+    let (nginx, tls, certificate) = Nginx::deployed(replica.addr, None).await;
+    let client = tls_client(&certificate);
+    let register = format!("https://localhost:{tls}/api/v1/auth/register");
+    let health = client
+        .get(format!("https://localhost:{tls}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200, "served over TLS");
+    let plain = client
+        .get(format!("{}/healthz", nginx.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status().as_u16(), 308, "plain HTTP only redirects");
+    assert!(
+        plain.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("https://"),
+    );
+    assert_eq!(
+        sign_up(
+            client.clone(),
+            register.clone(),
+            "a@acme.com",
+            "203.0.113.1"
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        sign_up(
+            client.clone(),
+            register.clone(),
+            "b@acme.com",
+            "203.0.113.2"
+        )
+        .await,
+        429,
+        "a client's own X-Forwarded-For is not believed: both came from one address"
+    );
+    drop(nginx);
+
+    // A load balancer declared in trusted-hops/: its clients are told apart.
+    let (_nginx, tls, certificate) =
+        Nginx::deployed(replica.addr, Some("set_real_ip_from 127.0.0.1;\n")).await;
+    let client = tls_client(&certificate);
+    let register = format!("https://localhost:{tls}/api/v1/auth/register");
+    assert_eq!(
+        sign_up(
+            client.clone(),
+            register.clone(),
+            "c@acme.com",
+            "198.51.100.1"
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        sign_up(
+            client.clone(),
+            register.clone(),
+            "d@acme.com",
+            "198.51.100.2"
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        sign_up(
+            client.clone(),
+            register.clone(),
+            "e@acme.com",
+            "198.51.100.1"
+        )
+        .await,
+        429,
+        "the same client behind the balancer is held"
+    );
+}
+
+/// Issue 31: after PostgreSQL restarts (a managed database failing over), a replica's pool
+/// held dead connections that each failed a request in turn: 503s for seconds after the
+/// database was back. The first sign of the loss now has every older connection checked.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_replica_serves_again_within_a_request_after_the_database_drops_its_connections(
+    pool: PgPool,
+) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(&pool, &fakes);
+    let replica = deployment.replica(&[]).await;
+    let client = Client::new();
+    let health = format!("{}/healthz", replica.url());
+    // Enough at once that the pool opens several connections, which then sit idle.
+    let warm = futures_util::future::join_all((0..32).map(|_| {
+        let client = &client;
+        let health = health.clone();
+        async move { client.get(health, "-").await.0 }
+    }))
+    .await;
+    assert!(warm.iter().all(|status| *status == 200), "{warm:?}");
+    let opened: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'ava-server'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(opened >= 3, "the replica holds {opened} connections");
+    // What a restart does to them: every backend of the replica is ended.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'ava-server'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(client.get(health.clone(), "-").await.0);
+    }
+    let failed = statuses.iter().filter(|status| **status != 200).count();
+    assert!(
+        failed <= 1,
+        "{failed} of 12 requests failed after the connections were lost ({opened} were pooled): {statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&200));
+}
+
+/// Issue 31, across replicas: a sign-in ended on one replica refuses its access tokens on the
+/// other too (told by PostgreSQL's NOTIFY as the logout commits), not 15 minutes later.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_sign_in_ended_on_one_replica_is_refused_on_the_other(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(&pool, &fakes);
+    let a = deployment.replica(&[]).await;
+    let b = deployment.replica(&[]).await;
+    let client = Client::new();
+    let (status, session) = client
+        .post(
+            format!("{}/api/v1/auth/register", a.url()),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201);
+    let access = session["access_token"].as_str().unwrap().to_owned();
+    let me = format!("{}/api/v1/user/me", b.url());
+    assert_eq!(client.get(me.clone(), &access).await.0, 200);
+    let (status, _) = client
+        .post(
+            format!("{}/api/v1/auth/logout", a.url()),
+            json!({"refresh_token": session["refresh_token"]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 204);
+    // Bounded: the notification takes a moment to cross; before issue 31 it never came.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = client.get(me.clone(), &access).await;
+        if status == 401 {
+            assert_eq!(body["error"]["code"], "invalid_token");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "replica b still serves a signed-out access token: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A replica started afterwards knows it too (it reads the table at start).
+    let c = deployment.replica(&[]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while client
+        .get(format!("{}/api/v1/user/me", c.url()), &access)
+        .await
+        .0
+        != 401
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a new replica serves it"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -104,10 +104,26 @@ fn prefer_cpu_painting() {
     let _ = glib::setenv("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1", false);
 }
 
+/// Windows draws the window with the WebView2 runtime, which Windows 11 ships and the
+/// installers bring on Windows 10 (NSIS/MSI bootstrapper). Without it, Tauri would fail deep in
+/// window creation with a COM error; this says what is missing, and exits with status 1.
+#[cfg(windows)]
+fn require_webview2() {
+    if let Err(error) = tauri::webview_version() {
+        eprintln!(
+            "Ava could not start: the WebView2 runtime was not found ({error}). Install \
+             Microsoft Edge WebView2 (the Evergreen runtime) and start Ava again."
+        );
+        std::process::exit(1);
+    }
+}
+
 fn main() {
     STARTED.get_or_init(std::time::Instant::now);
     #[cfg(target_os = "linux")]
     prefer_cpu_painting();
+    #[cfg(windows)]
+    require_webview2();
     let context = tauri::generate_context!();
     let self_updating = updates::configured(context.config());
     let data_dir = data_dir_override();

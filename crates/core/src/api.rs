@@ -18,9 +18,10 @@ pub enum ApiError {
     /// No answer: offline, server down, timeout. Worth retrying.
     #[error("the Ava server cannot be reached: {0}")]
     Unreachable(String),
-    /// The token is missing, expired or revoked: sign in again.
-    #[error("sign in again: {0}")]
-    SignInRequired(String),
+    /// The token is missing, expired or revoked: sign in again. `code` is the server's reason
+    /// (`refresh_token_reused` when the sign-in was ended for safety, which the owner is told).
+    #[error("sign in again: {message}")]
+    SignInRequired { code: ErrorCode, message: String },
     /// The server refused some fields (its rules; the model should have caught them first).
     #[error("the server refused some fields: {}", .0.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldProblem>),
@@ -46,7 +47,7 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Unreachable(_) => ErrorCode::Offline,
-            ApiError::SignInRequired(_) => ErrorCode::SignInRequired,
+            ApiError::SignInRequired { .. } => ErrorCode::SignInRequired,
             ApiError::Invalid(_) => ErrorCode::ValidationFailed,
             ApiError::Refused { code, .. } => code.clone(),
         }
@@ -131,7 +132,7 @@ impl ApiClient {
         };
         Err(match status {
             StatusCode::UNAUTHORIZED if code != ErrorCode::InvalidCredentials => {
-                ApiError::SignInRequired(message)
+                ApiError::SignInRequired { code, message }
             }
             StatusCode::UNPROCESSABLE_ENTITY if fields.is_some() => {
                 ApiError::Invalid(fields.unwrap_or_default())

@@ -16,12 +16,20 @@ pub struct CoreConfig {
     /// Longest wait for one request to Vapi or Twilio (creating an assistant can be slower
     /// than anything the API does).
     pub provider_timeout: Duration,
-    /// Longest wait for one keychain call.
+    /// Longest wait for one keychain call: past the keychain's own password prompt, so a call
+    /// reported as failed has failed (a shorter limit let a late unlock finish a write the
+    /// owner had been told was not saved).
     pub keychain_timeout: Duration,
     /// How often a test call's progress is asked of Vapi.
     pub call_poll: Duration,
     pub retry: RetryPolicy,
 }
+
+/// How long a keychain password prompt may wait for the owner: long enough to type a password,
+/// short enough that a prompt no one can see (no display, a crashed prompter) ends in an error.
+pub const KEYCHAIN_PROMPT_SECONDS: u64 = 60;
+/// D-Bus's own limit on one call (libdbus's default), what a keychain call may take past its prompt.
+pub const DBUS_CALL_SECONDS: u64 = 25;
 
 impl CoreConfig {
     /// Real providers, 10 s timeouts, the default retry policy.
@@ -33,7 +41,7 @@ impl CoreConfig {
             twilio_base_url: None,
             request_timeout: Duration::from_secs(10),
             provider_timeout: Duration::from_secs(10),
-            keychain_timeout: Duration::from_secs(10),
+            keychain_timeout: Duration::from_secs(KEYCHAIN_PROMPT_SECONDS + DBUS_CALL_SECONDS),
             call_poll: Duration::from_secs(2),
             retry: RetryPolicy::default(),
         }
@@ -90,6 +98,14 @@ pub fn folder_digest(folder: &std::path::Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 31: the vault gave up after 10 s while the prompt waited 60 s, so a late unlock
+    /// finished a write already reported as failed.
+    #[test]
+    fn the_keychain_is_never_given_up_on_while_its_prompt_may_still_be_answered() {
+        let config = CoreConfig::new("/nowhere", DEVELOPMENT_API_URL);
+        assert!(config.keychain_timeout > Duration::from_secs(KEYCHAIN_PROMPT_SECONDS));
+    }
 
     #[test]
     fn only_https_or_this_machine_carries_the_owners_secrets() {

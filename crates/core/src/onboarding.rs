@@ -12,7 +12,7 @@ use ava_model::{Move, OpenNow, ProfilePatch, Sensitive, Step, StudioPatch, VapiM
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, ApiError};
 use crate::config::{CoreConfig, folder_digest};
 use crate::context::Context;
 use crate::error::{CoreError, Precondition};
@@ -66,6 +66,23 @@ impl Onboarding {
             .into_iter()
             .collect();
         notices.extend(load_note.notice());
+        // The providers' keys travel to these addresses: the API address's rule holds for them
+        // too, in every build (an environment variable must not send a key over plain HTTP).
+        for provider_url in [&config.vapi_base_url, &config.twilio_base_url]
+            .into_iter()
+            .flatten()
+        {
+            if !crate::config::is_https_or_loopback(provider_url) {
+                return Err(ApiError::Refused {
+                    status: 0,
+                    code: ava_model::ErrorCode::InsecureApiUrl,
+                    message: format!(
+                        "a provider's address must start with https:// (got {provider_url:?})"
+                    ),
+                }
+                .into());
+            }
+        }
         let http = ava_vapi::http_client(config.provider_timeout)?;
         let ctx = Arc::new(Context {
             api: ApiClient::new(&config.api_base_url, config.request_timeout)?,

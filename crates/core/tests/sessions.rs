@@ -123,8 +123,8 @@ async fn a_renewal_whose_answer_is_lost_is_retried_without_asking_to_sign_in(poo
     );
     assert_eq!(
         refresh_tokens(&pool).await,
-        (1, 1),
-        "one token spent, the successor nobody received retired, the sign-in alive"
+        (1, 0),
+        "one token spent, and its successor handed again to the retry: nothing retired"
     );
     let revoked: i64 =
         sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL")
@@ -132,6 +132,43 @@ async fn a_renewal_whose_answer_is_lost_is_retried_without_asking_to_sign_in(poo
             .await
             .unwrap();
     assert_eq!(revoked, 0);
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_sign_in_ended_for_safety_is_told_as_such_and_keeps_the_edit(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (server, core) = ann_signed_up(&world, dir.path()).await;
+    let addr = server.addr;
+    // Somebody else spent the refresh token this computer holds, a while ago: when the core
+    // renews with it, the server sees a spent token coming back and ends the sign-in.
+    sqlx::query("UPDATE refresh_tokens SET spent_at = now() - interval '5 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    server.stop().await;
+    let _server = world.start_server(addr, ROTATED_JWT).await;
+    core.update_profile(&json!({"full_name": "Ann Kept"}))
+        .unwrap();
+    let status = wait_for(&core, "sign-in ended for safety", |s| {
+        s.state == ava_core::SyncState::SignInRequired
+    })
+    .await;
+    assert_eq!(
+        status.error.map(|e| e.code),
+        Some(ava_model::ErrorCode::RefreshTokenReused),
+        "the window can say why"
+    );
+    assert_eq!(status.pending, 1, "the edit waits for the next sign-in");
+    let revoked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(revoked, 1, "the whole sign-in ended on the server");
+    core.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&core).await;
+    assert_eq!(full_name(&pool).await.as_deref(), Some("Ann Kept"));
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]

@@ -21,6 +21,28 @@ async fn an_api_address_in_clear_on_another_machine_is_refused_at_start() {
     assert!(error.to_string().contains("https://"), "{error}");
 }
 
+/// Issue 31: `VAPI_BASE_URL`/`TWILIO_BASE_URL` were honoured without the https rule, so an
+/// environment variable could send the owner's keys over plain HTTP.
+#[tokio::test]
+async fn a_provider_address_in_clear_on_another_machine_is_refused_at_start() {
+    for (vapi, twilio) in [
+        (Some("http://vapi.example"), None),
+        (None, Some("http://twilio.example")),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ava_core::CoreConfig {
+            vapi_base_url: vapi.map(str::to_owned),
+            twilio_base_url: twilio.map(str::to_owned),
+            ..ava_core::CoreConfig::new(dir.path(), "https://api.ava.ai")
+        };
+        let secrets = Arc::new(ava_core::secrets::MemoryStore::default());
+        let Err(error) = ava_core::Onboarding::open(config, secrets, None) else {
+            panic!("an http:// provider on another machine was accepted: {vapi:?} {twilio:?}");
+        };
+        assert_eq!(error.code(), ErrorCode::InsecureApiUrl);
+    }
+}
+
 /// A server that answers everything with a redirect to `target`.
 async fn redirecting_to(target: String) -> String {
     let app = axum::Router::new().fallback(move || {

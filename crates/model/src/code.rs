@@ -95,6 +95,8 @@ error_codes! {
     AssistantLimit = "assistant_limit",
     /// The account sent as many onboarding events as one account may in a day.
     TooManyEvents = "too_many_events",
+    /// The account sent more requests in a short while than one account may.
+    TooManyRequests = "too_many_requests",
     InternalError = "internal_error",
     DatabaseUnavailable = "database_unavailable",
     // The core: the server, the draft, the keychain, Vapi and Twilio.

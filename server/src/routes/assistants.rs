@@ -124,9 +124,12 @@ async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiRes
     // An attempt older than the request timeout has certainly ended (it was cut off, or its
     // replica died), so its key may be taken over.
     let stale_secs = state.request_timeout.as_secs_f64();
+    // A new key only while the account holds fewer than its ceiling: re-recording an assistant
+    // under fresh keys cannot grow the table without end (settled keys leave after a day).
     let taken: Option<(bool, DateTime<Utc>)> = sqlx::query_as(
         "INSERT INTO idempotency_keys AS k (user_id, key, request_hash)
          SELECT id, $2, $3 FROM users WHERE id = $1 AND is_active
+           AND (SELECT count(*) FROM idempotency_keys WHERE user_id = $1) < $5
          ON CONFLICT (user_id, key) DO UPDATE SET attempt_started_at = now(), outcome_unknown = false
            WHERE k.response_status IS NULL AND k.request_hash = EXCLUDED.request_hash
              AND (k.outcome_unknown OR k.attempt_started_at < now() - make_interval(secs => $4))
@@ -136,6 +139,7 @@ async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiRes
     .bind(key)
     .bind(hash)
     .bind(stale_secs)
+    .bind(i64::from(state.limits.idempotency_keys))
     .fetch_optional(&state.db)
     .await?;
     match taken {
@@ -143,7 +147,7 @@ async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiRes
         Some((false, first_attempt)) => return Ok(Claim::Reconcile { first_attempt }),
         None => {}
     }
-    let (stored_hash, status, body): (Vec<u8>, Option<i16>, Option<Value>) = sqlx::query_as(
+    let stored: Option<(Vec<u8>, Option<i16>, Option<Value>)> = sqlx::query_as(
         "SELECT k.request_hash, k.response_status, k.response_body
          FROM idempotency_keys k JOIN users u ON u.id = k.user_id
          WHERE k.user_id = $1 AND k.key = $2 AND u.is_active",
@@ -151,8 +155,23 @@ async fn claim(state: &AppState, user_id: i32, key: &str, hash: &[u8]) -> ApiRes
     .bind(user_id)
     .bind(key)
     .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(ApiError::account_gone)?;
+    .await?;
+    let Some((stored_hash, status, body)) = stored else {
+        // Neither taken nor found: the account is gone, or holds as many keys as it may.
+        let active: bool = sqlx::query_scalar(
+            "SELECT coalesce((SELECT is_active FROM users WHERE id = $1), false)",
+        )
+        .bind(user_id)
+        .fetch_one(&state.db)
+        .await?;
+        return Err(if active {
+            ApiError::TooManyRequests {
+                retry_after_secs: 3600,
+            }
+        } else {
+            ApiError::account_gone()
+        });
+    };
     if stored_hash != hash {
         return Ok(Claim::Mismatch);
     }
@@ -298,26 +317,36 @@ async fn execute(
                     "Save your Vapi API key (POST /api/v1/vapi-settings) before creating an assistant",
                 )
             })?;
-            ensure_room(state, user_id).await?;
-            let found = match idempotency {
-                Some(idempotency) => find_marked(state, &key, idempotency).await?,
-                None => None,
-            };
-            let vapi_assistant_id = match found {
-                Some(id) => id,
-                None => {
-                    let mut body = CreateAssistant::from_spec(spec);
-                    if let Some(idempotency) = idempotency {
-                        body.metadata
-                            .get_or_insert_with(Default::default)
-                            .insert(MARKER.to_owned(), Value::from(idempotency.marker.clone()));
+            let place = reserve_place(state, user_id).await?;
+            let made = async {
+                let found = match idempotency {
+                    Some(idempotency) => find_marked(state, &key, idempotency).await?,
+                    None => None,
+                };
+                match found {
+                    Some(id) => Ok(id),
+                    None => {
+                        let mut body = CreateAssistant::from_spec(spec);
+                        if let Some(idempotency) = idempotency {
+                            body.metadata
+                                .get_or_insert_with(Default::default)
+                                .insert(MARKER.to_owned(), Value::from(idempotency.marker.clone()));
+                        }
+                        Ok(state
+                            .vapi
+                            .create_assistant(&key, &body)
+                            .await
+                            .map_err(ApiError::Upstream)?
+                            .id)
                     }
-                    state
-                        .vapi
-                        .create_assistant(&key, &body)
-                        .await
-                        .map_err(ApiError::Upstream)?
-                        .id
+                }
+            }
+            .await;
+            let vapi_assistant_id = match made {
+                Ok(id) => id,
+                Err(error) => {
+                    release_place(state, place).await?;
+                    return Err(error);
                 }
             };
             let payload = serde_json::to_value(spec).unwrap_or(Value::Null);
@@ -327,6 +356,7 @@ async fn execute(
                 &vapi_assistant_id,
                 spec.name.as_str(),
                 &payload,
+                Some(place),
             )
             .await
             .inspect_err(|error| {
@@ -339,20 +369,79 @@ async fn execute(
             vapi_assistant_id,
             name,
             payload,
-        } => record(state, user_id, vapi_assistant_id, name.as_str(), payload).await,
+        } => {
+            record(
+                state,
+                user_id,
+                vapi_assistant_id,
+                name.as_str(),
+                payload,
+                None,
+            )
+            .await
+        }
     }
 }
 
-/// 409 `assistant_limit` when the account already holds as many assistants as it may: checked
-/// before any Vapi call, and again under the account's lock when the row is inserted.
-async fn ensure_room(state: &AppState, user_id: i32) -> ApiResult<()> {
-    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&state.db)
-        .await?;
+/// How long a place taken for a Vapi call is held if nothing settles it (the replica died
+/// mid-call): longer than any call with its retries.
+const PLACE_HELD_SECS: f64 = 300.0;
+
+/// Locks the account's row and counts what it holds under that lock, in a statement of its own:
+/// a count in the locking statement would be read before the lock is granted, so requests
+/// queued behind one another would all see the count from before the first.
+async fn lock_and_count(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    user_id: i32,
+    except_place: Option<i64>,
+) -> ApiResult<i64> {
+    let active: Option<i32> =
+        sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND is_active FOR UPDATE")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if active.is_none() {
+        return Err(ApiError::account_gone());
+    }
+    let held: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM assistants WHERE user_id = $1)
+              + (SELECT count(*) FROM assistant_reservations
+                 WHERE user_id = $1 AND expires_at > now() AND id IS DISTINCT FROM $2)",
+    )
+    .bind(user_id)
+    .bind(except_place)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(held)
+}
+
+/// 409 `assistant_limit` when the account already holds as many assistants as it may, counting
+/// the places other requests took for their Vapi calls; otherwise a place is taken for this
+/// one, before any Vapi call.
+async fn reserve_place(state: &AppState, user_id: i32) -> ApiResult<i64> {
+    let mut tx = state.db.begin().await?;
+    let held = lock_and_count(&mut tx, user_id, None).await?;
     if held >= i64::from(state.limits.assistants) {
+        tx.rollback().await?;
         return Err(limit_reached(state));
     }
+    let place: i64 = sqlx::query_scalar(
+        "INSERT INTO assistant_reservations (user_id, expires_at)
+         VALUES ($1, now() + make_interval(secs => $2)) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(PLACE_HELD_SECS)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(place)
+}
+
+async fn release_place(state: &AppState, place: i64) -> ApiResult<()> {
+    sqlx::query("DELETE FROM assistant_reservations WHERE id = $1")
+        .bind(place)
+        .execute(&state.db)
+        .await?;
     Ok(())
 }
 
@@ -368,26 +457,30 @@ fn limit_reached(state: &AppState) -> ApiError {
 
 /// Inserts the row, or finds it when this user already recorded that assistant (a harmless
 /// retry, or an adopted assistant an earlier attempt recorded before losing its answer). The
-/// account's row is locked meanwhile, so two requests at once cannot both take the last place.
+/// account's row is locked meanwhile, so two requests at once cannot both take the last place;
+/// `place`, taken before a Vapi call, is handed over to the row.
 async fn record(
     state: &AppState,
     user_id: i32,
     vapi_assistant_id: &str,
     name: &str,
     payload: &Value,
+    place: Option<i64>,
 ) -> ApiResult<(StatusCode, AssistantRecord)> {
     let mut tx = state.db.begin().await?;
-    let held: Option<i64> = sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM assistants a WHERE a.user_id = u.id)
-         FROM users u WHERE u.id = $1 AND u.is_active FOR UPDATE OF u",
-    )
-    .bind(user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(held) = held else {
-        tx.rollback().await?;
-        return Err(ApiError::account_gone());
+    let held = match lock_and_count(&mut tx, user_id, place).await {
+        Ok(held) => held,
+        Err(error) => {
+            tx.rollback().await?;
+            return Err(error);
+        }
     };
+    if let Some(place) = place {
+        sqlx::query("DELETE FROM assistant_reservations WHERE id = $1")
+            .bind(place)
+            .execute(&mut *tx)
+            .await?;
+    }
     // Recording the same assistant again is a harmless retry; someone else's is not.
     let existing: Option<(i32, Row)> = sqlx::query_as(
         "SELECT user_id, id, vapi_assistant_id, name, created_at FROM assistants
@@ -442,6 +535,9 @@ async fn record(
         tx.commit().await?;
     } else {
         tx.rollback().await?;
+        if let Some(place) = place {
+            release_place(state, place).await?;
+        }
     }
     outcome
 }

@@ -11,7 +11,7 @@ use crate::sessions::Issued;
 /// The answer to a sign-in or a refresh: a short access token and the refresh token that
 /// renews it.
 fn session(state: &AppState, id: i32, email: String, refresh: Issued) -> ApiResult<AuthSession> {
-    let (access_token, expires_in) = state.tokens.issue(id)?;
+    let (access_token, expires_in) = state.tokens.issue(id, &refresh.sign_in)?;
     Ok(AuthSession {
         access_token,
         token_type: "bearer".to_owned(),
@@ -60,6 +60,7 @@ pub async fn register(
             "An account with this email already exists",
         )
     })?;
+    state.throttle.mark_known(&state.db, &email, ip).await?;
     Ok((
         StatusCode::CREATED,
         Json(new_session(&state, id, email).await?),
@@ -77,7 +78,7 @@ pub async fn login(
     let login = Login::from_json(&body)?;
     state
         .throttle
-        .check_login(&state.db, &login.email, ip)
+        .admit_login(&state.db, &login.email, ip)
         .await?;
     let row: Option<(i32, String, bool)> =
         sqlx::query_as("SELECT id, hashed_password, is_active FROM users WHERE email = $1")
@@ -88,10 +89,20 @@ pub async fn login(
         Some((id, hash, active)) => (Some(id), Some(hash), active),
         None => (None, None, false),
     };
-    let password_ok = state
+    let password_ok = match state
         .passwords
         .verify(hash, login.password.expose().clone())
-        .await?;
+        .await
+    {
+        Ok(verdict) => verdict,
+        Err(busy) => {
+            state
+                .throttle
+                .refund_login(&state.db, &login.email, ip)
+                .await?;
+            return Err(busy);
+        }
+    };
     match id {
         Some(id) if password_ok && active => {
             state
@@ -100,16 +111,11 @@ pub async fn login(
                 .await?;
             Ok(Json(new_session(&state, id, login.email).await?))
         }
-        _ => {
-            state
-                .throttle
-                .record_login_failure(&state.db, &login.email, ip)
-                .await?;
-            Err(ApiError::unauthorized(
-                ava_model::ErrorCode::InvalidCredentials,
-                "Wrong email or password",
-            ))
-        }
+        // Counted already, before the hash (`admit_login`).
+        _ => Err(ApiError::unauthorized(
+            ava_model::ErrorCode::InvalidCredentials,
+            "Wrong email or password",
+        )),
     }
 }
 
@@ -119,12 +125,19 @@ pub async fn login(
               (status = 401, body = ava_model::ErrorEnvelope, description = "`invalid_refresh_token` (unknown, expired, revoked, or the account is gone) or `refresh_token_reused` (a spent one came back: every token of that sign-in is revoked)")))]
 pub async fn refresh(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<AuthSession>> {
     let request = RefreshRequest::from_json(&body)?;
     let rotated = state
         .sessions
         .rotate(&state.db, &request.refresh_token)
+        .await?;
+    // Where the owner's computer renews its sign-in is where they are: a guesser spread over
+    // many addresses must never lock them out there once the sign-in ends.
+    state
+        .throttle
+        .mark_known(&state.db, &rotated.email, ip)
         .await?;
     Ok(Json(session(
         &state,

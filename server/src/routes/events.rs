@@ -12,16 +12,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, JsonBody};
 
 /// The account, locked for this batch (two batches of one account are counted one after the
-/// other, so together they cannot pass the daily ceiling), its creation time, and the events it
-/// had accepted in the last 24 hours with how long until the oldest of them leaves that window.
-const LOCK_ACCOUNT: &str = "SELECT u.created_at,
-       (SELECT count(*) FROM onboarding_events e
-        WHERE e.user_id = u.id AND e.received_at > now() - interval '1 day'),
-       (SELECT ceil(extract(epoch FROM min(e.received_at) + interval '1 day' - now()))::bigint
-        FROM onboarding_events e
-        WHERE e.user_id = u.id AND e.received_at > now() - interval '1 day')
-  FROM users u WHERE u.id = $1 AND u.is_active
-  FOR UPDATE OF u";
+/// other, so together they cannot pass the daily ceiling), with its creation time.
+const LOCK_ACCOUNT: &str = "SELECT created_at FROM users WHERE id = $1 AND is_active FOR UPDATE";
+
+/// The events the account accepted in the last 24 hours, with how long until the oldest of them
+/// leaves that window. A statement of its own, run once the lock is held: a count inside the
+/// locking statement is read before the lock is granted, so batches queued behind one another
+/// would all see the count from before the first.
+const COUNT_TODAY: &str = "SELECT count(*),
+       ceil(extract(epoch FROM min(received_at) + interval '1 day' - now()))::bigint
+  FROM onboarding_events WHERE user_id = $1 AND received_at > now() - interval '1 day'";
 
 /// The insert, whose conflicts are the duplicates (a batch resent after a lost answer).
 const INSERT_EVENTS: &str =
@@ -41,12 +41,15 @@ pub async fn record(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<EventsReceipt>> {
     let mut tx = state.db.begin().await?;
-    let (created_at, accepted_today, oldest_leaves_in): (DateTime<Utc>, i64, Option<i64>) =
-        sqlx::query_as(LOCK_ACCOUNT)
-            .bind(user.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(ApiError::account_gone)?;
+    let created_at: DateTime<Utc> = sqlx::query_scalar(LOCK_ACCOUNT)
+        .bind(user.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(ApiError::account_gone)?;
+    let (accepted_today, oldest_leaves_in): (i64, Option<i64>) = sqlx::query_as(COUNT_TODAY)
+        .bind(user.id)
+        .fetch_one(&mut *tx)
+        .await?;
     let events = match read_event_batch(&body, created_at, Utc::now()) {
         Ok(events) => events,
         Err(refused) => {

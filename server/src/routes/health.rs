@@ -17,15 +17,20 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
             StatusCode::OK,
             Json(json!({"status": "ok", "database": "ok"})),
         ),
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            // The health shape, and the error envelope every 5xx carries.
-            Json(json!({
-                "status": "unavailable",
-                "database": "unreachable",
-                "error": {"code": "database_unavailable", "message": "PostgreSQL did not answer within 2 s"},
-            })),
-        ),
+        failed => {
+            if let Ok(Err(error)) = &failed {
+                crate::note_database_error(error);
+            }
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                // The health shape, and the error envelope every 5xx carries.
+                Json(json!({
+                    "status": "unavailable",
+                    "database": "unreachable",
+                    "error": {"code": "database_unavailable", "message": "PostgreSQL did not answer within 2 s"},
+                })),
+            )
+        }
     }
 }
 

@@ -510,3 +510,85 @@ async fn an_account_holds_at_most_its_ceiling_of_assistants(pool: PgPool) {
         .unwrap();
     assert_eq!(rows, 3);
 }
+
+/// Issue 31: the room was checked without a lock before the Vapi call, and the count under
+/// the lock was read before the lock was granted: 8 creates at once for the last place made 8
+/// assistants in Vapi (and, on a fresh machine, two records both took the last place).
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn creates_racing_for_the_last_place_make_one_assistant_in_vapi(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_assistants_per_user = 3).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    for n in 0..2 {
+        let recorded = app
+            .post(
+                "/api/v1/assistants",
+                &token,
+                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::CREATED);
+    }
+    let replies = futures_util::future::join_all(
+        (0..8).map(|_| app.post("/api/v1/assistants", &token, assistant_payload("Ava"))),
+    )
+    .await;
+    let mut codes: Vec<(StatusCode, String)> = replies
+        .iter()
+        .map(|r| (r.status, r.code().to_owned()))
+        .collect();
+    codes.sort();
+    let mut expected = vec![(StatusCode::CREATED, String::new())];
+    expected.extend(vec![
+        (StatusCode::CONFLICT, "assistant_limit".to_owned());
+        7
+    ]);
+    assert_eq!(codes, expected);
+    assert_eq!(
+        app.fakes.vapi.calls.count("POST /assistant"),
+        1,
+        "one assistant made in Vapi"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
+    let places: i64 = sqlx::query_scalar("SELECT count(*) FROM assistant_reservations")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(places, 0, "every place taken was handed over or given back");
+}
+
+/// Records racing for the last place, many at once: exactly one gets it.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn records_racing_for_the_last_place_take_it_once(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_assistants_per_user = 3).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let record = |n: u32| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.post(
+                "/api/v1/assistants",
+                &token,
+                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+            )
+            .await
+        }
+    };
+    for n in 0..2 {
+        assert_eq!(record(n).await.status, StatusCode::CREATED);
+    }
+    let replies = futures_util::future::join_all((10..26).map(record)).await;
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
+}

@@ -446,3 +446,27 @@ async fn an_event_posthog_refuses_for_good_is_set_aside_and_the_rest_still_go(po
         "and it is not tried again for ever"
     );
 }
+
+/// Issue 31: the day's count was read before the account's lock was granted, so batches queued
+/// behind one another all saw the count from before the first and together passed the ceiling.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn batches_sent_at_once_never_pass_the_daily_ceiling(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_events_per_day = 100).await;
+    let (token, _) = signed_up_early(&app, "ann@acme.com").await;
+    let replies = futures_util::future::join_all((0..8u32).map(|b| {
+        let events: Vec<Value> = (b * 30..b * 30 + 30)
+            .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))
+            .collect();
+        app.post("/api/v1/events", &token, json!({"events": events}))
+    }))
+    .await;
+    let accepted = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(
+        accepted, 3,
+        "three batches of 30 fit in 100, a fourth does not"
+    );
+    assert_eq!(stored(&app.pool).await, 90);
+}

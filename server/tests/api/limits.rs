@@ -295,6 +295,56 @@ async fn ipv6_sign_ups_are_counted_per_64(pool: PgPool) {
     );
 }
 
+/// Issue 31: a /48 holds 65,536 /64s, each a fresh allowance when only /64s were counted. The
+/// /56 around an address allows twice the /64's sign-ups, the /48 four times.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn ipv6_sign_ups_are_also_counted_per_56_and_48(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.register_max_per_hour = 2).await;
+    let register = |ip: String, n: u32| {
+        let app = &app;
+        async move {
+            app.call_from(
+                &ip,
+                "/api/v1/auth/register",
+                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
+                &[],
+            )
+            .await
+            .status
+        }
+    };
+    // One /56 (2001:db8:cc:0::/56), a new /64 each time: 4 pass, the 5th is held.
+    for n in 0..4 {
+        assert_eq!(
+            register(format!("2001:db8:cc:{n:x}::1"), n).await,
+            StatusCode::CREATED
+        );
+    }
+    assert_eq!(
+        register("2001:db8:cc:4::1".into(), 4).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a fifth /64 of the same /56"
+    );
+    // One /48 (2001:db8:dd::/48), a new /56 each time: 8 pass, the 9th is held.
+    for n in 0..8u32 {
+        assert_eq!(
+            register(format!("2001:db8:dd:{:x}::1", n << 8), 10 + n).await,
+            StatusCode::CREATED,
+            "/56 number {n}"
+        );
+    }
+    assert_eq!(
+        register("2001:db8:dd:ff00::1".into(), 20).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a ninth /56 of the same /48"
+    );
+    assert_eq!(
+        register("2001:db8:ee::1".into(), 21).await,
+        StatusCode::CREATED,
+        "another /48 is someone else"
+    );
+}
+
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_client_that_writes_its_own_forwarded_for_counts_as_itself(pool: PgPool) {
     let app = TestApp::with(pool, |c| {
@@ -544,5 +594,219 @@ async fn a_request_past_its_time_is_cut_off_with_503(pool: PgPool) {
         app.get("/api/v1/user/me", &token).await.status,
         StatusCode::OK,
         "the server goes on serving"
+    );
+}
+
+/// Issue 31: the check, the hash and the count were three steps, so wrong passwords sent at
+/// the same moment all passed the check before any was counted (≥ 9 verdicts of 32).
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn wrong_passwords_sent_at_once_get_no_more_verdicts_than_the_ceiling(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let replies = futures_util::future::join_all(
+        (0..32).map(|_| app.login_from(ATTACKER, "ann@acme.com", "wrong password")),
+    )
+    .await;
+    let verdicts = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let held = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (verdicts, held),
+        (5, 27),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+}
+
+/// A right password is no failure, even though every attempt is counted before its hash.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn right_passwords_leave_no_count_behind(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    for _ in 0..12 {
+        let reply = app.login_from(OFFICE, "ann@acme.com", PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let counted: Vec<i32> = sqlx::query_scalar("SELECT failures FROM auth_throttle")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(counted.iter().all(|n| *n == 0), "{counted:?}");
+}
+
+/// The desktop signs up once and then only refreshes: the places it refreshes from are the
+/// owner's, and a spread attack must not lock the owner out there once the sign-in ends.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn where_a_sign_in_is_renewed_or_made_the_owner_is_known(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let signed_up = app
+        .call_from(
+            OFFICE,
+            "/api/v1/auth/register",
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &[],
+        )
+        .await;
+    assert_eq!(signed_up.status, StatusCode::CREATED);
+    const HOME: &str = "198.51.100.20";
+    let renewed = app
+        .call_from(
+            HOME,
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": signed_up.body["refresh_token"]}),
+            &[],
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+    // 60 wrong passwords spread over 12 addresses: past the account's ceiling of 50.
+    for round in 0..5 {
+        for i in 1..=12 {
+            let reply = app
+                .login_from(&format!("192.0.2.{i}"), "ann@acme.com", "wrong password")
+                .await;
+            assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&reply.status),
+                "round {round}, address {i}: {}",
+                reply.status
+            );
+        }
+    }
+    assert_eq!(
+        app.login_from("198.51.100.77", "ann@acme.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "from anywhere else the account is held"
+    );
+    for place in [OFFICE, HOME] {
+        let owner = app.login_from(place, "ann@acme.com", PASSWORD).await;
+        assert_eq!(owner.status, StatusCode::OK, "{place}: {}", owner.body);
+    }
+    // Known for as long as a sign-in lasts (90 days), not 30.
+    sqlx::query("UPDATE auth_throttle SET last_success_at = now() - interval '60 days'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let owner = app.login_from(HOME, "ann@acme.com", PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "60 days on: {}", owner.body);
+}
+
+/// Issue 31: one account could grow the database without end. Every login kept a sign-in for
+/// 90 days; now an account holds at most `MAX_SIGN_INS_PER_USER` and a new one ends the oldest,
+/// its access tokens at once.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_account_holds_a_bounded_number_of_sign_ins(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_sign_ins_per_user = 3).await;
+    app.register("ann@acme.com").await;
+    let mut sessions = Vec::new();
+    for _ in 0..4 {
+        let reply = app.login_from(OFFICE, "ann@acme.com", PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        sessions.push(reply.body);
+    }
+    let live: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NULL")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(live, 3);
+    // The oldest two went: the sign-up's and the first login's.
+    let first = &sessions[0];
+    let refused = app
+        .post_signed_out(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(refused.code(), "invalid_refresh_token");
+    assert_eq!(
+        app.get("/api/v1/user/me", first["access_token"].as_str().unwrap())
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let newest = &sessions[3];
+    assert_eq!(
+        app.get("/api/v1/user/me", newest["access_token"].as_str().unwrap())
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+/// Re-recording an assistant it already holds under a fresh `Idempotency-Key` stored a key row
+/// each time; an account now holds at most `MAX_IDEMPOTENCY_KEYS_PER_USER`. A retry of a key it
+/// holds still gets its first answer.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_account_holds_a_bounded_number_of_idempotency_keys(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_idempotency_keys_per_user = 2).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let record = |key: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.call_with(
+                Method::POST,
+                "/api/v1/assistants",
+                Some(&token),
+                Some(json!({"name": "Ava", "vapi_assistant_id": "asst-kept"})),
+                &[("idempotency-key", key)],
+            )
+            .await
+        }
+    };
+    assert_eq!(record("key-1").await.status, StatusCode::CREATED);
+    assert_eq!(record("key-2").await.status, StatusCode::OK);
+    let third = record("key-3").await;
+    assert_eq!(
+        (third.status, third.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+    );
+    assert!(third.headers.contains_key("retry-after"));
+    assert_eq!(
+        record("key-1").await.status,
+        StatusCode::CREATED,
+        "a key it holds still replays its first answer"
+    );
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 2);
+}
+
+/// A per-account request rate: past its burst an account waits (429 with Retry-After), and
+/// another account is not held by it.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn an_account_making_requests_without_pause_is_slowed(pool: PgPool) {
+    let app = TestApp::with(pool, |c| c.max_requests_per_minute = 5).await;
+    let (ann, _) = app.register("ann@acme.com").await;
+    let (bob, _) = app.register("bob@acme.com").await;
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        statuses.push(app.get("/api/v1/user/me", &ann).await);
+    }
+    let held = statuses
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // 5 a minute, bursts of 1: one more passes every 12 s, so unless 30 requests took four
+    // minutes, at least 10 are held.
+    assert!(held >= 10, "{held} of 30 held");
+    let first_held = statuses
+        .iter()
+        .find(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .unwrap();
+    assert_eq!(first_held.code(), "too_many_requests");
+    assert!(retry_after(first_held) >= 1);
+    assert_eq!(
+        app.get("/api/v1/user/me", &bob).await.status,
+        StatusCode::OK,
+        "bob is not held by ann's requests"
     );
 }

@@ -254,16 +254,15 @@ async fn a_refresh_whose_answer_was_lost_is_retried_without_ending_the_sign_in(p
     let lost = text(&refresh(&app, &first).await.body, "refresh_token");
     let retried = refresh(&app, &first).await;
     assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
-    let kept = text(&retried.body, "refresh_token");
-    assert_ne!(kept, lost);
     assert_eq!(
-        refresh(&app, &lost).await.code(),
-        "invalid_refresh_token",
-        "the successor nobody received is retired, and its return is no theft"
+        text(&retried.body, "refresh_token"),
+        lost,
+        "the retry carries the successor the lost answer carried, not a second one"
     );
-    let next = refresh(&app, &kept).await;
+    assert!(retried.body["access_token"].is_string());
+    let next = refresh(&app, &lost).await;
     assert_eq!(next.status, StatusCode::OK, "the sign-in goes on");
-    // Once what the retry issued has been used, the old token coming back is theft again.
+    // Once the successor has been used, the old token coming back is theft again.
     let replay = refresh(&app, &first).await;
     assert_eq!(replay.code(), "refresh_token_reused");
     assert_eq!(
@@ -273,6 +272,97 @@ async fn a_refresh_whose_answer_was_lost_is_retried_without_ending_the_sign_in(p
         "invalid_refresh_token",
         "and ends the sign-in"
     );
+}
+
+/// The review's reproduction (issue 31): with a fresh successor per retry, a copy of a
+/// just-spent token retired the owner's successor and kept the sign-in for 90 days.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_copy_of_a_just_spent_token_never_takes_the_sign_in_from_its_owner(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let r0 = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+    let owners = text(&refresh(&app, &r0).await.body, "refresh_token");
+    let copy = refresh(&app, &r0).await;
+    assert_eq!(
+        copy.status,
+        StatusCode::OK,
+        "inside the window: {}",
+        copy.body
+    );
+    assert_eq!(
+        text(&copy.body, "refresh_token"),
+        owners,
+        "the copy learns nothing the owner does not hold"
+    );
+    let renewed = refresh(&app, &owners).await;
+    assert_eq!(
+        renewed.status,
+        StatusCode::OK,
+        "the owner's next renewal still works: {}",
+        renewed.body
+    );
+    // The copy, now behind, comes back with what it got: reuse, and the sign-in ends for both.
+    sqlx::query("UPDATE refresh_tokens SET spent_at = now() - interval '61 seconds' WHERE spent_at IS NOT NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(refresh(&app, &owners).await.code(), "refresh_token_reused");
+    assert_eq!(
+        refresh(&app, &text(&renewed.body, "refresh_token"))
+            .await
+            .code(),
+        "invalid_refresh_token"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_spent_token_is_answered_again_a_bounded_number_of_times(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+    let successor = text(&refresh(&app, &first).await.body, "refresh_token");
+    for retry in 0..ava_server::RETRIES_PER_TOKEN {
+        let reply = refresh(&app, &first).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "retry {retry}: {}",
+            reply.body
+        );
+    }
+    assert_eq!(
+        refresh(&app, &first).await.code(),
+        "refresh_token_reused",
+        "one more is no lost answer"
+    );
+    assert_eq!(
+        refresh(&app, &successor).await.code(),
+        "invalid_refresh_token"
+    );
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn the_database_never_holds_a_refresh_token_that_works(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
+    let successor = text(&refresh(&app, &first).await.body, "refresh_token");
+    let rows: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT token_hash, successor_sealed FROM refresh_tokens")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        rows.len(),
+        3,
+        "the sign-up's token, the sign-in's and its successor"
+    );
+    for (hash, sealed) in rows {
+        for bytes in std::iter::once(hash).chain(sealed) {
+            let stored = String::from_utf8_lossy(&bytes);
+            assert!(!stored.contains(&successor) && !stored.contains(&first));
+        }
+    }
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -314,19 +404,13 @@ async fn eight_refreshes_of_one_token_at_once_leave_the_sign_in_working(pool: Pg
         vec![StatusCode::OK; 8],
         "every one is a retry of the first"
     );
-    let mut working = 0;
-    for reply in &replies {
-        let token = text(&reply.body, "refresh_token");
-        let next = refresh(&app, &token).await;
-        match next.code() {
-            "" => working += 1,
-            code => assert_eq!(code, "invalid_refresh_token", "{}", next.body),
-        }
-    }
-    assert_eq!(
-        working, 1,
-        "exactly one token of the eight answers still works"
-    );
+    let tokens: std::collections::HashSet<String> = replies
+        .iter()
+        .map(|reply| text(&reply.body, "refresh_token"))
+        .collect();
+    assert_eq!(tokens.len(), 1, "one successor, whichever answer is kept");
+    let kept = tokens.into_iter().next().unwrap();
+    assert_eq!(refresh(&app, &kept).await.status, StatusCode::OK);
 }
 
 /// Until `count` requests of this database are waiting for a lock.
@@ -421,4 +505,55 @@ async fn a_sign_in_ends_at_its_absolute_lifetime_and_keeps_few_rows(pool: PgPool
     .await
     .unwrap();
     assert_eq!(left, (0, 0), "an ended sign-in leaves nothing behind");
+}
+
+/// Issue 31: an access token lived on for up to 15 minutes after its sign-in was ended. Now a
+/// logout, or a reused refresh token, refuses the access tokens of that sign-in at once; other
+/// sign-ins of the same account go on.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn ending_a_sign_in_refuses_its_access_tokens_at_once(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    app.register("ann@acme.com").await;
+    let laptop = sign_in(&app, "ann@acme.com").await;
+    let office = sign_in(&app, "ann@acme.com").await;
+    let laptop_access = text(&laptop, "access_token");
+    let office_access = text(&office, "access_token");
+    assert_eq!(
+        app.get("/api/v1/user/me", &laptop_access).await.status,
+        StatusCode::OK
+    );
+    let out = app
+        .post_signed_out(
+            "/api/v1/auth/logout",
+            json!({"refresh_token": text(&laptop, "refresh_token")}),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let refused = app.get("/api/v1/user/me", &laptop_access).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::UNAUTHORIZED, "invalid_token"),
+        "the signed-out laptop's access token"
+    );
+    assert_eq!(
+        app.get("/api/v1/user/me", &office_access).await.status,
+        StatusCode::OK,
+        "the office's sign-in goes on"
+    );
+
+    // A spent refresh token coming back ends its sign-in: its access tokens too.
+    let first = text(&office, "refresh_token");
+    let renewed = refresh(&app, &first).await.body;
+    let renewed_access = text(&renewed, "access_token");
+    sqlx::query("UPDATE refresh_tokens SET spent_at = now() - interval '61 seconds' WHERE spent_at IS NOT NULL")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(refresh(&app, &first).await.code(), "refresh_token_reused");
+    for access in [&office_access, &renewed_access] {
+        assert_eq!(
+            app.get("/api/v1/user/me", access).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
 }

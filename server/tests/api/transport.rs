@@ -84,3 +84,75 @@ async fn connections_beyond_the_ceiling_wait_for_a_free_one(pool: PgPool) {
         .unwrap();
     assert_eq!(&head, b"HTTP/1.1 200");
 }
+
+/// Issue 31: the ceiling is taken before `accept`, so one address that opened connections and
+/// sent half a request kept every slot and everyone else waited in the listen queue. Now one
+/// client holds at most its share; a connection past it is closed at once.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn one_address_cannot_hold_every_connection(pool: PgPool) {
+    let (address, _stop) = listening(pool, |c| {
+        c.max_connections = 8;
+        c.max_connections_per_client = 3;
+        // Long enough that nothing is freed by the header deadline while the test runs.
+        c.header_read_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let mut held = Vec::new();
+    for n in 0..8 {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nho")
+            .await
+            .unwrap();
+        if n >= 3 {
+            // Closed with what was sent still unread: the kernel answers with a reset.
+            let mut answer = Vec::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut answer))
+                    .await
+                    .expect("the server closed the connection");
+            let closed = match &read {
+                Ok(_) => true,
+                Err(error) => error.kind() == std::io::ErrorKind::ConnectionReset,
+            };
+            assert!(
+                answer.is_empty() && closed,
+                "connection {n} past the client's share is closed unserved: {read:?} {answer:?}"
+            );
+        }
+        held.push(stream);
+    }
+    // Another address (loopback has the whole 127/8) is served while the first holds its share.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = socket.connect(address).await.unwrap();
+    other.write_all(HEALTH).await.unwrap();
+    let mut head = [0u8; 12];
+    tokio::time::timeout(Duration::from_secs(60), other.read_exact(&mut head))
+        .await
+        .expect("another client is served")
+        .unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+}
+
+/// A body that stops arriving is dropped after the body read timeout, not held for the
+/// request's whole minute: the answer is a 400 naming the body, never a 500.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_body_that_stalls_is_dropped(pool: PgPool) {
+    let (address, _stop) = listening(pool, |c| {
+        c.body_read_timeout = Duration::from_secs(1);
+        c.request_timeout = Duration::from_secs(600);
+    })
+    .await;
+    let mut slow = TcpStream::connect(address).await.unwrap();
+    slow.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nhost: ava\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"email\":",
+    )
+    .await
+    .unwrap();
+    let answer = read_to_close(&mut slow).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 400") || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+}

@@ -157,3 +157,61 @@ async fn signing_out_with_an_unsent_edit_asks_first_in_every_language(pool: PgPo
     );
     app.quit().await;
 }
+
+/// A sign-in the server ended because its refresh token came back from two places (issue 31)
+/// is said in words, in the owner's language, until they sign in again.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_sign_in_ended_for_safety_is_said_in_words(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let addr = server.addr;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "ann@acme.com").await;
+    app.pill("synced").await;
+    // Somebody else spent this computer's refresh token minutes ago; the access token then
+    // stops working, so the app renews with a token the server knows was spent elsewhere.
+    sqlx::query("UPDATE refresh_tokens SET spent_at = now() - interval '5 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    server.stop().await;
+    let _server = world
+        .start_server(addr, "a-rotated-jwt-secret-that-is-long-enough-42")
+        .await;
+    app.type_into("#full_name", "Ann Kept").await;
+    app.pill("sign_in_required").await;
+    for (locale, words) in [
+        ("en", "ended for safety"),
+        ("fr", "fermée par sécurité"),
+        ("he", "ליתר ביטחון"),
+    ] {
+        app.choose("language-switch", locale).await;
+        app.until(
+            &format!("{locale}: the sign-in ended for safety"),
+            &format!(
+                "const n = document.querySelector('#sign-in-ended-for-safety'); \
+                 return !!n && n.getAttribute('role') === 'alert' && n.textContent.includes('{words}')"
+            ),
+        )
+        .await;
+        app.shot(&format!("{locale}-sign-in-ended-for-safety"))
+            .await;
+    }
+    app.click("#status-pill").await;
+    app.type_into("#password", PASSWORD).await;
+    app.click("#account-submit").await;
+    until_db(
+        &pool,
+        "SELECT full_name FROM users WHERE email = 'ann@acme.com'",
+        Some("Ann Kept"),
+    )
+    .await;
+    app.pill("synced").await;
+    app.until(
+        "the notice gone once signed in again",
+        "return document.querySelector('#sign-in-ended-for-safety') === null",
+    )
+    .await;
+}

@@ -121,8 +121,10 @@ pub(crate) async fn sign_out(ctx: &Context) -> Result<(), CoreError> {
 }
 
 /// After `refused` was turned away (expired, or signed with a retired key): a renewed access
-/// token for `session`, or `None` when only signing in again will do. Network trouble is an
-/// error (retried with backoff), never a reason to forget the session.
+/// token for `session`, or `None` when no refresh token is left. A refresh token the server
+/// turns down is forgotten and its refusal returned (`SignInRequired` with the server's code,
+/// so a sign-in ended for safety is told as such). Network trouble is an error (retried with
+/// backoff), never a reason to forget the session.
 pub(crate) async fn renew_session(
     ctx: &Context,
     session: &Session,
@@ -150,10 +152,10 @@ pub(crate) async fn renew_session(
             ctx.sessions.renewed(session, tokens).await?;
             Ok(Some(access))
         }
-        Err(ApiError::SignInRequired(_)) => {
+        Err(ended @ ApiError::SignInRequired { .. }) => {
             // Spent, revoked or expired for good.
             ctx.sessions.refresh_ended(session).await?;
-            Ok(None)
+            Err(ended.into())
         }
         Err(error) => Err(error.into()),
     }

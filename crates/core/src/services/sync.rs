@@ -105,10 +105,13 @@ async fn sync_once(ctx: &Context) -> Result<(), CoreError> {
     if let Some(account) = session.account()
         && token_subject(&token).is_some_and(|holder| holder != account.id)
     {
-        return Err(CoreError::Api(ApiError::SignInRequired(format!(
-            "this computer is signed in as another account: sign in as {} to send these changes",
-            account.email
-        ))));
+        return Err(CoreError::Api(ApiError::SignInRequired {
+            code: ava_model::ErrorCode::SignInRequired,
+            message: format!(
+                "this computer is signed in as another account: sign in as {} to send these changes",
+                account.email
+            ),
+        }));
     }
     // Once the server has ended the sign-in (no refresh token left), more edits change
     // nothing until the user signs in again: no request per keystroke, no flicker.
@@ -116,17 +119,22 @@ async fn sync_once(ctx: &Context) -> Result<(), CoreError> {
     if status.state == SyncState::SignInRequired
         && ctx.sessions.refresh_token(&session).await?.is_none()
     {
-        let message = status.error.as_ref().map_or_else(
-            || "sign in again to send your changes".to_owned(),
-            |e| e.message.clone(),
+        let (code, message) = status.error.as_ref().map_or_else(
+            || {
+                (
+                    ava_model::ErrorCode::SignInRequired,
+                    "sign in again to send your changes".to_owned(),
+                )
+            },
+            |e| (e.code.clone(), e.message.clone()),
         );
-        return Err(CoreError::Api(ApiError::SignInRequired(message)));
+        return Err(CoreError::Api(ApiError::SignInRequired { code, message }));
     }
     match send_all(ctx, &session, &token).await {
-        Err(CoreError::Api(ApiError::SignInRequired(message))) => {
+        Err(CoreError::Api(refused @ ApiError::SignInRequired { .. })) => {
             match renew_session(ctx, &session, &token).await? {
                 Some(renewed) => send_all(ctx, &session, &renewed).await,
-                None => Err(CoreError::Api(ApiError::SignInRequired(message))),
+                None => Err(CoreError::Api(refused)),
             }
         }
         other => other,
@@ -177,7 +185,7 @@ async fn send_events(
                 }
             }
             // Offline, or the sign-in to renew: as for everything else.
-            Err(error @ (ApiError::Unreachable(_) | ApiError::SignInRequired(_))) => {
+            Err(error @ (ApiError::Unreachable(_) | ApiError::SignInRequired { .. })) => {
                 return Err(error.into());
             }
             Err(error) => {
@@ -361,15 +369,18 @@ pub(crate) async fn sync_loop(ctx: Weak<Context>) {
                 attempt = 0;
                 false
             }
-            Err(CoreError::Api(ApiError::SignInRequired(message))) => {
+            Err(CoreError::Api(ApiError::SignInRequired { code, message })) => {
+                // A sign-in ended for safety is said as such (the window tells the owner); any
+                // other end is the plain "sign in again".
+                let code = match code {
+                    ava_model::ErrorCode::RefreshTokenReused => code,
+                    _ => ava_model::ErrorCode::SignInRequired,
+                };
                 set_status(
                     &strong,
                     &session,
                     SyncState::SignInRequired,
-                    Some(ava_model::UiError::new(
-                        ava_model::ErrorCode::SignInRequired,
-                        message,
-                    )),
+                    Some(ava_model::UiError::new(code, message)),
                 );
                 true
             }

@@ -21,9 +21,7 @@ use std::sync::Mutex;
 pub use dbus_secret_service::Error;
 use dbus_secret_service::{EncryptionType, Item, SecretService};
 
-/// How long a keychain password prompt may wait for the owner: long enough to type a password,
-/// short enough that a prompt no one can see (no display, a crashed prompter) ends in an error.
-const PROMPT_SECONDS: u64 = 60;
+use crate::config::KEYCHAIN_PROMPT_SECONDS as PROMPT_SECONDS;
 
 /// Every item's collection, as keyring 3 named it: the default collection.
 const TARGET: &str = "default";
