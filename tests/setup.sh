@@ -13,8 +13,9 @@ APT_PACKAGES=(
   at-spi2-core python3-pyatspi
   # The replica tests put two servers behind a real reverse proxy; the API fuzzing runs in a venv.
   nginx-light python3-venv
-  # tests/cross-check.sh: C compilers for ring when ava-core is checked for Windows and macOS.
-  gcc-mingw-w64-x86-64 clang
+  # tests/cross-check.sh and tests/windows-check.sh: C compilers for ring when the shell is
+  # checked for macOS and linked for Windows, and Wine 8 to start the Windows build.
+  gcc-mingw-w64-x86-64 clang wine64
 )
 
 source "$(dirname "$0")/apt.sh"

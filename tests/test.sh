@@ -53,6 +53,7 @@ if [ $# -eq 0 ]; then
   "$venv/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
   "$venv/zizmor" --offline --config tests/zizmor.yml .github/workflows
   bash tests/cross-check.sh
+  bash tests/windows-check.sh
   echo "== the design tokens' contrast (WCAG 2.1 1.4.3, 1.4.11)"
   python3 tests/contrast.py
 fi
