@@ -22,9 +22,11 @@ data=$(mktemp -d)
 # Assistant creation talks to the Vapi fake, never to the internet.
 FAKE_VAPI_ADDR=127.0.0.1:$vapi_port FAKE_TWILIO_ADDR=127.0.0.1:$(free_port) "$bin/ava-fakes" >/dev/null &
 fakes=$!
-# Limits off: the run signs in and up far more often than any person would.
+# Limits off: the run signs in and up, sends requests and makes idempotency keys far more
+# often than any person would, all from one address and one account.
 DATABASE_URL=${DATABASE_URL%/*}/$db BIND=127.0.0.1:$port AVA_DATA_DIR=$data RUST_LOG=warn \
-  REGISTER_MAX_PER_HOUR=0 LOGIN_MAX_FAILURES=1000000 VAPI_BASE_URL=http://127.0.0.1:$vapi_port \
+  REGISTER_MAX_PER_HOUR=0 LOGIN_MAX_FAILURES=1000000 MAX_REQUESTS_PER_MINUTE=0 \
+  MAX_IDEMPOTENCY_KEYS_PER_USER=1000000 VAPI_BASE_URL=http://127.0.0.1:$vapi_port \
   "$bin/ava-server" &
 server=$!
 trap 'kill $server $fakes 2>/dev/null || true; wait $server $fakes 2>/dev/null || true; rm -rf "$data"; psql "$admin" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
