@@ -60,5 +60,6 @@ fi
 
 echo "== cargo test --workspace (with a private gnome-keyring and X server)"
 # Arguments replace `--workspace` (e.g. `tests/test.sh -p ava-desktop --test e2e`).
-if [ $# -gt 0 ]; then with_keychain cargo test "$@"; else with_keychain cargo test --workspace; fi
+# --no-fail-fast: one red test binary must not hide what the others would say.
+if [ $# -gt 0 ]; then with_keychain cargo test "$@"; else with_keychain cargo test --workspace --no-fail-fast; fi
 echo "== screenshots of every step in every language: ${CARGO_TARGET_DIR:-target}/e2e-screenshots"
