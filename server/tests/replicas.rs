@@ -217,7 +217,7 @@ impl Nginx {
         let root = dir.display();
         let config = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {root}/nginx.pid;\n\
-             error_log {root}/error.log warn;\nevents {{ worker_connections 64; }}\n\
+             error_log {root}/error.log warn;\nevents {{ worker_connections 256; }}\n\
              http {{\n access_log off;\n client_body_temp_path {root}/body;\n\
              proxy_temp_path {root}/proxy;\n fastcgi_temp_path {root}/fastcgi;\n\
              uwsgi_temp_path {root}/uwsgi;\n scgi_temp_path {root}/scgi;\n{http}}}\n"
@@ -1008,4 +1008,91 @@ async fn a_sign_in_ended_on_one_replica_is_refused_on_the_other(pool: PgPool) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Issue 31's races, through two replicas behind nginx, where only PostgreSQL is shared: wrong
+/// passwords sent at once get no more verdicts than the ceiling, and creates racing for an
+/// account's last place make one assistant in Vapi.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn limits_hold_when_requests_race_through_two_replicas(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    fakes.vapi.add_key(VAPI_KEY);
+    let deployment = Deployment::new(&pool, &fakes);
+    let limits = [("MAX_ASSISTANTS_PER_USER", "3"), ("HASHING_QUEUE", "64")];
+    let a = deployment.replica(&limits).await;
+    let b = deployment.replica(&limits).await;
+    let proxy = Nginx::start(&[a.addr, b.addr]).await;
+    let client = Client::new();
+    let (status, session) = client
+        .post(
+            format!("{}/api/v1/auth/register", proxy.url),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    let guesses = futures_util::future::join_all((0..32).map(|_| {
+        client.post(
+            format!("{}/api/v1/auth/login", proxy.url),
+            json!({"email": "ann@acme.com", "password": "wrong password"}),
+            &[("x-forwarded-for", "203.0.113.66")],
+        )
+    }))
+    .await;
+    let mut statuses: Vec<u16> = guesses.iter().map(|(status, _)| *status).collect();
+    statuses.sort();
+    let verdicts = statuses.iter().filter(|s| **s == 401).count();
+    let held = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((verdicts, held), (5, 27), "{statuses:?}");
+
+    let auth = format!("Bearer {}", session["access_token"].as_str().unwrap());
+    let headers = [("authorization", auth.as_str())];
+    let (status, _) = client
+        .post(
+            format!("{}/api/v1/vapi-settings", proxy.url),
+            json!({"vapi_api_key": VAPI_KEY}),
+            &headers,
+        )
+        .await;
+    assert!((200..300).contains(&status), "{status}");
+    for n in 0..2 {
+        let (status, body) = client
+            .post(
+                format!("{}/api/v1/assistants", proxy.url),
+                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+                &headers,
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let creates = futures_util::future::join_all((0..8).map(|_| {
+        client.post(
+            format!("{}/api/v1/assistants", proxy.url),
+            assistant("Ava"),
+            &headers,
+        )
+    }))
+    .await;
+    let mut outcomes: Vec<(u16, String)> = creates
+        .iter()
+        .map(|(status, body)| {
+            (
+                *status,
+                body["error"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    outcomes.sort();
+    let mut expected = vec![(201, String::new())];
+    expected.extend(vec![(409, "assistant_limit".to_owned()); 7]);
+    assert_eq!(outcomes, expected);
+    assert_eq!(
+        fakes.vapi.assistants().len(),
+        1,
+        "one assistant made in Vapi"
+    );
 }
