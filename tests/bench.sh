@@ -5,6 +5,8 @@
 # rounds (both drift as the table ages); prints every round, the medians and their ratio. The
 # sign-up limit is off: the rig registers its users from one address.
 # Usage: tests/bench.sh [USERS] [CONCURRENCY] [SECONDS] [ROUNDS]   (defaults 64 32 10 3)
+# AVA_BENCH_ROUTE=poll measures "anything new?" instead: GET /user/me answered 304 against
+# pgbench's equivalent indexed single-row SELECT of the revision (tests/bench-poll.lua).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS=${1:-64}
@@ -37,10 +39,18 @@ trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data" "$scrip
 curl -sf --retry 50 --retry-connrefused --retry-delay 0 "http://127.0.0.1:$port/healthz" >/dev/null
 
 # The same write straight to Postgres: one user row updated and returned per transaction.
-cat >"$script" <<SQL
+route=${AVA_BENCH_ROUTE:-patch}
+if [ "$route" = poll ]; then
+  cat >"$script" <<SQL
+\set id random(1, $USERS)
+SELECT revision FROM users WHERE id = :id AND is_active;
+SQL
+else
+  cat >"$script" <<SQL
 \set id random(1, $USERS)
 UPDATE users SET full_name = 'bench ' || :id, updated_at = now() WHERE id = :id RETURNING full_name, organization_name, industry, timezone, locale, marketing_opt_in, accept_terms;
 SQL
+fi
 pg_port=$(psql "$DATABASE_URL" -tAc 'SHOW port')
 
 # The load comes from wrk (C, like pgbench's client) unless AVA_BENCH_CLIENT=rust picks the
@@ -54,7 +64,7 @@ register=--users
 api_rates=() pg_rates=()
 for round in $(seq 1 "$ROUNDS"); do
   if [ "$client" = wrk ]; then
-    line=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -s tests/bench-patch.lua "http://127.0.0.1:$port" -- "$tokens" | tail -n 1)
+    line=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -s "tests/bench-$route.lua" "http://127.0.0.1:$port" -- "$tokens" | tail -n 1)
   else
     line=$(bench $register "$USERS" --concurrency "$CONCURRENCY" --seconds "$SECONDS_RUN")
     register=--reuse-users
@@ -63,7 +73,7 @@ for round in $(seq 1 "$ROUNDS"); do
   api_rates+=("$(sed -E 's/.* rps=([0-9]+).*/\1/' <<<"$line")")
   tps=$(pgbench -n -M prepared -h 127.0.0.1 -p "$pg_port" -U postgres -c "$CONCURRENCY" -j 2 \
     -T "$SECONDS_RUN" -f "$script" postgres 2>/dev/null | sed -nE 's/^tps = ([0-9]+).*/\1/p')
-  echo "round $round: pgbench single-row UPDATE clients=$CONCURRENCY seconds=$SECONDS_RUN tps=$tps"
+  echo "round $round: pgbench single-row $( [ "$route" = poll ] && echo SELECT || echo UPDATE ) clients=$CONCURRENCY seconds=$SECONDS_RUN tps=$tps"
   pg_rates+=("$tps")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -86,8 +86,10 @@ impl ResourceUpdate {
             })
             .collect();
         let fields: Vec<&str> = shapes.iter().map(|(field, _, _)| *field).collect();
+        // The account's revision moves with every write (issue 33), in the same statement.
         let sql = format!(
-            "UPDATE users SET {}, updated_at = now() WHERE id = $1 AND is_active RETURNING {}",
+            "UPDATE users SET {}, updated_at = now(), revision = revision + 1 \
+             WHERE id = $1 AND is_active RETURNING {}, revision",
             sets.join(", "),
             fields.join(", ")
         );
@@ -95,13 +97,14 @@ impl ResourceUpdate {
     }
 
     /// Applies `patch` (the columns it sets, as the model's `to_stored` writes them) to the
-    /// user's row; the resource as stored afterwards, or `None` when the account is gone.
+    /// user's row; the resource as stored afterwards with the account's new revision, or
+    /// `None` when the account is gone.
     pub async fn apply(
         &self,
         db: &PgPool,
         user_id: i32,
         patch: &Map<String, Value>,
-    ) -> Result<Option<Value>, sqlx::Error> {
+    ) -> Result<Option<(Value, i64)>, sqlx::Error> {
         let mut query = sqlx::query(&self.sql).bind(user_id);
         for (field, shape, _) in self.shapes {
             let change = patch.get(*field);
@@ -130,7 +133,8 @@ impl ResourceUpdate {
             };
             stored.insert((*field).to_owned(), value.unwrap_or(Value::Null));
         }
-        Ok(Some(Value::Object(stored)))
+        let revision: i64 = row.try_get(self.shapes.len())?;
+        Ok(Some((Value::Object(stored), revision)))
     }
 }
 
@@ -145,7 +149,7 @@ pub static SELECT_ME: LazyLock<String> = LazyLock::new(|| {
                 coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
                 coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
                 coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
-                u.onboarding_completed, u.onboarding_completed_at, u.updated_at
+                u.onboarding_completed, u.onboarding_completed_at, u.updated_at, u.revision
          FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
          WHERE u.id = $1 AND u.is_active",
         object_of(ProfilePatch::FIELDS),
@@ -205,4 +209,5 @@ pub struct MeRow {
     pub onboarding_completed: bool,
     pub onboarding_completed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    pub revision: i64,
 }

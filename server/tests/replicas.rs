@@ -1096,3 +1096,48 @@ async fn limits_hold_when_requests_race_through_two_replicas(pool: PgPool) {
         "one assistant made in Vapi"
     );
 }
+
+/// Issue 33 across replicas: the revision lives in PostgreSQL, so a write on one replica is seen
+/// by the other's "anything new?" at once: a 304 before the write, a 200 with the writer's ETag
+/// after it.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_write_on_one_replica_moves_the_etag_on_the_other(pool: PgPool) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(&pool, &fakes);
+    let a = deployment.replica(&[]).await;
+    let b = deployment.replica(&[]).await;
+    let http = reqwest::Client::new();
+    let (status, session) = Client::new()
+        .post(
+            format!("{}/api/v1/auth/register", a.url()),
+            json!({"email": "ann@acme.com", "password": PASSWORD}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201);
+    let bearer = format!("Bearer {}", session["access_token"].as_str().unwrap());
+    let ask_b = |tag: String| {
+        http.get(format!("{}/api/v1/user/me", b.url()))
+            .header("authorization", &bearer)
+            .header("if-none-match", tag)
+            .send()
+    };
+    let first = ask_b("\"none\"".into()).await.unwrap();
+    assert_eq!(first.status().as_u16(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(ask_b(tag.clone()).await.unwrap().status().as_u16(), 304);
+    let written = http
+        .patch(format!("{}/api/v1/user/profile", a.url()))
+        .header("authorization", &bearer)
+        .json(&json!({"full_name": "Ann on A"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status().as_u16(), 200);
+    let new_tag = written.headers()["etag"].to_str().unwrap().to_owned();
+    let seen = ask_b(tag).await.unwrap();
+    assert_eq!(seen.status().as_u16(), 200, "b sees a's write");
+    assert_eq!(seen.headers()["etag"].to_str().unwrap(), new_tag);
+    let body: Value = seen.json().await.unwrap();
+    assert_eq!(body["profile"]["full_name"], "Ann on A");
+}

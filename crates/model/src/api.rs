@@ -127,6 +127,10 @@ pub struct Me {
     pub onboarding_completed: bool,
     pub onboarding_completed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// Grows with every write to the account's profile, studio config, flags or completion;
+    /// also the answer's `ETag` (`"<revision>"`). Absent from servers before it (read as 0).
+    #[serde(default)]
+    pub revision: i64,
 }
 
 /// `POST /api/v1/events`: how many events were new, and how many had been received before.

@@ -4,6 +4,8 @@ use ava_model::{
 };
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -12,56 +14,99 @@ use crate::rows::{
     FlagsRow, MeRow, SELECT_ME, UPDATE_PROFILE, UPDATE_STUDIO, profile_of, studio_of,
 };
 
+/// The account's revision as an entity tag: `"<revision>"` (RFC 9110 §8.8.3, strong).
+fn etag(revision: i64) -> [(header::HeaderName, HeaderValue); 1] {
+    let value = HeaderValue::from_str(&format!("\"{revision}\"")).expect("digits and quotes");
+    [(header::ETAG, value)]
+}
+
+/// Whether `If-None-Match` names `revision` (one tag, a list, or `*`; weak tags compare as
+/// their opaque part, as RFC 9110 §13.1.2's weak comparison does).
+fn none_match(headers: &HeaderMap, revision: i64) -> bool {
+    let wanted = format!("\"{revision}\"");
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == wanted)
+}
+
 #[utoipa::path(get, path = "/api/v1/user/me", tag = "user", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = ava_model::ErrorEnvelope)))]
-pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Me>> {
+    params(("If-None-Match" = Option<String>, Header, description = "The `ETag` of an earlier answer: 304 with no body while the account's revision is still that one")),
+    responses((status = 200, body = Me, headers(("ETag" = String, description = "`\"<revision>\"`"))),
+              (status = 304, description = "Nothing changed since the `ETag` sent in `If-None-Match`"),
+              (status = 401, body = ava_model::ErrorEnvelope)))]
+pub async fn me(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    // "Anything new?" costs one indexed read of one column when the answer is no.
+    if headers.contains_key(header::IF_NONE_MATCH) {
+        let revision: i64 =
+            sqlx::query_scalar("SELECT revision FROM users WHERE id = $1 AND is_active")
+                .bind(user.id)
+                .fetch_optional(&state.db)
+                .await?
+                .ok_or_else(ApiError::account_gone)?;
+        if none_match(&headers, revision) {
+            return Ok((StatusCode::NOT_MODIFIED, etag(revision)).into_response());
+        }
+    }
     let row: MeRow = sqlx::query_as(&SELECT_ME)
         .bind(user.id)
         .fetch_optional(&state.db)
         .await?
         .ok_or_else(ApiError::account_gone)?;
-    Ok(Json(Me {
-        id: i64::from(row.id),
-        email: row.email,
-        profile: profile_of(&row.profile),
-        studio_config: studio_of(&row.studio_config),
-        onboarding: row.flags.into(),
-        onboarding_completed: row.onboarding_completed,
-        onboarding_completed_at: row.onboarding_completed_at,
-        updated_at: row.updated_at,
-    }))
+    Ok((
+        etag(row.revision),
+        Json(Me {
+            id: i64::from(row.id),
+            email: row.email,
+            profile: profile_of(&row.profile),
+            studio_config: studio_of(&row.studio_config),
+            onboarding: row.flags.into(),
+            onboarding_completed: row.onboarding_completed,
+            onboarding_completed_at: row.onboarding_completed_at,
+            updated_at: row.updated_at,
+            revision: row.revision,
+        }),
+    )
+        .into_response())
 }
 
 #[utoipa::path(patch, path = "/api/v1/user/profile", tag = "user", security(("bearer" = [])),
     request_body(content = Profile, description = "Any subset of the profile fields; absent or null keeps a field, \"\" clears a text field."),
-    responses((status = 200, body = Profile), (status = 422, body = ava_model::ErrorEnvelope)))]
+    responses((status = 200, body = Profile, headers(("ETag" = String, description = "The account's new revision"))), (status = 422, body = ava_model::ErrorEnvelope)))]
 pub async fn update_profile(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Profile>> {
+) -> ApiResult<impl IntoResponse> {
     let patch = ProfilePatch::from_json(&body)?;
-    let stored = UPDATE_PROFILE
+    let (stored, revision) = UPDATE_PROFILE
         .apply(&state.db, user.id, &patch.to_stored())
         .await?
         .ok_or_else(ApiError::account_gone)?;
-    Ok(Json(profile_of(&stored)))
+    Ok((etag(revision), Json(profile_of(&stored))))
 }
 
 #[utoipa::path(patch, path = "/api/v1/user/studio-config", tag = "user", security(("bearer" = [])),
     request_body(content = StudioConfig, description = "Any subset of the studio fields; absent or null keeps, \"\" clears text, [] clears a list."),
-    responses((status = 200, body = StudioConfig), (status = 422, body = ava_model::ErrorEnvelope)))]
+    responses((status = 200, body = StudioConfig, headers(("ETag" = String, description = "The account's new revision"))), (status = 422, body = ava_model::ErrorEnvelope)))]
 pub async fn update_studio_config(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<StudioConfig>> {
+) -> ApiResult<impl IntoResponse> {
     let patch = StudioPatch::from_json(&body)?;
-    let stored = UPDATE_STUDIO
+    let (stored, revision) = UPDATE_STUDIO
         .apply(&state.db, user.id, &patch.to_stored())
         .await?
         .ok_or_else(ApiError::account_gone)?;
-    Ok(Json(studio_of(&stored)))
+    Ok((etag(revision), Json(studio_of(&stored))))
 }
 
 #[utoipa::path(get, path = "/api/v1/user/onboarding", tag = "user", security(("bearer" = [])),
@@ -86,24 +131,29 @@ pub async fn get_flags(
 
 #[utoipa::path(patch, path = "/api/v1/user/onboarding", tag = "user", security(("bearer" = [])),
     request_body(content = OnboardingFlags, description = "Any of the three flags."),
-    responses((status = 200, body = OnboardingFlags), (status = 422, body = ava_model::ErrorEnvelope)))]
+    responses((status = 200, body = OnboardingFlags, headers(("ETag" = String, description = "The account's new revision"))), (status = 422, body = ava_model::ErrorEnvelope)))]
 pub async fn update_flags(
     State(state): State<AppState>,
     user: AuthUser,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<OnboardingFlags>> {
+) -> ApiResult<impl IntoResponse> {
     let patch = FlagsPatch::from_json(&body)?;
-    let row: FlagsRow = sqlx::query_as(
-        "INSERT INTO user_onboarding AS o
+    // The flags live beside the account's row; its revision moves in the same statement.
+    let row: (bool, bool, bool, i64) = sqlx::query_as(
+        "WITH account AS (
+             UPDATE users SET revision = revision + 1
+             WHERE id = $1 AND is_active RETURNING id, revision)
+         INSERT INTO user_onboarding AS o
              (user_id, onboarding_vapi_skipped, onboarding_twilio_skipped, onboarding_assistant_created)
-         SELECT u.id, coalesce($2, false), coalesce($3, false), coalesce($4, false)
-         FROM users u WHERE u.id = $1 AND u.is_active
+         SELECT a.id, coalesce($2, false), coalesce($3, false), coalesce($4, false)
+         FROM account a
          ON CONFLICT (user_id) DO UPDATE SET
              onboarding_vapi_skipped = coalesce($2, o.onboarding_vapi_skipped),
              onboarding_twilio_skipped = coalesce($3, o.onboarding_twilio_skipped),
              onboarding_assistant_created = coalesce($4, o.onboarding_assistant_created),
              updated_at = now()
-         RETURNING onboarding_vapi_skipped, onboarding_twilio_skipped, onboarding_assistant_created",
+         RETURNING onboarding_vapi_skipped, onboarding_twilio_skipped, onboarding_assistant_created,
+                   (SELECT revision FROM account)",
     )
     .bind(user.id)
     .bind(patch.onboarding_vapi_skipped)
@@ -112,7 +162,13 @@ pub async fn update_flags(
     .fetch_optional(&state.db)
     .await?
     .ok_or_else(ApiError::account_gone)?;
-    Ok(Json(row.into()))
+    let (vapi_skipped, twilio_skipped, assistant_created, revision) = row;
+    let flags = FlagsRow {
+        onboarding_vapi_skipped: vapi_skipped,
+        onboarding_twilio_skipped: twilio_skipped,
+        onboarding_assistant_created: assistant_created,
+    };
+    Ok((etag(revision), Json(OnboardingFlags::from(flags))))
 }
 
 #[utoipa::path(post, path = "/api/v1/user/complete-onboarding", tag = "user", security(("bearer" = [])),
@@ -127,7 +183,7 @@ pub async fn complete_onboarding(
               done AS (
                 UPDATE users u SET onboarding_completed = true,
                     onboarding_completed_at = coalesce(u.onboarding_completed_at, now()),
-                    updated_at = now()
+                    updated_at = now(), revision = u.revision + 1
                 FROM target t WHERE u.id = t.id AND t.accept_terms
                 RETURNING u.onboarding_completed, u.onboarding_completed_at)
          SELECT t.accept_terms, coalesce(d.onboarding_completed, false), d.onboarding_completed_at

@@ -514,3 +514,121 @@ async fn completing_needs_the_terms_and_keeps_the_first_timestamp(pool: PgPool) 
         (json!(true), at)
     );
 }
+
+fn etag_of(reply: &Reply) -> String {
+    reply.headers["etag"].to_str().unwrap().to_owned()
+}
+
+/// Issue 33: `GET /user/me` carries the account's revision and its `ETag`; the same `ETag` in
+/// `If-None-Match` is answered 304 with no body, until any write moves the revision, and every
+/// write answers with the new `ETag`.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn me_answers_304_until_a_write_moves_the_revision(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let first = app.get("/api/v1/user/me", &token).await;
+    let revision = first.body["revision"].as_i64().unwrap();
+    let tag = etag_of(&first);
+    assert_eq!(tag, format!("\"{revision}\""));
+    let ask = |tag: String| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.call_with(
+                Method::GET,
+                "/api/v1/user/me",
+                Some(&token),
+                None,
+                &[("if-none-match", &tag)],
+            )
+            .await
+        }
+    };
+    let unchanged = ask(tag.clone()).await;
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+    assert!(unchanged.body.is_null(), "no body: {}", unchanged.body);
+    assert_eq!(etag_of(&unchanged), tag);
+    assert_eq!(
+        ask(format!("\"other\", W/{tag}")).await.status,
+        StatusCode::NOT_MODIFIED,
+        "a list, and a weak tag, compare by their opaque part"
+    );
+
+    let writes: [(Method, &str, Option<Value>); 4] = [
+        (
+            Method::PATCH,
+            "/api/v1/user/profile",
+            Some(json!({"full_name": "Ann"})),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/studio-config",
+            Some(json!({"tone": "friendly"})),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/onboarding",
+            Some(json!({"onboarding_vapi_skipped": true})),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/user/profile",
+            Some(json!({"accept_terms": true})),
+        ),
+    ];
+    let mut seen = vec![revision];
+    let mut tag = tag;
+    for (method, path, body) in writes {
+        let written = app.call(method, path, Some(&token), body).await;
+        assert_eq!(written.status, StatusCode::OK, "{path}: {}", written.body);
+        let new_tag = etag_of(&written);
+        let moved = ask(tag.clone()).await;
+        assert_eq!(moved.status, StatusCode::OK, "{path} moved the revision");
+        assert_eq!(etag_of(&moved), new_tag, "{path} answered the new ETag");
+        seen.push(moved.body["revision"].as_i64().unwrap());
+        tag = new_tag;
+    }
+    let completed = app
+        .post("/api/v1/user/complete-onboarding", &token, json!({}))
+        .await;
+    assert_eq!(completed.status, StatusCode::OK, "{}", completed.body);
+    let after = ask(tag).await;
+    assert_eq!(after.status, StatusCode::OK, "completion moved it");
+    seen.push(after.body["revision"].as_i64().unwrap());
+    assert!(
+        seen.windows(2).all(|pair| pair[0] < pair[1]),
+        "every write moves it forward: {seen:?}"
+    );
+}
+
+/// A revision never repeats, however many writes race: 32 PATCHes at once, 32 revisions.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_revision_never_repeats_under_concurrent_patches(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let (token, _) = app.register("ann@acme.com").await;
+    let before = app.get("/api/v1/user/me", &token).await.body["revision"]
+        .as_i64()
+        .unwrap();
+    let replies = futures_util::future::join_all((0..32).map(|n| {
+        let path = if n % 2 == 0 {
+            "/api/v1/user/profile"
+        } else {
+            "/api/v1/user/studio-config"
+        };
+        let body = if n % 2 == 0 {
+            json!({"full_name": format!("Ann {n}")})
+        } else {
+            json!({"guidelines": format!("Rule {n}")})
+        };
+        app.patch(path, &token, body)
+    }))
+    .await;
+    let mut tags: Vec<String> = replies.iter().map(etag_of).collect();
+    tags.sort();
+    tags.dedup();
+    assert_eq!(tags.len(), 32, "every write its own revision");
+    let after = app.get("/api/v1/user/me", &token).await.body["revision"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(after, before + 32);
+}
