@@ -107,6 +107,13 @@ fn wider_blocks(ip: IpAddr) -> Vec<(u8, String, u32)> {
     ]
 }
 
+/// How an admitted attempt ended, when it was no failure.
+#[derive(Clone, Copy)]
+enum Verdict {
+    RightPassword,
+    NotJudged,
+}
+
 /// One scope's row key, ceiling and cap.
 struct Rule {
     scope: Scope,
@@ -295,24 +302,8 @@ impl Throttle {
         email: &str,
         ip: Option<IpAddr>,
     ) -> Result<(), ApiError> {
-        let rules = self.rules(email, ip);
-        let mut tx = db.begin().await?;
-        lock_in_key_order(&mut tx, &rules).await?;
-        take_back(&mut tx, &rules[1..]).await?;
-        sqlx::query(
-            "INSERT INTO auth_throttle
-                 (key, scope, failures, window_started_at, threshold, max_delay_seconds, last_success_at, updated_at)
-             VALUES ($1, 'pair', 0, now(), $2, $3, now(), now())
-             ON CONFLICT (key) DO UPDATE SET
-                 failures = 0, locked_until = NULL, last_success_at = now(), updated_at = now()",
-        )
-        .bind(&rules[0].key)
-        .bind(rules[0].threshold)
-        .bind(rules[0].max_delay_secs)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.take_back_attempt(db, email, ip, Verdict::RightPassword)
+            .await
     }
 
     /// An attempt admitted but never judged (the server too busy to hash its password) was no
@@ -323,10 +314,38 @@ impl Throttle {
         email: &str,
         ip: Option<IpAddr>,
     ) -> Result<(), ApiError> {
+        self.take_back_attempt(db, email, ip, Verdict::NotJudged)
+            .await
+    }
+
+    async fn take_back_attempt(
+        &self,
+        db: &PgPool,
+        email: &str,
+        ip: Option<IpAddr>,
+        verdict: Verdict,
+    ) -> Result<(), ApiError> {
         let rules = self.rules(email, ip);
         let mut tx = db.begin().await?;
         lock_in_key_order(&mut tx, &rules).await?;
-        take_back(&mut tx, &rules).await?;
+        match verdict {
+            Verdict::NotJudged => take_back(&mut tx, &rules).await?,
+            Verdict::RightPassword => {
+                take_back(&mut tx, &rules[1..]).await?;
+                sqlx::query(
+                    "INSERT INTO auth_throttle
+                         (key, scope, failures, window_started_at, threshold, max_delay_seconds, last_success_at, updated_at)
+                     VALUES ($1, 'pair', 0, now(), $2, $3, now(), now())
+                     ON CONFLICT (key) DO UPDATE SET
+                         failures = 0, locked_until = NULL, last_success_at = now(), updated_at = now()",
+                )
+                .bind(&rules[0].key)
+                .bind(rules[0].threshold)
+                .bind(rules[0].max_delay_secs)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -295,6 +295,19 @@ impl Client {
         (status, body)
     }
 
+    /// A new account at `base` (a replica or the proxy); its session.
+    async fn sign_up(&self, base: &str, email: &str) -> Value {
+        let (status, session) = self
+            .post(
+                format!("{base}/api/v1/auth/register"),
+                json!({"email": email, "password": PASSWORD}),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 201, "{session}");
+        session
+    }
+
     async fn post(&self, url: String, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
         self.send(reqwest::Method::POST, url, Some(body), headers)
             .await
@@ -669,14 +682,7 @@ async fn sessions_and_ceilings_hold_across_replicas(pool: PgPool) {
     let b = deployment.replica(&limits).await;
     let proxy = Nginx::start(&[a.addr, b.addr]).await;
     let client = Client::new();
-    let (status, session) = client
-        .post(
-            format!("{}/api/v1/auth/register", proxy.url),
-            json!({"email": "ann@acme.com", "password": PASSWORD}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 201);
+    let session = client.sign_up(&proxy.url, "ann@acme.com").await;
     let refresh = |url: String, token: String| {
         let client = &client;
         async move {
@@ -960,14 +966,7 @@ async fn a_sign_in_ended_on_one_replica_is_refused_on_the_other(pool: PgPool) {
     let a = deployment.replica(&[]).await;
     let b = deployment.replica(&[]).await;
     let client = Client::new();
-    let (status, session) = client
-        .post(
-            format!("{}/api/v1/auth/register", a.url()),
-            json!({"email": "ann@acme.com", "password": PASSWORD}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 201);
+    let session = client.sign_up(&a.url(), "ann@acme.com").await;
     let access = session["access_token"].as_str().unwrap().to_owned();
     let me = format!("{}/api/v1/user/me", b.url());
     assert_eq!(client.get(me.clone(), &access).await.0, 200);
@@ -1023,14 +1022,7 @@ async fn limits_hold_when_requests_race_through_two_replicas(pool: PgPool) {
     let b = deployment.replica(&limits).await;
     let proxy = Nginx::start(&[a.addr, b.addr]).await;
     let client = Client::new();
-    let (status, session) = client
-        .post(
-            format!("{}/api/v1/auth/register", proxy.url),
-            json!({"email": "ann@acme.com", "password": PASSWORD}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 201);
+    let session = client.sign_up(&proxy.url, "ann@acme.com").await;
 
     let guesses = futures_util::future::join_all((0..32).map(|_| {
         client.post(
@@ -1107,14 +1099,7 @@ async fn a_write_on_one_replica_moves_the_etag_on_the_other(pool: PgPool) {
     let a = deployment.replica(&[]).await;
     let b = deployment.replica(&[]).await;
     let http = reqwest::Client::new();
-    let (status, session) = Client::new()
-        .post(
-            format!("{}/api/v1/auth/register", a.url()),
-            json!({"email": "ann@acme.com", "password": PASSWORD}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 201);
+    let session = Client::new().sign_up(&a.url(), "ann@acme.com").await;
     let bearer = format!("Bearer {}", session["access_token"].as_str().unwrap());
     let ask_b = |tag: String| {
         http.get(format!("{}/api/v1/user/me", b.url()))

@@ -457,22 +457,21 @@ async fn a_failed_look_up_never_frees_a_key_whose_outcome_is_unknown(pool: PgPoo
     );
 }
 
+/// Records the assistant `asst-<n>` (record-only: no Vapi call).
+async fn record_only(app: &TestApp, token: &str, n: u32) -> Reply {
+    app.post(
+        "/api/v1/assistants",
+        token,
+        json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+    )
+    .await
+}
+
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_account_holds_at_most_its_ceiling_of_assistants(pool: PgPool) {
     let app = TestApp::with(pool, |c| c.max_assistants_per_user = 3).await;
     let token = app.user_with_vapi_key("ann@acme.com").await;
-    let record = |n: u32| {
-        let app = &app;
-        let token = token.clone();
-        async move {
-            app.post(
-                "/api/v1/assistants",
-                &token,
-                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
-            )
-            .await
-        }
-    };
+    let record = |n: u32| record_only(&app, &token, n);
     for n in 0..3 {
         assert_eq!(record(n).await.status, StatusCode::CREATED);
     }
@@ -519,14 +518,10 @@ async fn creates_racing_for_the_last_place_make_one_assistant_in_vapi(pool: PgPo
     let app = TestApp::with(pool, |c| c.max_assistants_per_user = 3).await;
     let token = app.user_with_vapi_key("ann@acme.com").await;
     for n in 0..2 {
-        let recorded = app
-            .post(
-                "/api/v1/assistants",
-                &token,
-                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
-            )
-            .await;
-        assert_eq!(recorded.status, StatusCode::CREATED);
+        assert_eq!(
+            record_only(&app, &token, n).await.status,
+            StatusCode::CREATED
+        );
     }
     let replies = futures_util::future::join_all(
         (0..8).map(|_| app.post("/api/v1/assistants", &token, assistant_payload("Ava"))),
@@ -565,18 +560,7 @@ async fn creates_racing_for_the_last_place_make_one_assistant_in_vapi(pool: PgPo
 async fn records_racing_for_the_last_place_take_it_once(pool: PgPool) {
     let app = TestApp::with(pool, |c| c.max_assistants_per_user = 3).await;
     let token = app.user_with_vapi_key("ann@acme.com").await;
-    let record = |n: u32| {
-        let app = &app;
-        let token = token.clone();
-        async move {
-            app.post(
-                "/api/v1/assistants",
-                &token,
-                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
-            )
-            .await
-        }
-    };
+    let record = |n: u32| record_only(&app, &token, n);
     for n in 0..2 {
         assert_eq!(record(n).await.status, StatusCode::CREATED);
     }

@@ -263,21 +263,21 @@ async fn a_spread_attack_never_locks_the_owner_out_where_they_signed_in_before(p
     );
 }
 
+/// Signs up `user<n>@acme.com` from `ip`.
+async fn sign_up_from(app: &TestApp, ip: String, n: u32) -> Reply {
+    app.call_from(
+        &ip,
+        "/api/v1/auth/register",
+        json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
+        &[],
+    )
+    .await
+}
+
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn ipv6_sign_ups_are_counted_per_64(pool: PgPool) {
     let app = TestApp::with(pool, |c| c.register_max_per_hour = 2).await;
-    let register = |ip: String, n: u32| {
-        let app = &app;
-        async move {
-            app.call_from(
-                &ip,
-                "/api/v1/auth/register",
-                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
-                &[],
-            )
-            .await
-        }
-    };
+    let register = |ip: String, n: u32| sign_up_from(&app, ip, n);
     for n in 0..2 {
         let ip = format!("2001:db8:aa:1:{n}::1");
         assert_eq!(register(ip, n).await.status, StatusCode::CREATED);
@@ -302,16 +302,7 @@ async fn ipv6_sign_ups_are_also_counted_per_56_and_48(pool: PgPool) {
     let app = TestApp::with(pool, |c| c.register_max_per_hour = 2).await;
     let register = |ip: String, n: u32| {
         let app = &app;
-        async move {
-            app.call_from(
-                &ip,
-                "/api/v1/auth/register",
-                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
-                &[],
-            )
-            .await
-            .status
-        }
+        async move { sign_up_from(app, ip, n).await.status }
     };
     // One /56 (2001:db8:cc:0::/56), a new /64 each time: 4 pass, the 5th is held.
     for n in 0..4 {
