@@ -6,7 +6,7 @@
 # sign-up limit is off: the rig registers its users from one address.
 # Usage: tests/bench.sh [USERS] [CONCURRENCY] [SECONDS] [ROUNDS]   (defaults 64 32 10 3)
 # AVA_BENCH_ROUTE=poll measures "anything new?" instead: GET /user/me answered 304 against
-# pgbench's equivalent indexed single-row SELECT of the revision (tests/bench-poll.lua).
+# pgbench's equivalent indexed single-row SELECT of the revision (`tests/bench-api.lua`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS=${1:-64}
@@ -64,12 +64,12 @@ register=--users
 api_rates=() pg_rates=()
 for round in $(seq 1 "$ROUNDS"); do
   if [ "$client" = wrk ]; then
-    line=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -s "tests/bench-$route.lua" "http://127.0.0.1:$port" -- "$tokens" | tail -n 1)
+    line=$(wrk -t 2 -c "$CONCURRENCY" -d "${SECONDS_RUN}s" -s tests/bench-api.lua "http://127.0.0.1:$port" -- "$tokens" "$route" | tail -n 1)
   else
     line=$(bench $register "$USERS" --concurrency "$CONCURRENCY" --seconds "$SECONDS_RUN")
     register=--reuse-users
   fi
-  echo "round $round: $line"
+  echo "round $round: $route $line"
   api_rates+=("$(sed -E 's/.* rps=([0-9]+).*/\1/' <<<"$line")")
   tps=$(pgbench -n -M prepared -h 127.0.0.1 -p "$pg_port" -U postgres -c "$CONCURRENCY" -j 2 \
     -T "$SECONDS_RUN" -f "$script" postgres 2>/dev/null | sed -nE 's/^tps = ([0-9]+).*/\1/p')

@@ -5,7 +5,7 @@
 //!
 //! Arguments (after `--`): `--url http://127.0.0.1:8000 --users 64 --concurrency 32 --seconds 10`;
 //! `--reuse-users K` signs in the users of an earlier run; `--tokens-out FILE` only signs in
-//! and writes the tokens for `tests/bench-patch.lua` (wrk), the lighter load generator.
+//! and writes the tokens for `tests/bench-api.lua` (wrk), the lighter load generator.
 
 use std::time::{Duration, Instant};
 
