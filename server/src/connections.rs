@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use ipnet::IpNet;
 
+use crate::extract::canonical;
+
 #[derive(Clone)]
 pub struct ClientSlots {
     per_client: usize,
@@ -27,15 +29,12 @@ pub struct ClientSlot {
 
 /// The address a client is counted by: IPv4 whole (also when mapped into IPv6), IPv6 by its /64.
 fn bucket(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
     }
 }
 
@@ -50,13 +49,18 @@ impl ClientSlots {
 
     /// A place for a connection from `peer`, or `None` when that client holds its share.
     pub fn take(&self, peer: IpAddr) -> Option<ClientSlot> {
-        let client = bucket(peer);
-        if self.trusted.iter().any(|net| net.contains(&client)) {
+        // Trust is judged on the address itself: a proxy's /128 is not its whole /64.
+        if self
+            .trusted
+            .iter()
+            .any(|net| net.contains(&canonical(peer)))
+        {
             return Some(ClientSlot {
                 client: None,
                 held: Arc::clone(&self.held),
             });
         }
+        let client = bucket(peer);
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         let count = held.entry(client).or_insert(0);
         if *count >= self.per_client {
@@ -105,6 +109,19 @@ mod tests {
         assert!(
             through_proxy.iter().all(Option::is_some),
             "trusted proxies are exempt"
+        );
+        let v6 = ClientSlots::new(1, vec!["2001:db8::5/128".parse().unwrap()]);
+        let v6_proxy: Vec<_> = (0..3)
+            .map(|_| v6.take("2001:db8::5".parse().unwrap()))
+            .collect();
+        assert!(
+            v6_proxy.iter().all(Option::is_some),
+            "a proxy trusted by its own address, not its /64"
+        );
+        let _held = v6.take("2001:db8::6".parse().unwrap()).unwrap();
+        assert!(
+            v6.take("2001:db8::7".parse().unwrap()).is_none(),
+            "its neighbours are not"
         );
     }
 

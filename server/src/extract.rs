@@ -164,7 +164,7 @@ pub fn client_address<'a>(
 }
 
 /// `::ffff:10.0.0.1` (a v4 client on a dual-stack socket) is `10.0.0.1`.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,

@@ -35,6 +35,7 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::extract::canonical;
 
 /// The first delay once a ceiling is reached; each further failure doubles it.
 const FIRST_DELAY_SECS: f64 = 30.0;
@@ -80,13 +81,6 @@ fn address_text(ip: Option<IpAddr>) -> String {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-    }
-}
-
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
     }
 }
 

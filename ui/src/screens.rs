@@ -2,7 +2,7 @@
 //! and the toasts.
 
 use ava_ipc::{CredentialsArgs, Provider, StatusView, SyncState, UnsentEdits};
-use ava_model::{ErrorCode, Locale, Step};
+use ava_model::{Locale, Step};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -144,14 +144,10 @@ pub fn TopBar(props: &TopBarProps) -> Html {
     let open_settings = props
         .act
         .reform(|_: MouseEvent| Action::OpenSettings(Provider::Vapi));
-    // The server ended the sign-in because its token came back from two places: said in
-    // words until the owner signs in again, since the pill alone reads like an expiry.
-    let ended_for_safety = props.status.as_ref().is_some_and(|s| {
-        s.state == SyncState::SignInRequired
-            && s.error
-                .as_ref()
-                .is_some_and(|e| e.code == ErrorCode::RefreshTokenReused)
-    });
+    let ended_for_safety = props
+        .status
+        .as_ref()
+        .is_some_and(StatusView::sign_in_ended_for_safety);
     html! {
         <>
         <header class="top">

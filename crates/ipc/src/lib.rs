@@ -240,6 +240,18 @@ pub struct StatusView {
     pub assistant_error: Option<UiError>,
 }
 
+impl StatusView {
+    /// The server ended the sign-in because its token came back from two places: the owner is
+    /// told so in words until they sign in again (the pill alone reads like an expiry).
+    pub fn sign_in_ended_for_safety(&self) -> bool {
+        self.state == SyncState::SignInRequired
+            && self
+                .error
+                .as_ref()
+                .is_some_and(|e| e.code == ErrorCode::RefreshTokenReused)
+    }
+}
+
 /// Everything the wizard shows, loaded at start and returned after each change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WizardView {
@@ -458,6 +470,30 @@ pub struct GoToArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_reused_sign_in_is_said_to_have_ended_for_safety() {
+        let status = |state, code: Option<ErrorCode>| StatusView {
+            state,
+            pending: 0,
+            keychain_persistent: true,
+            error: code.map(|code| UiError::new(code, "")),
+            refused: Vec::new(),
+            revision: 0,
+            assistant: AssistantSync::default(),
+            assistant_error: None,
+        };
+        let reused = Some(ErrorCode::RefreshTokenReused);
+        assert!(status(SyncState::SignInRequired, reused.clone()).sign_in_ended_for_safety());
+        assert!(
+            !status(SyncState::SignInRequired, Some(ErrorCode::SignInRequired))
+                .sign_in_ended_for_safety()
+        );
+        assert!(
+            !status(SyncState::Synced, reused).sign_in_ended_for_safety(),
+            "signed in again: the notice goes"
+        );
+    }
 
     #[test]
     fn secret_carrying_arguments_never_print_their_secret() {
