@@ -152,6 +152,13 @@ fn main() {
                 twilio_base_url: env("TWILIO_BASE_URL"),
                 request_timeout: Duration::from_secs(15),
                 provider_timeout: Duration::from_secs(20),
+                // Tests ask for what was saved elsewhere more often than the owner's 30 s.
+                pull_every: env("AVA_PULL_EVERY_MS")
+                    .and_then(|ms| ms.parse().ok())
+                    .map_or(
+                        Duration::from_secs(ava_core::PULL_EVERY_SECONDS),
+                        Duration::from_millis,
+                    ),
                 ..CoreConfig::new(
                     data_dir.clone(),
                     // A release build talks to the production API unless told otherwise.
@@ -189,11 +196,17 @@ fn main() {
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Quitting saves at once.
-            if let tauri::WindowEvent::CloseRequested { .. } = event
-                && let Some(shell) = window.try_state::<Shell>()
-            {
-                let _ = shell.core.flush();
+            let Some(shell) = window.try_state::<Shell>() else {
+                return;
+            };
+            match event {
+                // Quitting saves at once.
+                tauri::WindowEvent::CloseRequested { .. } => {
+                    let _ = shell.core.flush();
+                }
+                // Back at the window: what another computer saved meanwhile is asked for.
+                tauri::WindowEvent::Focused(true) => shell.core.window_focused(),
+                _ => {}
             }
         })
         .run(context)
@@ -221,6 +234,20 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
             if let Some(update) = update {
                 let _ = to_ui.emit(ava_ipc::TEST_CALL_EVENT, update);
             }
+        }
+    });
+    let mut pulled = core.pulled();
+    let to_ui = handle.clone();
+    let from_core = core.clone();
+    tauri::async_runtime::spawn(async move {
+        while pulled.changed().await.is_ok() {
+            let fields = pulled.borrow().fields.clone();
+            let view = ava_ipc::PulledView {
+                view: from_core.view(),
+                fields,
+                assistant: from_core.assistant_defaults(),
+            };
+            let _ = to_ui.emit(ava_ipc::DRAFT_PULLED_EVENT, view);
         }
     });
     let mut progress = core.provision_progress();

@@ -75,6 +75,22 @@ fn App() -> Html {
                     status.dispatch(Msg::Status(s))
                 })
                 .await;
+                let pulled_into = ui.clone();
+                ipc::subscribe(
+                    ava_ipc::DRAFT_PULLED_EVENT,
+                    move |pulled: ava_ipc::PulledView| {
+                        let focused = web_sys::window()
+                            .and_then(|w| w.document())
+                            .and_then(|d| d.active_element())
+                            .map(|e| e.id())
+                            .filter(|id| !id.is_empty());
+                        pulled_into.dispatch(Msg::Pulled {
+                            pulled: Box::new(pulled),
+                            focused,
+                        })
+                    },
+                )
+                .await;
                 let progress = ui.clone();
                 ipc::subscribe(ava_ipc::PROVISION_PROGRESS_EVENT, move |p| {
                     progress.dispatch(Msg::Progress(p))

@@ -386,6 +386,17 @@ pub fn Toasts(props: &ToastProps) -> Html {
     let locale = props.locale;
     html! {
         <div class="toasts" aria-live="polite">
+            // Not on a timer like the toasts: it says where values came from, and stays until
+            // read (closed, or the owner moves on).
+            { if props.ui.pulled_notice {
+                let ui = props.ui.clone();
+                html! {
+                    <div id="pulled-notice" class="toast info" role="status">
+                        <span>{ crate::i18n::t(locale, "pulled.notice") }</span>
+                        <button class="toast-close" aria-label={crate::i18n::t(locale, "toast.close")} onclick={move |_| ui.dispatch(Msg::PulledNoticeSeen)}>{ "×" }</button>
+                    </div>
+                }
+            } else { html!() } }
             { for props.ui.toasts.iter().map(|toast| {
                 let text = match &toast.text {
                     ToastText::Key(key) => crate::i18n::t(locale, key),

@@ -325,6 +325,9 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
             <span class="help">{ ctx.t("help.instructions") }</span>
             { error("instructions") }
         </div>
+        { if ctx.ui.instructions_outdated { html! {
+            <div id="instructions-outdated" class="alert warning" role="note">{ ctx.t("assistant.instructions_outdated") }</div>
+        } } else { html!() } }
         { widgets::alert(ctx, "assistant") }
         { if vapi_ready { html!() } else { html! { <div class="alert warning" role="note">{ ctx.t("assistant.needs_vapi") }</div> } } }
         <div class="actions">

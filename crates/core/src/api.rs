@@ -100,11 +100,29 @@ impl ApiClient {
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.exchange(request)
+            .await?
+            .ok_or_else(|| ApiError::Refused {
+                status: 304,
+                code: ErrorCode::BadResponse,
+                message: "the server answered 304 to a request that named no revision".to_owned(),
+            })
+    }
+
+    /// Sends `request` and reads its answer: `None` for a 304 (nothing changed since the
+    /// revision the request named), the body otherwise, or the error the envelope says.
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Option<T>, ApiError> {
         let response = request
             .send()
             .await
             .map_err(|e| ApiError::Unreachable(e.without_url().to_string()))?;
         let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
         let bytes = response
             .bytes()
             .await
@@ -115,11 +133,13 @@ impl ApiClient {
             } else {
                 &bytes[..]
             };
-            return serde_json::from_slice(bytes).map_err(|e| ApiError::Refused {
-                status: status.as_u16(),
-                code: ErrorCode::BadResponse,
-                message: format!("the server's answer could not be read: {e}"),
-            });
+            return serde_json::from_slice(bytes)
+                .map(Some)
+                .map_err(|e| ApiError::Refused {
+                    status: status.as_u16(),
+                    code: ErrorCode::BadResponse,
+                    message: format!("the server's answer could not be read: {e}"),
+                });
         }
         let envelope: Option<ErrorEnvelope> = serde_json::from_slice(&bytes).ok();
         let (code, message, fields) = match envelope {
@@ -184,6 +204,23 @@ impl ApiClient {
     pub async fn me(&self, token: &SecretString) -> Result<Me, ApiError> {
         self.call(Method::GET, "/api/v1/user/me", Some(token), None::<&Value>)
             .await
+    }
+
+    /// The account as the server holds it if its revision moved past `known` (`None`: it did
+    /// not; one indexed read on the server). Without a known revision, always the account.
+    pub async fn me_since(
+        &self,
+        token: &SecretString,
+        known: Option<i64>,
+    ) -> Result<Option<Me>, ApiError> {
+        let mut request = self
+            .http
+            .get(format!("{}/api/v1/user/me", self.base))
+            .bearer_auth(token.expose_secret());
+        if let Some(revision) = known {
+            request = request.header(reqwest::header::IF_NONE_MATCH, format!("\"{revision}\""));
+        }
+        self.exchange(request).await
     }
 
     pub async fn patch_profile(

@@ -22,6 +22,9 @@ pub struct CoreConfig {
     pub keychain_timeout: Duration,
     /// How often a test call's progress is asked of Vapi.
     pub call_poll: Duration,
+    /// How often the server is asked "anything new?" while the app runs (also on focus and
+    /// before the live assistant is rebuilt): a 304 costs the server one indexed read.
+    pub pull_every: Duration,
     pub retry: RetryPolicy,
 }
 
@@ -30,6 +33,9 @@ pub struct CoreConfig {
 pub const KEYCHAIN_PROMPT_SECONDS: u64 = 60;
 /// D-Bus's own limit on one call (libdbus's default), what a keychain call may take past its prompt.
 pub const DBUS_CALL_SECONDS: u64 = 25;
+
+/// Issue 33's ceiling on how long an edit made on another computer takes to show here.
+pub const PULL_EVERY_SECONDS: u64 = 30;
 
 impl CoreConfig {
     /// Real providers, 10 s timeouts, the default retry policy.
@@ -43,6 +49,7 @@ impl CoreConfig {
             provider_timeout: Duration::from_secs(10),
             keychain_timeout: Duration::from_secs(KEYCHAIN_PROMPT_SECONDS + DBUS_CALL_SECONDS),
             call_poll: Duration::from_secs(2),
+            pull_every: Duration::from_secs(PULL_EVERY_SECONDS),
             retry: RetryPolicy::default(),
         }
     }

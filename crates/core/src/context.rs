@@ -38,6 +38,13 @@ pub(crate) struct Context {
     pub sync_wake: Arc<Notify>,
     /// Wakes the task that keeps the live assistant in Vapi up to date.
     pub live_wake: Arc<Notify>,
+    /// Wakes the task that asks the server for what other computers saved (focus, sign-in).
+    pub pull_wake: Arc<Notify>,
+    /// What the last pull brought from elsewhere, numbered, for the window's notice.
+    pub pulled: watch::Sender<ava_ipc::Pulled>,
+    /// Sending the outbox and merging the server's copy take turns: a copy read before an edit
+    /// was acknowledged must not be merged after it (it would put the old value back).
+    pub exchanging: tokio::sync::Mutex<()>,
     /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
     /// task and a provisioning run at once) would end the whole sign-in. Signing out takes it
     /// too, so no renewal races a sign-out.
@@ -60,6 +67,7 @@ impl Drop for Context {
     fn drop(&mut self) {
         self.sync_wake.notify_one();
         self.live_wake.notify_one();
+        self.pull_wake.notify_one();
     }
 }
 

@@ -23,8 +23,8 @@ mod services;
 mod store;
 
 pub use config::{
-    CoreConfig, DEVELOPMENT_API_URL, PRODUCTION_API_URL, RetryPolicy, folder_digest,
-    is_https_or_loopback,
+    CoreConfig, DEVELOPMENT_API_URL, PRODUCTION_API_URL, PULL_EVERY_SECONDS, RetryPolicy,
+    folder_digest, is_https_or_loopback,
 };
 pub use error::{CoreError, Precondition};
 pub use onboarding::{Onboarding, Opened};

@@ -20,7 +20,7 @@ use crate::rules::state::{Account, AssistantChoices, Draft, Edit, Provisioning};
 use crate::rules::{assistant, view};
 use crate::services::credentials::CredentialStatus;
 use crate::services::provision::ProvisionReport;
-use crate::services::{accounts, credentials, live, provision, studio, sync, wizard};
+use crate::services::{accounts, credentials, live, provision, pull, studio, sync, wizard};
 use crate::store::draft::LoadNote;
 use crate::store::drafts::DraftStore;
 use crate::store::secrets::{KeychainProblem, SecretStore, Vault};
@@ -98,6 +98,9 @@ impl Onboarding {
             notices,
             sync_wake: Arc::new(Notify::new()),
             live_wake: Arc::new(Notify::new()),
+            pull_wake: Arc::new(Notify::new()),
+            pulled: watch::channel(ava_ipc::Pulled::default()).0,
+            exchanging: tokio::sync::Mutex::new(()),
             renewing: tokio::sync::Mutex::new(()),
             uploading: tokio::sync::Mutex::new(()),
             provisioning: tokio::sync::Mutex::new(()),
@@ -107,6 +110,7 @@ impl Onboarding {
         });
         tokio::spawn(sync::sync_loop(Arc::downgrade(&ctx)));
         tokio::spawn(live::live_loop(Arc::downgrade(&ctx)));
+        tokio::spawn(pull::pull_loop(Arc::downgrade(&ctx)));
         Ok(Opened {
             onboarding: Onboarding { ctx },
             load_note,
@@ -258,6 +262,23 @@ impl Onboarding {
     /// Runs one sync round now and reports how it went (the sync task also runs on its own).
     pub async fn sync_now(&self) -> Result<(), CoreError> {
         sync::sync_now(&self.ctx).await
+    }
+
+    /// Asks the server now for what other computers saved and merges it; returns the fields
+    /// that changed here (the pull task also runs on its own, every
+    /// [`CoreConfig::pull_every`]).
+    pub async fn pull_now(&self) -> Result<Vec<&'static str>, CoreError> {
+        pull::pull_once(&self.ctx).await
+    }
+
+    /// The window came back to the front: what changed elsewhere meanwhile is asked for.
+    pub fn window_focused(&self) {
+        self.ctx.pull_wake.notify_one();
+    }
+
+    /// Each pull that brought values from elsewhere, numbered.
+    pub fn pulled(&self) -> watch::Receiver<ava_ipc::Pulled> {
+        self.ctx.pulled.subscribe()
     }
 
     // ---- credentials ----

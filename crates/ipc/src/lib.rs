@@ -31,6 +31,28 @@ pub mod cmd;
 /// The event the shell emits whenever the sync status changes.
 pub const SYNC_STATUS_EVENT: &str = "sync-status";
 
+/// The event the shell emits when values saved on another computer were merged here (a
+/// [`PulledView`]): the window shows them in place and says so, politely.
+pub const DRAFT_PULLED_EVENT: &str = "draft-pulled";
+
+/// What a pull brought from elsewhere, numbered so a watcher tells one pull from the next.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pulled {
+    pub number: u64,
+    /// The fields whose value changed here, as the API names them.
+    pub fields: Vec<String>,
+}
+
+/// The view after a pull, and which fields came from elsewhere: a field the owner is typing
+/// in keeps what they typed; the others show the new values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PulledView {
+    pub view: WizardView,
+    pub fields: Vec<String>,
+    /// Step 7's form as the merged draft writes it.
+    pub assistant: AssistantDefaults,
+}
+
 /// The event the shell emits at each stage of the assistant's creation (an [`AssistantView`]).
 pub const PROVISION_PROGRESS_EVENT: &str = "provision-progress";
 
@@ -420,6 +442,10 @@ pub struct AssistantDefaults {
     pub form: AssistantForm,
     /// Voices offered in the select; the default for the assistant's language first.
     pub voices: Vec<String>,
+    /// The owner's own instructions are kept, but the answers the wizard wrote its own from
+    /// have changed since (here or on another computer): step 7 says so.
+    #[serde(default)]
+    pub instructions_outdated: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

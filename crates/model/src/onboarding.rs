@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::choices::{Calendar, Crm, Industry, Locale, Persona, Plan, Strategy, Tone};
 use crate::resource::Shape;
-use crate::values::{Email, Label, LanguageCode, PhoneNumber, Seats, Slug, Text, Timezone};
+use crate::values::{
+    AssistantName, Email, Label, LanguageCode, PhoneNumber, Seats, Slug, Text, Timezone,
+};
 
 pub const JOB_TO_BE_DONE_MAX: usize = 2_000;
 pub const GUIDELINES_MAX: usize = 4_000;
@@ -90,8 +92,29 @@ resource! {
         plan: Plan = parsed(Plan::parse) as Shape::OneOf(Plan::NAMES),
         seats: Seats = whole_number(Seats::parse)
             as Shape::WholeNumber { min: Seats::MIN, max: Seats::MAX },
+        /// Step 7, so every computer builds the same assistant. Each is `null` while it
+        /// follows what the wizard writes from the other answers, and holds the owner's own
+        /// words once they wrote some.
+        assistant_name: Option<AssistantName> = clearable(AssistantName::parse)
+            as Shape::Name { max: AssistantName::MAX_CHARS },
+        assistant_voice_id: Option<Text> = clearable(|s| Text::parse(s, VOICE_ID_MAX))
+            as Shape::Text { max: VOICE_ID_MAX },
+        assistant_first_message: Option<Text> = clearable(|s| Text::parse(s, crate::FIRST_MESSAGE_MAX))
+            as Shape::Text { max: crate::FIRST_MESSAGE_MAX },
+        /// Written by hand when set: kept as they are when the answers change.
+        assistant_instructions: Option<Text> = clearable(|s| Text::parse(s, crate::INSTRUCTIONS_MAX))
+            as Shape::Text { max: crate::INSTRUCTIONS_MAX },
+        /// A fingerprint of the instructions the wizard wrote when the owner wrote their own:
+        /// when today's differ, the answers they came from changed and the owner is told.
+        assistant_instructions_basis: Option<Text> = clearable(|s| Text::parse(s, BASIS_MAX))
+            as Shape::Text { max: BASIS_MAX },
     }
 }
+
+/// Longest voice id Ava sends (Azure's are ~30 characters).
+pub const VOICE_ID_MAX: usize = 100;
+/// A fingerprint's length in hex digits, with room to change how it is taken.
+pub const BASIS_MAX: usize = 64;
 
 resource! {
     /// Which integration steps were skipped and whether the assistant exists.

@@ -319,6 +319,27 @@ macro_rules! resource {
         }
 
         impl $resource {
+            /// The fields whose values differ between `self` and `other`: what another
+            /// computer changed, once its copy is merged here.
+            pub fn changed_fields(&self, other: &Self) -> Vec<$field_enum> {
+                let mut changed = Vec::new();
+                $(
+                    if self.$field != other.$field {
+                        changed.push($field_enum::$field);
+                    }
+                )+
+                changed
+            }
+
+            /// Takes the value of each of `fields` from `other`.
+            pub fn copy_fields(&mut self, other: &Self, fields: &[&str]) {
+                $(
+                    if fields.contains(&stringify!($field)) {
+                        self.$field = other.$field.clone();
+                    }
+                )+
+            }
+
             pub fn apply(&mut self, patch: &$patch) {
                 $( crate::resource::PatchSlot::apply_to(&patch.$field, &mut self.$field); )+
             }

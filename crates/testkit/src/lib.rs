@@ -24,6 +24,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Requests this server instance received.
     pub requests: Arc<std::sync::atomic::AtomicUsize>,
+    /// The path and JSON body of every PATCH it received, in order.
+    pub patches: Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -31,6 +33,11 @@ pub struct Server {
 impl Server {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The PATCHes received so far: path and body.
+    pub fn patches(&self) -> Vec<(String, serde_json::Value)> {
+        self.patches.lock().unwrap().clone()
     }
 
     /// Stops accepting and closes every connection, as a crashed or stopped server would.
@@ -134,9 +141,12 @@ impl World {
         let (stop, stopped) = oneshot::channel::<()>();
         let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = requests.clone();
+        let patches = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let recorded = patches.clone();
         let app = ava_server::app(state).layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let recorded = recorded.clone();
                 let gate = gate.clone().filter(|g| {
                     request.method().as_str() == g.method && request.uri().path() == g.path
                 });
@@ -152,6 +162,20 @@ impl World {
                             .is_ok()
                 });
                 async move {
+                    let request = if request.method() == axum::http::Method::PATCH {
+                        let (parts, body) = request.into_parts();
+                        let bytes = axum::body::to_bytes(body, ava_server::BODY_LIMIT)
+                            .await
+                            .unwrap_or_default();
+                        let json = serde_json::from_slice(&bytes).unwrap_or_default();
+                        recorded
+                            .lock()
+                            .unwrap()
+                            .push((parts.uri.path().to_owned(), json));
+                        axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))
+                    } else {
+                        request
+                    };
                     if let Some(gate) = gate {
                         gate.arrived.send_modify(|n| *n += 1);
                         let _ = gate.open.acquire().await;
@@ -186,6 +210,7 @@ impl World {
         Server {
             addr,
             requests,
+            patches,
             stop: Some(stop),
             task: Some(task),
         }

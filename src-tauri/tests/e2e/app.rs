@@ -44,6 +44,8 @@ pub struct Env {
     pub twilio_url: String,
     pub keychain: String,
     pub lang: &'static str,
+    /// How often the app asks the server for what was saved elsewhere (its own 30 s if unset).
+    pub pull_every_ms: Option<u64>,
 }
 
 impl Env {
@@ -59,6 +61,7 @@ impl Env {
             twilio_url: world.fakes.twilio_url(),
             keychain: ava_testkit::keychain_id(),
             lang,
+            pull_every_ms: None,
         }
     }
 }
@@ -74,7 +77,11 @@ impl App {
     pub async fn launch(env: &Env, data_dir: &Path) -> App {
         let port = free_port();
         let native_port = free_port();
-        let driver = Command::new("tauri-driver")
+        let mut driver = Command::new("tauri-driver");
+        if let Some(every) = env.pull_every_ms {
+            driver.env("AVA_PULL_EVERY_MS", every.to_string());
+        }
+        let driver = driver
             .args([
                 "--port",
                 &port.to_string(),

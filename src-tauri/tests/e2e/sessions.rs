@@ -215,3 +215,98 @@ async fn a_sign_in_ended_for_safety_is_said_in_words(pool: PgPool) {
     )
     .await;
 }
+
+/// One owner, two computers (issue 33): what the other computer saves shows up in the open
+/// window without a restart, in place, with a polite notice in the owner's language; the field
+/// the owner is typing in keeps what they typed; and a window opened later shows it too.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn what_another_computer_saves_shows_in_the_open_window(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env {
+        pull_every_ms: Some(300),
+        ..Env::new(&world, &server.url(), "en_US.UTF-8")
+    };
+    let app = App::launch(&env, dir.path()).await;
+    sign_up(&app, "ann@acme.com").await;
+    app.type_into("#organization_name", "Acme").await;
+    app.pill("synced").await;
+    let no_notice = app
+        .client
+        .execute(
+            "return document.querySelector('#pulled-notice') === null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        no_notice,
+        Value::Bool(true),
+        "nothing came from elsewhere yet"
+    );
+
+    let laptop_dir = tempfile::tempdir().unwrap();
+    let laptop = ava_testkit::open_core(
+        world.config(laptop_dir.path(), &server.url()),
+        &ava_testkit::keychain_id(),
+    );
+    laptop.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    // The owner is typing their name here while the laptop renames the business.
+    app.type_into("#full_name", "Ann Typing").await;
+    laptop
+        .update_profile(&json!({"organization_name": "Acme From The Laptop", "full_name": "Ann From The Laptop"}))
+        .unwrap();
+    ava_testkit::synced(&laptop).await;
+    app.until(
+        "the laptop's name in place",
+        "return document.querySelector('#organization_name').value === 'Acme From The Laptop'",
+    )
+    .await;
+    assert_eq!(
+        app.value("#full_name").await,
+        "Ann Typing",
+        "the field being typed in keeps what was typed"
+    );
+    for (locale, words) in [
+        ("en", "another computer"),
+        ("fr", "un autre ordinateur"),
+        ("he", "במחשב אחר"),
+    ] {
+        app.choose("language-switch", locale).await;
+        app.until(
+            &format!("{locale}: the notice"),
+            &format!(
+                "const n = document.querySelector('#pulled-notice'); \
+                 return !!n && n.getAttribute('role') === 'status' && n.textContent.includes('{words}')"
+            ),
+        )
+        .await;
+        app.shot(&format!("{locale}-pulled-notice")).await;
+    }
+    app.choose("language-switch", "en").await;
+    app.pill("synced").await;
+    app.quit().await;
+
+    // Saved elsewhere while this window was closed: shown once it opens again.
+    laptop
+        .update_studio(&json!({"guidelines": "Saved while the office was closed"}))
+        .unwrap();
+    laptop
+        .update_profile(&json!({"organization_name": "Acme After Restart"}))
+        .unwrap();
+    ava_testkit::synced(&laptop).await;
+    let app = App::launch(&env, dir.path()).await;
+    app.until(
+        "the name saved elsewhere after the restart",
+        "return document.querySelector('#organization_name').value === 'Acme After Restart'",
+    )
+    .await;
+    assert_eq!(
+        app.value("#full_name").await,
+        "Ann From The Laptop",
+        "the laptop's name arrived last; nothing was typed over it here since"
+    );
+    app.quit().await;
+}

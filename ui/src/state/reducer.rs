@@ -116,6 +116,8 @@ pub struct Ui {
     /// newer defaults (the guidelines changed since) replace it.
     assistant_defaults: Option<AssistantForm>,
     pub voices: Vec<String>,
+    /// The owner's own instructions were written from answers that changed since.
+    pub instructions_outdated: bool,
     pub progress: Option<AssistantView>,
     pub sign_up: bool,
     /// "Keep my keys on this computer only" was ticked while the server holds copies: the
@@ -133,6 +135,9 @@ pub struct Ui {
     /// "Call my phone": the test call placed from this window, as last heard.
     pub test_call: Option<CallView>,
     pub calling: bool,
+    /// Values saved on another computer were just merged here: said once, politely, until
+    /// closed or the next step.
+    pub pulled_notice: bool,
 }
 
 impl Ui {
@@ -154,6 +159,7 @@ impl Ui {
             assistant_form: None,
             assistant_defaults: None,
             voices: Vec::new(),
+            instructions_outdated: false,
             progress: None,
             sign_up: true,
             confirming_keys_local: false,
@@ -165,6 +171,7 @@ impl Ui {
             calls: CallsState::NotLoaded,
             test_call: None,
             calling: false,
+            pulled_notice: false,
         }
     }
 }
@@ -203,6 +210,13 @@ pub enum Msg {
     /// Where the test call stands, as the core last asked Vapi.
     TestCallUpdate(ava_ipc::TestCallUpdate),
     Calling(bool),
+    /// Values saved elsewhere were merged into the draft; `focused` is the field the owner is
+    /// in, which keeps what they typed.
+    Pulled {
+        pulled: Box<ava_ipc::PulledView>,
+        focused: Option<String>,
+    },
+    PulledNoticeSeen,
 }
 
 impl Reducible for Ui {
@@ -227,6 +241,9 @@ impl Reducible for Ui {
             // what was done since: dropped; the newer view already holds its changes.
             Msg::View(view) if ui.view.as_ref().is_some_and(|v| v.sequence > view.sequence) => {}
             Msg::View(view) => {
+                if ui.view.as_ref().is_some_and(|v| v.step != view.step) {
+                    ui.pulled_notice = false;
+                }
                 // Another account now owns the draft: what was typed for the previous one is
                 // not drawn over the new one's values.
                 let previous = ui.view.as_ref().map(|v| v.account_email.clone());
@@ -253,6 +270,29 @@ impl Reducible for Ui {
                     ui.status = Some(status);
                 }
             }
+            Msg::Pulled { pulled, focused } => {
+                let ava_ipc::PulledView {
+                    view,
+                    fields,
+                    assistant,
+                } = *pulled;
+                for field in &fields {
+                    if focused.as_deref() != Some(field.as_str()) {
+                        ui.typed.remove(field);
+                    }
+                }
+                if fields.iter().any(|f| f == "onboarding_completed")
+                    && view.completed
+                    && ui.screen == Screen::Wizard
+                {
+                    // Launched from another computer: this one shows the home too.
+                    ui.screen = Screen::Home;
+                }
+                ui.pulled_notice = true;
+                let ui = Rc::new(ui).reduce(Msg::View(Box::new(view)));
+                return ui.reduce(Msg::Defaults(assistant));
+            }
+            Msg::PulledNoticeSeen => ui.pulled_notice = false,
             Msg::Fatal(error) => ui.fatal = Some(error),
             Msg::Typed(field, value) => {
                 ui.typed.insert(field, value);
@@ -289,6 +329,7 @@ impl Reducible for Ui {
                     ui.assistant_form = Some(defaults.form.clone());
                 }
                 ui.assistant_defaults = Some(defaults.form);
+                ui.instructions_outdated = defaults.instructions_outdated;
                 ui.voices = defaults.voices;
             }
             Msg::Form(form) => ui.assistant_form = Some(form),
@@ -516,6 +557,7 @@ mod tests {
             Msg::Defaults(AssistantDefaults {
                 form: f,
                 voices: Vec::new(),
+                instructions_outdated: false,
             })
         };
         let ui = reduce(Ui::new(Locale::En), defaults(form("Guidelines: v1")));

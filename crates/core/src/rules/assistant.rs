@@ -5,7 +5,7 @@
 
 use ava_model::{
     AssistantName, AssistantSpec, FieldErrors, ModelChoice, ModelProvider, Persona, StudioConfig,
-    Text, Tone, VoiceChoice, VoiceProvider,
+    StudioPatch, Text, Tone, VoiceChoice, VoiceProvider,
 };
 use ava_vapi::CreateAssistant;
 use serde_json::{Map, Value, json};
@@ -132,6 +132,82 @@ impl AssistantChoices {
             voice_id: differs(&self.voice_id, voice_for(&draft.studio).voice_id),
         }
     }
+
+    /// What step 7 kept, as it is stored in the studio config (so every computer builds the
+    /// same assistant): only the fields that differ from what the draft holds, so no request
+    /// carries a value this computer did not change. Hand-written instructions carry the
+    /// fingerprint of what the wizard would have written, to tell the owner later when the
+    /// answers they came from change.
+    pub fn studio_patch(&self, draft: &Draft) -> Result<StudioPatch, FieldErrors> {
+        let kept = self.normalized(draft);
+        let text = |value: &Option<String>| match value {
+            Some(v) => Value::String(v.clone()),
+            None => Value::String(String::new()),
+        };
+        let basis = kept
+            .instructions
+            .as_ref()
+            .map(|_| instructions_fingerprint(&default_instructions(draft)));
+        let patch = StudioPatch::from_json(&json!({
+            "assistant_name": text(&kept.name),
+            "assistant_voice_id": text(&kept.voice_id),
+            "assistant_first_message": text(&kept.first_message),
+            "assistant_instructions": text(&kept.instructions),
+            "assistant_instructions_basis": text(&basis),
+        }))?;
+        let mut after = draft.studio.clone();
+        after.apply(&patch);
+        let changed: Vec<&str> = draft
+            .studio
+            .changed_fields(&after)
+            .into_iter()
+            .map(|f| f.as_str())
+            .collect();
+        Ok(patch.only(&changed))
+    }
+}
+
+/// Step 7's choices as the studio config holds them.
+pub fn chosen(studio: &StudioConfig) -> AssistantChoices {
+    AssistantChoices {
+        name: studio
+            .assistant_name
+            .as_ref()
+            .map(|n| n.as_str().to_owned()),
+        instructions: studio
+            .assistant_instructions
+            .as_ref()
+            .map(|t| t.as_str().to_owned()),
+        first_message: studio
+            .assistant_first_message
+            .as_ref()
+            .map(|t| t.as_str().to_owned()),
+        voice_id: studio
+            .assistant_voice_id
+            .as_ref()
+            .map(|t| t.as_str().to_owned()),
+    }
+}
+
+/// A short, stable fingerprint of instructions (SHA-256, the first 16 hex digits): enough to
+/// tell that the wizard would write something else now, on any computer and in any build.
+pub fn instructions_fingerprint(instructions: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(instructions.trim().as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The owner wrote their own instructions, and the answers the wizard wrote its own from have
+/// changed since (on this computer or another): the owner is told, their words are kept.
+pub fn instructions_outdated(draft: &Draft) -> bool {
+    let studio = &draft.studio;
+    studio.assistant_instructions.is_some()
+        && studio
+            .assistant_instructions_basis
+            .as_ref()
+            .is_some_and(|basis| {
+                basis.as_str() != instructions_fingerprint(&default_instructions(draft))
+            })
 }
 
 /// The assistant as the draft describes it now (what Vapi should run), with the choices kept
@@ -139,7 +215,7 @@ impl AssistantChoices {
 pub fn live_spec(draft: &Draft) -> Option<Result<(String, AssistantSpec), FieldErrors>> {
     let run = draft.provisioning.as_ref()?;
     let id = run.assistant_id.clone()?;
-    let mut choices = draft.assistant_choices.clone();
+    let mut choices = chosen(&draft.studio);
     choices.name.get_or_insert_with(|| run.name.clone());
     Some(build_spec(draft, &choices).map(|spec| (id, spec)))
 }
@@ -233,8 +309,9 @@ pub fn assistant_defaults(draft: &Draft) -> ava_ipc::AssistantDefaults {
     let voice = voice_for(&draft.studio).voice_id;
     let mut offered = vec![voice.clone()];
     offered.extend(voices().filter(|v| *v != voice).map(str::to_owned));
-    let chosen = &draft.assistant_choices;
+    let chosen = chosen(&draft.studio);
     ava_ipc::AssistantDefaults {
+        instructions_outdated: instructions_outdated(draft),
         form: ava_ipc::AssistantForm {
             name: chosen.name.clone().unwrap_or_else(|| {
                 draft

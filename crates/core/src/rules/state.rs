@@ -52,6 +52,10 @@ impl Outbox {
 /// One request's worth of the outbox, in the order sync sends them (profile before Launch, so
 /// the server completes an onboarding that holds the latest answers).
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few parts per sync round, moved once each: a box would buy nothing"
+)]
 pub enum OutboxPart {
     Profile(ProfilePatch),
     Studio(StudioPatch),
@@ -147,17 +151,19 @@ pub struct Draft {
     /// the user edits them: kept here so a restart still shows why they never arrived.
     pub refused: Vec<UiError>,
     pub analytics: crate::rules::analytics::Analytics,
-    /// What the owner wrote at step 7 for the assistant; a field left `None` follows the
-    /// wizard (instructions rewritten from the persona, hours, guidelines… as they change).
-    pub assistant_choices: AssistantChoices,
     /// The assistant as Vapi last confirmed it (the body of the create or last PATCH): while it
     /// differs from what the draft describes, the live assistant is updated.
     pub live_assistant: Option<serde_json::Value>,
     /// "Continue offline" was chosen on this computer: the account screen is not shown again.
     pub entered_offline: bool,
+    /// The account's revision this draft last merged (`GET /user/me`'s `ETag`): the server is
+    /// asked for anything newer than this. `None` until the first pull.
+    pub server_revision: Option<i64>,
 }
 
-/// What step 7 lets the user change; the rest comes from the wizard.
+/// What step 7 lets the user change; the rest comes from the wizard. Kept in the studio config
+/// (`assistant_*`), where a field left `None` follows the wizard (instructions rewritten from
+/// the persona, hours, guidelines… as they change).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct AssistantChoices {
@@ -181,6 +187,10 @@ impl From<ava_ipc::AssistantForm> for AssistantChoices {
 
 /// One user action on the draft.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one edit per keystroke, moved once into the draft: a box would buy nothing"
+)]
 pub enum Edit {
     Profile(ProfilePatch),
     Studio(StudioPatch),
@@ -333,20 +343,59 @@ impl Draft {
         (patch != ProfilePatch::default()).then_some(patch)
     }
 
-    /// Fills a draft from the server's copy (sign-in on a new computer), then replays the
-    /// edits made here before signing in, so neither side's work is lost.
-    pub fn adopt_server(&mut self, me: &ava_model::Me) {
+    /// Merges the server's copy, field by field: the server's values, with the edits made here
+    /// and not yet acknowledged on top (they still go out, and arriving last, they win).
+    /// Returns the fields whose value changed here, i.e. what another computer (or any client
+    /// of the API) saved since this draft last looked.
+    pub fn adopt_server(&mut self, me: &ava_model::Me) -> Vec<&'static str> {
         self.account = Some(Account {
             id: me.id,
             email: me.email.clone(),
         });
-        self.profile = me.profile.clone();
-        self.studio = me.studio_config.clone();
-        self.flags = me.onboarding;
-        self.completed = me.onboarding_completed;
-        self.profile.apply(&self.outbox.profile);
-        self.studio.apply(&self.outbox.studio);
-        self.flags.apply(&self.outbox.flags);
+        let mut profile = me.profile.clone();
+        let mut studio = me.studio_config.clone();
+        let mut flags = me.onboarding;
+        profile.apply(&self.outbox.profile);
+        studio.apply(&self.outbox.studio);
+        flags.apply(&self.outbox.flags);
+        // A value the server refused stays on screen, beside why, until the owner corrects it.
+        let refused: Vec<&str> = self
+            .refused
+            .iter()
+            .filter_map(|r| r.field.as_deref())
+            .collect();
+        profile.copy_fields(&self.profile, &refused);
+        studio.copy_fields(&self.studio, &refused);
+        flags.copy_fields(&self.flags, &refused);
+        let mut changed: Vec<&'static str> = self
+            .profile
+            .changed_fields(&profile)
+            .into_iter()
+            .map(|f| f.as_str())
+            .collect();
+        changed.extend(
+            self.studio
+                .changed_fields(&studio)
+                .into_iter()
+                .map(|f| f.as_str()),
+        );
+        changed.extend(
+            self.flags
+                .changed_fields(&flags)
+                .into_iter()
+                .map(|f| f.as_str()),
+        );
+        // Launch is never taken back: a computer that launched keeps its home.
+        let completed = me.onboarding_completed || self.completed || self.outbox.complete;
+        if completed != self.completed {
+            changed.push("onboarding_completed");
+        }
+        self.profile = profile;
+        self.studio = studio;
+        self.flags = flags;
+        self.completed = completed;
+        self.server_revision = Some(me.revision);
+        changed
     }
 }
 

@@ -91,6 +91,8 @@ async fn start_session(
         .await?;
     wizard::outbox_changed(ctx);
     ctx.live_wake.notify_one();
+    // The same account again on this computer: what other computers saved meanwhile.
+    ctx.pull_wake.notify_one();
     wizard::begin(ctx)?;
     Ok(account)
 }

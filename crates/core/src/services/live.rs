@@ -21,6 +21,9 @@ use crate::context::Context;
 use crate::error::CoreError;
 use crate::rules::assistant::{assistant_body, live_spec, update_request};
 use crate::services::credentials::vapi_key;
+use crate::services::pull::pull_once;
+use crate::store::session::Session;
+use ava_vapi::CreateAssistant;
 
 /// What one round did.
 enum Round {
@@ -41,10 +44,13 @@ fn set_assistant_sync(ctx: &Context, state: AssistantSync, error: Option<UiError
     });
 }
 
-/// Sends the assistant as the draft describes it, if Vapi has something else.
-async fn update_once(ctx: &Context) -> Result<Round, CoreError> {
-    let session = ctx.sessions.current();
-    let (wanted, confirmed) = ctx.drafts.read_in(&session, |draft| {
+/// The update the draft describes now (the assistant's id, the request, and its body to
+/// compare with Vapi's), or `None` when Vapi already has it or there is no assistant.
+fn wanted_update(
+    ctx: &Context,
+    session: &Session,
+) -> Result<Option<(String, CreateAssistant, serde_json::Value)>, CoreError> {
+    let (wanted, confirmed) = ctx.drafts.read_in(session, |draft| {
         let wanted = live_spec(draft).map(|built| {
             built.map(|(id, spec)| {
                 (
@@ -58,14 +64,30 @@ async fn update_once(ctx: &Context) -> Result<Round, CoreError> {
     })?;
     let Some(wanted) = wanted else {
         set_assistant_sync(ctx, AssistantSync::NotCreated, None);
-        return Ok(Round::Settled);
+        return Ok(None);
     };
     let (id, request, body) = wanted?;
     if confirmed.as_ref() == Some(&body) {
         set_assistant_sync(ctx, AssistantSync::UpToDate, None);
+        return Ok(None);
+    }
+    Ok(Some((id, request, body)))
+}
+
+/// Sends the assistant as the draft describes it, if Vapi has something else.
+async fn update_once(ctx: &Context) -> Result<Round, CoreError> {
+    let session = ctx.sessions.current();
+    if wanted_update(ctx, &session)?.is_none() {
         return Ok(Round::Settled);
     }
     set_assistant_sync(ctx, AssistantSync::Updating, None);
+    // The assistant goes whole, so it is built from the newest state there is: what other
+    // computers saved is merged first. A computer that cannot reach the server waits rather
+    // than put its older copy back on the live assistant.
+    pull_once(ctx).await?;
+    let Some((id, request, body)) = wanted_update(ctx, &session)? else {
+        return Ok(Round::Settled);
+    };
     let key = vapi_key(ctx, &session.scope()).await?;
     ctx.vapi.update_assistant(&key, &id, &request).await?;
     ctx.drafts
@@ -90,6 +112,18 @@ pub(crate) async fn live_loop(ctx: Weak<Context>) {
             Ok(Round::Settled) => {
                 attempt = 0;
                 None
+            }
+            Err(CoreError::Api(error)) if error.is_transient() => {
+                // Not sure to hold the newest state: nothing is sent until the server is back.
+                let waiting = UiError::new(
+                    ava_model::ErrorCode::Offline,
+                    "waiting for Ava's server, so the live assistant is built from your newest settings",
+                );
+                tracing::debug!(code = %error.code(), "the live assistant waits for a pull");
+                set_assistant_sync(&strong, AssistantSync::Updating, Some(waiting));
+                let delay = strong.config.retry.delay(attempt);
+                attempt = attempt.saturating_add(1);
+                Some(delay)
             }
             Err(CoreError::Provider(error)) if error.is_transient() => {
                 let error = CoreError::Provider(error);

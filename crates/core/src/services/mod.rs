@@ -6,6 +6,7 @@ pub(crate) mod accounts;
 pub(crate) mod credentials;
 pub(crate) mod live;
 pub(crate) mod provision;
+pub(crate) mod pull;
 pub(crate) mod studio;
 pub(crate) mod sync;
 pub(crate) mod wizard;

@@ -15,6 +15,7 @@ use crate::error::CoreError;
 use crate::rules::assistant::{assistant_body, assistant_request, build_spec};
 use crate::rules::state::{AssistantChoices, Edit, Provisioning};
 use crate::services::credentials::vapi_key;
+use crate::services::pull::pull_once;
 use crate::services::{sync, wizard};
 use crate::store::secrets::SecretName;
 use crate::store::session::Session;
@@ -39,20 +40,30 @@ pub(crate) async fn provision(
     let _one_at_a_time = ctx.provisioning.lock().await;
     let session = ctx.sessions.current();
     let key = vapi_key(ctx, &session.scope()).await?;
+    // Built from the newest state there is when the server can say it; an owner creating
+    // Ava while the server is away creates her from this computer's copy, and the live
+    // assistant follows the server's once it is back.
+    if let Err(error) = pull_once(ctx).await {
+        tracing::info!(code = %error.code(), "creating the assistant without a pull");
+    }
     let (spec, body, live, kept) = ctx.drafts.read_in(&session, |draft| {
-        build_spec(draft, choices).map(|spec| {
-            (
+        build_spec(draft, choices).and_then(|spec| {
+            Ok((
                 spec.clone(),
                 assistant_request(draft, &spec),
                 assistant_body(draft, &spec),
-                // Kept for the live assistant: a later edit of the hours or the guidelines
-                // rewrites the instructions only if the owner did not write their own.
-                choices.normalized(draft),
-            )
+                // Kept for the live assistant, in the studio config so every computer builds
+                // the same one: a later edit of the hours or the guidelines rewrites the
+                // instructions only if the owner did not write their own.
+                choices.studio_patch(draft)?,
+            ))
         })
     })??;
-    ctx.drafts
-        .edit_in(&session, |draft| draft.assistant_choices = kept)?;
+    if !kept.is_empty() {
+        ctx.drafts
+            .edit_in(&session, |draft| draft.apply(Edit::Studio(kept)))?;
+        wizard::outbox_changed(ctx);
+    }
 
     // 1. The provisioning id reaches the disk before Vapi hears anything.
     let existing = ctx.drafts.read_in(&session, |d| d.provisioning.clone())?;

@@ -222,6 +222,7 @@ async fn send_outbox(
     session: &Session,
     token: &SecretString,
 ) -> Result<(), CoreError> {
+    let _turn = ctx.exchanging.lock().await;
     let parts = ctx.drafts.read_in(session, |d| d.outbox.parts())?;
     if parts.is_empty() {
         set_status(ctx, session, SyncState::Synced, None);

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::rules::state::Draft;
 
 /// The format written today. Older formats are upgraded on load by [`upgrade`].
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 #[derive(Serialize)]
 struct EnvelopeOut<'a> {
@@ -262,6 +262,24 @@ pub fn upgrade(format: u32, mut draft: Value) -> Result<Value, String> {
             draft["step"] = serde_json::to_value(step).unwrap_or(Value::Null);
         }
     }
+    if format < 3 {
+        // Format 2 kept step 7's choices beside the studio config; format 3 keeps them in it,
+        // queued for the server, so every computer of the account builds the same assistant.
+        let choices = draft
+            .as_object_mut()
+            .and_then(|d| d.remove("assistant_choices"));
+        for (old, new) in [
+            ("name", "assistant_name"),
+            ("voice_id", "assistant_voice_id"),
+            ("first_message", "assistant_first_message"),
+            ("instructions", "assistant_instructions"),
+        ] {
+            if let Some(chosen @ Value::String(_)) = choices.as_ref().and_then(|c| c.get(old)) {
+                draft["studio"][new] = chosen.clone();
+                draft["outbox"]["studio"][new] = chosen.clone();
+            }
+        }
+    }
     Ok(draft)
 }
 
@@ -360,6 +378,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(file.load().unwrap().0.step, Step::Telephony);
+        let mut format_2 = serde_json::to_value(Draft::default()).unwrap();
+        format_2["assistant_choices"] =
+            json!({"name": "Maya", "instructions": "Only book cleanings.", "first_message": null});
+        fs::write(
+            file.path(),
+            json!({"format": 2, "draft": format_2}).to_string(),
+        )
+        .unwrap();
+        let upgraded = file.load().unwrap().0;
+        let chosen = crate::rules::assistant::chosen(&upgraded.studio);
+        assert_eq!(chosen.name.as_deref(), Some("Maya"));
+        assert_eq!(chosen.instructions.as_deref(), Some("Only book cleanings."));
+        assert_eq!(chosen.first_message, None, "still follows the wizard");
+        assert_eq!(
+            upgraded.outbox.studio.field_names(),
+            ["assistant_name", "assistant_instructions"],
+            "queued for the server, so the other computers build the same assistant"
+        );
         fs::write(file.path(), json!({"format": 99, "draft": {}}).to_string()).unwrap();
         let (_, note) = file.load().unwrap();
         assert!(
