@@ -81,13 +81,27 @@ fn App() -> Html {
                     move |pulled: ava_ipc::PulledView| {
                         let focused = web_sys::window()
                             .and_then(|w| w.document())
-                            .and_then(|d| d.active_element())
-                            .map(|e| e.id())
-                            .filter(|id| !id.is_empty());
+                            .and_then(|d| d.active_element());
+                        let focused_id =
+                            focused.as_ref().map(|e| e.id()).filter(|id| !id.is_empty());
+                        // The owner is typing in a field another computer changed: what they
+                        // see stays, and is saved, so it arrives after the other and wins
+                        // (what the field shows is what the account holds).
+                        let typed_over = focused
+                            .and_then(|e| {
+                                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok()
+                            })
+                            .filter(|input| pulled.fields.contains(&input.id()))
+                            .and_then(|input| {
+                                ava_ipc::FieldEdit::named(&input.id(), input.value().into())
+                            });
                         pulled_into.dispatch(Msg::Pulled {
                             pulled: Box::new(pulled),
-                            focused,
-                        })
+                            focused: focused_id,
+                        });
+                        if let Some(edit) = typed_over {
+                            state::run(pulled_into.clone(), Action::Edit(edit));
+                        }
                     },
                 )
                 .await;

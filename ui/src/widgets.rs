@@ -515,6 +515,7 @@ pub fn assistant_sync(ctx: &Ctx) -> Html {
             "failed",
             ctx.t("assistant_sync.failed").replace("{why}", &why),
         ),
+        AssistantSync::UpdatedElsewhere => ("elsewhere", ctx.t("assistant_sync.elsewhere")),
     };
     html! {
         <p id="assistant-sync" class={classes!("assistant-sync", state)} data-state={state} role="status">

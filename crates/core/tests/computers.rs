@@ -207,6 +207,10 @@ async fn the_live_assistant_is_built_from_what_every_computer_saved(pool: PgPool
         Some("Ava Dental"),
         "the laptop knows the assistant's name without creating it"
     );
+    wait_for(&b, "the laptop told the office keeps Ava up to date", |s| {
+        s.assistant == ava_ipc::AssistantSync::UpdatedElsewhere
+    })
+    .await;
     b.update_studio(&json!({"guidelines": "From the laptop"}))
         .unwrap();
     synced(&b).await;

@@ -92,6 +92,9 @@ pub enum AssistantSync {
     /// Vapi refused the update, or it cannot be sent (no key): the status's
     /// `assistant_error` says why; the next edit tries again.
     Failed,
+    /// Another computer of the account created Ava and keeps her up to date: edits made here
+    /// reach her from there (it pulls them) when it is open.
+    UpdatedElsewhere,
 }
 
 /// "Talk to Ava": the conversation so far and the system prompt she runs on.
@@ -476,6 +479,21 @@ pub enum FieldEdit {
 }
 
 impl FieldEdit {
+    /// An edit of the draft field named `name` (as the API names it), or `None` when no profile
+    /// or studio field has that name.
+    pub fn named(name: &str, value: serde_json::Value) -> Option<Self> {
+        if let Some(&field) = ava_model::ProfileField::ALL
+            .iter()
+            .find(|f| f.as_str() == name)
+        {
+            return Some(FieldEdit::Profile { field, value });
+        }
+        ava_model::StudioField::ALL
+            .iter()
+            .find(|f| f.as_str() == name)
+            .map(|&field| FieldEdit::Studio { field, value })
+    }
+
     /// The field's name, where its error is shown.
     pub fn field_name(&self) -> &'static str {
         match self {

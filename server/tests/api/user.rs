@@ -21,7 +21,9 @@ async fn a_new_user_starts_empty_on_the_free_plan(pool: PgPool) {
         json!({"persona": null, "job_to_be_done": null, "languages": [], "tone": null, "guidelines": null,
                "strategy": null, "number": null, "business_hours": null, "fallback_email": null,
                "fallback_phone": null, "calendar": null, "workspace_apps": [], "crm": null,
-               "plan": "free", "seats": 1})
+               "plan": "free", "seats": 1, "assistant_name": null, "assistant_voice_id": null,
+               "assistant_first_message": null, "assistant_instructions": null,
+               "assistant_instructions_basis": null})
     );
     assert_eq!(
         me.body["onboarding"],
@@ -41,7 +43,10 @@ const FULL_STUDIO: fn() -> Value = || {
     json!({"persona": "secretary", "job_to_be_done": "Gérer les appels", "languages": ["en", "fr"],
            "tone": "professional", "guidelines": "Always be polite", "strategy": "attach",
            "number": "+14155550199", "business_hours": "Mon-Fri 9-18", "fallback_email": "ops@acme.com",
-           "fallback_phone": "+33612345678", "calendar": "google", "workspace_apps": ["slack", "notion"], "crm": "hubspot", "plan": "pro", "seats": 2})
+           "fallback_phone": "+33612345678", "calendar": "google", "workspace_apps": ["slack", "notion"], "crm": "hubspot", "plan": "pro", "seats": 2,
+           "assistant_name": "Maya", "assistant_voice_id": "fr-FR-DeniseNeural",
+           "assistant_first_message": "Bonjour, Acme Dental, Maya à l'appareil.",
+           "assistant_instructions": "Only book cleanings.", "assistant_instructions_basis": "0123456789abcdef"})
 };
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]

@@ -502,6 +502,69 @@ mod tests {
     }
 
     #[test]
+    fn values_from_another_computer_replace_what_was_typed_but_the_focused_field_keeps_it() {
+        let ui = reduce(
+            Ui::new(Locale::He),
+            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
+        );
+        let ui = reduce(ui, Msg::Typed("full_name".into(), "Ann".into()));
+        let ui = reduce(ui, Msg::Typed("organization_name".into(), "Acme".into()));
+        let ui = reduce(ui, Msg::Typed("guidelines".into(), "Be kind".into()));
+        let mut pulled = view(Some("ann@acme.com"), status(SyncState::Synced, 2));
+        pulled.sequence = 5;
+        let form = AssistantForm {
+            name: "Maya".into(),
+            voice_id: "he-IL-HilaNeural".into(),
+            first_message: "שלום".into(),
+            instructions: "Only book cleanings.".into(),
+        };
+        let ui = reduce(
+            ui,
+            Msg::Pulled {
+                pulled: Box::new(ava_ipc::PulledView {
+                    view: *pulled,
+                    fields: vec!["full_name".into(), "organization_name".into()],
+                    assistant: AssistantDefaults {
+                        form: form.clone(),
+                        voices: Vec::new(),
+                        instructions_outdated: true,
+                    },
+                }),
+                focused: Some("full_name".into()),
+            },
+        );
+        assert_eq!(
+            ui.typed.get("full_name").map(String::as_str),
+            Some("Ann"),
+            "the owner is in it"
+        );
+        assert_eq!(
+            ui.typed.get("organization_name"),
+            None,
+            "shows the new value"
+        );
+        assert_eq!(
+            ui.typed.get("guidelines").map(String::as_str),
+            Some("Be kind"),
+            "unchanged elsewhere"
+        );
+        assert!(ui.pulled_notice);
+        assert_eq!(
+            ui.assistant_form.as_ref(),
+            Some(&form),
+            "step 7's untouched form follows"
+        );
+        assert!(ui.instructions_outdated);
+        assert_eq!(ui.view.as_ref().unwrap().sequence, 5);
+
+        let mut moved = view(Some("ann@acme.com"), status(SyncState::Synced, 3));
+        moved.step = Step::Vapi;
+        moved.sequence = 6;
+        let ui = reduce(ui, Msg::View(moved));
+        assert!(!ui.pulled_notice, "said once; gone at the next step");
+    }
+
+    #[test]
     fn what_was_typed_for_one_account_is_not_drawn_over_another() {
         let ui = reduce(
             Ui::new(Locale::Fr),

@@ -63,7 +63,15 @@ fn wanted_update(
         (wanted, draft.live_assistant.clone())
     })?;
     let Some(wanted) = wanted else {
-        set_assistant_sync(ctx, AssistantSync::NotCreated, None);
+        let created_elsewhere = ctx
+            .drafts
+            .read_in(session, |d| d.flags.onboarding_assistant_created)?;
+        let state = if created_elsewhere {
+            AssistantSync::UpdatedElsewhere
+        } else {
+            AssistantSync::NotCreated
+        };
+        set_assistant_sync(ctx, state, None);
         return Ok(None);
     };
     let (id, request, body) = wanted?;
