@@ -216,14 +216,26 @@ fn main() {
         });
 }
 
+/// Sends the window one event, typed by its declaration in `ava_ipc::event`. A window that is
+/// gone (closing) cannot hear it; nothing else can fail here.
+pub(crate) fn emit<E: ava_ipc::Event, R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    payload: &E::Payload,
+) {
+    if let Err(error) = app.emit(E::NAME, payload) {
+        log::debug!("the window did not take {}: {error}", E::NAME);
+    }
+}
+
 /// The core's watch streams, as events the UI listens to.
 fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
+    use ava_ipc::event;
     let mut status = core.status();
     let to_ui = handle.clone();
     tauri::async_runtime::spawn(async move {
         while status.changed().await.is_ok() {
             let view = status.borrow().clone();
-            let _ = to_ui.emit(ava_ipc::SYNC_STATUS_EVENT, view);
+            emit::<event::SyncStatus, _>(&to_ui, &view);
         }
     });
     let mut test_call = core.test_call();
@@ -232,7 +244,7 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
         while test_call.changed().await.is_ok() {
             let update = test_call.borrow().clone();
             if let Some(update) = update {
-                let _ = to_ui.emit(ava_ipc::TEST_CALL_EVENT, update);
+                emit::<event::TestCall, _>(&to_ui, &update);
             }
         }
     });
@@ -247,7 +259,7 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
                 fields,
                 assistant: from_core.assistant_defaults(),
             };
-            let _ = to_ui.emit(ava_ipc::DRAFT_PULLED_EVENT, view);
+            emit::<event::DraftPulled, _>(&to_ui, &view);
         }
     });
     let mut progress = core.provision_progress();
@@ -258,7 +270,7 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
                 .borrow()
                 .as_ref()
                 .map(ava_core::view::assistant_view);
-            let _ = to_ui.emit(ava_ipc::PROVISION_PROGRESS_EVENT, view);
+            emit::<event::ProvisionProgress, _>(&to_ui, &view);
         }
     });
 }

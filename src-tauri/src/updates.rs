@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ava_core::RetryPolicy;
 use ava_ipc::{ErrorCode, UiError, UpdateReady};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Error, Update, Updater, UpdaterExt};
 
 /// For `latest.json` and for the download (a 15 MB package on a slow line).
@@ -82,7 +82,7 @@ impl Updates {
 }
 
 /// Starts the background check; the window hears of a ready update through
-/// [`ava_ipc::UPDATE_READY_EVENT`] (or `pending_update`, if it asks later).
+/// [`ava_ipc::event::UpdateReady`] (or `pending_update`, if it asks later).
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -100,7 +100,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
                     .ready
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Some(downloaded);
-                let _ = app.emit(ava_ipc::UPDATE_READY_EVENT, ready);
+                crate::emit::<ava_ipc::event::UpdateReady, _>(&app, &ready);
             }
             Ok(None) => log::info!("no newer version is published"),
             Err(error) => log::warn!("the update check failed: {error}"),

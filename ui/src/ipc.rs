@@ -1,9 +1,8 @@
 //! The one `invoke` binding (with `catch`, so a command's `Err` is a value, not a panic),
 //! wrapped once into a typed `Result`.
 
-use ava_ipc::{Command, UiError};
+use ava_ipc::{Command, Event, UiError};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -37,20 +36,34 @@ pub async fn call<C: Command>(args: &C::Args) -> Result<C::Reply, UiError> {
     }
 }
 
-/// Calls `on_event` with each payload of `event`, for the life of the page.
-pub async fn subscribe<T: DeserializeOwned + 'static>(
-    event: &'static str,
-    on_event: impl Fn(T) + 'static,
+/// Calls `on_event` with each payload of the shell's event `E`, for the life of the page; a
+/// payload that does not decode as `E`'s (a shell and window of different builds) goes to
+/// `on_error`, as does a subscription the shell refused.
+pub async fn subscribe<E: Event + 'static>(
+    on_event: impl Fn(E::Payload) + 'static,
+    on_error: impl Fn(UiError) + 'static,
 ) {
+    let on_error = std::rc::Rc::new(on_error);
+    let in_handler = on_error.clone();
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
-        if let Ok(payload) = js_sys_get(&message, "payload")
-            && let Ok(value) = serde_wasm_bindgen::from_value(payload)
-        {
-            on_event(value);
+        let decoded = js_sys_get(&message, "payload")
+            .map_err(|_| broken(format!("{} came without a payload", E::NAME)))
+            .and_then(|payload| {
+                serde_wasm_bindgen::from_value::<E::Payload>(payload)
+                    .map_err(|e| broken(format!("{} could not be read: {e}", E::NAME)))
+            });
+        match decoded {
+            Ok(payload) => on_event(payload),
+            Err(error) => in_handler(error),
         }
     });
-    if listen(event, &handler).await.is_ok() {
-        handler.forget();
+    match listen(E::NAME, &handler).await {
+        Ok(_) => handler.forget(),
+        Err(error) => on_error(broken(format!(
+            "{} cannot be listened to: {}",
+            E::NAME,
+            error.as_string().unwrap_or_default()
+        ))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Yew wizard. Rules live in ava-model and ava-core; this crate draws, keeps what the user
 //! is typing, and forwards every change to the shell through `ava-ipc` commands.
 
+mod events;
 mod hours;
 mod i18n;
 mod ipc;
@@ -10,7 +11,7 @@ mod steps;
 mod studio;
 mod widgets;
 
-use ava_ipc::{Moved, StatusView, WizardView, cmd};
+use ava_ipc::{Moved, WizardView, cmd};
 use ava_model::{Locale, Step};
 use i18n::t;
 use state::{Action, Msg, Screen, ToastKind, Ui};
@@ -70,56 +71,7 @@ fn App() -> Html {
                     }
                     Err(error) => ui.dispatch(Msg::Fatal(error)),
                 }
-                let status = ui.clone();
-                ipc::subscribe(ava_ipc::SYNC_STATUS_EVENT, move |s: StatusView| {
-                    status.dispatch(Msg::Status(s))
-                })
-                .await;
-                let pulled_into = ui.clone();
-                ipc::subscribe(
-                    ava_ipc::DRAFT_PULLED_EVENT,
-                    move |pulled: ava_ipc::PulledView| {
-                        let focused = web_sys::window()
-                            .and_then(|w| w.document())
-                            .and_then(|d| d.active_element());
-                        let focused_id =
-                            focused.as_ref().map(|e| e.id()).filter(|id| !id.is_empty());
-                        // The owner is typing in a field another computer changed: what they
-                        // see stays, and is saved, so it arrives after the other and wins
-                        // (what the field shows is what the account holds).
-                        let typed_over = focused
-                            .and_then(|e| {
-                                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok()
-                            })
-                            .filter(|input| pulled.fields.contains(&input.id()))
-                            .and_then(|input| {
-                                ava_ipc::FieldEdit::named(&input.id(), input.value().into())
-                            });
-                        pulled_into.dispatch(Msg::Pulled {
-                            pulled: Box::new(pulled),
-                            focused: focused_id,
-                        });
-                        if let Some(edit) = typed_over {
-                            state::run(pulled_into.clone(), Action::Edit(edit));
-                        }
-                    },
-                )
-                .await;
-                let progress = ui.clone();
-                ipc::subscribe(ava_ipc::PROVISION_PROGRESS_EVENT, move |p| {
-                    progress.dispatch(Msg::Progress(p))
-                })
-                .await;
-                let test_call = ui.clone();
-                ipc::subscribe(ava_ipc::TEST_CALL_EVENT, move |c| {
-                    test_call.dispatch(Msg::TestCallUpdate(c))
-                })
-                .await;
-                let update = ui.clone();
-                ipc::subscribe(ava_ipc::UPDATE_READY_EVENT, move |u| {
-                    update.dispatch(Msg::UpdateReady(u))
-                })
-                .await;
+                events::listen(ui.clone()).await;
                 // Downloaded before the window listened.
                 if let Ok(Some(ready)) = ipc::call::<cmd::PendingUpdate>(&()).await {
                     ui.dispatch(Msg::UpdateReady(ready));

@@ -1,7 +1,7 @@
 //! The nine steps of wizard.md. Each draws its fields from the view and sends edits; none
 //! holds a rule of its own.
 
-use ava_ipc::{Provider, TwilioArgs, WizardView};
+use ava_ipc::{AssistantFormField, Provider, TwilioArgs, WizardView};
 use ava_model::{
     Calendar, Crm, Industry, Locale, Persona, Plan, ProfileField, Step, StudioField, Tone,
 };
@@ -252,34 +252,25 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
     let Some(form) = ctx.ui.assistant_form.clone() else {
         return html! { <p class="help">{ ctx.t("loading") }</p> };
     };
-    let set = |field: &'static str| {
+    let set = |field: AssistantFormField| {
         let ctx = ctx.clone();
         let form = form.clone();
-        move |value: String| {
-            let mut form = form.clone();
-            match field {
-                "name" => form.name = value,
-                "voice_id" => form.voice_id = value,
-                "firstMessage" => form.first_message = value,
-                _ => form.instructions = value,
-            }
-            ctx.ui.dispatch(Msg::Form(form));
-        }
+        move |value: String| ctx.ui.dispatch(Msg::Form(form.clone().with(field, value)))
     };
-    let on_input = |field: &'static str| {
+    let on_input = |field: AssistantFormField| {
         let set = set(field);
         Callback::from(move |e: InputEvent| {
             set(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
-    let on_area = |field: &'static str| {
+    let on_area = |field: AssistantFormField| {
         let set = set(field);
         Callback::from(move |e: InputEvent| {
             set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
         })
     };
     let on_voice = {
-        let set = set("voice_id");
+        let set = set(AssistantFormField::VoiceId);
         Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
     let error = |field: &str| {
@@ -303,27 +294,27 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         </div>
         <div class="row">
             <div class="field">
-                <label for="name">{ ctx.t("field.assistant_name") }</label>
-                <input id="name" dir="auto" value={form.name.clone()} oninput={on_input("name")} />
-                { error("name") }
+                <label for={AssistantFormField::Name.as_str()}>{ ctx.t("field.assistant_name") }</label>
+                <input id={AssistantFormField::Name.as_str()} dir="auto" value={form.name.clone()} oninput={on_input(AssistantFormField::Name)} />
+                { error(AssistantFormField::Name.as_str()) }
             </div>
             <div class="field">
-                <label for="voice_id">{ ctx.t("field.voice") }</label>
-                <span class="select"><select id="voice_id" onchange={on_voice}>
+                <label for={AssistantFormField::VoiceId.as_str()}>{ ctx.t("field.voice") }</label>
+                <span class="select"><select id={AssistantFormField::VoiceId.as_str()} onchange={on_voice}>
                     { for ctx.ui.voices.iter().map(|v| html! { <option value={v.clone()} selected={*v == form.voice_id}>{ v.trim_end_matches("Neural") }</option> }) }
                 </select></span>
             </div>
         </div>
         <div class="field">
-            <label for="firstMessage">{ ctx.t("field.first_message") }</label>
-            <textarea id="firstMessage" dir="auto" rows="2" value={form.first_message.clone()} oninput={on_area("firstMessage")} />
-            { error("firstMessage") }
+            <label for={AssistantFormField::FirstMessage.as_str()}>{ ctx.t("field.first_message") }</label>
+            <textarea id={AssistantFormField::FirstMessage.as_str()} dir="auto" rows="2" value={form.first_message.clone()} oninput={on_area(AssistantFormField::FirstMessage)} />
+            { error(AssistantFormField::FirstMessage.as_str()) }
         </div>
         <div class="field">
-            <label for="instructions">{ ctx.t("field.instructions") }</label>
-            <textarea id="instructions" dir="auto" rows="6" value={form.instructions.clone()} oninput={on_area("instructions")} />
+            <label for={AssistantFormField::Instructions.as_str()}>{ ctx.t("field.instructions") }</label>
+            <textarea id={AssistantFormField::Instructions.as_str()} dir="auto" rows="6" value={form.instructions.clone()} oninput={on_area(AssistantFormField::Instructions)} />
             <span class="help">{ ctx.t("help.instructions") }</span>
-            { error("instructions") }
+            { error(AssistantFormField::Instructions.as_str()) }
         </div>
         { if ctx.ui.instructions_outdated { html! {
             <div id="instructions-outdated" class="alert warning" role="note">{ ctx.t("assistant.instructions_outdated") }</div>

@@ -47,7 +47,7 @@ commands! {
     /// The wizard is drawn with its draft: logged with the time since process start (the
     /// start-up benchmark and the package check read it).
     Ready = "ready" (()) -> ();
-    /// The update downloaded before the window listened for [`crate::UPDATE_READY_EVENT`].
+    /// The update downloaded before the window listened for [`crate::event::UpdateReady`].
     PendingUpdate = "pending_update" (()) -> Option<UpdateReady>;
     /// Installs the downloaded update and restarts into it; replies only if that failed.
     InstallUpdate = "install_update" (()) -> ();
@@ -59,6 +59,6 @@ commands! {
     /// The assistant's most recent calls, newest first.
     RecentCalls = "recent_calls" (()) -> Vec<CallView>;
     /// "Call my phone": Ava calls the owner from the attached number; the call's progress
-    /// follows as [`crate::TEST_CALL_EVENT`].
+    /// follows as [`crate::event::TestCall`].
     CallMe = "call_me" (CallMeArgs) -> CallView;
 }

@@ -21,19 +21,22 @@ pub trait Command {
     type Reply: Serialize + serde::de::DeserializeOwned;
 }
 
+/// One event from the shell to the window, declared once in [`event`]: the shell emits its
+/// `Payload` under `NAME` and the window decodes that same type, so changing one side's type
+/// without the other does not build; a payload that still fails to decode is an error the
+/// window shows, never a silent drop.
+pub trait Event {
+    const NAME: &'static str;
+    type Payload: Serialize + serde::de::DeserializeOwned;
+}
+
 /// The argument type of a command.
 pub type Args<C> = <C as Command>::Args;
 /// What a command's function returns: its reply, or an error for the window.
 pub type Reply<C> = Result<<C as Command>::Reply, UiError>;
 
 pub mod cmd;
-
-/// The event the shell emits whenever the sync status changes.
-pub const SYNC_STATUS_EVENT: &str = "sync-status";
-
-/// The event the shell emits when values saved on another computer were merged here (a
-/// [`PulledView`]): the window shows them in place and says so, politely.
-pub const DRAFT_PULLED_EVENT: &str = "draft-pulled";
+pub mod event;
 
 /// What a pull brought from elsewhere, numbered so a watcher tells one pull from the next.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,13 +56,6 @@ pub struct PulledView {
     pub assistant: AssistantDefaults,
 }
 
-/// The event the shell emits at each stage of the assistant's creation (an [`AssistantView`]).
-pub const PROVISION_PROGRESS_EVENT: &str = "provision-progress";
-
-/// "Call my phone": where the test call stands, from when it is placed until it ends; the
-/// core asks Vapi every two seconds.
-pub const TEST_CALL_EVENT: &str = "test-call";
-
 /// One look at the test call: as Vapi last described it, and why the last look failed, if it
 /// did (the next one is tried).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,10 +63,6 @@ pub struct TestCallUpdate {
     pub call: CallView,
     pub problem: Option<UiError>,
 }
-
-/// The event the shell emits once a newer version is downloaded and verified (an
-/// [`UpdateReady`]).
-pub const UPDATE_READY_EVENT: &str = "update-ready";
 
 /// A newer version of the app, downloaded and verified, installed on "Restart".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -440,6 +432,40 @@ pub struct AssistantForm {
     pub instructions: String,
 }
 
+/// One field of step 7's form, named as the assistant's rules name it (its element's id, and
+/// where its error is shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssistantFormField {
+    Name,
+    VoiceId,
+    FirstMessage,
+    Instructions,
+}
+
+impl AssistantFormField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssistantFormField::Name => "name",
+            AssistantFormField::VoiceId => "voice_id",
+            AssistantFormField::FirstMessage => "firstMessage",
+            AssistantFormField::Instructions => "instructions",
+        }
+    }
+}
+
+impl AssistantForm {
+    /// The form with `field` set to `value`.
+    pub fn with(mut self, field: AssistantFormField, value: String) -> Self {
+        match field {
+            AssistantFormField::Name => self.name = value,
+            AssistantFormField::VoiceId => self.voice_id = value,
+            AssistantFormField::FirstMessage => self.first_message = value,
+            AssistantFormField::Instructions => self.instructions = value,
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssistantDefaults {
     pub form: AssistantForm,
@@ -537,6 +563,19 @@ mod tests {
             !status(SyncState::Synced, reused).sign_in_ended_for_safety(),
             "signed in again: the notice goes"
         );
+    }
+
+    #[test]
+    fn an_edit_is_named_by_its_field_or_not_at_all() {
+        let edit = FieldEdit::named("guidelines", "Be kind".into()).unwrap();
+        assert_eq!(edit.field_name(), "guidelines");
+        assert!(matches!(edit, FieldEdit::Studio { .. }));
+        assert!(matches!(
+            FieldEdit::named("full_name", "Ann".into()),
+            Some(FieldEdit::Profile { .. })
+        ));
+        assert_eq!(FieldEdit::named("guideline", "typo".into()), None);
+        assert_eq!(FieldEdit::named("chat", "not a draft field".into()), None);
     }
 
     #[test]
