@@ -19,6 +19,8 @@ resource! {
     /// Step 1: who the business is.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    // A field added later reads as its default in a draft or answer written before it.
+    #[serde(default)]
     pub struct Profile;
     /// A partial update of [`Profile`]: absent or `null` keeps a field, `""` clears a text one.
     #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -62,6 +64,8 @@ resource! {
     /// Steps 3, 5, 6 and 8: Ava's persona, telephony, integrations and plan.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    // A field added later reads as its default in a draft or answer written before it.
+    #[serde(default)]
     pub struct StudioConfig;
     /// A partial update of [`StudioConfig`]; `[]` clears a list. `plan` and `seats` always have
     /// a value, so they cannot be cleared.
@@ -120,6 +124,8 @@ resource! {
     /// Which integration steps were skipped and whether the assistant exists.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    // A field added later reads as its default in a draft or answer written before it.
+    #[serde(default)]
     pub struct OnboardingFlags;
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
     pub struct FlagsPatch;
