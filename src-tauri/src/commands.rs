@@ -70,6 +70,12 @@ pub fn continue_offline(shell: State<'_, Shell>) -> Reply<cmd::ContinueOffline> 
 }
 
 #[tauri::command]
+pub fn keep_keys_in_memory(shell: State<'_, Shell>) -> Reply<cmd::KeepKeysInMemory> {
+    shell.core.keep_keys_in_memory();
+    Ok(())
+}
+
+#[tauri::command]
 pub async fn save_vapi_key(
     shell: State<'_, Shell>,
     args: Args<cmd::SaveVapiKey>,

@@ -20,6 +20,7 @@ macro_rules! registered {
             commands::sign_in,
             commands::sign_out,
             commands::continue_offline,
+            commands::keep_keys_in_memory,
             commands::save_vapi_key,
             commands::delete_vapi_key,
             commands::save_twilio,
@@ -43,6 +44,7 @@ macro_rules! registered {
 }
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ava_core::{CoreConfig, Onboarding};
@@ -174,9 +176,16 @@ fn main() {
             // The keychain service name; tests give each run its own.
             let keychain =
                 env("AVA_KEYCHAIN_SERVICE").unwrap_or_else(|| app.config().identifier.clone());
-            let (secrets, keychain_problem) = ava_core::secrets::open_secret_store(&keychain);
+            // The keychain is probed on a thread of its own: a locked keyring's password prompt
+            // can wait a minute, and the window must not (it says the keychain waits instead).
+            let (opening, settled) = ava_core::secrets::OpeningKeychain::start(move || {
+                ava_core::secrets::Keychain::open(&keychain)
+                    .map(|k| Arc::new(k) as Arc<dyn ava_core::secrets::SecretStore>)
+            });
+            // A keychain that answers at once is settled before the first screen.
+            opening.wait_settled(Duration::from_millis(KEYCHAIN_AT_ONCE_MS));
             let opened = tauri::async_runtime::block_on(async {
-                Onboarding::open(config, secrets, keychain_problem)
+                Onboarding::open_while_keychain_opens(config, opening, settled)
             })
             .map_err(|e| e.to_string())?;
             let core = opened.onboarding;
@@ -226,6 +235,10 @@ pub(crate) fn emit<E: ava_ipc::Event, R: tauri::Runtime>(
         log::debug!("the window did not take {}: {error}", E::NAME);
     }
 }
+
+/// How long start-up waits for the keychain before drawing the window anyway (a keychain that
+/// needs its password prompt then shows "waiting" in the window).
+const KEYCHAIN_AT_ONCE_MS: u64 = 500;
 
 /// The core's watch streams, as events the UI listens to.
 fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {

@@ -123,6 +123,7 @@ fn App() -> Html {
         <div class="app" dir={dir} lang={locale.as_str()} {onkeydown}>
             <div class="screen" inert={behind_dialog}>{ body }</div>
             { if let Screen::Settings(section) = ui.screen { screens::settings(&ctx, section) } else { html!() } }
+            { screens::keychain_waiting(&ctx) }
             { screens::update_ready(&ctx) }
             { screens::toasts(&ctx) }
         </div>

@@ -421,6 +421,22 @@ pub fn Toasts(props: &ToastProps) -> Html {
     }
 }
 
+/// The keychain is opening and its password prompt waits for the owner: said over every
+/// screen, in words, with a way to go on without it. It goes away by itself once unlocked.
+pub fn keychain_waiting(ctx: &Ctx) -> Html {
+    if !ctx.ui.status.as_ref().is_some_and(|s| s.keychain_waiting) {
+        return html!();
+    }
+    html! {
+        <aside id="keychain-waiting" class="update" role="status">
+            <span class="update-text">{ ctx.t("keychain.waiting") }</span>
+            <button id="keep-keys-in-memory" class="btn" onclick={ctx.callback(|| Action::KeepKeysInMemory)}>
+                { ctx.t("keychain.continue_without") }
+            </button>
+        </aside>
+    }
+}
+
 /// "Version 0.2.0 is ready": shown over every screen once an update is downloaded and
 /// verified; it is installed only when the owner restarts.
 pub fn update_ready(ctx: &Ctx) -> Html {

@@ -45,6 +45,8 @@ pub(crate) struct Context {
     /// Sending the outbox and merging the server's copy take turns: a copy read before an edit
     /// was acknowledged must not be merged after it (it would put the old value back).
     pub exchanging: tokio::sync::Mutex<()>,
+    /// The keychain while it opens, so the owner can stop waiting for it.
+    pub opening_keychain: Mutex<Option<Arc<crate::store::secrets::OpeningKeychain>>>,
     /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
     /// task and a provisioning run at once) would end the whole sign-in. Signing out takes it
     /// too, so no renewal races a sign-out.

@@ -23,7 +23,7 @@ use crate::services::provision::ProvisionReport;
 use crate::services::{accounts, credentials, live, provision, pull, studio, sync, wizard};
 use crate::store::draft::LoadNote;
 use crate::store::drafts::DraftStore;
-use crate::store::secrets::{KeychainProblem, SecretStore, Vault};
+use crate::store::secrets::{KeychainProblem, OpeningKeychain, SecretStore, Vault};
 use crate::store::session::Sessions;
 use crate::store::status::StatusBoard;
 
@@ -57,6 +57,8 @@ impl Onboarding {
             error: None,
             refused,
             keychain_persistent: vault.is_persistent(),
+            keychain_waiting: false,
+            keychain_problem: None,
             revision: 0,
             assistant: AssistantSync::NotCreated,
             assistant_error: None,
@@ -101,6 +103,7 @@ impl Onboarding {
             pull_wake: Arc::new(Notify::new()),
             pulled: watch::channel(ava_ipc::Pulled::default()).0,
             exchanging: tokio::sync::Mutex::new(()),
+            opening_keychain: Mutex::new(None),
             renewing: tokio::sync::Mutex::new(()),
             uploading: tokio::sync::Mutex::new(()),
             provisioning: tokio::sync::Mutex::new(()),
@@ -115,6 +118,47 @@ impl Onboarding {
             onboarding: Onboarding { ctx },
             load_note,
         })
+    }
+
+    /// [`Self::open`] on a keychain that may still be opening: the core is usable at once;
+    /// the status says the keychain waits until it settles, then whether keys are kept.
+    pub fn open_while_keychain_opens(
+        config: CoreConfig,
+        opening: Arc<OpeningKeychain>,
+        settled: tokio::sync::oneshot::Receiver<Option<KeychainProblem>>,
+    ) -> Result<Opened, CoreError> {
+        let opened = Self::open(config, opening.clone(), None)?;
+        let ctx = &opened.onboarding.ctx;
+        *ctx.opening_keychain
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(opening);
+        ctx.status.change(|s| s.keychain_waiting = true);
+        let waiting = Arc::downgrade(ctx);
+        tokio::spawn(async move {
+            let problem = settled.await.ok().flatten();
+            let Some(ctx) = waiting.upgrade() else {
+                return;
+            };
+            ctx.status.change(|s| {
+                s.keychain_waiting = false;
+                s.keychain_persistent = ctx.vault.is_persistent();
+                s.keychain_problem = problem.map(|p| UiError::new(p.code, p.message));
+            });
+        });
+        Ok(opened)
+    }
+
+    /// "Continue without the keychain" while it waits for its password prompt.
+    pub fn keep_keys_in_memory(&self) {
+        let opening = self
+            .ctx
+            .opening_keychain
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(opening) = opening {
+            opening.keep_in_memory();
+        }
     }
 
     // ---- the draft and the wizard ----

@@ -131,3 +131,72 @@ fn secrets_saved_by_earlier_builds_are_found_replaced_and_deleted() {
         Err(keyring::Error::NoEntry)
     ));
 }
+
+/// A keychain whose first use waits for its owner (a locked keyring's password prompt) does not
+/// hold the app: the core opens at once, edits and views work, the status says the keychain
+/// waits, and it goes on by itself once the keychain opens. The probe here waits for the test's
+/// word, as a prompt waits for a person.
+#[tokio::test]
+async fn the_app_goes_on_while_the_keychain_waits_and_uses_it_once_open() {
+    use std::sync::Arc;
+    let (unlock, prompt) = std::sync::mpsc::channel::<()>();
+    let app = ava_testkit::keychain_id();
+    let (opening, settled) = ava_core::secrets::OpeningKeychain::start(move || {
+        let _ = prompt.recv();
+        Keychain::open(&app).map(|k| Arc::new(k) as Arc<dyn SecretStore>)
+    });
+    assert!(
+        !opening.wait_settled(std::time::Duration::from_millis(1)),
+        "the prompt has not been answered"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = ava_core::CoreConfig::new(dir.path(), ava_testkit::NO_SERVER);
+    let core = ava_core::Onboarding::open_while_keychain_opens(config, opening, settled)
+        .unwrap()
+        .onboarding;
+    assert!(core.view().status.keychain_waiting);
+    core.update_profile(&serde_json::json!({"full_name": "Ann"}))
+        .unwrap();
+    assert_eq!(
+        core.view().profile.full_name.unwrap().as_str(),
+        "Ann",
+        "the wizard works meanwhile"
+    );
+    unlock.send(()).unwrap();
+    let status = ava_testkit::wait_for(&core, "the keychain open", |s| !s.keychain_waiting).await;
+    assert!(status.keychain_persistent);
+    assert_eq!(status.keychain_problem, None);
+}
+
+/// The owner stops waiting: keys are kept in memory for this run, they are told why, and the
+/// keychain answering later changes nothing.
+#[tokio::test]
+async fn the_owner_can_stop_waiting_for_the_keychain() {
+    use std::sync::Arc;
+    let (unlock, prompt) = std::sync::mpsc::channel::<()>();
+    let app = ava_testkit::keychain_id();
+    let (answered, probe_done) = std::sync::mpsc::channel::<()>();
+    let (opening, settled) = ava_core::secrets::OpeningKeychain::start(move || {
+        let _ = prompt.recv();
+        let opened = Keychain::open(&app).map(|k| Arc::new(k) as Arc<dyn SecretStore>);
+        let _ = answered.send(());
+        opened
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = ava_core::CoreConfig::new(dir.path(), ava_testkit::NO_SERVER);
+    let core = ava_core::Onboarding::open_while_keychain_opens(config, opening.clone(), settled)
+        .unwrap()
+        .onboarding;
+    core.keep_keys_in_memory();
+    let status = ava_testkit::wait_for(&core, "keys kept in memory", |s| !s.keychain_waiting).await;
+    assert!(!status.keychain_persistent);
+    assert_eq!(
+        status.keychain_problem.map(|p| p.code),
+        Some(ava_model::ErrorCode::KeychainLocked)
+    );
+    // The prompt is answered after all: the choice stands.
+    unlock.send(()).unwrap();
+    probe_done.recv().unwrap();
+    assert!(!opening.is_persistent(), "still in memory for this run");
+    assert!(!core.status().borrow().keychain_persistent);
+}

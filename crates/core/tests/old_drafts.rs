@@ -5,7 +5,10 @@ use ava_core::draft::{DraftFile, FORMAT, LoadNote};
 use ava_core::{Draft, assistant};
 
 fn load(format: u32) -> Draft {
-    let fixture = format!("{}/tests/drafts/format-{format}.json", env!("CARGO_MANIFEST_DIR"));
+    let fixture = format!(
+        "{}/tests/drafts/format-{format}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&fixture, dir.path().join("draft.json"))
         .unwrap_or_else(|e| panic!("no draft of format {format} kept ({fixture}): {e}"));
@@ -29,12 +32,20 @@ fn every_earlier_format_is_kept_and_loads() {
 #[test]
 fn format_1_keeps_the_step_edits_and_queued_key() {
     let draft = load(1);
-    assert_eq!(draft.step, ava_model::Step::Telephony, "the step was an index");
+    assert_eq!(
+        draft.step,
+        ava_model::Step::Telephony,
+        "the step was an index"
+    );
     assert_eq!(draft.profile.locale, Some(ava_model::Locale::He));
     assert_eq!(draft.studio.languages.len(), 2);
     assert_eq!(draft.outbox.profile.field_names(), ["full_name"]);
     assert_eq!(draft.outbox.studio.field_names(), ["guidelines"]);
-    assert_eq!(draft.outbox.vapi_key, Some(true), "the key upload still goes out");
+    assert_eq!(
+        draft.outbox.vapi_key,
+        Some(true),
+        "the key upload still goes out"
+    );
     assert!(!draft.outbox.record_assistant);
 }
 
@@ -64,7 +75,10 @@ fn format_2_moves_step_7_into_the_studio_and_queues_it_for_the_server() {
         Some("asst-1")
     );
     assert!(draft.completed);
-    assert_eq!(draft.server_revision, None, "pulled whole at the next start");
+    assert_eq!(
+        draft.server_revision, None,
+        "pulled whole at the next start"
+    );
     // What the live assistant is built from is unchanged by the move.
     assert!(
         assistant::live_spec(&load(2))

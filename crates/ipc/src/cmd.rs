@@ -33,6 +33,8 @@ commands! {
     SignIn = "sign_in" (CredentialsArgs) -> WizardView [checks "email", "password"];
     SignOut = "sign_out" (crate::SignOutArgs) -> WizardView;
     ContinueOffline = "continue_offline" (()) -> WizardView;
+    /// Stop waiting for the keychain's password prompt: keys kept in memory for this run.
+    KeepKeysInMemory = "keep_keys_in_memory" (()) -> ();
     SaveVapiKey = "save_vapi_key" (VapiKeyArgs) -> WizardView [checks "vapi_api_key"];
     DeleteVapiKey = "delete_vapi_key" (()) -> WizardView;
     SaveTwilio = "save_twilio" (TwilioArgs) -> WizardView [checks "account_sid", "auth_token", "phone_number"];

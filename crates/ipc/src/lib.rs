@@ -245,6 +245,13 @@ pub struct StatusView {
     pub state: SyncState,
     pub pending: usize,
     pub keychain_persistent: bool,
+    /// The keychain is still opening (a password prompt waits for the owner): the window says
+    /// so, and offers to go on with keys kept in memory for this run.
+    #[serde(default)]
+    pub keychain_waiting: bool,
+    /// Why keys are kept for this run only, when the keychain settled that way after start.
+    #[serde(default)]
+    pub keychain_problem: Option<UiError>,
     pub error: Option<UiError>,
     pub refused: Vec<UiError>,
     /// The core's revision of this status: of two copies, the higher is the newer.
@@ -547,6 +554,8 @@ mod tests {
             state,
             pending: 0,
             keychain_persistent: true,
+            keychain_waiting: false,
+            keychain_problem: None,
             error: code.map(|code| UiError::new(code, "")),
             refused: Vec::new(),
             revision: 0,
@@ -627,6 +636,8 @@ mod tests {
                 state: SyncState::Synced,
                 pending: 0,
                 keychain_persistent: true,
+                keychain_waiting: false,
+                keychain_problem: None,
                 error: None,
                 refused: vec![],
                 revision: 7,

@@ -46,6 +46,8 @@ pub struct Env {
     pub lang: &'static str,
     /// How often the app asks the server for what was saved elsewhere (its own 30 s if unset).
     pub pull_every_ms: Option<u64>,
+    /// More of the app's environment (another D-Bus session, say).
+    pub extra: Vec<(String, String)>,
 }
 
 impl Env {
@@ -62,6 +64,7 @@ impl Env {
             keychain: ava_testkit::keychain_id(),
             lang,
             pull_every_ms: None,
+            extra: Vec::new(),
         }
     }
 }
@@ -81,6 +84,7 @@ impl App {
         if let Some(every) = env.pull_every_ms {
             driver.env("AVA_PULL_EVERY_MS", every.to_string());
         }
+        driver.envs(env.extra.iter().map(|(k, v)| (k, v)));
         let driver = driver
             .args([
                 "--port",

@@ -12,6 +12,7 @@ mod app;
 mod axe;
 mod durability;
 mod keyboard;
+mod keychain;
 mod languages;
 mod screen_reader;
 mod sessions;

@@ -23,6 +23,8 @@ pub enum Action {
     SignUp(CredentialsArgs),
     SignIn(CredentialsArgs),
     ContinueOffline,
+    /// Stop waiting for the keychain: keys kept in memory for this run.
+    KeepKeysInMemory,
     ShowAccount,
     /// Sign out, with what to do about edits the server does not have yet.
     SignOut(UnsentEdits),
@@ -102,6 +104,11 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         Action::ContinueOffline => {
             if view_reply(ui, call::<cmd::ContinueOffline>(()).await) {
                 ui.dispatch(Msg::Screen(Screen::Wizard));
+            }
+        }
+        Action::KeepKeysInMemory => {
+            if let Err(error) = call::<cmd::KeepKeysInMemory>(()).await {
+                ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
             }
         }
         Action::ShowAccount => {

@@ -231,7 +231,7 @@ impl Reducible for Ui {
                 } else {
                     Screen::Wizard
                 };
-                ui.status = Some(view.status.clone());
+                ui.take_status(view.status.clone());
                 for notice in &view.notices {
                     ui.push_toast(ToastKind::Warning, ToastText::Error(notice.clone()));
                 }
@@ -257,7 +257,7 @@ impl Reducible for Ui {
                     .as_ref()
                     .is_none_or(|s| view.status.revision >= s.revision)
                 {
-                    ui.status = Some(view.status.clone());
+                    ui.take_status(view.status.clone());
                 }
                 ui.view = Some(*view);
             }
@@ -267,7 +267,7 @@ impl Reducible for Ui {
                     .as_ref()
                     .is_none_or(|s| status.revision >= s.revision)
                 {
-                    ui.status = Some(status);
+                    ui.take_status(status);
                 }
             }
             Msg::Pulled { pulled, focused } => {
@@ -376,6 +376,21 @@ impl Reducible for Ui {
 }
 
 impl Ui {
+    /// A newer status: once the keychain settled on keeping keys in memory, the owner is told
+    /// why, once.
+    fn take_status(&mut self, status: StatusView) {
+        let told = self
+            .status
+            .as_ref()
+            .and_then(|s| s.keychain_problem.clone());
+        if let Some(problem) = status.keychain_problem.clone()
+            && told.as_ref() != Some(&problem)
+        {
+            self.push_toast(ToastKind::Warning, ToastText::Error(problem));
+        }
+        self.status = Some(status);
+    }
+
     fn push_toast(&mut self, kind: ToastKind, text: ToastText) {
         self.next_toast += 1;
         self.toasts.push(Toast {
@@ -411,6 +426,8 @@ mod tests {
             state,
             pending: 0,
             keychain_persistent: true,
+            keychain_waiting: false,
+            keychain_problem: None,
             error: None,
             refused: Vec::new(),
             revision,
@@ -562,6 +579,24 @@ mod tests {
         moved.sequence = 6;
         let ui = reduce(ui, Msg::View(moved));
         assert!(!ui.pulled_notice, "said once; gone at the next step");
+    }
+
+    #[test]
+    fn keys_kept_in_memory_are_said_once_when_the_keychain_settles() {
+        let mut waiting = status(SyncState::Synced, 1);
+        waiting.keychain_waiting = true;
+        let ui = reduce(
+            Ui::new(Locale::Fr),
+            Msg::Loaded(view(Some("ann@acme.com"), waiting)),
+        );
+        assert!(ui.toasts.is_empty());
+        let mut settled = status(SyncState::Synced, 2);
+        settled.keychain_problem = Some(UiError::new(ava_ipc::ErrorCode::KeychainLocked, "locked"));
+        let ui = reduce(ui, Msg::Status(settled.clone()));
+        assert_eq!(ui.toasts.len(), 1);
+        settled.revision = 3;
+        let ui = reduce(ui, Msg::Status(settled));
+        assert_eq!(ui.toasts.len(), 1, "told once");
     }
 
     #[test]

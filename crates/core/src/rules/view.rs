@@ -173,6 +173,8 @@ mod tests {
             state: ava_ipc::SyncState::SavedLocally,
             pending: 0,
             keychain_persistent: true,
+            keychain_waiting: false,
+            keychain_problem: None,
             error: None,
             refused: Vec::new(),
             revision: 0,

@@ -242,6 +242,121 @@ pub fn open_secret_store(app_id: &str) -> (Arc<dyn SecretStore>, Option<Keychain
     }
 }
 
+/// The keychain while its first use may wait for the owner. Opening a keychain can take a
+/// minute: a locked login keyring shows its password prompt and the probe waits for it. The
+/// window does not: the probe runs on a thread of its own, the app starts at once, and every
+/// secret read or write waits here until the probe settled (each within the [`Vault`]'s
+/// limit). The owner can also stop waiting ([`Self::keep_in_memory`]): secrets are then kept
+/// for this run only, as when no keychain works.
+pub struct OpeningKeychain {
+    state: Mutex<Option<Arc<dyn SecretStore>>>,
+    settled: std::sync::Condvar,
+    told: Mutex<Option<tokio::sync::oneshot::Sender<Option<KeychainProblem>>>>,
+}
+
+impl OpeningKeychain {
+    /// Runs `probe` (open the keychain and prove it keeps a value) on a thread of its own. The
+    /// receiver hears once how it settled: `None` when the keychain works, or why secrets are
+    /// kept in memory.
+    pub fn start(
+        probe: impl FnOnce() -> Result<Arc<dyn SecretStore>, SecretError> + Send + 'static,
+    ) -> (
+        Arc<Self>,
+        tokio::sync::oneshot::Receiver<Option<KeychainProblem>>,
+    ) {
+        let (tell, told) = tokio::sync::oneshot::channel();
+        let opening = Arc::new(Self {
+            state: Mutex::new(None),
+            settled: std::sync::Condvar::new(),
+            told: Mutex::new(Some(tell)),
+        });
+        let settling = opening.clone();
+        std::thread::spawn(move || match probe() {
+            Ok(store) => {
+                settling.settle(store, None);
+            }
+            Err(error) => {
+                tracing::warn!(code = %error.code(), "no usable keychain; secrets kept in memory");
+                settling.settle(
+                    Arc::new(MemoryStore::default()),
+                    Some(KeychainProblem::from_error(&error)),
+                );
+            }
+        });
+        (opening, told)
+    }
+
+    /// The first outcome wins; a later one (the probe ending after the owner chose memory)
+    /// changes nothing. Returns whether this one won.
+    fn settle(&self, store: Arc<dyn SecretStore>, problem: Option<KeychainProblem>) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.is_some() {
+            return false;
+        }
+        *state = Some(store);
+        self.settled.notify_all();
+        if let Some(tell) = self.told.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tell.send(problem);
+        }
+        true
+    }
+
+    /// The owner stops waiting for the keychain: secrets are kept in memory for this run.
+    /// Returns false when the keychain had already settled.
+    pub fn keep_in_memory(&self) -> bool {
+        self.settle(
+            Arc::new(MemoryStore::default()),
+            Some(KeychainProblem {
+                code: ava_model::ErrorCode::KeychainLocked,
+                message: "You chose not to wait for your keychain: keys are kept only until you quit. Unlock your keychain and restart Ava to keep them.".to_owned(),
+            }),
+        )
+    }
+
+    /// Waits at most `limit` for the probe: a keychain that answers at once is settled before
+    /// the window is drawn, so the window never flashes "waiting" for it.
+    pub fn wait_settled(&self, limit: std::time::Duration) -> bool {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (state, _) = self
+            .settled
+            .wait_timeout_while(state, limit, |s| s.is_none())
+            .unwrap_or_else(|p| p.into_inner());
+        state.is_some()
+    }
+
+    fn store(&self) -> Arc<dyn SecretStore> {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let state = self
+            .settled
+            .wait_while(state, |s| s.is_none())
+            .unwrap_or_else(|p| p.into_inner());
+        state
+            .clone()
+            .unwrap_or_else(|| Arc::new(MemoryStore::default()))
+    }
+}
+
+impl SecretStore for OpeningKeychain {
+    fn get(&self, scope: &str, name: SecretName) -> Result<Option<SecretString>, SecretError> {
+        self.store().get(scope, name)
+    }
+
+    fn set(&self, scope: &str, name: SecretName, value: &SecretString) -> Result<(), SecretError> {
+        self.store().set(scope, name, value)
+    }
+
+    fn delete(&self, scope: &str, name: SecretName) -> Result<(), SecretError> {
+        self.store().delete(scope, name)
+    }
+
+    /// While the probe waits, the keychain is taken to work (what the window says then is
+    /// "waiting", not "kept in memory").
+    fn is_persistent(&self) -> bool {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.as_ref().is_none_or(|s| s.is_persistent())
+    }
+}
+
 /// The keychain as the core uses it: every call runs off the async workers and for at most
 /// `timeout`, since a keychain waiting on a locked collection or an unanswered prompt must not
 /// freeze the sync task or a button for ever. Cheap to clone.
