@@ -13,6 +13,7 @@ mod database;
 mod ended;
 mod extract;
 mod forward;
+pub mod live;
 mod openapi;
 mod routes;
 mod rows;
@@ -308,6 +309,7 @@ pub async fn serve_until(
         }
     };
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let keeping_assistants = tokio::spawn(live::keep_assistants_up_to_date(state.clone()));
     let listening = tokio::spawn(state.ended_sign_ins.clone().listen(state.db.clone()));
     let forwarding = state.forwarder.enabled().then(|| {
         let state = state.clone();
@@ -366,6 +368,7 @@ pub async fn serve_until(
         () = tokio::time::sleep(grace) => tracing::warn!(?grace, "requests still running after the grace period; stopping anyway"),
     }
     housekeeping.abort();
+    keeping_assistants.abort();
     listening.abort();
     if let Some(forwarding) = forwarding {
         forwarding.abort();

@@ -149,7 +149,12 @@ pub static SELECT_ME: LazyLock<String> = LazyLock::new(|| {
                 coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
                 coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
                 coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
-                u.onboarding_completed, u.onboarding_completed_at, u.updated_at, u.revision
+                u.onboarding_completed, u.onboarding_completed_at, u.updated_at, u.revision,
+                u.live_applied_revision, u.live_error,
+                EXISTS (SELECT 1 FROM vapi_credentials v WHERE v.user_id = u.id)
+                  AND EXISTS (SELECT 1 FROM assistants a
+                              WHERE a.user_id = u.id AND a.payload -> 'metadata' ? 'provisioning_id')
+                  AS live_kept_by_server
          FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
          WHERE u.id = $1 AND u.is_active",
         object_of(ProfilePatch::FIELDS),
@@ -210,4 +215,7 @@ pub struct MeRow {
     pub onboarding_completed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub revision: i64,
+    pub live_applied_revision: i64,
+    pub live_error: Option<String>,
+    pub live_kept_by_server: bool,
 }

@@ -176,37 +176,110 @@ async fn an_edit_made_offline_arrives_last_and_wins_on_both_computers(pool: PgPo
     replica.stop().await;
 }
 
+/// The office created Ava; the laptop edits her guidelines. Returns the office, the laptop and
+/// the assistant's id, once the laptop's edit is on the server.
+async fn office_created_ava_laptop_edits(
+    world: &World,
+    server: &Server,
+    keys_on_the_office_only: bool,
+    folders: (&std::path::Path, &std::path::Path),
+) -> (Onboarding, Onboarding, String, String) {
+    let office_keychain = keychain_id();
+    let (a, id) = launched_core_on(
+        eager(world.config(folders.0, &server.url())),
+        &office_keychain,
+    )
+    .await;
+    if keys_on_the_office_only {
+        a.set_keys_local_only(true).await.unwrap();
+    }
+    a.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    synced(&a).await;
+    let b = open_core(
+        eager(world.config(folders.1, &server.url())),
+        &keychain_id(),
+    );
+    b.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    assert_eq!(
+        b.snapshot().studio.assistant_choices().name.as_deref(),
+        Some("Ava Dental"),
+        "the laptop knows the assistant's name without creating it"
+    );
+    (a, b, id, office_keychain)
+}
+
+fn has_laptop_guidelines(body: &Value) -> bool {
+    body["model"]["messages"][0]["content"]
+        .as_str()
+        .is_some_and(|p| p.contains("From the laptop"))
+}
+
+fn live_prompt(world: &World, id: &str) -> Value {
+    world
+        .fakes
+        .vapi
+        .assistants()
+        .into_iter()
+        .find(|a| a["id"] == id)
+        .unwrap()
+}
+
+/// The server holds the key (the default): it applies the laptop's edit to the live assistant
+/// while the office is closed, and both computers hear that Ava is up to date.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
-async fn the_live_assistant_is_built_from_what_every_computer_saved(pool: PgPool) {
+async fn with_the_key_on_the_server_an_edit_anywhere_reaches_ava(pool: PgPool) {
     let world = World::new(pool.clone()).await;
     let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
     let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    // The office created Ava and holds the Vapi key.
-    let (a, id) = launched_core_on(
-        eager(world.config(office.path(), &server.url())),
-        &keychain_id(),
-    )
-    .await;
-    a.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    synced(&a).await;
+    let (a, b, id, office_keychain) =
+        office_created_ava_laptop_edits(&world, &server, false, (office.path(), laptop.path()))
+            .await;
     assert_eq!(
         stored(&pool, "assistant_name").await.as_deref(),
         Some("Ava Dental"),
         "step 7's choices are on the server, for the other computers"
     );
+    // The office is closed.
+    drop(a);
+    b.update_studio(&json!({"guidelines": "From the laptop"}))
+        .unwrap();
+    synced(&b).await;
+    wait_for(&b, "the laptop told Ava is up to date", |s| {
+        s.assistant == ava_ipc::AssistantSync::UpToDate
+    })
+    .await;
+    let patches = world.fakes.vapi.assistant_patches(&id);
+    assert!(
+        patches.last().is_some_and(has_laptop_guidelines),
+        "the server updated her: {patches:#?}"
+    );
+    assert!(has_laptop_guidelines(&live_prompt(&world, &id)));
 
-    let b = open_core(
-        eager(world.config(laptop.path(), &server.url())),
-        &keychain_id(),
+    // The office opens again: it sends Vapi nothing of its own, and says she is up to date.
+    let before = world.fakes.vapi.assistant_patches(&id).len();
+    let a = open_core(
+        eager(world.config(office.path(), &server.url())),
+        &office_keychain,
     );
-    b.sign_in("ann@acme.com", PASSWORD).await.unwrap();
-    assert_eq!(
-        ava_core::assistant::chosen(&b.snapshot().studio)
-            .name
-            .as_deref(),
-        Some("Ava Dental"),
-        "the laptop knows the assistant's name without creating it"
-    );
+    a.pull_now().await.unwrap();
+    wait_for(&a, "the office told Ava is up to date", |s| {
+        s.assistant == ava_ipc::AssistantSync::UpToDate
+    })
+    .await;
+    assert_eq!(world.fakes.vapi.assistant_patches(&id).len(), before);
+    server.stop().await;
+}
+
+/// "Keys on this computer only": the office keeps Ava up to date; the laptop says so, and the
+/// office builds her from what every computer saved.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn with_the_key_on_one_computer_it_passes_every_edit_on(pool: PgPool) {
+    let world = World::new(pool.clone()).await;
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b, id, _) =
+        office_created_ava_laptop_edits(&world, &server, true, (office.path(), laptop.path()))
+            .await;
     wait_for(&b, "the laptop told the office keeps Ava up to date", |s| {
         s.assistant == ava_ipc::AssistantSync::UpdatedElsewhere
     })
@@ -216,11 +289,6 @@ async fn the_live_assistant_is_built_from_what_every_computer_saved(pool: PgPool
     synced(&b).await;
 
     // The office merges it and updates the live assistant with it.
-    let has_laptop_guidelines = |body: &Value| {
-        body["model"]["messages"][0]["content"]
-            .as_str()
-            .is_some_and(|p| p.contains("From the laptop"))
-    };
     shows(&a, "the laptop's guidelines at the office", |d| {
         d.studio.guidelines.as_ref().map(|g| g.as_str()) == Some("From the laptop")
     })
@@ -253,13 +321,7 @@ async fn the_live_assistant_is_built_from_what_every_computer_saved(pool: PgPool
         patches.iter().all(has_laptop_guidelines),
         "no update took the laptop's guidelines back out: {patches:#?}"
     );
-    let live = world
-        .fakes
-        .vapi
-        .assistants()
-        .into_iter()
-        .find(|a| a["id"] == id)
-        .unwrap();
+    let live = live_prompt(&world, &id);
     assert!(has_laptop_guidelines(&live));
     assert!(
         live["model"]["messages"][0]["content"]

@@ -52,7 +52,7 @@ fn format_1_keeps_the_step_edits_and_queued_key() {
 #[test]
 fn format_2_moves_step_7_into_the_studio_and_queues_it_for_the_server() {
     let draft = load(2);
-    let chosen = assistant::chosen(&draft.studio);
+    let chosen = draft.studio.assistant_choices();
     assert_eq!(chosen.name.as_deref(), Some("Ava Dental"));
     assert_eq!(
         chosen.instructions.as_deref(),

@@ -439,6 +439,18 @@ pub struct AssistantForm {
     pub instructions: String,
 }
 
+/// Step 7's form as the window sends it: every field is the owner's choice.
+impl From<AssistantForm> for ava_model::AssistantChoices {
+    fn from(form: AssistantForm) -> Self {
+        Self {
+            name: Some(form.name),
+            instructions: Some(form.instructions),
+            first_message: Some(form.first_message),
+            voice_id: Some(form.voice_id),
+        }
+    }
+}
+
 /// One field of step 7's form, named as the assistant's rules name it (its element's id, and
 /// where its error is shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -131,6 +131,19 @@ pub struct Me {
     /// also the answer's `ETag` (`"<revision>"`). Absent from servers before it (read as 0).
     #[serde(default)]
     pub revision: i64,
+    /// The live assistant when the server keeps it up to date (it holds the Vapi key and an
+    /// assistant a computer recorded); absent otherwise, and from servers before it.
+    #[serde(default)]
+    pub live_assistant: Option<LiveAssistant>,
+}
+
+/// The live assistant as the server keeps it: whether it runs the owner's latest answers, and
+/// why the last update did not go through, if it did not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LiveAssistant {
+    pub up_to_date: bool,
+    pub error: Option<String>,
 }
 
 /// `POST /api/v1/events`: how many events were new, and how many had been received before.

@@ -115,6 +115,31 @@ resource! {
     }
 }
 
+/// What step 7 lets the owner change; the rest comes from the other steps. A field left `None`
+/// follows what the wizard writes (the instructions rewritten from the persona, hours,
+/// guidelines… as they change).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AssistantChoices {
+    pub name: Option<String>,
+    pub instructions: Option<String>,
+    pub first_message: Option<String>,
+    pub voice_id: Option<String>,
+}
+
+impl StudioConfig {
+    /// Step 7's choices as the studio config keeps them (`assistant_*`).
+    pub fn assistant_choices(&self) -> AssistantChoices {
+        let text = |t: &Option<Text>| t.as_ref().map(|t| t.as_str().to_owned());
+        AssistantChoices {
+            name: self.assistant_name.as_ref().map(|n| n.as_str().to_owned()),
+            instructions: text(&self.assistant_instructions),
+            first_message: text(&self.assistant_first_message),
+            voice_id: text(&self.assistant_voice_id),
+        }
+    }
+}
+
 /// Longest voice id Ava sends (Azure's are ~30 characters).
 pub const VOICE_ID_MAX: usize = 100;
 /// A fingerprint's length in hex digits, with room to change how it is taken.

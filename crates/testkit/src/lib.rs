@@ -52,6 +52,15 @@ impl Server {
     }
 }
 
+/// Aborts its task when dropped: a stopped server's worker stops with it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub struct World {
     pub pool: PgPool,
     pub fakes: FakeProviders,
@@ -136,6 +145,7 @@ impl World {
         let mut config = ava_server::config::test_config(Some(self.fakes.vapi_url()));
         config.jwt_secret = secrecy::SecretString::from(jwt_secret.to_owned());
         let state = ava_server::AppState::new(&config, self.pool.clone()).unwrap();
+        let state_for_live = state.clone();
         let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -200,7 +210,10 @@ impl World {
                 }
             },
         ));
+        // As every replica does: keep the live assistants of accounts whose key it holds.
+        let keeping = tokio::spawn(ava_server::live::keep_assistants_up_to_date(state_for_live));
         let task = tokio::spawn(async move {
+            let _keeping = AbortOnDrop(keeping);
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;

@@ -3,6 +3,7 @@
 //! are `SecretString`s exposed only at the header; every failure keeps the provider's status
 //! and message so the user sees what Vapi or Twilio actually said.
 
+pub mod build;
 mod conversations;
 mod error;
 mod twilio;

@@ -72,6 +72,10 @@ pub async fn me(
             onboarding_completed_at: row.onboarding_completed_at,
             updated_at: row.updated_at,
             revision: row.revision,
+            live_assistant: row.live_kept_by_server.then(|| ava_model::LiveAssistant {
+                up_to_date: row.live_applied_revision >= row.revision,
+                error: row.live_error.clone(),
+            }),
         }),
     )
         .into_response())

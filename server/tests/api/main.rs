@@ -11,6 +11,7 @@ mod envelope;
 mod events;
 mod isolation;
 mod limits;
+mod live;
 mod migrations;
 mod secrets;
 mod sessions;

@@ -90,6 +90,12 @@ impl LockedKeyring {
                 "XDG_RUNTIME_DIR".into(),
                 self.folder.path().join("run").to_string_lossy().into(),
             ),
+            // The accessibility bus's socket is named after the display, in the cache folder:
+            // a folder of this session's own, so the tests' own session keeps its socket.
+            (
+                "XDG_CACHE_HOME".into(),
+                self.folder.path().join("cache").to_string_lossy().into(),
+            ),
         ]
     }
 }

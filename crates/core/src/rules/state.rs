@@ -159,31 +159,13 @@ pub struct Draft {
     /// The account's revision this draft last merged (`GET /user/me`'s `ETag`): the server is
     /// asked for anything newer than this. `None` until the first pull.
     pub server_revision: Option<i64>,
+    /// The live assistant as the server keeps it (it holds the Vapi key and the assistant a
+    /// computer recorded), as of the last pull; `None` when the server keeps none.
+    pub server_live: Option<ava_model::LiveAssistant>,
 }
 
-/// What step 7 lets the user change; the rest comes from the wizard. Kept in the studio config
-/// (`assistant_*`), where a field left `None` follows the wizard (instructions rewritten from
-/// the persona, hours, guidelines… as they change).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct AssistantChoices {
-    pub name: Option<String>,
-    pub instructions: Option<String>,
-    pub first_message: Option<String>,
-    pub voice_id: Option<String>,
-}
-
-/// Step 7's form as the window sends it: every field is the user's choice.
-impl From<ava_ipc::AssistantForm> for AssistantChoices {
-    fn from(form: ava_ipc::AssistantForm) -> Self {
-        Self {
-            name: Some(form.name),
-            instructions: Some(form.instructions),
-            first_message: Some(form.first_message),
-            voice_id: Some(form.voice_id),
-        }
-    }
-}
+/// Step 7's choices, declared with the studio config that keeps them.
+pub use ava_model::AssistantChoices;
 
 /// One user action on the draft.
 #[derive(Debug, Clone, PartialEq)]
@@ -317,6 +299,14 @@ impl Draft {
             .retain(|r| r.field.as_deref().is_none_or(|f| !fields.contains(&f)));
     }
 
+    /// Whether the live assistant the server keeps runs everything this draft holds: the
+    /// server says it applied the latest answers, and none of this computer's is still on its
+    /// way there. `None` when the server keeps no assistant for this account.
+    pub fn server_keeps_live_up_to_date(&self) -> Option<bool> {
+        let live = self.server_live.as_ref()?;
+        Some(live.up_to_date && self.outbox.profile.is_empty() && self.outbox.studio.is_empty())
+    }
+
     /// The outbox is empty and every recorded event was sent.
     pub fn nothing_to_send(&self) -> bool {
         self.outbox.is_empty() && self.analytics.pending.is_empty()
@@ -347,6 +337,9 @@ impl Draft {
     /// and not yet acknowledged on top (they still go out, and arriving last, they win).
     /// Returns the fields whose value changed here, i.e. what another computer (or any client
     /// of the API) saved since this draft last looked.
+    ///
+    /// While the server keeps the live assistant, the draft says whether it runs the latest
+    /// answers: not while this computer's own edits are still on their way to the server.
     pub fn adopt_server(&mut self, me: &ava_model::Me) -> Vec<&'static str> {
         self.account = Some(Account {
             id: me.id,
@@ -395,6 +388,7 @@ impl Draft {
         self.flags = flags;
         self.completed = completed;
         self.server_revision = Some(me.revision);
+        self.server_live = me.live_assistant.clone();
         changed
     }
 }

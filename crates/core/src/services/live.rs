@@ -50,6 +50,26 @@ fn wanted_update(
     ctx: &Context,
     session: &Session,
 ) -> Result<Option<(String, CreateAssistant, serde_json::Value)>, CoreError> {
+    // The server keeps her (it holds the key): this computer only says how it stands, and
+    // sends Vapi nothing, so one builder applies the owner's answers, in the order they came.
+    let kept_by_server = ctx.drafts.read_in(session, |draft| {
+        draft.server_keeps_live_up_to_date().map(|up_to_date| {
+            let error = draft.server_live.as_ref().and_then(|l| l.error.clone());
+            (up_to_date, error)
+        })
+    })?;
+    if let Some((up_to_date, error)) = kept_by_server {
+        let (state, error) = match error {
+            Some(why) => (
+                AssistantSync::Failed,
+                Some(UiError::new(ava_model::ErrorCode::VapiRefused, why)),
+            ),
+            None if up_to_date => (AssistantSync::UpToDate, None),
+            None => (AssistantSync::Updating, None),
+        };
+        set_assistant_sync(ctx, state, error);
+        return Ok(None);
+    }
     let (wanted, confirmed) = ctx.drafts.read_in(session, |draft| {
         let wanted = live_spec(draft).map(|built| {
             built.map(|(id, spec)| {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::CoreError;
-use crate::rules::assistant::{assistant_body, assistant_request, build_spec};
+use crate::rules::assistant::{assistant_body, assistant_request, build_spec, choices_patch};
 use crate::rules::state::{AssistantChoices, Edit, Provisioning};
 use crate::services::credentials::vapi_key;
 use crate::services::pull::pull_once;
@@ -55,7 +55,7 @@ pub(crate) async fn provision(
                 // Kept for the live assistant, in the studio config so every computer builds
                 // the same one: a later edit of the hours or the guidelines rewrites the
                 // instructions only if the owner did not write their own.
-                choices.studio_patch(draft)?,
+                choices_patch(choices, draft)?,
             ))
         })
     })??;

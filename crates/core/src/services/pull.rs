@@ -15,6 +15,9 @@ use crate::context::Context;
 use crate::error::CoreError;
 use crate::services::accounts::renew_session;
 
+/// How often the server is asked while it applies this account's answers to the live assistant.
+const FOLLOWING: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Merges what the server holds now if it moved since the last pull; returns the fields that
 /// changed here. Nothing to pull when this computer never signed in (its draft is the only
 /// copy); an account whose sign-in ended cannot be pulled for, which is an error: the caller
@@ -60,6 +63,8 @@ pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreEr
         .into());
     }
     let changed = ctx.drafts.edit_in(&session, |d| d.adopt_server(&me))?;
+    // How the live assistant stands may have moved too (the server applied the answers).
+    ctx.live_wake.notify_one();
     if !changed.is_empty() {
         tracing::info!(
             fields = changed.len(),
@@ -70,7 +75,6 @@ pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreEr
             pulled.number += 1;
             pulled.fields = changed.iter().map(|f| (*f).to_owned()).collect();
         });
-        ctx.live_wake.notify_one();
     }
     Ok(changed)
 }
@@ -89,7 +93,16 @@ pub(crate) async fn pull_loop(ctx: Weak<Context>) {
             tracing::debug!(code = %error.code(), "nothing pulled this turn");
         }
         let wake = strong.pull_wake.clone();
-        let every = strong.config.pull_every;
+        // While the server applies answers to the live assistant, its progress is followed
+        // closely (a 304 is one indexed read), so "Updating Ava…" does not linger.
+        let following = strong
+            .drafts
+            .read(|d| d.server_keeps_live_up_to_date() == Some(false));
+        let every = if following {
+            strong.config.pull_every.min(FOLLOWING)
+        } else {
+            strong.config.pull_every
+        };
         drop(strong);
         tokio::select! {
             () = wake.notified() => {}

@@ -387,7 +387,7 @@ mod tests {
         )
         .unwrap();
         let upgraded = file.load().unwrap().0;
-        let chosen = crate::rules::assistant::chosen(&upgraded.studio);
+        let chosen = upgraded.studio.assistant_choices();
         assert_eq!(chosen.name.as_deref(), Some("Maya"));
         assert_eq!(chosen.instructions.as_deref(), Some("Only book cleanings."));
         assert_eq!(chosen.first_message, None, "still follows the wizard");
