@@ -7,7 +7,9 @@
 //! functions the computers use (`ava_vapi::build`), and the computers leave it to the server.
 //!
 //! No queue is kept: `users.revision` says what the owner last wrote and
-//! `users.live_applied_revision` what the live assistant was last built from. Every replica
+//! `users.live_applied_revision` what the live assistant was last built from; `users.live_kept`
+//! (kept by triggers on the key and the recorded assistants) says whether the server keeps this
+//! account's assistant at all, so other accounts' writes never become due. Every replica
 //! claims due accounts with a short lease (`FOR UPDATE SKIP LOCKED`, so two replicas never take
 //! the same one), builds the assistant from what the database holds *then*, PATCHes Vapi, and
 //! records what it applied only if nothing was written meanwhile; otherwise the account stays
@@ -52,7 +54,8 @@ pub async fn pass(state: &AppState) -> Result<usize, sqlx::Error> {
     let claimed: Vec<(i32, i64)> = sqlx::query_as(
         "UPDATE users SET live_due_at = now() + make_interval(secs => $1)
          WHERE id IN (SELECT id FROM users
-                      WHERE revision > live_applied_revision AND live_due_at <= now()
+                      WHERE live_kept AND revision > live_applied_revision
+                        AND live_due_at <= now()
                       ORDER BY live_due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING id, revision",
     )

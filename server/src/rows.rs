@@ -150,11 +150,7 @@ pub static SELECT_ME: LazyLock<String> = LazyLock::new(|| {
                 coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
                 coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
                 u.onboarding_completed, u.onboarding_completed_at, u.updated_at, u.revision,
-                u.live_applied_revision, u.live_error,
-                EXISTS (SELECT 1 FROM vapi_credentials v WHERE v.user_id = u.id)
-                  AND EXISTS (SELECT 1 FROM assistants a
-                              WHERE a.user_id = u.id AND a.payload -> 'metadata' ? 'provisioning_id')
-                  AS live_kept_by_server
+                u.live_applied_revision, u.live_error, u.live_kept AS live_kept_by_server
          FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
          WHERE u.id = $1 AND u.is_active",
         object_of(ProfilePatch::FIELDS),

@@ -44,6 +44,10 @@ impl LockedKeyring {
                 .env("DBUS_SESSION_BUS_ADDRESS", &address)
                 .env("XDG_DATA_HOME", folder.path().join("data"))
                 .env("XDG_RUNTIME_DIR", &runtime)
+                .env("XDG_CACHE_HOME", folder.path().join("cache"))
+                // Its password prompt must not start an accessibility bus of its own: the
+                // bus's address is a property of the X display, shared with the tests' session.
+                .env("NO_AT_BRIDGE", "1")
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -90,12 +94,13 @@ impl LockedKeyring {
                 "XDG_RUNTIME_DIR".into(),
                 self.folder.path().join("run").to_string_lossy().into(),
             ),
-            // The accessibility bus's socket is named after the display, in the cache folder:
-            // a folder of this session's own, so the tests' own session keeps its socket.
             (
                 "XDG_CACHE_HOME".into(),
                 self.folder.path().join("cache").to_string_lossy().into(),
             ),
+            // No accessibility bus for this window: its address is a property of the X display,
+            // and a second one would take the place of the tests' own (the screen-reader test).
+            ("NO_AT_BRIDGE".into(), "1".into()),
         ]
     }
 }
