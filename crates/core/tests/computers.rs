@@ -18,6 +18,23 @@ fn eager(config: CoreConfig) -> CoreConfig {
     }
 }
 
+/// A computer of Ann's, pulling often, against `server`; signed up when `first`, signed in
+/// otherwise.
+async fn anns_computer(
+    world: &World,
+    server: &Server,
+    folder: &std::path::Path,
+    first: bool,
+) -> Onboarding {
+    let core = open_core(eager(world.config(folder, &server.url())), &keychain_id());
+    if first {
+        core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    } else {
+        core.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    }
+    core
+}
+
 /// Waits, watching the core's pulls, until its draft satisfies `want`.
 async fn shows(core: &Onboarding, what: &str, want: impl Fn(&ava_core::Draft) -> bool) {
     let mut pulled = core.pulled();
@@ -60,20 +77,12 @@ async fn what_one_computer_saves_shows_on_the_other_and_nothing_is_undone(pool: 
     let world = World::new(pool.clone()).await;
     let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
     let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = open_core(
-        eager(world.config(office.path(), &server.url())),
-        &keychain_id(),
-    );
-    a.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    let a = anns_computer(&world, &server, office.path(), true).await;
     a.update_profile(&json!({"organization_name": "Acme Dental"}))
         .unwrap();
     synced(&a).await;
 
-    let b = open_core(
-        eager(world.config(laptop.path(), &server.url())),
-        &keychain_id(),
-    );
-    b.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    let b = anns_computer(&world, &server, laptop.path(), false).await;
     assert_eq!(
         b.snapshot().profile.organization_name.unwrap().as_str(),
         "Acme Dental",
@@ -123,19 +132,11 @@ async fn an_edit_made_offline_arrives_last_and_wins_on_both_computers(pool: PgPo
     let world = World::new(pool.clone()).await;
     let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
     let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = open_core(
-        eager(world.config(office.path(), &server.url())),
-        &keychain_id(),
-    );
-    a.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    let a = anns_computer(&world, &server, office.path(), true).await;
     synced(&a).await;
     // The laptop reaches the same database through a replica of its own.
     let replica = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
-    let b = open_core(
-        eager(world.config(laptop.path(), &replica.url())),
-        &keychain_id(),
-    );
-    b.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    let b = anns_computer(&world, &replica, laptop.path(), false).await;
     synced(&b).await;
 
     // The office loses its server and edits the guidelines; the laptop edits them too.
@@ -195,11 +196,7 @@ async fn office_created_ava_laptop_edits(
     }
     a.sign_up("ann@acme.com", PASSWORD).await.unwrap();
     synced(&a).await;
-    let b = open_core(
-        eager(world.config(folders.1, &server.url())),
-        &keychain_id(),
-    );
-    b.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    let b = anns_computer(world, server, folders.1, false).await;
     assert_eq!(
         b.snapshot().studio.assistant_choices().name.as_deref(),
         Some("Ava Dental"),
@@ -212,16 +209,6 @@ fn has_laptop_guidelines(body: &Value) -> bool {
     body["model"]["messages"][0]["content"]
         .as_str()
         .is_some_and(|p| p.contains("From the laptop"))
-}
-
-fn live_prompt(world: &World, id: &str) -> Value {
-    world
-        .fakes
-        .vapi
-        .assistants()
-        .into_iter()
-        .find(|a| a["id"] == id)
-        .unwrap()
 }
 
 /// The server holds the key (the default): it applies the laptop's edit to the live assistant
@@ -253,7 +240,9 @@ async fn with_the_key_on_the_server_an_edit_anywhere_reaches_ava(pool: PgPool) {
         patches.last().is_some_and(has_laptop_guidelines),
         "the server updated her: {patches:#?}"
     );
-    assert!(has_laptop_guidelines(&live_prompt(&world, &id)));
+    assert!(has_laptop_guidelines(
+        &world.fakes.vapi.assistant(&id).unwrap()
+    ));
 
     // The office opens again: it sends Vapi nothing of its own, and says she is up to date.
     let before = world.fakes.vapi.assistant_patches(&id).len();
@@ -321,7 +310,7 @@ async fn with_the_key_on_one_computer_it_passes_every_edit_on(pool: PgPool) {
         patches.iter().all(has_laptop_guidelines),
         "no update took the laptop's guidelines back out: {patches:#?}"
     );
-    let live = live_prompt(&world, &id);
+    let live = world.fakes.vapi.assistant(&id).unwrap();
     assert!(has_laptop_guidelines(&live));
     assert!(
         live["model"]["messages"][0]["content"]

@@ -40,16 +40,6 @@ fn version(body: &Value) -> u32 {
         .unwrap_or_else(|| panic!("no version in {prompt}"))
 }
 
-fn live_assistant(world: &World, id: &str) -> Value {
-    world
-        .fakes
-        .vapi
-        .assistants()
-        .into_iter()
-        .find(|a| a["id"] == id)
-        .unwrap()
-}
-
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_edit_after_creation_updates_the_whole_live_assistant_once(pool: PgPool) {
     let world = World::new(pool).await;
@@ -71,7 +61,7 @@ async fn an_edit_after_creation_updates_the_whole_live_assistant_once(pool: PgPo
         patches[0].get("metadata").is_none(),
         "metadata is left out, so the provisioning marker stays"
     );
-    let live = live_assistant(&world, &id);
+    let live = world.fakes.vapi.assistant(&id).unwrap();
     assert!(prompt(&live).contains("Greet regulars by name"), "{live:#}");
     assert!(
         prompt(&live).contains("Monday to Friday 09:00–18:00"),
@@ -109,7 +99,7 @@ async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool)
     world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
     up_to_date(&core).await;
     assert_eq!(
-        prompt(&live_assistant(&world, &id)),
+        prompt(&world.fakes.vapi.assistant(&id).unwrap()),
         "You are Ava. Only ever book cleanings."
     );
     assert_eq!(
@@ -123,7 +113,7 @@ async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool)
     core.update_studio(&json!({"languages": ["fr"]})).unwrap();
     world.fakes.vapi.calls.wait_handled(PATCH, 2).await;
     up_to_date(&core).await;
-    let live = live_assistant(&world, &id);
+    let live = world.fakes.vapi.assistant(&id).unwrap();
     assert_eq!(prompt(&live), "You are Ava. Only ever book cleanings.");
     assert_eq!(
         live["voice"]["voiceId"], "fr-FR-DeniseNeural",
@@ -167,7 +157,7 @@ async fn edits_made_while_vapi_is_away_go_out_as_one_update(pool: PgPool) {
     let patches = world.fakes.vapi.assistant_patches(&id);
     assert_eq!(patches.len(), 1, "one update for the five edits");
     assert_eq!(version(&patches[0]), 5);
-    assert_eq!(version(&live_assistant(&world, &id)), 5);
+    assert_eq!(version(&world.fakes.vapi.assistant(&id).unwrap()), 5);
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -220,12 +210,13 @@ async fn whatever_fails_an_older_version_is_never_applied_after_a_newer_one(pool
             .unwrap();
         // (The status alone could still be the "up to date" of the first edit.)
         wait_for(&core, scenario, |s| {
-            s.assistant == AssistantSync::UpToDate && version(&live_assistant(&world, &id)) == n
+            s.assistant == AssistantSync::UpToDate
+                && version(&world.fakes.vapi.assistant(&id).unwrap()) == n
         })
         .await;
         assert_eq!(world.fakes.vapi.faults.pending(), 0, "{scenario}: fired");
         assert_eq!(
-            version(&live_assistant(&world, &id)),
+            version(&world.fakes.vapi.assistant(&id).unwrap()),
             n,
             "{scenario}: Vapi has the latest edit"
         );
@@ -266,8 +257,8 @@ async fn an_edit_whose_update_was_cut_off_by_quitting_goes_out_at_the_next_start
 
     let core = open_core(world.config(dir.path(), NO_SERVER), &app);
     up_to_date(&core).await;
-    assert_eq!(version(&live_assistant(&world, &id)), 7);
-    assert!(prompt(&live_assistant(&world, &id)).contains("Closed on holidays"));
+    assert_eq!(version(&world.fakes.vapi.assistant(&id).unwrap()), 7);
+    assert!(prompt(&world.fakes.vapi.assistant(&id).unwrap()).contains("Closed on holidays"));
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -294,5 +285,5 @@ async fn a_refused_update_says_why_and_the_next_edit_tries_again(pool: PgPool) {
     );
     core.update_studio(&json!({"guidelines": "v2"})).unwrap();
     up_to_date(&core).await;
-    assert_eq!(version(&live_assistant(&world, &id)), 2);
+    assert_eq!(version(&world.fakes.vapi.assistant(&id).unwrap()), 2);
 }

@@ -95,6 +95,11 @@ impl FakeVapi {
         lock(&self.state).assistants.clone()
     }
 
+    /// The assistant `id` as Vapi holds it now.
+    pub fn assistant(&self, id: &str) -> Option<Value> {
+        self.assistants().into_iter().find(|a| a["id"] == id)
+    }
+
     /// The bodies of the PATCHes applied to assistant `id`, oldest first.
     pub fn assistant_patches(&self, id: &str) -> Vec<Value> {
         lock(&self.state)

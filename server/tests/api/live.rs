@@ -39,6 +39,18 @@ async fn ann_with_a_recorded_assistant(app: &TestApp) -> (String, String) {
     (token, made.id)
 }
 
+/// Writes the guidelines, as any computer would.
+async fn guidelines(app: &TestApp, token: &str, text: &str) {
+    let reply = app
+        .patch(
+            "/api/v1/user/studio-config",
+            token,
+            json!({ "guidelines": text }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
 async fn live(app: &TestApp, token: &str) -> Value {
     app.get("/api/v1/user/me", token).await.body["live_assistant"].clone()
 }
@@ -119,12 +131,7 @@ async fn vapi_away_is_tried_again_and_a_refusal_is_told(pool: PgPool) {
         .vapi
         .faults
         .add(FaultRule::next(1, Fault::Status(503)).on(PATCH));
-    app.patch(
-        "/api/v1/user/studio-config",
-        &token,
-        json!({"guidelines": "v1"}),
-    )
-    .await;
+    guidelines(&app, &token, "v1").await;
     assert_eq!(ava_server::live::pass(&app.state).await.unwrap(), 1);
     assert!(app.fakes.vapi.assistant_patches(&id).is_empty());
     assert_eq!(
@@ -146,12 +153,7 @@ async fn vapi_away_is_tried_again_and_a_refusal_is_told(pool: PgPool) {
         .vapi
         .faults
         .add(FaultRule::next(1, Fault::Status(400)).on(PATCH));
-    app.patch(
-        "/api/v1/user/studio-config",
-        &token,
-        json!({"guidelines": "v2"}),
-    )
-    .await;
+    guidelines(&app, &token, "v2").await;
     settle(&app).await;
     let told = live(&app, &token).await;
     assert!(
@@ -159,12 +161,7 @@ async fn vapi_away_is_tried_again_and_a_refusal_is_told(pool: PgPool) {
         "a refusal is said: {told}"
     );
     // The next edit tries again, and clears it.
-    app.patch(
-        "/api/v1/user/studio-config",
-        &token,
-        json!({"guidelines": "v3"}),
-    )
-    .await;
+    guidelines(&app, &token, "v3").await;
     settle(&app).await;
     assert_eq!(
         live(&app, &token).await,
@@ -182,12 +179,7 @@ async fn without_the_key_the_server_keeps_nothing_and_calls_no_one(pool: PgPool)
     // "Keys on this computer only": the server's copy is deleted.
     let deleted = app.delete("/api/v1/vapi-settings", &token).await;
     assert!(deleted.status.is_success(), "{}", deleted.body);
-    app.patch(
-        "/api/v1/user/studio-config",
-        &token,
-        json!({"guidelines": "v1"}),
-    )
-    .await;
+    guidelines(&app, &token, "v1").await;
     settle(&app).await;
     assert!(app.fakes.vapi.assistant_patches(&id).is_empty());
     assert_eq!(
@@ -211,12 +203,7 @@ async fn two_replicas_never_apply_one_edit_twice(pool: PgPool) {
     })
     .await;
     let (token, id) = ann_with_a_recorded_assistant(&app).await;
-    app.patch(
-        "/api/v1/user/studio-config",
-        &token,
-        json!({"guidelines": "v1"}),
-    )
-    .await;
+    guidelines(&app, &token, "v1").await;
     let (first, second) = tokio::join!(
         ava_server::live::pass(&app.state),
         ava_server::live::pass(&other.state)
@@ -238,12 +225,7 @@ async fn a_replica_that_cannot_read_the_key_leaves_the_update_to_one_that_can(po
     let vapi = app.fakes.vapi_url();
     let stranger = TestApp::with(pool.clone(), move |c| c.vapi_base_url = Some(vapi)).await;
     let (token, id) = ann_with_a_recorded_assistant(&app).await;
-    app.patch(
-        "/api/v1/user/studio-config",
-        &token,
-        json!({"guidelines": "v1"}),
-    )
-    .await;
+    guidelines(&app, &token, "v1").await;
     assert_eq!(ava_server::live::pass(&stranger.state).await.unwrap(), 1);
     assert!(app.fakes.vapi.assistant_patches(&id).is_empty());
     assert_eq!(

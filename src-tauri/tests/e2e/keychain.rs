@@ -25,8 +25,48 @@ impl LockedKeyring {
             std::os::unix::fs::PermissionsExt::from_mode(0o700),
         )
         .unwrap();
+        // A session bus that can start the keyring's password prompt but no accessibility bus:
+        // that one names itself on the X display the tests share, and would take the place of
+        // the tests' own (which the screen-reader test reads).
+        let services = folder.path().join("services");
+        std::fs::create_dir_all(&services).unwrap();
+        for prompter in [
+            "org.gnome.keyring.SystemPrompter.service",
+            "org.gnome.keyring.PrivatePrompter.service",
+        ] {
+            std::os::unix::fs::symlink(
+                Path::new("/usr/share/dbus-1/services").join(prompter),
+                services.join(prompter),
+            )
+            .unwrap();
+        }
+        let config = folder.path().join("session.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir={}</listen>
+  <servicedir>{}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+                runtime.display(),
+                services.display()
+            ),
+        )
+        .unwrap();
         let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("XDG_CACHE_HOME", folder.path().join("cache"))
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()

@@ -27,15 +27,17 @@ pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreEr
     let Some(account) = session.account().cloned() else {
         return Ok(Vec::new());
     };
-    let Some(token) = ctx.sessions.access_token(&session).await? else {
-        return Err(ApiError::SignInRequired {
+    let sign_in_as = |account: &crate::rules::state::Account| {
+        CoreError::from(ApiError::SignInRequired {
             code: ava_model::ErrorCode::SignInRequired,
             message: format!(
                 "sign in as {} to see what was saved elsewhere",
                 account.email
             ),
-        }
-        .into());
+        })
+    };
+    let Some(token) = ctx.sessions.access_token(&session).await? else {
+        return Err(sign_in_as(&account));
     };
     let _turn = ctx.exchanging.lock().await;
     let known = ctx.drafts.read_in(&session, |d| d.server_revision)?;
@@ -53,14 +55,7 @@ pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreEr
     };
     if me.id != account.id {
         // A token of another account (an older build's keychain): nothing of it is merged.
-        return Err(ApiError::SignInRequired {
-            code: ava_model::ErrorCode::SignInRequired,
-            message: format!(
-                "sign in as {} to see what was saved elsewhere",
-                account.email
-            ),
-        }
-        .into());
+        return Err(sign_in_as(&account));
     }
     let changed = ctx.drafts.edit_in(&session, |d| d.adopt_server(&me))?;
     // How the live assistant stands may have moved too (the server applied the answers).
