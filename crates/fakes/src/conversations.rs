@@ -12,6 +12,14 @@ use serde_json::{Value, json};
 use crate::faults::lock;
 use crate::vapi::{Body, FakeVapi, ListQuery, Org, bad_request, find, list, nest_error, now};
 
+/// Vapi's routes for chats and calls, for [`FakeVapi::router`].
+pub(crate) fn routes() -> axum::Router<FakeVapi> {
+    axum::Router::new()
+        .route("/chat", axum::routing::post(create_chat))
+        .route("/call", axum::routing::get(list_calls).post(create_call))
+        .route("/call/{id}", axum::routing::get(get_call))
+}
+
 /// How much of the system prompt the fake's answer quotes.
 const QUOTED: usize = 120;
 

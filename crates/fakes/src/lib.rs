@@ -85,7 +85,7 @@ impl FakeProviders {
     pub async fn start_on(vapi_addr: SocketAddr, twilio_addr: SocketAddr) -> std::io::Result<Self> {
         let twilio = FakeTwilio::new();
         let vapi = FakeVapi::new(twilio.clone());
-        let vapi_server = serve(vapi.router(), vapi_addr).await?;
+        let vapi_server = serve(vapi.router(conversations::routes()), vapi_addr).await?;
         let twilio_server = serve(twilio.router(), twilio_addr).await?;
         Ok(Self {
             vapi,

@@ -114,7 +114,9 @@ impl FakeVapi {
         lock(&self.state).phone_numbers.clone()
     }
 
-    pub fn router(&self) -> Router {
+    /// Vapi's routes for assistants and phone numbers, with `conversations` (chats and calls,
+    /// served from their own module) beside them, behind the fault injection and the contract.
+    pub fn router(&self, conversations: Router<FakeVapi>) -> Router {
         let instrumentation = Instrumentation {
             calls: self.calls.clone(),
             faults: self.faults.clone(),
@@ -148,15 +150,7 @@ impl FakeVapi {
                     .patch(update_phone_number)
                     .delete(|f, h, p| delete_item(Kind::PhoneNumber, f, h, p)),
             )
-            .route(
-                "/chat",
-                axum::routing::post(crate::conversations::create_chat),
-            )
-            .route(
-                "/call",
-                get(crate::conversations::list_calls).post(crate::conversations::create_call),
-            )
-            .route("/call/{id}", get(crate::conversations::get_call))
+            .merge(conversations)
             .route_layer(from_fn_with_state(enforcement, enforce))
             .route_layer(from_fn_with_state(instrumentation, instrument))
             .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the model's schemas.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 use std::sync::LazyLock;
 
@@ -9,29 +9,8 @@ use serde_json::Value;
 
 use crate::routes;
 
+pub mod placeholders;
 mod requests;
-
-/// Placeholders for the annotations; [`requests::apply`] replaces them with the strict
-/// schemas.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CredentialsBody;
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct VapiSettingsBody;
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TwilioSettingsBody;
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct RefreshBody;
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct EventsBody;
 
 struct BearerAuth;
 

@@ -31,7 +31,7 @@ async fn new_session(state: &AppState, id: i32, email: String) -> ApiResult<Auth
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
-    request_body = crate::openapi::CredentialsBody,
+    request_body = crate::openapi::placeholders::CredentialsBody,
     responses((status = 201, body = AuthSession), (status = 409, body = ava_model::ErrorEnvelope), (status = 422, body = ava_model::ErrorEnvelope),
               (status = 429, body = ava_model::ErrorEnvelope), (status = 503, body = ava_model::ErrorEnvelope)))]
 pub async fn register(
@@ -68,7 +68,7 @@ pub async fn register(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
-    request_body = crate::openapi::CredentialsBody,
+    request_body = crate::openapi::placeholders::CredentialsBody,
     responses((status = 200, body = AuthSession), (status = 401, body = ava_model::ErrorEnvelope), (status = 429, body = ava_model::ErrorEnvelope)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -120,7 +120,7 @@ pub async fn login(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
-    request_body = crate::openapi::RefreshBody,
+    request_body = crate::openapi::placeholders::RefreshBody,
     responses((status = 200, body = AuthSession, description = "A new access token and a new refresh token; the one sent is spent"),
               (status = 401, body = ava_model::ErrorEnvelope, description = "`invalid_refresh_token` (unknown, expired, revoked, or the account is gone) or `refresh_token_reused` (a spent one came back: every token of that sign-in is revoked)")))]
 pub async fn refresh(
@@ -148,7 +148,7 @@ pub async fn refresh(
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    request_body = crate::openapi::RefreshBody,
+    request_body = crate::openapi::placeholders::RefreshBody,
     responses((status = 204, description = "Every token of this sign-in is revoked (also when it already was, or is unknown)")))]
 pub async fn logout(
     State(state): State<AppState>,

@@ -23,7 +23,7 @@ fn twilio_context(user_id: i32) -> String {
 }
 
 #[utoipa::path(post, path = "/api/v1/vapi-settings", tag = "credentials", security(("bearer" = [])),
-    request_body = crate::openapi::VapiSettingsBody,
+    request_body = crate::openapi::placeholders::VapiSettingsBody,
     responses((status = 200, body = VapiSettingsStatus), (status = 422, body = ava_model::ErrorEnvelope)))]
 pub async fn save_vapi(
     State(state): State<AppState>,
@@ -121,7 +121,7 @@ pub(crate) async fn stored_vapi_key(
 }
 
 #[utoipa::path(post, path = "/api/v1/twilio-settings", tag = "credentials", security(("bearer" = [])),
-    request_body = crate::openapi::TwilioSettingsBody,
+    request_body = crate::openapi::placeholders::TwilioSettingsBody,
     responses((status = 200, body = TwilioSettingsStatus), (status = 422, body = ava_model::ErrorEnvelope)))]
 pub async fn save_twilio(
     State(state): State<AppState>,

@@ -32,7 +32,7 @@ const INSERT_EVENTS: &str =
   ON CONFLICT (user_id, id) DO NOTHING";
 
 #[utoipa::path(post, path = "/api/v1/events", tag = "analytics", security(("bearer" = [])),
-    request_body = crate::openapi::EventsBody,
+    request_body = crate::openapi::placeholders::EventsBody,
     responses((status = 200, body = EventsReceipt), (status = 422, body = ava_model::ErrorEnvelope),
               (status = 429, body = ava_model::ErrorEnvelope, description = "`too_many_events`: the account's events of the last 24 hours reached `MAX_EVENTS_PER_DAY`; nothing of this batch was stored")))]
 pub async fn record(
