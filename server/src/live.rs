@@ -33,6 +33,8 @@ const LEASE_SECONDS: f64 = 60.0;
 const BATCH: i64 = 16;
 /// How often a replica looks for due accounts when it found none.
 const IDLE: Duration = Duration::from_millis(500);
+/// How long a replica waits after a pass the database could not answer.
+const AFTER_FAILURE: Duration = Duration::from_secs(5);
 /// Failed tries (Vapi away, a 5xx) before the owner is told the update did not go through; the
 /// next edit tries again.
 const MAX_ATTEMPTS: i32 = 8;
@@ -40,12 +42,16 @@ const MAX_ATTEMPTS: i32 = 8;
 /// The worker every replica runs for its life.
 pub async fn keep_assistants_up_to_date(state: AppState) {
     loop {
-        match pass(&state).await {
+        let pause = match pass(&state).await {
             Ok(claimed) if claimed > 0 => continue,
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "live assistants: pass failed; trying again"),
-        }
-        tokio::time::sleep(IDLE).await;
+            Ok(_) => IDLE,
+            Err(error) => {
+                // The database is away: one line per try, not one per half second.
+                tracing::warn!(%error, "live assistants: pass failed; trying again");
+                AFTER_FAILURE
+            }
+        };
+        tokio::time::sleep(pause).await;
     }
 }
 

@@ -337,9 +337,6 @@ impl Draft {
     /// and not yet acknowledged on top (they still go out, and arriving last, they win).
     /// Returns the fields whose value changed here, i.e. what another computer (or any client
     /// of the API) saved since this draft last looked.
-    ///
-    /// While the server keeps the live assistant, the draft says whether it runs the latest
-    /// answers: not while this computer's own edits are still on their way to the server.
     pub fn adopt_server(&mut self, me: &ava_model::Me) -> Vec<&'static str> {
         self.account = Some(Account {
             id: me.id,

@@ -92,7 +92,7 @@ pub(crate) async fn pull_loop(ctx: Weak<Context>) {
         // closely (a 304 is one indexed read), so "Updating Ava…" does not linger.
         let following = strong
             .drafts
-            .read(|d| d.server_keeps_live_up_to_date() == Some(false));
+            .read(|d| d.server_live.as_ref().is_some_and(|l| !l.up_to_date));
         let every = if following {
             strong.config.pull_every.min(FOLLOWING)
         } else {

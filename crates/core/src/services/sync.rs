@@ -232,7 +232,14 @@ async fn send_outbox(
     for part in parts {
         send_part(ctx, session, token, part).await?;
     }
-    let left = ctx.drafts.read_in(session, |d| d.outbox.len())?;
+    let (left, server_keeps_live) = ctx
+        .drafts
+        .read_in(session, |d| (d.outbox.len(), d.server_live.is_some()))?;
+    if server_keeps_live {
+        // The server applies what just arrived to the live assistant: heard at the next pull,
+        // which starts now.
+        ctx.pull_wake.notify_one();
+    }
     set_status(
         ctx,
         session,
