@@ -190,6 +190,67 @@ mod tests {
     }
 
     #[test]
+    fn hand_written_instructions_are_kept_and_said_outdated_once_their_answers_change() {
+        let mut draft = Draft::default();
+        draft.studio.business_hours =
+            Some(ava_model::Text::parse("Mon-Fri 09:00-18:00", 200).unwrap());
+        let own = AssistantChoices {
+            name: Some("Ava".into()),
+            instructions: Some("Only book cleanings.".into()),
+            ..Default::default()
+        };
+        let patch = choices_patch(&own, &draft).unwrap();
+        assert_eq!(
+            patch.field_names(),
+            [
+                "assistant_name",
+                "assistant_instructions",
+                "assistant_instructions_basis"
+            ],
+            "only what differs from the draft; the rest follows the wizard"
+        );
+        draft.apply(crate::rules::state::Edit::Studio(patch));
+        assert!(!instructions_outdated(&draft));
+        assert!(
+            choices_patch(&own, &draft).unwrap().is_empty(),
+            "saving the same choices again sends nothing"
+        );
+        // The hours change (here or on another computer): the owner's words stay, and are
+        // said to come from older answers.
+        draft.studio.business_hours =
+            Some(ava_model::Text::parse("Mon-Sat 09:00-18:00", 200).unwrap());
+        assert!(instructions_outdated(&draft));
+        assert_eq!(
+            live_spec(&Draft {
+                provisioning: Some(Provisioning {
+                    id: "p".into(),
+                    name: "Ava".into(),
+                    started_at: chrono::Utc::now(),
+                    assistant_id: Some("asst".into()),
+                    phone_number_id: None,
+                    recorded: true,
+                }),
+                ..draft.clone()
+            })
+            .unwrap()
+            .unwrap()
+            .1
+            .instructions
+            .as_str(),
+            "Only book cleanings."
+        );
+        // Saved again at step 7: reviewed, no longer outdated.
+        draft.apply(crate::rules::state::Edit::Studio(
+            choices_patch(&own, &draft).unwrap(),
+        ));
+        assert!(!instructions_outdated(&draft));
+        // Instructions that follow the wizard are never outdated.
+        draft.studio.assistant_instructions = None;
+        draft.studio.assistant_instructions_basis = None;
+        assert!(!instructions_outdated(&draft));
+    }
+
+    #[test]
     fn choices_equal_to_the_wizard_follow_it_and_the_owners_own_stay() {
         let mut draft = Draft::default();
         draft.studio.business_hours =
