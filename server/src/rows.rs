@@ -15,7 +15,8 @@
 use std::sync::LazyLock;
 
 use ava_model::{
-    FieldError, OnboardingFlags, Profile, ProfilePatch, Shape, StudioConfig, StudioPatch,
+    FieldError, FlagsPatch, OnboardingFlags, Profile, ProfilePatch, Shape, StudioConfig,
+    StudioPatch,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -143,18 +144,61 @@ pub static UPDATE_PROFILE: LazyLock<ResourceUpdate> =
 pub static UPDATE_STUDIO: LazyLock<ResourceUpdate> =
     LazyLock::new(|| ResourceUpdate::new(StudioPatch::SHAPES));
 
+/// The flags as one JSON value: each column of `user_onboarding` (aliased `o`), `false` when
+/// the account has no row there yet.
+fn flags_object() -> String {
+    let pairs: Vec<String> = FlagsPatch::FIELDS
+        .iter()
+        .map(|f| format!("'{f}', coalesce(o.{f}, false)"))
+        .collect();
+    format!("jsonb_build_object({})", pairs.join(", "))
+}
+
+/// The flags of one account (`$1`).
+pub static SELECT_FLAGS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
+         WHERE u.id = $1 AND u.is_active",
+        flags_object()
+    )
+});
+
+/// Writes the flags a patch names (`$2…`, one per field in declaration order, `NULL` keeps) for
+/// account `$1`, moving its revision in the same statement; returns the flags and the revision.
+pub static UPDATE_FLAGS: LazyLock<String> = LazyLock::new(|| {
+    let fields = FlagsPatch::FIELDS;
+    let numbered = || fields.iter().zip(2..);
+    let values: Vec<String> = numbered()
+        .map(|(_, n)| format!("coalesce(${n}::boolean, false)"))
+        .collect();
+    let sets: Vec<String> = numbered()
+        .map(|(f, n)| format!("{f} = coalesce(${n}::boolean, o.{f})"))
+        .collect();
+    format!(
+        "WITH account AS (
+             UPDATE users SET revision = revision + 1
+             WHERE id = $1 AND is_active RETURNING id, revision)
+         INSERT INTO user_onboarding AS o (user_id, {columns})
+         SELECT a.id, {values} FROM account a
+         ON CONFLICT (user_id) DO UPDATE SET {sets}, updated_at = now()
+         RETURNING {flags}, (SELECT revision FROM account)",
+        columns = fields.join(", "),
+        values = values.join(", "),
+        sets = sets.join(", "),
+        flags = flags_object(),
+    )
+});
+
 pub static SELECT_ME: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT u.id, u.email, {} AS profile, {} AS studio_config,
-                coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
-                coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
-                coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created,
+        "SELECT u.id, u.email, {} AS profile, {} AS studio_config, {} AS flags,
                 u.onboarding_completed, u.onboarding_completed_at, u.updated_at, u.revision,
                 u.live_applied_revision, u.live_error, u.live_kept AS live_kept_by_server
          FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
          WHERE u.id = $1 AND u.is_active",
         object_of(ProfilePatch::FIELDS),
-        object_of(StudioPatch::FIELDS)
+        object_of(StudioPatch::FIELDS),
+        flags_object()
     )
 });
 
@@ -182,21 +226,10 @@ pub fn studio_of(stored: &Value) -> StudioConfig {
     studio
 }
 
-#[derive(sqlx::FromRow)]
-pub struct FlagsRow {
-    pub onboarding_vapi_skipped: bool,
-    pub onboarding_twilio_skipped: bool,
-    pub onboarding_assistant_created: bool,
-}
-
-impl From<FlagsRow> for OnboardingFlags {
-    fn from(row: FlagsRow) -> Self {
-        OnboardingFlags {
-            onboarding_vapi_skipped: row.onboarding_vapi_skipped,
-            onboarding_twilio_skipped: row.onboarding_twilio_skipped,
-            onboarding_assistant_created: row.onboarding_assistant_created,
-        }
-    }
+pub fn flags_of(stored: &Value) -> OnboardingFlags {
+    let (flags, errors) = OnboardingFlags::from_stored(stored);
+    report("onboarding", errors);
+    flags
 }
 
 #[derive(sqlx::FromRow)]
@@ -205,8 +238,7 @@ pub struct MeRow {
     pub email: String,
     pub profile: Value,
     pub studio_config: Value,
-    #[sqlx(flatten)]
-    pub flags: FlagsRow,
+    pub flags: Value,
     pub onboarding_completed: bool,
     pub onboarding_completed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,

@@ -11,8 +11,10 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, JsonBody};
 use crate::rows::{
-    FlagsRow, MeRow, SELECT_ME, UPDATE_PROFILE, UPDATE_STUDIO, profile_of, studio_of,
+    MeRow, SELECT_FLAGS, SELECT_ME, UPDATE_FLAGS, UPDATE_PROFILE, UPDATE_STUDIO, flags_of,
+    profile_of, studio_of,
 };
+use serde_json::Value;
 
 /// The account's revision as an entity tag: `"<revision>"` (RFC 9110 §8.8.3, strong).
 fn etag(revision: i64) -> [(header::HeaderName, HeaderValue); 1] {
@@ -67,7 +69,7 @@ pub async fn me(
             email: row.email,
             profile: profile_of(&row.profile),
             studio_config: studio_of(&row.studio_config),
-            onboarding: row.flags.into(),
+            onboarding: flags_of(&row.flags),
             onboarding_completed: row.onboarding_completed,
             onboarding_completed_at: row.onboarding_completed_at,
             updated_at: row.updated_at,
@@ -119,18 +121,12 @@ pub async fn get_flags(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> ApiResult<Json<OnboardingFlags>> {
-    let row: FlagsRow = sqlx::query_as(
-        "SELECT coalesce(o.onboarding_vapi_skipped, false) AS onboarding_vapi_skipped,
-                coalesce(o.onboarding_twilio_skipped, false) AS onboarding_twilio_skipped,
-                coalesce(o.onboarding_assistant_created, false) AS onboarding_assistant_created
-         FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
-         WHERE u.id = $1 AND u.is_active",
-    )
-    .bind(user.id)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(ApiError::account_gone)?;
-    Ok(Json(row.into()))
+    let flags: Value = sqlx::query_scalar(&SELECT_FLAGS)
+        .bind(user.id)
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or_else(ApiError::account_gone)?;
+    Ok(Json(flags_of(&flags)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/user/onboarding", tag = "user", security(("bearer" = [])),
@@ -143,36 +139,16 @@ pub async fn update_flags(
 ) -> ApiResult<impl IntoResponse> {
     let patch = FlagsPatch::from_json(&body)?;
     // The flags live beside the account's row; its revision moves in the same statement.
-    let row: (bool, bool, bool, i64) = sqlx::query_as(
-        "WITH account AS (
-             UPDATE users SET revision = revision + 1
-             WHERE id = $1 AND is_active RETURNING id, revision)
-         INSERT INTO user_onboarding AS o
-             (user_id, onboarding_vapi_skipped, onboarding_twilio_skipped, onboarding_assistant_created)
-         SELECT a.id, coalesce($2, false), coalesce($3, false), coalesce($4, false)
-         FROM account a
-         ON CONFLICT (user_id) DO UPDATE SET
-             onboarding_vapi_skipped = coalesce($2, o.onboarding_vapi_skipped),
-             onboarding_twilio_skipped = coalesce($3, o.onboarding_twilio_skipped),
-             onboarding_assistant_created = coalesce($4, o.onboarding_assistant_created),
-             updated_at = now()
-         RETURNING onboarding_vapi_skipped, onboarding_twilio_skipped, onboarding_assistant_created,
-                   (SELECT revision FROM account)",
-    )
-    .bind(user.id)
-    .bind(patch.onboarding_vapi_skipped)
-    .bind(patch.onboarding_twilio_skipped)
-    .bind(patch.onboarding_assistant_created)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(ApiError::account_gone)?;
-    let (vapi_skipped, twilio_skipped, assistant_created, revision) = row;
-    let flags = FlagsRow {
-        onboarding_vapi_skipped: vapi_skipped,
-        onboarding_twilio_skipped: twilio_skipped,
-        onboarding_assistant_created: assistant_created,
-    };
-    Ok((etag(revision), Json(OnboardingFlags::from(flags))))
+    let stored = patch.to_stored();
+    let mut update = sqlx::query_as::<_, (Value, i64)>(&UPDATE_FLAGS).bind(user.id);
+    for field in FlagsPatch::FIELDS {
+        update = update.bind(stored.get(*field).and_then(Value::as_bool));
+    }
+    let (flags, revision) = update
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or_else(ApiError::account_gone)?;
+    Ok((etag(revision), Json(flags_of(&flags))))
 }
 
 #[utoipa::path(post, path = "/api/v1/user/complete-onboarding", tag = "user", security(("bearer" = [])),
