@@ -52,15 +52,6 @@ impl Server {
     }
 }
 
-/// Aborts its task when dropped: a stopped server's worker stops with it.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 pub struct World {
     pub pool: PgPool,
     pub fakes: FakeProviders,
@@ -210,15 +201,16 @@ impl World {
                 }
             },
         ));
-        // As every replica does: keep the live assistants of accounts whose key it holds.
-        let keeping = tokio::spawn(ava_server::live::keep_assistants_up_to_date(state_for_live));
         let task = tokio::spawn(async move {
-            let _keeping = AbortOnDrop(keeping);
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
+            let serving = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            // As every replica does, it keeps the live assistants of accounts whose key it
+            // holds, for as long as it serves (the worker never ends by itself).
+            tokio::select! {
+                _ = serving => {}
+                () = ava_server::live::keep_assistants_up_to_date(state_for_live) => {}
+            }
         });
         Server {
             addr,
