@@ -28,7 +28,7 @@ def ratio(a, b):
 TEXT = ["grey-5", "grey-8", "grey-9", "primary", "primary-hover", "success", "warning", "danger"]
 BACKGROUNDS = ["grey-0", "grey-1", "grey-2", "primary-soft", "success-soft", "warning-soft", "danger-soft"]
 # White text on filled buttons and the current step's number.
-FILLED = ["primary", "primary-hover", "danger", "success"]
+FILLED = ["primary", "primary-hover", "danger", "danger-hover", "success"]
 NON_TEXT = ["focus", "grey-4"]
 
 failures = []

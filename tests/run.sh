@@ -79,6 +79,10 @@ DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/ava" BIND="$BIND" AVA_DATA_
   "$bin/ava-server" &
 pids+=($!)
 echo "Ava API on http://$BIND (OpenAPI: http://$BIND/api/v1/openapi.json); Ctrl-C to stop"
+if [ -z "${SMTP_URL:-}" ]; then
+  # No SMTP relay: the server writes each mail (a reset code, a notice) as a file here.
+  echo "mail (no SMTP_URL): each one is written as an .eml file in $DEV_DIR/server/mail"
+fi
 if [ "$with_app" = 0 ]; then
   wait "${pids[@]}"
   exit 0

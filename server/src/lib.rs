@@ -7,6 +7,7 @@ pub mod error;
 pub mod report;
 
 mod auth;
+mod codes;
 mod connections;
 mod crypto;
 mod database;
@@ -14,6 +15,7 @@ mod ended;
 mod extract;
 mod forward;
 pub mod live;
+pub mod mail;
 mod openapi;
 mod routes;
 mod rows;
@@ -78,6 +80,8 @@ pub struct Shared {
     pub ended_sign_ins: ended::EndedSignIns,
     pub account_rate: Option<AccountRate>,
     pub body_read_timeout: Duration,
+    pub codes: codes::Codes,
+    pub postman: mail::Postman,
 }
 
 /// What one account may keep in the shared database.
@@ -110,7 +114,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(config: &Config, db: PgPool) -> Result<Self, ava_vapi::ProviderError> {
+    pub fn new(config: &Config, db: PgPool) -> Result<Self, config::ConfigError> {
         let http = ava_vapi::http_client(config.provider_timeout)?;
         let ended_sign_ins = ended::EndedSignIns::new(config.jwt_ttl);
         Ok(Self {
@@ -150,6 +154,8 @@ impl AppState {
                     config.trusted_proxies.clone(),
                 ),
                 body_read_timeout: config.body_read_timeout,
+                codes: codes::Codes::new(config),
+                postman: mail::Postman::new(&config.mail)?,
             }),
         })
     }
@@ -157,6 +163,11 @@ impl AppState {
     /// New events are stored: the forwarder (if any) sends them now.
     pub fn forwarder_wake(&self) {
         self.forwarder.wake();
+    }
+
+    /// Sends every mail that is due now, one pass (tests; the server does it in the background).
+    pub async fn send_due_mail(&self) -> Result<usize, sqlx::Error> {
+        self.postman.send_due(&self.db).await
     }
 
     /// Forwards every waiting event now (tests; the server does it in the background).
@@ -174,6 +185,28 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/login", post(routes::auth::login))
         .route("/auth/refresh", post(routes::auth::refresh))
         .route("/auth/logout", post(routes::auth::logout))
+        .route(
+            "/auth/password-reset",
+            post(routes::account::request_password_reset),
+        )
+        .route(
+            "/auth/password-reset/confirm",
+            post(routes::account::confirm_password_reset),
+        )
+        .route("/user/password", post(routes::account::change_password))
+        .route("/user/email", post(routes::account::change_email))
+        .route("/user/email/verify", post(routes::account::verify_email))
+        .route(
+            "/user/email/verification",
+            post(routes::account::resend_verification),
+        )
+        .route("/user/sessions", get(routes::account::list_sign_ins))
+        .route(
+            "/user/sessions/{id}",
+            axum::routing::delete(routes::account::end_sign_in),
+        )
+        .route("/user/export", get(routes::account::export))
+        .route("/user/delete", post(routes::account::delete_account))
         .route("/user/me", get(routes::user::me))
         .route("/user/profile", patch(routes::user::update_profile))
         .route(
@@ -310,6 +343,10 @@ pub async fn serve_until(
     };
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     let keeping_assistants = tokio::spawn(live::keep_assistants_up_to_date(state.clone()));
+    let posting = {
+        let state = state.clone();
+        tokio::spawn(async move { state.postman.run(&state.db).await })
+    };
     let listening = tokio::spawn(state.ended_sign_ins.clone().listen(state.db.clone()));
     let forwarding = state.forwarder.enabled().then(|| {
         let state = state.clone();
@@ -369,6 +406,7 @@ pub async fn serve_until(
     }
     housekeeping.abort();
     keeping_assistants.abort();
+    posting.abort();
     listening.abort();
     if let Some(forwarding) = forwarding {
         forwarding.abort();
@@ -404,7 +442,8 @@ pub async fn purge_expired(state: &AppState) -> Result<u64, sqlx::Error> {
         .execute(&state.db)
         .await?
         .rows_affected();
-    Ok(limits + keys + sessions + places)
+    let mails = mail::Postman::purge(&state.db).await?;
+    Ok(limits + keys + sessions + places + mails)
 }
 
 async fn shutdown_signal() {

@@ -30,6 +30,10 @@ async fn main() -> anyhow::Result<ExitCode> {
     tracing::info!(mode = ?config.mode, bind = %config.bind, "starting ava-server");
     let pool = ava_server::connect(&config).await?;
     let state = ava_server::AppState::new(&config, pool)?;
+    if let Some(folder) = state.postman.folder() {
+        // Local mode without SMTP_URL: say where the mails are, so a reset can be walked by hand.
+        tracing::info!(folder = %folder.display(), "no SMTP_URL: mail is written to this folder as .eml files");
+    }
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     ava_server::serve(listener, state).await?;

@@ -193,7 +193,8 @@ pub static SELECT_ME: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT u.id, u.email, {} AS profile, {} AS studio_config, {} AS flags,
                 u.onboarding_completed, u.onboarding_completed_at, u.updated_at, u.revision,
-                u.live_applied_revision, u.live_error, u.live_kept AS live_kept_by_server
+                u.live_applied_revision, u.live_error, u.live_kept AS live_kept_by_server,
+                u.email_verified
          FROM users u LEFT JOIN user_onboarding o ON o.user_id = u.id
          WHERE u.id = $1 AND u.is_active",
         object_of(ProfilePatch::FIELDS),
@@ -246,4 +247,5 @@ pub struct MeRow {
     pub live_applied_revision: i64,
     pub live_error: Option<String>,
     pub live_kept_by_server: bool,
+    pub email_verified: bool,
 }

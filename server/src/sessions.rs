@@ -195,15 +195,20 @@ impl Sessions {
     ///
     /// An account holds at most `MAX_SIGN_INS_PER_USER` live sign-ins: past it, the oldest end
     /// (their tokens refused at once), so signing in again and again never grows the table.
-    pub async fn start(&self, db: &PgPool, user_id: i32) -> ApiResult<Issued> {
+    pub async fn start(
+        &self,
+        db: &PgPool,
+        user_id: i32,
+        device: Option<&ava_model::DeviceName>,
+    ) -> ApiResult<Issued> {
         let token = random_token();
         let mut family = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut family);
         let mut tx = db.begin().await?;
         let expires_at: DateTime<Utc> = sqlx::query_scalar(
             "WITH family AS (
-                 INSERT INTO refresh_families (family_id, user_id, expires_at)
-                 SELECT $2, id, now() + make_interval(secs => $5) FROM users WHERE id = $1
+                 INSERT INTO refresh_families (family_id, user_id, expires_at, device, last_used_at)
+                 SELECT $2, id, now() + make_interval(secs => $5), $6, now() FROM users WHERE id = $1
                  RETURNING family_id, user_id, expires_at)
              INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
              SELECT user_id, family_id, $3, least(now() + make_interval(secs => $4), expires_at)
@@ -215,6 +220,7 @@ impl Sessions {
         .bind(digest(&token))
         .bind(self.ttl.as_secs_f64())
         .bind(self.family_lifetime.as_secs_f64())
+        .bind(device.map(ava_model::DeviceName::as_str))
         .fetch_one(&mut *tx)
         .await?;
         // Locked in one order (newest first) by every sign-in of the account, so two at once
@@ -269,6 +275,8 @@ impl Sessions {
             }
             Verdict::Replay => {
                 revoke_family(&mut tx, &stored.family_id).await?;
+                // The owner hears of it by mail too, whichever copy they hold.
+                tell_ended_for_safety(&mut tx, family.user_id, &family.email).await?;
                 tx.commit().await?;
                 self.ended(&stored.family_id);
                 return Err(reused());
@@ -286,6 +294,12 @@ impl Sessions {
                 (successor, expires_at)
             }
             Verdict::Spend => {
+                sqlx::query(
+                    "UPDATE refresh_families SET last_used_at = now() WHERE family_id = $1",
+                )
+                .bind(&stored.family_id)
+                .execute(&mut *tx)
+                .await?;
                 let next = random_token();
                 sqlx::query(
                     "UPDATE refresh_tokens SET spent_at = now(), successor_sealed = $2
@@ -395,6 +409,97 @@ impl Sessions {
         Ok(())
     }
 
+    /// The account's live sign-ins, newest first, with the one `current` names marked.
+    pub async fn list(
+        &self,
+        db: &PgPool,
+        user_id: i32,
+        current: Option<&str>,
+    ) -> ApiResult<Vec<ava_model::SignIn>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            family_id: Vec<u8>,
+            created_at: DateTime<Utc>,
+            last_used_at: Option<DateTime<Utc>>,
+            device: Option<String>,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT family_id, created_at, last_used_at, device FROM refresh_families
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+             ORDER BY coalesce(last_used_at, created_at) DESC, family_id",
+        )
+        .bind(user_id)
+        .fetch_all(db)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let id = hex(&row.family_id);
+                ava_model::SignIn {
+                    current: current == Some(id.as_str()),
+                    id,
+                    created_at: row.created_at,
+                    last_used_at: row.last_used_at.unwrap_or(row.created_at),
+                    device: row.device,
+                }
+            })
+            .collect())
+    }
+
+    /// Ends one of the account's sign-ins by its id; false when the account has no such live
+    /// sign-in (another account's ids are unknown here).
+    pub async fn end_one(&self, db: &PgPool, user_id: i32, id: &str) -> ApiResult<bool> {
+        let Some(family) = unhex(id) else {
+            return Ok(false);
+        };
+        let mut tx = db.begin().await?;
+        let found: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT family_id FROM refresh_families
+             WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()
+             FOR UPDATE",
+        )
+        .bind(&family)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        revoke_family(&mut tx, &family).await?;
+        tx.commit().await?;
+        self.ended(&family);
+        Ok(true)
+    }
+
+    /// Ends every sign-in of the account inside the caller's transaction (a new password, a
+    /// deletion); call [`Sessions::announce_ended`] with the answer once it committed.
+    pub async fn end_all(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        user_id: i32,
+    ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+        let families: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT family_id FROM refresh_families
+             WHERE user_id = $1 AND revoked_at IS NULL
+             ORDER BY created_at DESC, family_id
+             FOR UPDATE",
+        )
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for family in &families {
+            revoke_family(tx, family).await?;
+        }
+        Ok(families)
+    }
+
+    /// This replica refuses the access tokens of these (committed) ended sign-ins at once.
+    pub fn announce_ended(&self, families: &[Vec<u8>]) {
+        for family in families {
+            self.ended(family);
+        }
+    }
+
     /// Families (and their tokens) a day past their end or their revocation, and tokens a day
     /// past their own expiry.
     pub async fn purge(db: &PgPool) -> Result<u64, sqlx::Error> {
@@ -483,6 +588,38 @@ async fn revoke_family(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Queues the "we ended a sign-in for safety" mail to the account (issue 31: the owner is told
+/// by mail as well as in the window, whichever copy of the sign-in they hold).
+async fn tell_ended_for_safety(
+    tx: &mut Transaction<'_, Postgres>,
+    user_id: i32,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    let locale: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    crate::mail::queue(
+        tx,
+        Some(user_id),
+        email,
+        crate::mail::Language::of(locale.as_deref()),
+        &crate::mail::Letter::SignInEndedForSafety,
+    )
+    .await
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -76,6 +76,123 @@ pub fn keep_keys_in_memory(shell: State<'_, Shell>) -> Reply<cmd::KeepKeysInMemo
 }
 
 #[tauri::command]
+pub async fn ask_password_reset(
+    shell: State<'_, Shell>,
+    args: Args<cmd::AskPasswordReset>,
+) -> Reply<cmd::AskPasswordReset> {
+    shell.core.ask_password_reset(&args.email).await.map_err(ui)
+}
+
+#[tauri::command]
+pub async fn reset_password(
+    shell: State<'_, Shell>,
+    args: Args<cmd::ResetPassword>,
+) -> Reply<cmd::ResetPassword> {
+    shell
+        .core
+        .reset_password(&args.email, &args.code, args.new_password)
+        .await
+        .map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
+pub async fn account_overview(shell: State<'_, Shell>) -> Reply<cmd::AccountOverview> {
+    shell.core.account_overview().await.map_err(ui)
+}
+
+#[tauri::command]
+pub async fn change_password(
+    shell: State<'_, Shell>,
+    args: Args<cmd::ChangePassword>,
+) -> Reply<cmd::ChangePassword> {
+    shell
+        .core
+        .change_password(args.current_password, args.new_password)
+        .await
+        .map_err(ui)?;
+    shell.core.account_overview().await.map_err(ui)
+}
+
+#[tauri::command]
+pub async fn send_email_confirmation(shell: State<'_, Shell>) -> Reply<cmd::SendEmailConfirmation> {
+    shell.core.send_email_confirmation().await.map_err(ui)
+}
+
+#[tauri::command]
+pub async fn confirm_email(
+    shell: State<'_, Shell>,
+    args: Args<cmd::ConfirmEmail>,
+) -> Reply<cmd::ConfirmEmail> {
+    shell.core.confirm_email(&args.code).await.map_err(ui)?;
+    shell.core.account_overview().await.map_err(ui)
+}
+
+#[tauri::command]
+pub async fn change_email(
+    shell: State<'_, Shell>,
+    args: Args<cmd::ChangeEmail>,
+) -> Reply<cmd::ChangeEmail> {
+    shell
+        .core
+        .change_email(&args.new_email, args.password)
+        .await
+        .map_err(ui)
+}
+
+#[tauri::command]
+pub async fn end_sign_ins(
+    shell: State<'_, Shell>,
+    args: Args<cmd::EndSignIns>,
+) -> Reply<cmd::EndSignIns> {
+    shell
+        .core
+        .end_sign_ins(args.id.as_deref())
+        .await
+        .map_err(ui)
+}
+
+/// Asks where to save with the system's dialog, then has the core write the file there.
+#[tauri::command]
+pub async fn export_account(
+    app: tauri::AppHandle,
+    shell: State<'_, Shell>,
+) -> Reply<cmd::ExportAccount> {
+    use tauri_plugin_dialog::DialogExt;
+    let (chosen, answer) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(format!(
+            "ava-export-{}.json",
+            chrono::Local::now().format("%Y-%m-%d")
+        ))
+        .add_filter("JSON", &["json"])
+        .save_file(move |path| {
+            let _ = chosen.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let Some(path) = answer.await.ok().flatten() else {
+        return Ok(ava_ipc::ExportSaved { path: None });
+    };
+    shell.core.export_account(&path).await.map_err(ui)?;
+    Ok(ava_ipc::ExportSaved {
+        path: Some(path.display().to_string()),
+    })
+}
+
+#[tauri::command]
+pub async fn delete_account(
+    shell: State<'_, Shell>,
+    args: Args<cmd::DeleteAccount>,
+) -> Reply<cmd::DeleteAccount> {
+    shell
+        .core
+        .delete_account(args.password, args.vapi_assistants)
+        .await
+        .map_err(ui)?;
+    Ok(view(&shell))
+}
+
+#[tauri::command]
 pub async fn save_vapi_key(
     shell: State<'_, Shell>,
     args: Args<cmd::SaveVapiKey>,

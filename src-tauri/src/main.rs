@@ -39,6 +39,16 @@ macro_rules! registered {
             commands::is_open_now,
             commands::recent_calls,
             commands::call_me,
+            commands::ask_password_reset,
+            commands::reset_password,
+            commands::account_overview,
+            commands::change_password,
+            commands::send_email_confirmation,
+            commands::confirm_email,
+            commands::change_email,
+            commands::end_sign_ins,
+            commands::export_account,
+            commands::delete_account,
         ]
     };
 }
@@ -143,6 +153,7 @@ fn main() {
                 .level(log::LevelFilter::Info)
                 .build(),
         )
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(registered!(tauri::generate_handler))
         .setup(move |app| {
             let data_dir = match data_dir.clone() {

@@ -8,12 +8,17 @@ use yew::prelude::*;
 
 use crate::Ctx;
 use crate::i18n::{error_message, incomplete_message};
-use crate::state::{Action, Busy, Msg, SignOutStage, ToastKind, ToastText, Ui};
+use crate::state::{
+    AccountPanel, Action, Busy, Msg, ResetStage, SignOutStage, ToastKind, ToastText, Ui,
+};
 use crate::steps;
 use crate::widgets::{self, Field, TextSpec};
 
 /// Sign up, sign in, or continue offline (everything syncs once the user signs in).
 pub fn account(ctx: &Ctx) -> Html {
+    if ctx.ui.reset != ResetStage::Off {
+        return gate(ctx, forgotten_password(ctx));
+    }
     let sign_up = ctx.ui.sign_up;
     let busy = ctx.ui.busy == Some(Busy::Account);
     let submit = {
@@ -39,10 +44,7 @@ pub fn account(ctx: &Ctx) -> Html {
                 onclick={move |_| ui.dispatch(Msg::SignUpMode(on))}>{ ctx.t(key) }</button>
         }
     };
-    html! {
-        <div class="gate">
-            <header class="gate-top">{ language_switch(ctx.locale, &ctx.actions) }{ status_pill(ctx.ui.status.as_ref(), ctx.locale, &ctx.actions) }</header>
-            <main class="gate-main">
+    let form = html! {
             <form class="card gate-card" onsubmit={submit} aria-labelledby="gate-title">
                 <div class="brand big">{ ctx.t("app.name") }</div>
                 <h1 id="gate-title">{ ctx.t("account.title") }</h1>
@@ -55,6 +57,10 @@ pub fn account(ctx: &Ctx) -> Html {
                 { widgets::text(ctx, TextSpec::new(Field::Local("password"), "field.password").kind("password")
                     .autocomplete(if sign_up { "new-password" } else { "current-password" })
                     .help(if sign_up { "help.password" } else { "help.password_sign_in" }), None) }
+                { if sign_up { html!() } else { html! {
+                    <p class="forgot"><button type="button" id="forgot-password" class="link"
+                        onclick={{ let ui = ctx.ui.clone(); move |_| ui.dispatch(Msg::Reset(ResetStage::AskEmail)) }}>{ ctx.t("reset.link") }</button></p>
+                } } }
                 { widgets::alert(ctx, "account") }
                 <button id="account-submit" type="submit" class={classes!("btn", "primary", "wide", busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
                     { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
@@ -66,8 +72,66 @@ pub fn account(ctx: &Ctx) -> Html {
                 <p class="help center usage-note" id="usage-note">{ ctx.t("account.usage_note") }{ " " }
                     <button type="button" id="usage-note-settings" class="link" onclick={ctx.callback(|| Action::OpenPrivacy)}>{ ctx.t("account.usage_note.link") }</button></p>
             </form>
-            </main>
+    };
+    gate(ctx, form)
+}
+
+/// The account screen's frame: the language and the status above one card.
+fn gate(ctx: &Ctx, card: Html) -> Html {
+    html! {
+        <div class="gate">
+            <header class="gate-top">{ language_switch(ctx.locale, &ctx.actions) }{ status_pill(ctx.ui.status.as_ref(), ctx.locale, &ctx.actions) }</header>
+            <main class="gate-main">{ card }</main>
         </div>
+    }
+}
+
+/// "Forgot your password?": the address, then the mailed code and a new password.
+fn forgotten_password(ctx: &Ctx) -> Html {
+    let stage = ctx.ui.reset;
+    let busy = ctx.ui.busy == Some(Busy::Reset);
+    let submit = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+            ctx.act(match ctx.ui.reset {
+                ResetStage::EnterCode => Action::ResetPassword(ava_ipc::ResetArgs {
+                    email: get("email"),
+                    code: get("code"),
+                    new_password: get("new_password").into(),
+                }),
+                _ => Action::AskReset(get("email")),
+            });
+        })
+    };
+    let back = {
+        let ui = ctx.ui.clone();
+        move |_| ui.dispatch(Msg::Reset(ResetStage::Off))
+    };
+    let email = ctx.ui.typed.get("email").cloned().unwrap_or_default();
+    html! {
+        <form class="card gate-card" id="reset-form" onsubmit={submit} aria-labelledby="reset-title">
+            <div class="brand big">{ ctx.t("app.name") }</div>
+            <h1 id="reset-title">{ ctx.t("reset.title") }</h1>
+            { if stage == ResetStage::EnterCode { html! { <>
+                <p class="purpose" id="reset-sent" role="status">{ ctx.t("reset.sent").replace("{email}", &email) }</p>
+                { widgets::text(ctx, TextSpec::new(Field::Local("code"), "field.code").autocomplete("one-time-code").help("help.code"), None) }
+                { widgets::text(ctx, TextSpec::new(Field::Local("new_password"), "field.new_password").kind("password").autocomplete("new-password").help("help.password"), None) }
+            </> } } else { html! { <>
+                <p class="purpose">{ ctx.t("reset.purpose") }</p>
+                { widgets::text(ctx, TextSpec::new(Field::Local("email"), "field.email").kind("email").autocomplete("email"), None) }
+            </> } } }
+            { widgets::alert(ctx, "reset") }
+            <button id="reset-submit" type="submit" class={classes!("btn", "primary", "wide", busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
+                { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+                { ctx.t(if stage == ResetStage::EnterCode { "reset.submit" } else { "reset.send" }) }
+            </button>
+            { if stage == ResetStage::EnterCode { html! {
+                <button id="reset-again" type="button" class="btn wide" onclick={{ let ctx = ctx.clone(); let email = email.clone(); move |_| ctx.act(Action::AskReset(email.clone())) }}>{ ctx.t("reset.again") }</button>
+            } } else { html!() } }
+            <p class="help center"><button type="button" id="reset-back" class="link" onclick={back}>{ ctx.t("reset.back") }</button></p>
+        </form>
     }
 }
 
@@ -229,23 +293,228 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
                         <p class="help">{ ctx.t("settings.share_usage.help") }</p>
                     </section>
                     { support_section(ctx) }
-                    <section class="settings-section">
-                        <h2>{ ctx.t("settings.account") }</h2>
-                        { match (&view.account_email, signed_out(ctx.ui.status.as_ref())) {
-                            (Some(email), false) => html! { <>
-                                <p>{ email.clone() }{ " " }<button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut(UnsentEdits::Ask))}>{ ctx.t("settings.sign_out") }</button></p>
-                                { unsent_question(ctx) }
-                            </> },
-                            (Some(email), true) => html! { <p>{ format!("{email} · {}", ctx.t("account.signed_out")) }{ " " }
-                                <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
-                            (None, _) => html! { <p>{ ctx.t("account.offline_mode") }{ " " }
-                                <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
-                        } }
-                    </section>
+                    { account_section(ctx) }
                 </div>
             </div>
         </div>
     }
+}
+
+/// Settings' Account section: signing out, and, signed in, the account's life (its address,
+/// its password, the computers signed in, the export and the deletion).
+fn account_section(ctx: &Ctx) -> Html {
+    let view = ctx.view();
+    let signed_in = view.account_email.is_some() && !signed_out(ctx.ui.status.as_ref());
+    let head = match (&view.account_email, signed_in) {
+        (Some(email), true) => {
+            let verified = match ctx.ui.account.as_ref() {
+                Some(account) if account.email_verified => {
+                    html! { <span class="badge ok" id="email-verified">{ ctx.t("account.verified") }</span> }
+                }
+                Some(_) => {
+                    html! { <span class="badge warn" id="email-unverified">{ ctx.t("account.unverified") }</span> }
+                }
+                None => html!(),
+            };
+            let shown = ctx
+                .ui
+                .account
+                .as_ref()
+                .map_or_else(|| email.clone(), |a| a.email.clone());
+            html! { <>
+                <p class="account-row"><span><bdi dir="ltr">{ shown }</bdi>{ " " }{ verified }</span>
+                    <button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut(UnsentEdits::Ask))}>{ ctx.t("settings.sign_out") }</button></p>
+                { unsent_question(ctx) }
+            </> }
+        }
+        (Some(email), false) => {
+            html! { <p>{ format!("{email} · {}", ctx.t("account.signed_out")) }{ " " }
+            <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> }
+        }
+        (None, _) => html! { <p>{ ctx.t("account.offline_mode") }{ " " }
+        <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
+    };
+    html! {
+        <section class="settings-section" id="settings-account">
+            <h2>{ ctx.t("settings.account") }</h2>
+            { head }
+            { if signed_in { account_life(ctx) } else { html!() } }
+        </section>
+    }
+}
+
+fn open_panel(ctx: &Ctx, panel: Option<AccountPanel>) -> Callback<MouseEvent> {
+    let ui = ctx.ui.clone();
+    Callback::from(move |_| ui.dispatch(Msg::AccountPanel(panel)))
+}
+
+fn account_life(ctx: &Ctx) -> Html {
+    let busy = ctx.ui.busy == Some(Busy::AccountSettings);
+    let panel = ctx.ui.account_panel;
+    let Some(account) = ctx.ui.account.as_ref() else {
+        return html! { <>{ widgets::alert(ctx, "account-settings") }</> };
+    };
+    let typed = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+    let submit_button = |id: &'static str, key: &str, danger: bool| {
+        html! {
+            <button {id} type="submit" class={classes!("btn", if danger { "danger" } else { "primary" }, busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
+                { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
+                { ctx.t(key) }
+            </button>
+        }
+    };
+    let cancel = html! { <button type="button" class="btn" id="account-panel-cancel" onclick={open_panel(ctx, None)}>{ ctx.t("settings.cancel") }</button> };
+    let form = |id: &'static str, action: Box<dyn Fn() -> Action>, body: Html| {
+        let ctx = ctx.clone();
+        let onsubmit = Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            ctx.act(action());
+        });
+        // The deletion's form is its warning box; the others sit in a light frame.
+        let class = if id == "delete-account-form" {
+            "account-form bare"
+        } else {
+            "account-form"
+        };
+        html! { <form {class} {id} {onsubmit}>{ body }</form> }
+    };
+    let panel_html = match panel {
+        Some(AccountPanel::ConfirmEmail { to_new_address }) => {
+            let ctx2 = ctx.clone();
+            form(
+                "confirm-email-form",
+                Box::new(move || {
+                    Action::ConfirmEmail(ctx2.ui.typed.get("code").cloned().unwrap_or_default())
+                }),
+                html! { <>
+                    <p role="status" id="email-code-sent">{ ctx.t(if to_new_address { "account.code_sent_new" } else { "account.code_sent" }) }</p>
+                    { widgets::text(ctx, TextSpec::new(Field::Local("code"), "field.code").autocomplete("one-time-code").help("help.code"), None) }
+                    <div class="actions">{ submit_button("confirm-email", "account.confirm", false) }{ cancel.clone() }</div>
+                </> },
+            )
+        }
+        Some(AccountPanel::ChangeEmail) => {
+            let ctx2 = ctx.clone();
+            form(
+                "change-email-form",
+                Box::new(move || {
+                    let get = |f: &str| ctx2.ui.typed.get(f).cloned().unwrap_or_default();
+                    Action::ChangeEmail(ava_ipc::EmailChangeArgs {
+                        new_email: get("new_email"),
+                        password: get("password").into(),
+                    })
+                }),
+                html! { <>
+                    { widgets::text(ctx, TextSpec::new(Field::Local("new_email"), "field.new_email").kind("email").autocomplete("email"), None) }
+                    { widgets::text(ctx, TextSpec::new(Field::Local("password"), "field.password").kind("password").autocomplete("current-password"), None) }
+                    <div class="actions">{ submit_button("change-email", "account.send_code", false) }{ cancel.clone() }</div>
+                </> },
+            )
+        }
+        Some(AccountPanel::ChangePassword) => {
+            let ctx2 = ctx.clone();
+            form(
+                "change-password-form",
+                Box::new(move || {
+                    let get = |f: &str| ctx2.ui.typed.get(f).cloned().unwrap_or_default();
+                    Action::ChangePassword(ava_ipc::PasswordChangeArgs {
+                        current_password: get("current_password").into(),
+                        new_password: get("new_password").into(),
+                    })
+                }),
+                html! { <>
+                    { widgets::text(ctx, TextSpec::new(Field::Local("current_password"), "field.current_password").kind("password").autocomplete("current-password"), None) }
+                    { widgets::text(ctx, TextSpec::new(Field::Local("new_password"), "field.new_password").kind("password").autocomplete("new-password").help("help.new_password_elsewhere"), None) }
+                    <div class="actions">{ submit_button("change-password", "account.change_password", false) }{ cancel.clone() }</div>
+                </> },
+            )
+        }
+        Some(AccountPanel::Delete) => {
+            let ctx2 = ctx.clone();
+            let delete_in_vapi = typed("vapi_assistants") == "delete";
+            let choose = |value: &'static str| {
+                let ui = ctx.ui.clone();
+                Callback::from(move |_: Event| {
+                    ui.dispatch(Msg::Typed("vapi_assistants".into(), value.into()))
+                })
+            };
+            form(
+                "delete-account-form",
+                Box::new(move || {
+                    let get = |f: &str| ctx2.ui.typed.get(f).cloned().unwrap_or_default();
+                    let vapi_assistants = if get("vapi_assistants") == "delete" {
+                        ava_model::VapiAssistantsOnDeletion::Delete
+                    } else {
+                        ava_model::VapiAssistantsOnDeletion::Keep
+                    };
+                    Action::DeleteAccount(ava_ipc::DeleteAccountArgs {
+                        password: get("password").into(),
+                        vapi_assistants,
+                    })
+                }),
+                html! { <div class="alert danger confirm" role="group" aria-labelledby="delete-title">
+                    <strong id="delete-title">{ ctx.t("account.delete_title") }</strong>
+                    <p id="delete-erases">{ ctx.t("account.delete_erases") }</p>
+                    <fieldset class="choices">
+                        <legend>{ ctx.t("account.delete_vapi") }</legend>
+                        <div class="check"><input type="radio" id="vapi-keep" name="vapi_assistants" checked={!delete_in_vapi} onchange={choose("keep")} />
+                            <label for="vapi-keep">{ ctx.t("account.delete_vapi_keep") }</label></div>
+                        <div class="check"><input type="radio" id="vapi-delete" name="vapi_assistants" checked={delete_in_vapi} onchange={choose("delete")} />
+                            <label for="vapi-delete">{ ctx.t("account.delete_vapi_delete") }</label></div>
+                    </fieldset>
+                    { widgets::text(ctx, TextSpec::new(Field::Local("password"), "field.password").kind("password").autocomplete("current-password"), None) }
+                    <div class="actions">{ submit_button("delete-account", "account.delete_now", true) }{ cancel.clone() }</div>
+                </div> },
+            )
+        }
+        None => html!(),
+    };
+    let others = account.sign_ins.iter().filter(|s| !s.current).count();
+    html! { <>
+        <div class="account-actions">
+            { if account.email_verified { html!() } else { html! {
+                <button type="button" class="link" id="send-confirmation" onclick={ctx.callback(|| Action::SendEmailConfirmation)}>{ ctx.t("account.confirm_address") }</button>
+            } } }
+            <button type="button" class="link" id="open-change-email" onclick={open_panel(ctx, Some(AccountPanel::ChangeEmail))}>{ ctx.t("account.change_email") }</button>
+            <button type="button" class="link" id="open-change-password" onclick={open_panel(ctx, Some(AccountPanel::ChangePassword))}>{ ctx.t("account.change_password") }</button>
+        </div>
+        { if matches!(panel, Some(AccountPanel::Delete)) { html!() } else { panel_html.clone() } }
+        { widgets::alert(ctx, "account-settings") }
+        <h3 id="sign-ins-title">{ ctx.t("account.sign_ins") }</h3>
+        <ul class="sign-ins" aria-labelledby="sign-ins-title">
+            { for account.sign_ins.iter().map(|s| {
+                let id = s.id.clone();
+                let name = s.device.clone().unwrap_or_else(|| ctx.t("account.unknown_device"));
+                html! {
+                    <li class="sign-in">
+                        <span><bdi>{ name }</bdi><span class="help">{ format!(" · {} {}", ctx.t("account.last_used"), local_time(s.last_used_at.timestamp_millis(), ctx.locale)) }</span></span>
+                        { if s.current { html! { <span class="badge">{ ctx.t("account.this_computer") }</span> } } else { html! {
+                            <button type="button" class="link" aria-label={format!("{} {}", ctx.t("account.end_sign_in"), s.device.clone().unwrap_or_default())}
+                                onclick={ctx.callback(move || Action::EndSignIns(Some(id.clone())))}>{ ctx.t("account.end_sign_in") }</button>
+                        } } }
+                    </li>
+                }
+            }) }
+        </ul>
+        { if others > 1 { html! {
+            <button type="button" class="btn" id="end-other-sign-ins" onclick={ctx.callback(|| Action::EndSignIns(None))}>{ ctx.t("account.end_others") }</button>
+        } } else { html!() } }
+        <h3>{ ctx.t("account.your_data") }</h3>
+        <p class="help">{ ctx.t("account.export_help") }</p>
+        <div class="actions">
+            <button type="button" class="btn" id="export-account" onclick={ctx.callback(|| Action::ExportAccount)}>{ ctx.t("account.export") }</button>
+            <button type="button" class="btn danger" id="open-delete-account" onclick={open_panel(ctx, Some(AccountPanel::Delete))}>{ ctx.t("account.delete") }</button>
+        </div>
+        { if matches!(panel, Some(AccountPanel::Delete)) { panel_html } else { html!() } }
+    </> }
+}
+
+/// A moment in the owner's language and time zone (the browser's own formatting).
+fn local_time(millis: i64, locale: ava_model::Locale) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
+    date.to_locale_string(locale.as_str(), &wasm_bindgen::JsValue::UNDEFINED)
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// The studio home after launch: what is live, and where to change each part.
@@ -393,7 +662,7 @@ pub fn Toasts(props: &ToastProps) -> Html {
                 html! {
                     <div id="pulled-notice" class="toast info" role="status">
                         <span>{ crate::i18n::t(locale, "pulled.notice") }</span>
-                        <button class="toast-close" aria-label={crate::i18n::t(locale, "toast.close")} onclick={move |_| ui.dispatch(Msg::PulledNoticeSeen)}>{ "×" }</button>
+                        <button class="toast-close" aria-label={crate::i18n::t(locale, "toast.close")} onclick={move |_| ui.dispatch(Msg::PulledNoticeSeen)}><span aria-hidden="true">{ "×" }</span></button>
                     </div>
                 }
             } else { html!() } }
@@ -413,7 +682,7 @@ pub fn Toasts(props: &ToastProps) -> Html {
                 html! {
                     <div class={classes!("toast", kind)} role={if kind == "danger" { "alert" } else { "status" }} data-kind={kind}>
                         <span>{ text }</span>
-                        <button class="toast-close" aria-label={crate::i18n::t(locale, "toast.close")} onclick={move |_| ui.dispatch(Msg::Dismiss(id))}>{ "×" }</button>
+                        <button class="toast-close" aria-label={crate::i18n::t(locale, "toast.close")} onclick={move |_| ui.dispatch(Msg::Dismiss(id))}><span aria-hidden="true">{ "×" }</span></button>
                     </div>
                 }
             }) }

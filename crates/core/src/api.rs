@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use ava_model::{
-    AssistantRecord, AuthSession, Completion, ErrorCode, ErrorEnvelope, FieldProblem, FlagsPatch,
-    Me, OnboardingFlags, Profile, ProfilePatch, StudioConfig, StudioPatch, TwilioSettingsStatus,
-    VapiSettingsStatus,
+    AssistantRecord, AuthSession, Completion, DeletionReceipt, DeviceName, EmailStatus, ErrorCode,
+    ErrorEnvelope, FieldProblem, FlagsPatch, Me, OnboardingFlags, Profile, ProfilePatch, SignIn,
+    StudioConfig, StudioPatch, TwilioSettingsStatus, VapiAssistantsOnDeletion, VapiSettingsStatus,
 };
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -48,7 +48,10 @@ impl ApiError {
         match self {
             ApiError::Unreachable(_) => ErrorCode::Offline,
             ApiError::SignInRequired { .. } => ErrorCode::SignInRequired,
-            ApiError::Invalid(_) => ErrorCode::ValidationFailed,
+            // The first field the server refused names the reason (`invalid_code` at `code`).
+            ApiError::Invalid(problems) => problems
+                .first()
+                .map_or(ErrorCode::ValidationFailed, |p| p.code.clone()),
             ApiError::Refused { code, .. } => code.clone(),
         }
     }
@@ -169,8 +172,9 @@ impl ApiClient {
         &self,
         email: &str,
         password: &SecretString,
+        device: Option<&DeviceName>,
     ) -> Result<AuthSession, ApiError> {
-        let body = json!({"email": email, "password": password.expose_secret()});
+        let body = json!({"email": email, "password": password.expose_secret(), "device": device});
         self.call(Method::POST, "/api/v1/auth/register", None, Some(&body))
             .await
     }
@@ -179,10 +183,159 @@ impl ApiClient {
         &self,
         email: &str,
         password: &SecretString,
+        device: Option<&DeviceName>,
     ) -> Result<AuthSession, ApiError> {
-        let body = json!({"email": email, "password": password.expose_secret()});
+        let body = json!({"email": email, "password": password.expose_secret(), "device": device});
         self.call(Method::POST, "/api/v1/auth/login", None, Some(&body))
             .await
+    }
+
+    // ---- the account's life ----
+
+    /// Asks for a reset code by mail; the answer is the same for every address.
+    pub async fn password_reset(&self, email: &str) -> Result<(), ApiError> {
+        let _: Value = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/password-reset",
+                None,
+                Some(&json!({"email": email})),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A new password with the mailed code: signs this computer in.
+    pub async fn password_reset_confirm(
+        &self,
+        email: &str,
+        code: &str,
+        new_password: &SecretString,
+        device: Option<&DeviceName>,
+    ) -> Result<AuthSession, ApiError> {
+        let body = json!({"email": email, "code": code, "new_password": new_password.expose_secret(), "device": device});
+        self.call(
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            Some(&body),
+        )
+        .await
+    }
+
+    /// A new password: every other sign-in ends; this computer gets a new one.
+    pub async fn change_password(
+        &self,
+        token: &SecretString,
+        current: &SecretString,
+        new_password: &SecretString,
+    ) -> Result<AuthSession, ApiError> {
+        let body = json!({"current_password": current.expose_secret(), "new_password": new_password.expose_secret()});
+        self.call(
+            Method::POST,
+            "/api/v1/user/password",
+            Some(token),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Sends a code to `new_email`; the address changes once it comes back.
+    pub async fn change_email(
+        &self,
+        token: &SecretString,
+        new_email: &str,
+        password: &SecretString,
+    ) -> Result<(), ApiError> {
+        let body = json!({"new_email": new_email, "password": password.expose_secret()});
+        let _: Value = self
+            .call(Method::POST, "/api/v1/user/email", Some(token), Some(&body))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn verify_email(
+        &self,
+        token: &SecretString,
+        code: &str,
+    ) -> Result<EmailStatus, ApiError> {
+        self.call(
+            Method::POST,
+            "/api/v1/user/email/verify",
+            Some(token),
+            Some(&json!({"code": code})),
+        )
+        .await
+    }
+
+    pub async fn resend_verification(&self, token: &SecretString) -> Result<(), ApiError> {
+        let _: Value = self
+            .call(
+                Method::POST,
+                "/api/v1/user/email/verification",
+                Some(token),
+                None::<&Value>,
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn sign_ins(&self, token: &SecretString) -> Result<Vec<SignIn>, ApiError> {
+        self.call(
+            Method::GET,
+            "/api/v1/user/sessions",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+    }
+
+    pub async fn end_sign_in(&self, token: &SecretString, id: &str) -> Result<(), ApiError> {
+        // The id is hex from the server's own list; anything else is refused before sending.
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::Refused {
+                status: 404,
+                code: ErrorCode::NotFound,
+                message: "no such sign-in".to_owned(),
+            });
+        }
+        let _: Value = self
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/user/sessions/{id}"),
+                Some(token),
+                None::<&Value>,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Everything the server holds about the account (`ava-export/1`).
+    pub async fn export(&self, token: &SecretString) -> Result<Value, ApiError> {
+        self.call(
+            Method::GET,
+            "/api/v1/user/export",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
+    }
+
+    pub async fn delete_account(
+        &self,
+        token: &SecretString,
+        password: &SecretString,
+        vapi_assistants: VapiAssistantsOnDeletion,
+    ) -> Result<DeletionReceipt, ApiError> {
+        let body =
+            json!({"password": password.expose_secret(), "vapi_assistants": vapi_assistants});
+        self.call(
+            Method::POST,
+            "/api/v1/user/delete",
+            Some(token),
+            Some(&body),
+        )
+        .await
     }
 
     /// Spends `refresh_token` for a new access token and its successor.

@@ -74,6 +74,9 @@ impl CoreError {
     pub fn field(&self) -> Option<String> {
         match self {
             CoreError::Validation(errors) => errors.0.first().map(|e| e.field.clone()),
+            CoreError::Api(ApiError::Invalid(problems)) => {
+                problems.first().map(|p| p.field.clone())
+            }
             CoreError::Precondition(Precondition::TermsNotAccepted) => {
                 Some("accept_terms".to_owned())
             }
@@ -96,6 +99,9 @@ impl CoreError {
         let message = match self {
             CoreError::Validation(errors) => {
                 errors.0.first().map(|e| e.english()).unwrap_or_default()
+            }
+            CoreError::Api(ApiError::Invalid(problems)) if !problems.is_empty() => {
+                problems[0].message.clone()
             }
             CoreError::Provider(e) if e.is_unauthorized() => {
                 format!("{} rejected these credentials: {e}", e.provider())

@@ -16,6 +16,7 @@
 pub mod api;
 mod config;
 mod context;
+mod device;
 mod error;
 mod onboarding;
 mod rules;

@@ -20,7 +20,9 @@ use crate::rules::state::{Account, AssistantChoices, Draft, Edit, Provisioning};
 use crate::rules::{assistant, view};
 use crate::services::credentials::CredentialStatus;
 use crate::services::provision::ProvisionReport;
-use crate::services::{accounts, credentials, live, provision, pull, studio, sync, wizard};
+use crate::services::{
+    account_life, accounts, credentials, live, provision, pull, studio, sync, wizard,
+};
 use crate::store::draft::LoadNote;
 use crate::store::drafts::DraftStore;
 use crate::store::secrets::{KeychainProblem, OpeningKeychain, SecretStore, Vault};
@@ -323,6 +325,75 @@ impl Onboarding {
     /// Each pull that brought values from elsewhere, numbered.
     pub fn pulled(&self) -> watch::Receiver<ava_ipc::Pulled> {
         self.ctx.pulled.subscribe()
+    }
+
+    // ---- the account's life ----
+
+    /// Mails a reset code to `email` if an account uses it (the server answers alike either
+    /// way).
+    pub async fn ask_password_reset(&self, email: &str) -> Result<(), CoreError> {
+        account_life::ask_password_reset(&self.ctx, email).await
+    }
+
+    /// The mailed code and a new password: signed in here, every other sign-in ended.
+    pub async fn reset_password(
+        &self,
+        email: &str,
+        code: &str,
+        new_password: impl Into<Sensitive<String>>,
+    ) -> Result<Account, CoreError> {
+        account_life::reset_password(&self.ctx, email, code, new_password.into()).await
+    }
+
+    pub async fn change_password(
+        &self,
+        current: impl Into<Sensitive<String>>,
+        new: impl Into<Sensitive<String>>,
+    ) -> Result<(), CoreError> {
+        account_life::change_password(&self.ctx, current.into(), new.into()).await
+    }
+
+    /// The address, whether it is confirmed, and the computers signed in to the account.
+    pub async fn account_overview(&self) -> Result<ava_ipc::AccountOverview, CoreError> {
+        account_life::account_overview(&self.ctx).await
+    }
+
+    pub async fn send_email_confirmation(&self) -> Result<(), CoreError> {
+        account_life::send_confirmation(&self.ctx).await
+    }
+
+    pub async fn confirm_email(&self, code: &str) -> Result<ava_model::EmailStatus, CoreError> {
+        account_life::confirm_email(&self.ctx, code).await
+    }
+
+    pub async fn change_email(
+        &self,
+        new_email: &str,
+        password: impl Into<Sensitive<String>>,
+    ) -> Result<(), CoreError> {
+        account_life::change_email(&self.ctx, new_email, password.into()).await
+    }
+
+    /// Ends one other computer's sign-in, or every other one (`None`).
+    pub async fn end_sign_ins(
+        &self,
+        id: Option<&str>,
+    ) -> Result<ava_ipc::AccountOverview, CoreError> {
+        account_life::end_sign_ins(&self.ctx, id).await
+    }
+
+    /// Writes everything the server holds about the account to `path`.
+    pub async fn export_account(&self, path: &std::path::Path) -> Result<(), CoreError> {
+        account_life::export_to(&self.ctx, path).await
+    }
+
+    /// Deletes the account, then its draft, keys and tokens on this computer.
+    pub async fn delete_account(
+        &self,
+        password: impl Into<Sensitive<String>>,
+        vapi_assistants: ava_model::VapiAssistantsOnDeletion,
+    ) -> Result<ava_model::DeletionReceipt, CoreError> {
+        account_life::delete_account(&self.ctx, password.into(), vapi_assistants).await
     }
 
     // ---- credentials ----

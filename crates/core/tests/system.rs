@@ -12,7 +12,7 @@ use sqlx::PgPool;
 async fn server_me(url: &str, email: &str) -> ava_model::Me {
     let api = ApiClient::new(url, std::time::Duration::from_secs(5)).unwrap();
     let session = api
-        .login(email, &SecretString::from(PASSWORD))
+        .login(email, &SecretString::from(PASSWORD), None)
         .await
         .unwrap();
     api.me(&SecretString::from(session.access_token))
@@ -190,7 +190,7 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
     synced(&core).await;
     let api = ApiClient::new(&server.url(), std::time::Duration::from_secs(5)).unwrap();
     let token = SecretString::from(
-        api.login("ann@acme.com", &SecretString::from(PASSWORD))
+        api.login("ann@acme.com", &SecretString::from(PASSWORD), None)
             .await
             .unwrap()
             .access_token,

@@ -90,6 +90,16 @@ impl FakeVapi {
             .insert(key.to_owned(), org.to_owned());
     }
 
+    /// An assistant the owner of `key` made in Vapi's dashboard, with the id `id`.
+    pub fn add_assistant(&self, key: &str, id: &str, name: &str) {
+        let mut state = lock(&self.state);
+        let org = state.keys.get(key).cloned().expect("a key the fake knows");
+        let stamp = now();
+        state.assistants.push(json!({
+            "id": id, "orgId": org, "name": name, "createdAt": stamp, "updatedAt": stamp,
+        }));
+    }
+
     /// Every assistant that exists, in creation order.
     pub fn assistants(&self) -> Vec<Value> {
         lock(&self.state).assistants.clone()

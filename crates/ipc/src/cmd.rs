@@ -33,6 +33,21 @@ commands! {
     SignIn = "sign_in" (CredentialsArgs) -> WizardView [checks "email", "password"];
     SignOut = "sign_out" (crate::SignOutArgs) -> WizardView;
     ContinueOffline = "continue_offline" (()) -> WizardView;
+    /// "Forgot your password?": a code by mail, if an account uses the address.
+    AskPasswordReset = "ask_password_reset" (crate::ResetRequestArgs) -> () [checks "email"];
+    /// The mailed code and a new password: signed in.
+    ResetPassword = "reset_password" (crate::ResetArgs) -> WizardView [checks "code", "new_password"];
+    /// Settings, Account: the address, whether it is confirmed, the computers signed in.
+    AccountOverview = "account_overview" (()) -> crate::AccountOverview;
+    ChangePassword = "change_password" (crate::PasswordChangeArgs) -> crate::AccountOverview [checks "current_password", "new_password"];
+    SendEmailConfirmation = "send_email_confirmation" (()) -> ();
+    ConfirmEmail = "confirm_email" (crate::CodeArgs) -> crate::AccountOverview [checks "code"];
+    ChangeEmail = "change_email" (crate::EmailChangeArgs) -> () [checks "new_email", "password"];
+    EndSignIns = "end_sign_ins" (crate::EndSignInsArgs) -> crate::AccountOverview;
+    /// Asks where to save (the system's dialog), then writes the export there.
+    ExportAccount = "export_account" (()) -> crate::ExportSaved;
+    /// Deletes the account; this computer then holds nothing of it.
+    DeleteAccount = "delete_account" (crate::DeleteAccountArgs) -> WizardView [checks "password"];
     /// Stop waiting for the keychain's password prompt: keys kept in memory for this run.
     KeepKeysInMemory = "keep_keys_in_memory" (()) -> ();
     SaveVapiKey = "save_vapi_key" (VapiKeyArgs) -> WizardView [checks "vapi_api_key"];

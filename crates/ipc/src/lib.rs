@@ -395,6 +395,69 @@ pub struct SignOutArgs {
     pub unsent: UnsentEdits,
 }
 
+/// The account as Settings shows it: its address, whether it is confirmed, and the computers
+/// signed in to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub email: String,
+    pub email_verified: bool,
+    pub sign_ins: Vec<ava_model::SignIn>,
+}
+
+/// "Forgot your password?": the address to send a code to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetRequestArgs {
+    pub email: String,
+}
+
+/// The mailed code and the new password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetArgs {
+    pub email: String,
+    pub code: String,
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub new_password: Sensitive<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordChangeArgs {
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub current_password: Sensitive<String>,
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub new_password: Sensitive<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailChangeArgs {
+    pub new_email: String,
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub password: Sensitive<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeArgs {
+    pub code: String,
+}
+
+/// One sign-in to end, or (`None`) every one but this computer's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndSignInsArgs {
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteAccountArgs {
+    #[serde(serialize_with = "ava_model::serialize_sensitive")]
+    pub password: Sensitive<String>,
+    pub vapi_assistants: ava_model::VapiAssistantsOnDeletion,
+}
+
+/// Where the export was saved; `None` when the owner closed the save dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSaved {
+    pub path: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CredentialsArgs {
     pub email: String,

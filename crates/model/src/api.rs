@@ -19,15 +19,21 @@ use crate::violation::{FieldError, FieldErrors, Violation};
 pub struct Registration {
     pub email: Email,
     pub password: Password,
+    pub device: Option<crate::DeviceName>,
 }
 
 impl Registration {
     pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
-        let mut r = ObjectReader::new(body, &["email", "password"])?;
+        let mut r = ObjectReader::new(body, &["email", "password", "device"])?;
         let email = r.required("email", Email::parse);
         let password = r.required("password", Password::parse);
+        let device = r.optional("device", crate::DeviceName::parse);
         match (email, password) {
-            (Some(email), Some(password)) => r.finish(Self { email, password }),
+            (Some(email), Some(password)) => r.finish(Self {
+                email,
+                password,
+                device,
+            }),
             _ => Err(FieldErrors(r.errors)),
         }
     }
@@ -39,17 +45,20 @@ impl Registration {
 pub struct Login {
     pub email: String,
     pub password: crate::Sensitive<String>,
+    pub device: Option<crate::DeviceName>,
 }
 
 impl Login {
     pub fn from_json(body: &Value) -> Result<Self, FieldErrors> {
-        let mut r = ObjectReader::new(body, &["email", "password"])?;
+        let mut r = ObjectReader::new(body, &["email", "password", "device"])?;
         let email = r.required_string("email").map(|e| e.trim().to_lowercase());
         let password = r.required_string("password").map(str::to_owned);
+        let device = r.optional("device", crate::DeviceName::parse);
         match (email, password) {
             (Some(email), Some(password)) => r.finish(Self {
                 email,
                 password: password.into(),
+                device,
             }),
             _ => Err(FieldErrors(r.errors)),
         }
@@ -135,6 +144,9 @@ pub struct Me {
     /// assistant a computer recorded); absent otherwise, and from servers before it.
     #[serde(default)]
     pub live_assistant: Option<LiveAssistant>,
+    /// The owner confirmed the address with a code (absent from servers before it: false).
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 /// The live assistant as the server keeps it: whether it runs the owner's latest answers, and

@@ -68,6 +68,8 @@ error_codes! {
     InvalidUuid = "invalid_uuid",
     InTheFuture = "in_the_future",
     TooLongAgo = "too_long_ago",
+    InvalidCode = "invalid_code",
+    WrongPassword = "wrong_password",
     // What the server answers (the `code` of its error envelope).
     ValidationFailed = "validation_failed",
     MalformedJson = "malformed_json",
@@ -91,6 +93,8 @@ error_codes! {
     IdempotencyInProgress = "idempotency_in_progress",
     IdempotencyKeyReused = "idempotency_key_reused",
     AssistantAlreadyRecorded = "assistant_already_recorded",
+    /// A record-only request named an assistant the account's own Vapi key does not see.
+    UnknownAssistant = "unknown_assistant",
     /// The account holds as many assistants as one account may.
     AssistantLimit = "assistant_limit",
     /// The account sent as many onboarding events as one account may in a day.

@@ -7,6 +7,7 @@
 //! with a stable code ([`Violation::code`]) that doubles as the UI's translation key.
 //! No I/O lives here.
 
+mod account;
 mod api;
 #[macro_use]
 mod choices;
@@ -27,6 +28,7 @@ mod vapi_catalog;
 mod violation;
 mod wizard;
 
+pub use account::*;
 pub use api::*;
 pub use choices::*;
 pub use code::ErrorCode;

@@ -55,7 +55,13 @@ pub fn serialize_sensitive<T: Serialize, S: Serializer>(
 
 /// The inputs whose values are secrets (a password, the Vapi key, the Twilio auth token): the
 /// window keeps what is typed there only until the core has it.
-pub const SECRET_INPUTS: [&str; 3] = ["password", "vapi_api_key", "auth_token"];
+pub const SECRET_INPUTS: [&str; 5] = [
+    "password",
+    "current_password",
+    "new_password",
+    "vapi_api_key",
+    "auth_token",
+];
 
 #[cfg(test)]
 mod tests {

@@ -45,6 +45,10 @@ pub enum Violation {
     InTheFuture,
     /// A time before its subject existed (an event older than the account that sent it).
     TooLongAgo,
+    /// A one-time code that is wrong, expired, used or unknown: all alike, on purpose.
+    InvalidCode,
+    /// The account's current password, asked again before a change, was not it.
+    WrongPassword,
 }
 
 impl Violation {
@@ -71,6 +75,8 @@ impl Violation {
         Violation::InvalidUuid,
         Violation::InTheFuture,
         Violation::TooLongAgo,
+        Violation::InvalidCode,
+        Violation::WrongPassword,
     ];
 
     /// The (min, max) a message about this violation names, if any.
@@ -117,6 +123,8 @@ impl Violation {
             Violation::InvalidUuid => ErrorCode::InvalidUuid,
             Violation::InTheFuture => ErrorCode::InTheFuture,
             Violation::TooLongAgo => ErrorCode::TooLongAgo,
+            Violation::InvalidCode => ErrorCode::InvalidCode,
+            Violation::WrongPassword => ErrorCode::WrongPassword,
         }
     }
 
@@ -162,6 +170,10 @@ impl Violation {
             }
             Violation::InTheFuture => "must not be more than a day in the future".to_owned(),
             Violation::TooLongAgo => "must not be before the account existed".to_owned(),
+            Violation::InvalidCode => {
+                "is not a valid code (wrong, expired or already used): ask for a new one".to_owned()
+            }
+            Violation::WrongPassword => "is not this account's password".to_owned(),
         }
     }
 }
@@ -253,13 +265,15 @@ mod tests {
             Violation::InvalidUuid => 18,
             Violation::InTheFuture => 19,
             Violation::TooLongAgo => 20,
+            Violation::InvalidCode => 21,
+            Violation::WrongPassword => 22,
         }
     }
 
     #[test]
     fn every_lists_each_kind_once_with_its_own_code() {
         let kinds: Vec<usize> = Violation::EVERY.iter().map(kind).collect();
-        assert_eq!(kinds, (0..21).collect::<Vec<_>>());
+        assert_eq!(kinds, (0..23).collect::<Vec<_>>());
         let mut codes: Vec<&str> = Violation::EVERY.iter().map(Violation::code).collect();
         codes.sort_unstable();
         codes.dedup();

@@ -56,6 +56,30 @@ pub struct World {
     pub pool: PgPool,
     pub fakes: FakeProviders,
     pub server_config_secret: String,
+    /// Where the servers of this world write their mails (local mode's folder of .eml files).
+    pub mail: tempfile::TempDir,
+}
+
+/// A mail a server of this world sent, decoded.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl SentMail {
+    /// The 8 digits of the code the mail carries (written `1234 5678`).
+    pub fn code(&self) -> Option<String> {
+        self.text
+            .lines()
+            .map(|line| {
+                line.trim()
+                    .trim_matches(['\u{2066}', '\u{2069}'])
+                    .replace(' ', "")
+            })
+            .find(|line| line.len() == 8 && line.bytes().all(|b| b.is_ascii_digit()))
+    }
 }
 
 /// Every test that used the fakes also checks that nothing the clients sent broke the
@@ -79,7 +103,63 @@ impl World {
             pool,
             fakes,
             server_config_secret: String::new(),
+            mail: tempfile::tempdir().unwrap(),
         }
+    }
+
+    /// Every mail sent so far, oldest first.
+    pub fn mails(&self) -> Vec<SentMail> {
+        let mut files: Vec<(i64, std::path::PathBuf)> = std::fs::read_dir(self.mail.path())
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter_map(|e| {
+                        let path = e.path();
+                        let id = path.file_stem()?.to_str()?.parse().ok()?;
+                        (path.extension()? == "eml").then_some((id, path))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(_, path)| {
+                let bytes = std::fs::read(path).ok()?;
+                let message = mail_parser::MessageParser::default().parse(&bytes)?;
+                Some(SentMail {
+                    to: message
+                        .to()
+                        .and_then(|to| to.first())
+                        .and_then(|a| a.address())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    subject: message.subject().unwrap_or_default().to_owned(),
+                    text: message
+                        .body_text(0)
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Waits until a mail to `to` whose subject is `subject` was sent, and returns it.
+    pub async fn mail_to(&self, to: &str, subject: &str) -> SentMail {
+        let found = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                if let Some(mail) = self
+                    .mails()
+                    .into_iter()
+                    .rev()
+                    .find(|m| m.to == to && m.subject == subject)
+                {
+                    return mail;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("no mail \"{subject}\" to {to}: {:?}", self.mails()))
     }
 
     /// Starts the API on `addr` (port 0 for a free one).
@@ -135,6 +215,8 @@ impl World {
     ) -> Server {
         let mut config = ava_server::config::test_config(Some(self.fakes.vapi_url()));
         config.jwt_secret = secrecy::SecretString::from(jwt_secret.to_owned());
+        config.mail.transport =
+            ava_server::config::MailTransport::Folder(self.mail.path().to_path_buf());
         let state = ava_server::AppState::new(&config, self.pool.clone()).unwrap();
         let state_for_live = state.clone();
         let listener = TcpListener::bind(addr).await.unwrap();
@@ -207,9 +289,11 @@ impl World {
             });
             // As every replica does, it keeps the live assistants of accounts whose key it
             // holds, for as long as it serves (the worker never ends by itself).
+            // Its postman too: mail goes out as the server sends it.
             tokio::select! {
                 _ = serving => {}
-                () = ava_server::live::keep_assistants_up_to_date(state_for_live) => {}
+                () = ava_server::live::keep_assistants_up_to_date(state_for_live.clone()) => {}
+                () = state_for_live.postman.run(&state_for_live.db) => {}
             }
         });
         Server {

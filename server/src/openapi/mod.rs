@@ -93,6 +93,11 @@ impl Modify for CommonErrors {
         routes::credentials::save_twilio, routes::credentials::get_twilio, routes::credentials::delete_twilio,
         routes::assistants::create, routes::assistants::list, routes::events::record,
         routes::health::healthz, routes::health::openapi,
+        routes::account::request_password_reset, routes::account::confirm_password_reset,
+        routes::account::change_password, routes::account::change_email,
+        routes::account::resend_verification, routes::account::verify_email,
+        routes::account::list_sign_ins, routes::account::end_sign_in,
+        routes::account::export, routes::account::delete_account,
     ),
     modifiers(&BearerAuth, &CommonErrors)
 )]

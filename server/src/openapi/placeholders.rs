@@ -23,3 +23,27 @@ pub struct RefreshBody;
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct EventsBody;
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PasswordResetBody;
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PasswordResetConfirmBody;
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PasswordChangeBody;
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EmailChangeBody;
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EmailVerifyBody;
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AccountDeletionBody;

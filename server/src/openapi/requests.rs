@@ -5,9 +5,9 @@
 //! schemas, `propertyNames`, trimmed lengths), so these are plain JSON added to the document.
 
 use ava_model::{
-    AssistantName, Email, FIRST_MESSAGE_MAX, FlagsPatch, IDENTIFIER_MAX, INSTRUCTIONS_MAX,
-    LanguageCode, Locale, ModelProvider, Password, Plan, ProfilePatch, Shape, StudioPatch,
-    Timezone, VoiceProvider,
+    AssistantName, DeviceName, Email, FIRST_MESSAGE_MAX, FlagsPatch, IDENTIFIER_MAX,
+    INSTRUCTIONS_MAX, LanguageCode, Locale, ModelProvider, Password, Plan, ProfilePatch, Shape,
+    StudioPatch, Timezone, VoiceProvider,
 };
 use ava_model::{
     EVENT_APP_VERSION_MAX, EVENT_ASSISTANT_NAME_MAX, EVENT_DURATION_MAX_SECONDS, EVENT_VOICE_MAX,
@@ -160,16 +160,52 @@ fn registration() -> Value {
                 "maxLength": Password::MAX_CHARS,
                 "pattern": r"^[^\u0000]*$",
             },
+            "device": device(),
         }),
         &["email", "password"],
     )
 }
 
+/// A new password: the sign-up's rule.
+fn new_password() -> Value {
+    json!({
+        "type": "string",
+        "minLength": Password::MIN_CHARS,
+        "maxLength": Password::MAX_CHARS,
+        "pattern": r"^[^\u0000]*$",
+    })
+}
+
+/// What a client calls its computer: optional, one line once control characters and runs of
+/// whitespace are folded, at most `DeviceName::MAX_CHARS` characters.
+fn device() -> Value {
+    clearable(json!({
+        "type": "string",
+        "maxLength": DeviceName::MAX_CHARS,
+        "pattern": format!(r"^[^\u0000]*[^{WS}\u0000-\u001f\u007f-\u009f][^\u0000]*$"),
+    }))
+}
+
 /// Sign-in judges nothing but presence: a mistyped address is a wrong one, a 401.
 fn login() -> Value {
     object(
-        json!({"email": any_text(), "password": any_text()}),
+        json!({"email": any_text(), "password": any_text(), "device": device()}),
         &["email", "password"],
+    )
+}
+
+/// A code is any text: one that is not 8 digits is judged like a wrong one (422 `invalid_code`).
+fn password_reset_confirm() -> Value {
+    object(
+        json!({"email": any_text(), "code": any_text(), "new_password": new_password(), "device": device()}),
+        &["email", "code", "new_password"],
+    )
+}
+
+fn account_deletion() -> Value {
+    object(
+        json!({"password": any_text(), "vapi_assistants": one_of(&["keep", "delete"])}),
+        &["password", "vapi_assistants"],
     )
 }
 
@@ -402,6 +438,48 @@ fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             assistant_request(),
         ),
         ("/api/v1/events", "post", "EventsBody", events()),
+        (
+            "/api/v1/auth/password-reset",
+            "post",
+            "PasswordResetBody",
+            object(json!({"email": any_text()}), &["email"]),
+        ),
+        (
+            "/api/v1/auth/password-reset/confirm",
+            "post",
+            "PasswordResetConfirmBody",
+            password_reset_confirm(),
+        ),
+        (
+            "/api/v1/user/password",
+            "post",
+            "PasswordChangeBody",
+            object(
+                json!({"current_password": any_text(), "new_password": new_password()}),
+                &["current_password", "new_password"],
+            ),
+        ),
+        (
+            "/api/v1/user/email",
+            "post",
+            "EmailChangeBody",
+            object(
+                json!({"new_email": email(), "password": any_text()}),
+                &["new_email", "password"],
+            ),
+        ),
+        (
+            "/api/v1/user/email/verify",
+            "post",
+            "EmailVerifyBody",
+            object(json!({"code": any_text()}), &["code"]),
+        ),
+        (
+            "/api/v1/user/delete",
+            "post",
+            "AccountDeletionBody",
+            account_deletion(),
+        ),
     ]
 }
 

@@ -370,6 +370,7 @@ async fn execute(
             name,
             payload,
         } => {
+            check_in_own_vapi(state, user_id, vapi_assistant_id).await?;
             record(
                 state,
                 user_id,
@@ -380,6 +381,49 @@ async fn execute(
             )
             .await
         }
+    }
+}
+
+/// When the server holds the account's Vapi key, an assistant is recorded only if that key sees
+/// it: an id from another Vapi organisation (somebody else's assistant) is refused before it can
+/// take the id. Only Vapi's definite "no such assistant" refuses; Vapi being away does not hold
+/// the owner back (the check is a guard, the record itself calls no one). Without a key on the
+/// server (keys kept on the computer) there is nothing to ask with: ids are UUIDs only the
+/// owner's Vapi dashboard and this account show.
+async fn check_in_own_vapi(
+    state: &AppState,
+    user_id: i32,
+    vapi_assistant_id: &str,
+) -> ApiResult<()> {
+    let Some(key) = stored_vapi_key(state, user_id).await? else {
+        return Ok(());
+    };
+    let (held, recorded): (i64, bool) = sqlx::query_as(
+        "SELECT count(*), coalesce(bool_or(vapi_assistant_id = $2), false)
+         FROM assistants WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(vapi_assistant_id)
+    .fetch_one(&state.db)
+    .await?;
+    // A retry of this account's own record, or one past the ceiling (refused under the lock
+    // anyway), asks Vapi nothing.
+    if recorded || held >= i64::from(state.limits.assistants) {
+        return Ok(());
+    }
+    match state.vapi.get_assistant(&key, vapi_assistant_id).await {
+        // 400: not even an id Vapi could hold (its ids are UUIDs); 404: not in this org.
+        Err(error) if matches!(error.status(), Some(400 | 404)) => Err(ApiError::Unprocessable {
+            code: ava_model::ErrorCode::UnknownAssistant,
+            message: "No assistant with this id in the Vapi account whose key is saved here"
+                .to_owned(),
+            fields: None,
+        }),
+        Err(error) => {
+            tracing::info!(user_id, %error, "recording an assistant without Vapi's word on it");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
     }
 }
 
@@ -455,6 +499,13 @@ fn limit_reached(state: &AppState) -> ApiError {
     }
 }
 
+fn not_recordable() -> ApiError {
+    ApiError::conflict(
+        ava_model::ErrorCode::AssistantAlreadyRecorded,
+        "This Vapi assistant cannot be recorded for this account",
+    )
+}
+
 /// Inserts the row, or finds it when this user already recorded that assistant (a harmless
 /// retry, or an adopted assistant an earlier attempt recorded before losing its answer). The
 /// account's row is locked meanwhile, so two requests at once cannot both take the last place;
@@ -502,10 +553,8 @@ async fn record(
     });
     let outcome = match existing {
         Some((owner, row)) if owner == user_id => Ok((StatusCode::OK, row.into())),
-        Some(_) => Err(ApiError::conflict(
-            ava_model::ErrorCode::AssistantAlreadyRecorded,
-            "This Vapi assistant is already recorded for another account",
-        )),
+        // Said without a word about who holds it.
+        Some(_) => Err(not_recordable()),
         None if held >= i64::from(state.limits.assistants) => Err(limit_reached(state)),
         None => {
             let inserted: Option<Row> = sqlx::query_as(
@@ -523,12 +572,7 @@ async fn record(
             // Another account recorded it between the look-up and the insert.
             inserted
                 .map(|row| (StatusCode::CREATED, row.into()))
-                .ok_or_else(|| {
-                    ApiError::conflict(
-                        ava_model::ErrorCode::AssistantAlreadyRecorded,
-                        "This Vapi assistant is already recorded for another account",
-                    )
-                })
+                .ok_or_else(not_recordable)
         }
     };
     if outcome.is_ok() {

@@ -8,6 +8,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, JsonBody};
 use crate::sessions::Issued;
 
+/// How long the sign-up's confirmation mail waits for the owner to choose a language.
+const SIGN_UP_MAIL_DELAY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The answer to a sign-in or a refresh: a short access token and the refresh token that
 /// renews it.
 fn session(state: &AppState, id: i32, email: String, refresh: Issued) -> ApiResult<AuthSession> {
@@ -25,8 +28,13 @@ fn session(state: &AppState, id: i32, email: String, refresh: Issued) -> ApiResu
     })
 }
 
-async fn new_session(state: &AppState, id: i32, email: String) -> ApiResult<AuthSession> {
-    let refresh = state.sessions.start(&state.db, id).await?;
+pub(crate) async fn new_session(
+    state: &AppState,
+    id: i32,
+    email: String,
+    device: Option<&ava_model::DeviceName>,
+) -> ApiResult<AuthSession> {
+    let refresh = state.sessions.start(&state.db, id, device).await?;
     session(state, id, email, refresh)
 }
 
@@ -46,13 +54,14 @@ pub async fn register(
         .passwords
         .hash(registration.password.expose().to_owned())
         .await?;
+    let mut tx = state.db.begin().await?;
     let id: Option<i32> = sqlx::query_scalar(
         "INSERT INTO users (email, hashed_password) VALUES ($1, $2)
          ON CONFLICT (email) DO NOTHING RETURNING id",
     )
     .bind(&email)
     .bind(hash)
-    .fetch_optional(&state.db)
+    .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| {
         ApiError::conflict(
@@ -60,10 +69,26 @@ pub async fn register(
             "An account with this email already exists",
         )
     })?;
+    // The address is confirmed with a code, by mail, written in the language the owner picks
+    // in the wizard's first minute (see `mail::queue_after`).
+    let code = state
+        .codes
+        .issue(&mut tx, id, crate::codes::Purpose::EmailVerification, None)
+        .await?;
+    crate::mail::queue_after(
+        &mut tx,
+        Some(id),
+        &email,
+        crate::mail::Language::En,
+        &crate::mail::Letter::EmailVerification { code },
+        SIGN_UP_MAIL_DELAY,
+    )
+    .await?;
+    tx.commit().await?;
     state.throttle.mark_known(&state.db, &email, ip).await?;
     Ok((
         StatusCode::CREATED,
-        Json(new_session(&state, id, email).await?),
+        Json(new_session(&state, id, email, registration.device.as_ref()).await?),
     ))
 }
 
@@ -109,7 +134,9 @@ pub async fn login(
                 .throttle
                 .record_login_success(&state.db, &login.email, ip)
                 .await?;
-            Ok(Json(new_session(&state, id, login.email).await?))
+            Ok(Json(
+                new_session(&state, id, login.email, login.device.as_ref()).await?,
+            ))
         }
         // Counted already, before the hash (`admit_login`).
         _ => Err(ApiError::unauthorized(

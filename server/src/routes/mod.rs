@@ -1,3 +1,4 @@
+pub mod account;
 pub mod assistants;
 pub mod auth;
 pub mod credentials;

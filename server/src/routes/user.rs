@@ -78,6 +78,7 @@ pub async fn me(
                 up_to_date: row.live_applied_revision >= row.revision,
                 error: row.live_error.clone(),
             }),
+            email_verified: row.email_verified,
         }),
     )
         .into_response())

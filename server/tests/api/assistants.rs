@@ -183,6 +183,48 @@ async fn record_only_form_calls_no_one_and_is_retry_safe(pool: PgPool) {
         (theirs.status, theirs.code()),
         (StatusCode::CONFLICT, "assistant_already_recorded")
     );
+    let said = theirs.body["error"]["message"].as_str().unwrap();
+    assert!(
+        !said.contains("another account"),
+        "the refusal says nothing about who holds it: {said}"
+    );
+}
+
+/// Issue 31: with the account's Vapi key on the server, an id that key does not see (somebody
+/// else's assistant, in another Vapi organisation) is refused before it can take the id; the
+/// account's own assistant is recorded.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn record_only_takes_only_an_assistant_of_the_accounts_own_vapi(pool: PgPool) {
+    let app = TestApp::new(pool).await;
+    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let stranger = app
+        .post(
+            "/api/v1/assistants",
+            &token,
+            json!({"name": "Ava", "vapi_assistant_id": "6f1c2a4e-0b7d-4c1e-9a55-3e2d7c9b8a10"}),
+        )
+        .await;
+    assert_eq!(
+        (stranger.status, stranger.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "unknown_assistant")
+    );
+    // An assistant of Ann's own Vapi (made there, its row here gone).
+    let made = app
+        .post("/api/v1/assistants", &token, assistant_payload("Ava"))
+        .await;
+    let own = made.body["vapi_assistant_id"].as_str().unwrap().to_owned();
+    sqlx::query("DELETE FROM assistants")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let recorded = app
+        .post(
+            "/api/v1/assistants",
+            &token,
+            json!({"name": "Ava", "vapi_assistant_id": own}),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.body);
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -457,12 +499,19 @@ async fn a_failed_look_up_never_frees_a_key_whose_outcome_is_unknown(pool: PgPoo
     );
 }
 
-/// Records the assistant `asst-<n>` (record-only: no Vapi call).
+/// The Vapi id of the `n`th assistant of these tests (Vapi's ids are UUIDs).
+fn asst(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+/// Records the assistant [`asst`]`(n)`, which the owner made in their own Vapi (record-only: no
+/// assistant is made; with the key on the server, Vapi is asked whether it is the account's).
 async fn record_only(app: &TestApp, token: &str, n: u32) -> Reply {
+    app.fakes.vapi.add_assistant(VAPI_KEY, &asst(n), "Ava");
     app.post(
         "/api/v1/assistants",
         token,
-        json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+        json!({"name": "Ava", "vapi_assistant_id": asst(n)}),
     )
     .await
 }
@@ -485,17 +534,19 @@ async fn an_account_holds_at_most_its_ceiling_of_assistants(pool: PgPool) {
         StatusCode::OK,
         "recording one it already holds is still a harmless retry"
     );
+    let calls = app.fakes.vapi.calls.total();
     let created = app
         .post("/api/v1/assistants", &token, assistant_payload("Ava"))
         .await;
     assert_eq!(created.code(), "assistant_limit");
     assert_eq!(
         app.fakes.vapi.calls.total(),
-        0,
+        calls,
         "refused before any Vapi call"
     );
     // Two at once for the last place: one gets it.
-    sqlx::query("DELETE FROM assistants WHERE vapi_assistant_id = 'asst-2'")
+    sqlx::query("DELETE FROM assistants WHERE vapi_assistant_id = $1")
+        .bind(asst(2))
         .execute(&app.pool)
         .await
         .unwrap();

@@ -498,7 +498,7 @@ async fn a_nul_in_any_text_field_is_a_422_naming_it(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn housekeeping_purges_spent_limits_and_day_old_settled_idempotency_keys(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let token = app.user_with_vapi_key("ann@acme.com").await;
+    let (token, _) = app.register("ann@acme.com").await;
     for ip in [ATTACKER, OFFICE] {
         app.login_from(ip, "ann@acme.com", "wrong password").await;
     }
@@ -736,7 +736,8 @@ async fn an_account_holds_a_bounded_number_of_sign_ins(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_account_holds_a_bounded_number_of_idempotency_keys(pool: PgPool) {
     let app = TestApp::with(pool, |c| c.max_idempotency_keys_per_user = 2).await;
-    let token = app.user_with_vapi_key("ann@acme.com").await;
+    // Records only (no key on the server, so nothing asks Vapi).
+    let (token, _) = app.register("ann@acme.com").await;
     let record = |key: &'static str| {
         let app = &app;
         let token = token.clone();

@@ -3,7 +3,9 @@
 //! compiles once.
 
 mod helpers;
+mod smtp;
 
+mod account;
 mod assistants;
 mod auth;
 mod credentials;

@@ -88,7 +88,7 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
     .await
     .unwrap();
     assert_eq!(
-        cascade, 9,
-        "every per-user table (refresh tokens, their sign-ins, onboarding events and places taken for assistants included) cascades on user deletion"
+        cascade, 10,
+        "every per-user table (refresh tokens, their sign-ins, onboarding events, places taken for assistants and one-time codes included) cascades on user deletion"
     );
 }

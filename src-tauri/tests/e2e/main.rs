@@ -8,6 +8,7 @@
 //! One file per topic, as `server/tests/api` is; the harness is in `app.rs`, what the system
 //! tests share (server, fakes, keychain) in `ava-testkit`.
 
+mod account;
 mod app;
 mod axe;
 mod durability;

@@ -10,7 +10,9 @@ use ava_ipc::{
 use ava_model::{ErrorCode, Move, Step, VapiMethod};
 use yew::prelude::*;
 
-use super::reducer::{Busy, Msg, Screen, SignOutStage, ToastKind, ToastText, Ui};
+use super::reducer::{
+    AccountPanel, Busy, Msg, ResetStage, Screen, SignOutStage, ToastKind, ToastText, Ui,
+};
 use crate::ipc;
 
 pub enum Action {
@@ -58,6 +60,20 @@ pub enum Action {
     RefreshCalls,
     /// Ava calls this number; its progress is followed until the call ends.
     CallMe(String),
+    /// "Forgot your password?": a code to this address.
+    AskReset(String),
+    ResetPassword(ava_ipc::ResetArgs),
+    /// Settings' Account section is shown: its figures are read from the server.
+    LoadAccount,
+    ChangePassword(ava_ipc::PasswordChangeArgs),
+    /// A code to confirm the account's address.
+    SendEmailConfirmation,
+    ConfirmEmail(String),
+    ChangeEmail(ava_ipc::EmailChangeArgs),
+    /// One other computer's sign-in, or (`None`) every other one.
+    EndSignIns(Option<String>),
+    ExportAccount,
+    DeleteAccount(ava_ipc::DeleteAccountArgs),
 }
 
 async fn call<C: Command>(args: C::Args) -> Result<C::Reply, UiError> {
@@ -200,7 +216,12 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 let _ = input.focus();
             }
         }
-        Action::OpenSettings(section) => ui.dispatch(Msg::Screen(Screen::Settings(section))),
+        Action::OpenSettings(section) => {
+            ui.dispatch(Msg::Screen(Screen::Settings(section)));
+            if ui.view.as_ref().is_some_and(|v| v.account_email.is_some()) {
+                Box::pin(perform(ui, Action::LoadAccount)).await;
+            }
+        }
         Action::CloseSettings => {
             // Coming back re-reads the view, so steps 2, 4, 7 and 9 show fresh status.
             if let Ok(view) = call::<cmd::Load>(()).await {
@@ -279,6 +300,99 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
                 Err(error) => ui.dispatch(Msg::Alert("call", error)),
             }
             ui.dispatch(Msg::Calling(false));
+        }
+        Action::AskReset(email) => {
+            let args = ava_ipc::ResetRequestArgs { email };
+            if busy_call::<cmd::AskPasswordReset>(ui, Busy::Reset, args)
+                .await
+                .is_some()
+            {
+                ui.dispatch(Msg::Reset(ResetStage::EnterCode));
+                focus_on("code").await;
+            }
+        }
+        Action::ResetPassword(args) => {
+            if let Some(view) = busy_call::<cmd::ResetPassword>(ui, Busy::Reset, args).await {
+                ui.dispatch(Msg::Reset(ResetStage::Off));
+                ui.dispatch(Msg::View(Box::new(view)));
+                ui.dispatch(Msg::Screen(Screen::Wizard));
+                succeeded(ui, "toast.password_reset");
+            }
+        }
+        Action::LoadAccount => match call::<cmd::AccountOverview>(()).await {
+            Ok(account) => ui.dispatch(Msg::Account(Some(account))),
+            Err(error) => ui.dispatch(Msg::Alert(Busy::AccountSettings.area(), error)),
+        },
+        Action::ChangePassword(args) => {
+            if let Some(account) =
+                busy_call::<cmd::ChangePassword>(ui, Busy::AccountSettings, args).await
+            {
+                ui.dispatch(Msg::Account(Some(account)));
+                ui.dispatch(Msg::AccountPanel(None));
+                succeeded(ui, "toast.password_changed");
+            }
+        }
+        Action::SendEmailConfirmation => {
+            if busy_call::<cmd::SendEmailConfirmation>(ui, Busy::AccountSettings, ())
+                .await
+                .is_some()
+            {
+                ui.dispatch(Msg::AccountPanel(Some(AccountPanel::ConfirmEmail {
+                    to_new_address: false,
+                })));
+                focus_on("code").await;
+            }
+        }
+        Action::ConfirmEmail(code) => {
+            let args = ava_ipc::CodeArgs { code };
+            if let Some(account) =
+                busy_call::<cmd::ConfirmEmail>(ui, Busy::AccountSettings, args).await
+            {
+                ui.dispatch(Msg::Account(Some(account)));
+                ui.dispatch(Msg::AccountPanel(None));
+                ui.dispatch(Msg::Forget("code"));
+                succeeded(ui, "toast.email_confirmed");
+            }
+        }
+        Action::ChangeEmail(args) => {
+            if busy_call::<cmd::ChangeEmail>(ui, Busy::AccountSettings, args)
+                .await
+                .is_some()
+            {
+                ui.dispatch(Msg::AccountPanel(Some(AccountPanel::ConfirmEmail {
+                    to_new_address: true,
+                })));
+                focus_on("code").await;
+            }
+        }
+        Action::EndSignIns(id) => {
+            let args = ava_ipc::EndSignInsArgs { id };
+            if let Some(account) =
+                busy_call::<cmd::EndSignIns>(ui, Busy::AccountSettings, args).await
+            {
+                ui.dispatch(Msg::Account(Some(account)));
+                succeeded(ui, "toast.signed_out_elsewhere");
+            }
+        }
+        Action::ExportAccount => {
+            if let Some(saved) =
+                busy_call::<cmd::ExportAccount>(ui, Busy::AccountSettings, ()).await
+                && saved.path.is_some()
+            {
+                succeeded(ui, "toast.exported");
+            }
+        }
+        Action::DeleteAccount(args) => {
+            if let Some(view) =
+                busy_call::<cmd::DeleteAccount>(ui, Busy::AccountSettings, args).await
+            {
+                ui.dispatch(Msg::AccountPanel(None));
+                ui.dispatch(Msg::Account(None));
+                ui.dispatch(Msg::View(Box::new(view)));
+                ui.dispatch(Msg::SignUpMode(true));
+                ui.dispatch(Msg::Screen(Screen::Account));
+                succeeded(ui, "toast.account_deleted");
+            }
         }
         Action::InstallUpdate => {
             ui.dispatch(Msg::InstallingUpdate(true));
@@ -386,6 +500,37 @@ async fn busy<C: Command<Reply = WizardView>>(
     what: Busy,
     args: C::Args,
 ) -> bool {
+    let reply = busy_reply::<C>(ui, what, args).await;
+    apply_reply(ui, reply, |error| Msg::Alert(what.area(), error))
+}
+
+/// [`busy`] for a command whose reply is not the view: the reply, or `None` once its error is
+/// shown at its field or in the area.
+async fn busy_call<C: Command>(
+    ui: &UseReducerHandle<Ui>,
+    what: Busy,
+    args: C::Args,
+) -> Option<C::Reply> {
+    match busy_reply::<C>(ui, what, args).await {
+        Ok(reply) => Some(reply),
+        Err(error) if error.field.is_some() => {
+            ui.dispatch(Msg::FieldError(error));
+            None
+        }
+        Err(error) => {
+            ui.dispatch(Msg::Alert(what.area(), error));
+            None
+        }
+    }
+}
+
+/// Calls `C` with its button busy; on success what was said at the fields it judges goes, and
+/// the secrets among them leave the window.
+async fn busy_reply<C: Command>(
+    ui: &UseReducerHandle<Ui>,
+    what: Busy,
+    args: C::Args,
+) -> Result<C::Reply, UiError> {
     ui.dispatch(Msg::Busy(Some(what)));
     ui.dispatch(Msg::ClearAlert(what.area()));
     let reply = call::<C>(args).await;
@@ -404,5 +549,5 @@ async fn busy<C: Command<Reply = WizardView>>(
     {
         ui.dispatch(Msg::Alert(what.area(), error.clone()));
     }
-    apply_reply(ui, reply, |error| Msg::Alert(what.area(), error))
+    reply
 }

@@ -43,10 +43,37 @@ pub enum SignOutStage {
     Sending,
 }
 
+/// "Forgot your password?" on the account screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetStage {
+    Off,
+    /// The address to send a code to.
+    AskEmail,
+    /// The mailed code and the new password.
+    EnterCode,
+}
+
+/// The one form open in Settings' Account section (one at a time: two of them both have a
+/// `password` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountPanel {
+    /// A code was sent to the account's address (or the new one): type it here.
+    ConfirmEmail {
+        to_new_address: bool,
+    },
+    ChangeEmail,
+    ChangePassword,
+    Delete,
+}
+
 /// A long action in progress: its button shows it and is not pressed twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Busy {
     Account,
+    /// A reset code asked for, or the new password sent.
+    Reset,
+    /// One of Settings' account forms, or the export.
+    AccountSettings,
     Vapi,
     Twilio,
     Assistant,
@@ -64,6 +91,8 @@ impl Busy {
     pub fn area(self) -> &'static str {
         match self {
             Busy::Account => "account",
+            Busy::Reset => "reset",
+            Busy::AccountSettings => "account-settings",
             Busy::Vapi => "vapi",
             Busy::Twilio => "twilio",
             Busy::Assistant => "assistant",
@@ -138,6 +167,10 @@ pub struct Ui {
     /// Values saved on another computer were just merged here: said once, politely, until
     /// closed or the next step.
     pub pulled_notice: bool,
+    pub reset: ResetStage,
+    /// Settings' Account section, as last read from the server.
+    pub account: Option<ava_ipc::AccountOverview>,
+    pub account_panel: Option<AccountPanel>,
 }
 
 impl Ui {
@@ -172,6 +205,9 @@ impl Ui {
             test_call: None,
             calling: false,
             pulled_notice: false,
+            reset: ResetStage::Off,
+            account: None,
+            account_panel: None,
         }
     }
 }
@@ -217,6 +253,9 @@ pub enum Msg {
         focused: Option<String>,
     },
     PulledNoticeSeen,
+    Reset(ResetStage),
+    Account(Option<ava_ipc::AccountOverview>),
+    AccountPanel(Option<AccountPanel>),
 }
 
 impl Reducible for Ui {
@@ -293,6 +332,25 @@ impl Reducible for Ui {
                 return ui.reduce(Msg::Defaults(assistant));
             }
             Msg::PulledNoticeSeen => ui.pulled_notice = false,
+            Msg::Reset(stage) => {
+                ui.reset = stage;
+                ui.alerts.remove(Busy::Reset.area());
+            }
+            Msg::Account(account) => ui.account = account,
+            Msg::AccountPanel(panel) => {
+                // What a closed form said goes with it.
+                for field in [
+                    "code",
+                    "new_email",
+                    "password",
+                    "current_password",
+                    "new_password",
+                ] {
+                    ui.field_errors.remove(field);
+                }
+                ui.alerts.remove(Busy::AccountSettings.area());
+                ui.account_panel = panel;
+            }
             Msg::Fatal(error) => ui.fatal = Some(error),
             Msg::Typed(field, value) => {
                 ui.typed.insert(field, value);

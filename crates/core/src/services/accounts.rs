@@ -27,6 +27,7 @@ pub(crate) async fn sign_up(
         .register(
             email.as_str(),
             &SecretString::from(password.expose().to_owned()),
+            crate::device::this_computer().as_ref(),
         )
         .await?;
     start_session(ctx, signed_up).await
@@ -38,13 +39,20 @@ pub(crate) async fn sign_in(
     password: Sensitive<String>,
 ) -> Result<Account, CoreError> {
     let password = SecretString::from(password.expose().clone());
-    let signed_in = ctx.api.login(email.trim(), &password).await?;
+    let signed_in = ctx
+        .api
+        .login(
+            email.trim(),
+            &password,
+            crate::device::this_computer().as_ref(),
+        )
+        .await?;
     start_session(ctx, signed_in).await
 }
 
 /// Binds the draft to the account (on a computer that has never seen it, the server's state
 /// is pulled under the edits made before) and keeps the tokens: one new session.
-async fn start_session(
+pub(crate) async fn start_session(
     ctx: &Context,
     signed_in: ava_model::AuthSession,
 ) -> Result<Account, CoreError> {

@@ -2,6 +2,7 @@
 //! [`crate::context::Context`]; none imports the facade, and they call one another one way
 //! only (provisioning asks the sync for a round, the others use the wizard's draft helpers).
 
+pub(crate) mod account_life;
 pub(crate) mod accounts;
 pub(crate) mod credentials;
 pub(crate) mod live;

@@ -155,6 +155,12 @@ impl DraftStore {
         self.stash_file(account_id).save(draft).map(|_| ())
     }
 
+    /// Removes what an account left here (its account is gone).
+    pub fn forget_stash(&self, account_id: i64) {
+        let file = self.stash_file(account_id);
+        let _ = std::fs::remove_dir_all(file.dir());
+    }
+
     /// The draft an account left here, taken back (the stash is removed once in use).
     pub fn unstash(&self, account_id: i64) -> Result<Option<Draft>, DraftError> {
         let file = self.stash_file(account_id);
