@@ -46,3 +46,16 @@ CREATE TABLE mail_outbox (
 CREATE INDEX idx_mail_outbox_due ON mail_outbox (next_attempt_at)
     WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX idx_mail_outbox_user_kind ON mail_outbox (user_id, kind, created_at);
+
+-- A deleted account's person in PostHog, to be deleted there too (when forwarding and PostHog's
+-- private API are configured): written in the deletion's transaction, sent by any replica, then
+-- removed. It holds only the account's random analytics id.
+CREATE TABLE analytics_erasures (
+    id BIGSERIAL PRIMARY KEY,
+    distinct_id TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_error TEXT,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX idx_analytics_erasures_due ON analytics_erasures (next_attempt_at);

@@ -104,6 +104,18 @@ pub enum MailTransport {
 pub struct PostHogConfig {
     pub host: String,
     pub api_key: SecretString,
+    /// Deleting a person when their account is deleted needs PostHog's private API (a personal
+    /// key and the project's id): without it, an account's events already forwarded stay there.
+    pub erasure: Option<PostHogErasure>,
+}
+
+/// PostHog's private API for deleting persons: the app host (`https://eu.posthog.com`, not the
+/// ingestion host), the project's id, and a personal API key allowed to write persons.
+#[derive(Debug, Clone)]
+pub struct PostHogErasure {
+    pub app_host: String,
+    pub project_id: String,
+    pub personal_api_key: SecretString,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -215,9 +227,38 @@ impl Config {
                         ),
                     });
                 }
+                let host = host.trim_end_matches('/').to_owned();
+                let erasure = match (var("POSTHOG_PERSONAL_API_KEY"), var("POSTHOG_PROJECT_ID")) {
+                    (None, None) => None,
+                    (Some(key), Some(project_id)) => {
+                        // The cloud's ingestion hosts (`eu.i.posthog.com`) have an app host
+                        // beside them (`eu.posthog.com`); a self-hosted PostHog is one host.
+                        let app_host = var("POSTHOG_APP_HOST")
+                            .unwrap_or_else(|| host.replacen(".i.posthog.com", ".posthog.com", 1));
+                        if !is_https_or_loopback(&app_host) {
+                            return Err(ConfigError::Invalid {
+                                name: "POSTHOG_APP_HOST",
+                                reason: format!("{app_host:?} is not an https:// URL"),
+                            });
+                        }
+                        Some(PostHogErasure {
+                            app_host: app_host.trim_end_matches('/').to_owned(),
+                            project_id,
+                            personal_api_key: SecretString::from(key),
+                        })
+                    }
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            name: "POSTHOG_PERSONAL_API_KEY",
+                            reason: "POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID go together"
+                                .to_owned(),
+                        });
+                    }
+                };
                 Some(PostHogConfig {
-                    host: host.trim_end_matches('/').to_owned(),
+                    host,
                     api_key: SecretString::from(api_key),
+                    erasure,
                 })
             }
             (Some(_), None) | (None, Some(_)) => {

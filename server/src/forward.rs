@@ -51,7 +51,18 @@ struct Target {
     batch_url: String,
     api_key: SecretString,
     http: reqwest::Client,
+    erasure: Option<Erasure>,
 }
+
+/// PostHog's private API for deleting persons (`POST …/persons/bulk_delete/` with
+/// `distinct_ids` and `delete_events`, PostHog's `PersonBulkDeleteRequest`).
+struct Erasure {
+    url: String,
+    personal_api_key: SecretString,
+}
+
+/// Persons deleted per request (PostHog takes up to 1,000).
+const ERASURES_PER_REQUEST: i64 = 100;
 
 impl Target {
     async fn send(&self, body: &Value) -> Result<(), ForwardError> {
@@ -85,6 +96,13 @@ impl Forwarder {
                 batch_url: format!("{}/batch/", config.host),
                 api_key: config.api_key.clone(),
                 http: ava_vapi::http_client(timeout)?,
+                erasure: config.erasure.as_ref().map(|e| Erasure {
+                    url: format!(
+                        "{}/api/projects/{}/persons/bulk_delete/",
+                        e.app_host, e.project_id
+                    ),
+                    personal_api_key: e.personal_api_key.clone(),
+                }),
             }),
         };
         Ok(Self {
@@ -95,6 +113,11 @@ impl Forwarder {
 
     pub fn enabled(&self) -> bool {
         self.target.is_some()
+    }
+
+    /// A deleted account's person is deleted in PostHog too.
+    pub fn erases(&self) -> bool {
+        self.target.as_ref().is_some_and(|t| t.erasure.is_some())
     }
 
     /// New events were stored: forward them now rather than at the next poll.
@@ -109,7 +132,11 @@ impl Forwarder {
     pub async fn run(&self, db: &PgPool) {
         let mut failures: u32 = 0;
         loop {
-            match self.forward_all(db).await {
+            let done = match self.forward_all(db).await {
+                Ok(_) => self.erase_all(db).await,
+                Err(error) => Err(error),
+            };
+            match done {
                 Ok(_) => failures = 0,
                 Err(error) => {
                     failures = failures.saturating_add(1);
@@ -131,6 +158,82 @@ impl Forwarder {
             total += sent;
             if sent < BATCH as usize {
                 return Ok(total);
+            }
+        }
+    }
+
+    /// Deletes in PostHog the persons of deleted accounts, until none is waiting; returns how
+    /// many. A failed request leaves them for the next pass (the run loop backs off).
+    pub async fn erase_all(&self, db: &PgPool) -> Result<usize, ForwardError> {
+        let Some((target, erasure)) = self
+            .target
+            .as_ref()
+            .and_then(|t| t.erasure.as_ref().map(|e| (t, e)))
+        else {
+            return Ok(0);
+        };
+        let mut total = 0;
+        loop {
+            let mut tx = db.begin().await?;
+            let waiting: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, distinct_id FROM analytics_erasures
+                 WHERE next_attempt_at <= now()
+                 ORDER BY id LIMIT $1
+                 FOR UPDATE SKIP LOCKED",
+            )
+            .bind(ERASURES_PER_REQUEST)
+            .fetch_all(&mut *tx)
+            .await?;
+            if waiting.is_empty() {
+                tx.commit().await?;
+                return Ok(total);
+            }
+            let ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
+            let distinct_ids: Vec<&str> = waiting.iter().map(|(_, d)| d.as_str()).collect();
+            let sent = target
+                .http
+                .post(&erasure.url)
+                .bearer_auth(erasure.personal_api_key.expose_secret())
+                .json(&json!({"distinct_ids": distinct_ids, "delete_events": true}))
+                .send()
+                .await;
+            let outcome = match sent {
+                Ok(response) if response.status().is_success() => Ok(()),
+                Ok(response) => Err(ForwardError::Refused {
+                    status: response.status().as_u16(),
+                    body: response
+                        .text()
+                        .await
+                        .unwrap_or_default()
+                        .chars()
+                        .take(300)
+                        .collect(),
+                }),
+                Err(e) => Err(ForwardError::Unreachable(e.without_url().to_string())),
+            };
+            match outcome {
+                Ok(()) => {
+                    // Nothing of the person is kept once PostHog has the request.
+                    sqlx::query("DELETE FROM analytics_erasures WHERE id = ANY($1)")
+                        .bind(&ids)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    total += ids.len();
+                }
+                Err(error) => {
+                    sqlx::query(
+                        "UPDATE analytics_erasures SET attempts = attempts + 1, last_error = $2,
+                             next_attempt_at = now() + make_interval(secs => least(300, power(2, attempts)))
+                         WHERE id = ANY($1)",
+                    )
+                    .bind(&ids)
+                    .bind(error.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Err(error);
+                }
             }
         }
     }

@@ -170,6 +170,12 @@ impl AppState {
         self.postman.send_due(&self.db).await
     }
 
+    /// Deletes in PostHog every deleted account's person waiting for it (tests; the server does
+    /// it in the background).
+    pub async fn erase_persons(&self) -> Result<usize, forward::ForwardError> {
+        self.forwarder.erase_all(&self.db).await
+    }
+
     /// Forwards every waiting event now (tests; the server does it in the background).
     pub async fn forward_events(&self) -> Result<usize, forward::ForwardError> {
         self.forwarder.forward_all(&self.db).await

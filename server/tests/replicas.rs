@@ -62,6 +62,9 @@ impl Deployment {
             .env("JWT_SECRET", &self.jwt_secret)
             .env("ENCRYPTION_KEY", &self.encryption_key)
             .env("VAPI_BASE_URL", &self.vapi_url)
+            // No relay listens there: mail waits in the outbox, as through an SMTP outage.
+            .env("SMTP_URL", "smtp://127.0.0.1:9")
+            .env("MAIL_FROM", "Ava <no-reply@ava.example>")
             .env("BIND", "127.0.0.1:0")
             .env("TRUSTED_PROXIES", "127.0.0.1/32")
             .env("RUST_LOG", "info,sqlx=warn")
@@ -526,6 +529,17 @@ async fn unsafe_configurations_refuse_to_start_with_a_reason(pool: PgPool) {
         public_local.contains("AVA_ENV=production") && public_local.contains("0.0.0.0"),
         "says why and what to do: {public_local}"
     );
+
+    // Reset codes must be able to leave: production has a relay and a sender (issue 32).
+    let no_relay = fails_to_start(&deployment, &[("SMTP_URL", "")]).await;
+    assert!(
+        no_relay.contains("SMTP_URL is required when AVA_ENV=production"),
+        "{no_relay}"
+    );
+    let bad_relay = fails_to_start(&deployment, &[("SMTP_URL", "http://mail.example")]).await;
+    assert!(bad_relay.contains("SMTP_URL is invalid"), "{bad_relay}");
+    let bad_sender = fails_to_start(&deployment, &[("MAIL_FROM", "not an address")]).await;
+    assert!(bad_sender.contains("MAIL_FROM is invalid"), "{bad_sender}");
 
     // The owners' Vapi keys never travel over plain HTTP to another machine (issue 31).
     let plain_vapi = fails_to_start(&deployment, &[("VAPI_BASE_URL", "http://vapi.example")]).await;
@@ -1048,11 +1062,14 @@ async fn limits_hold_when_requests_race_through_two_replicas(pool: PgPool) {
         )
         .await;
     assert!((200..300).contains(&status), "{status}");
+    // Two assistants Ann made in her own Vapi, recorded (the server checks they are hers).
     for n in 0..2 {
+        let id = format!("00000000-0000-4000-8000-{n:012}");
+        fakes.vapi.add_assistant(VAPI_KEY, &id, "Ava");
         let (status, body) = client
             .post(
                 format!("{}/api/v1/assistants", proxy.url),
-                json!({"name": "Ava", "vapi_assistant_id": format!("asst-{n}")}),
+                json!({"name": "Ava", "vapi_assistant_id": id}),
                 &headers,
             )
             .await;
@@ -1084,8 +1101,8 @@ async fn limits_hold_when_requests_race_through_two_replicas(pool: PgPool) {
     assert_eq!(outcomes, expected);
     assert_eq!(
         fakes.vapi.assistants().len(),
-        1,
-        "one assistant made in Vapi"
+        3,
+        "one assistant made in Vapi, beside the two recorded"
     );
 }
 

@@ -99,6 +99,11 @@ async fn another_computer_is_listed_by_name_and_can_be_signed_out_from_here(pool
     assert!(after.sign_ins[0].current, "this computer stays signed in");
     let ended = there.pull_now().await.unwrap_err();
     assert_eq!(ended.code(), ErrorCode::SignInRequired);
+    // The other computer says so: "Sign in to sync", its draft kept.
+    wait_for(&there, "asked to sign in", |s| {
+        s.state == ava_core::SyncState::SignInRequired
+    })
+    .await;
     here.pull_now().await.unwrap();
 
     // A new password ends the others too, and this computer goes on with its new sign-in.

@@ -626,6 +626,16 @@ pub async fn delete_account(
     }
     let mut tx = state.db.begin().await?;
     let ended = state.sessions.end_all(&mut tx, account.id).await?;
+    if state.forwarder.erases() {
+        // Its person in PostHog goes too (events not forwarded yet go with the account).
+        sqlx::query(
+            "INSERT INTO analytics_erasures (distinct_id)
+             SELECT analytics_id::text FROM users WHERE id = $1",
+        )
+        .bind(account.id)
+        .execute(&mut *tx)
+        .await?;
+    }
     // Mail still waiting for this account (a code) is not sent to an account that is gone.
     sqlx::query("DELETE FROM mail_outbox WHERE user_id = $1")
         .bind(account.id)

@@ -250,6 +250,7 @@ async fn forwarding_to_posthog(pool: PgPool) -> (FakePostHog, ava_fakes::Running
         config.posthog = Some(ava_server::config::PostHogConfig {
             host: url.clone(),
             api_key: secrecy::SecretString::from("phc_test_project".to_owned()),
+            erasure: None,
         });
     })
     .await;
@@ -316,6 +317,7 @@ async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
         config.posthog = Some(ava_server::config::PostHogConfig {
             host: url.clone(),
             api_key: secrecy::SecretString::from("phc_wrong".to_owned()),
+            erasure: None,
         });
     })
     .await;
@@ -469,4 +471,69 @@ async fn batches_sent_at_once_never_pass_the_daily_ceiling(pool: PgPool) {
         "three batches of 30 fit in 100, a fourth does not"
     );
     assert_eq!(stored(&app.pool).await, 90);
+}
+
+/// Issue 32: deleting an account deletes its person in PostHog too (with its events), through
+/// the same outbox pattern: queued with the deletion, sent after it, kept through an outage.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_deleted_account_is_erased_from_posthog_through_an_outage(pool: PgPool) {
+    let posthog = FakePostHog::new();
+    posthog.add_project_key("phc_test_project");
+    posthog.add_personal_key("phx_personal", "4242");
+    let server = ava_fakes::serve(posthog.router(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let url = server.url();
+    let app = TestApp::with(pool, |config| {
+        config.posthog = Some(ava_server::config::PostHogConfig {
+            host: url.clone(),
+            api_key: secrecy::SecretString::from("phc_test_project".to_owned()),
+            erasure: Some(ava_server::config::PostHogErasure {
+                app_host: url.clone(),
+                project_id: "4242".to_owned(),
+                personal_api_key: secrecy::SecretString::from("phx_personal".to_owned()),
+            }),
+        });
+    })
+    .await;
+    let (token, id) = signed_up_early(&app, "ann@acme.com").await;
+    let sent = app
+        .post(
+            "/api/v1/events",
+            &token,
+            json!({"events": [event(1, "onboarding_started", json!({}))]}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    app.state.forward_events().await.unwrap();
+    let person: String = sqlx::query_scalar("SELECT analytics_id::text FROM users WHERE id = $1")
+        .bind(id as i32)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(posthog.events()[0]["distinct_id"], person.as_str());
+
+    posthog.faults.fail_next(1, Fault::Status(503));
+    let deleted = app
+        .post(
+            "/api/v1/user/delete",
+            &token,
+            json!({"password": PASSWORD, "vapi_assistants": "keep"}),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert!(app.state.erase_persons().await.is_err(), "PostHog was away");
+    assert!(posthog.deleted_persons().is_empty());
+    // Tried again once its wait is over.
+    sqlx::query("UPDATE analytics_erasures SET next_attempt_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.state.erase_persons().await.unwrap(), 1);
+    assert_eq!(posthog.deleted_persons(), [person]);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM analytics_erasures")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "nothing of the person is kept once PostHog has it");
 }

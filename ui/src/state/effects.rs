@@ -210,6 +210,9 @@ async fn perform(ui: &UseReducerHandle<Ui>, action: Action) {
         }
         Action::OpenPrivacy => {
             ui.dispatch(Msg::Screen(Screen::Settings(Provider::Vapi)));
+            if ui.view.as_ref().is_some_and(|v| v.account_email.is_some()) {
+                Box::pin(perform(ui, Action::LoadAccount)).await;
+            }
             if let Some(setting) = reveal("usage-sharing", true).await
                 && let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(setting)
             {

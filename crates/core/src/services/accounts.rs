@@ -162,10 +162,22 @@ pub(crate) async fn renew_session(
             ctx.sessions.renewed(session, tokens).await?;
             Ok(Some(access))
         }
-        Err(ended @ ApiError::SignInRequired { .. }) => {
-            // Spent, revoked or expired for good.
+        Err(ApiError::SignInRequired { code, message }) => {
+            // Spent, revoked or expired for good (ended from another computer, by a new
+            // password, or for safety): the pill says "Sign in to sync" now, whichever work
+            // found out (a pull finds out with nothing to send).
             ctx.sessions.refresh_ended(session).await?;
-            Err(ended.into())
+            let told = match code {
+                ava_model::ErrorCode::RefreshTokenReused => code.clone(),
+                _ => ava_model::ErrorCode::SignInRequired,
+            };
+            if ctx.drafts.read_in(session, |_| ()).is_ok() {
+                ctx.status.change(|s| {
+                    s.state = ava_ipc::SyncState::SignInRequired;
+                    s.error = Some(ava_model::UiError::new(told, &message));
+                });
+            }
+            Err(ApiError::SignInRequired { code, message }.into())
         }
         Err(error) => Err(error.into()),
     }
