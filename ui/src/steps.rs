@@ -216,6 +216,11 @@ fn telephony(ctx: &Ctx, view: &WizardView) -> Html {
         { widgets::text(ctx, TextSpec::new(StudioField::fallback_email, "field.fallback_email").help("help.fallback_email").kind("email"), s.fallback_email.as_ref().map(|e| e.as_str().to_owned())) }
         { widgets::text(ctx, TextSpec::new(StudioField::fallback_phone, "field.fallback_phone").help("help.fallback_phone").kind("tel"), s.fallback_phone.as_ref().map(|n| n.as_str().to_owned())) }
         <p class="handoff" id="handoff" role="note">{ widgets::handoff_words(ctx, &view.handoff) }</p>
+        // A trial Twilio account dials only the numbers verified with Twilio: a handoff to any
+        // other phone would never ring.
+        { if view.twilio.as_ref().is_some_and(|t| t.trial) { html! {
+            <div class="alert warning" role="note" id="trial-handoff-note">{ ctx.t("telephony.trial") }</div>
+        } } else { html!() } }
     </> }
 }
 

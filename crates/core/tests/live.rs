@@ -22,11 +22,14 @@ async fn up_to_date(core: &Onboarding) {
     .await;
 }
 
+/// The instructions of a body's system prompt: what step 7 wrote, without the call rules
+/// every assistant carries after it.
 fn prompt(assistant: &Value) -> String {
-    assistant["model"]["messages"][0]["content"]
+    let content = assistant["model"]["messages"][0]["content"]
         .as_str()
-        .unwrap_or_default()
-        .to_owned()
+        .unwrap_or_default();
+    let rules = content.find("\n\nCall rules:").unwrap_or(content.len());
+    content[..rules].to_owned()
 }
 
 /// `n` from the "Guidelines: v{n}" line of a body's system prompt.
@@ -98,9 +101,14 @@ async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool)
     core.provision(&AssistantChoices::from(form)).await.unwrap();
     world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
     up_to_date(&core).await;
-    assert_eq!(
-        prompt(&world.fakes.vapi.assistant(&id).unwrap()),
-        "You are Ava. Only ever book cleanings."
+    let live = world.fakes.vapi.assistant(&id).unwrap();
+    assert_eq!(prompt(&live), "You are Ava. Only ever book cleanings.");
+    assert!(
+        live["model"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Call rules:"),
+        "the call rules follow the owner's own words"
     );
     assert_eq!(
         world.fakes.vapi.assistants().len(),

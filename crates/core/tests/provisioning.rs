@@ -86,9 +86,12 @@ async fn the_assistant_is_built_from_the_wizard(pool: PgPool) {
     let assistant = &world.fakes.vapi.assistants()[0];
     assert_eq!(assistant["name"], "Ava Dental");
     assert_eq!(
-        assistant["voice"],
-        json!({"provider": "azure", "voiceId": "fr-FR-DeniseNeural"}),
-        "a voice for French first"
+        assistant["voice"]["voiceId"], "fr-FR-VivienneMultilingualNeural",
+        "one voice that speaks each of her languages, French first"
+    );
+    assert_eq!(
+        assistant["voice"]["fallbackPlan"]["voices"][0]["provider"], "openai",
+        "another provider's voice behind it"
     );
     assert!(
         assistant["firstMessage"]
@@ -104,7 +107,7 @@ async fn the_assistant_is_built_from_the_wizard(pool: PgPool) {
         "Acme Dental",
         "Book appointments",
         "warm and friendly",
-        "fr, en",
+        "You speak French and English",
         "Mon-Fri 9-18",
     ] {
         assert!(

@@ -25,6 +25,8 @@ mod values;
 // generator writes it.
 #[rustfmt::skip]
 mod vapi_catalog;
+#[rustfmt::skip]
+mod vapi_ended_reasons;
 mod violation;
 mod wizard;
 
@@ -39,7 +41,9 @@ pub use onboarding::*;
 pub use resource::{PatchSlot, Patchable, Shape};
 pub use sensitive::{SECRET_INPUTS, Sensitive, serialize_sensitive};
 pub use speech::{
-    HANDOFF_ENDED_REASONS, Hearing, SPOKEN, Spoken, Transcriber, hearing, spoken, spoken_of,
+    FallbackVoice, Hearing, PIPELINE_ERROR_CATCH_ALL, Region, SPOKEN, Speaking, Spoken,
+    Transcriber, handoff_ended_reasons, hearing, hearing_for_voice, speaking, spoken,
+    spoken_by_voice, spoken_of,
 };
 pub use values::*;
 pub use vapi_catalog::{ModelProvider, VoiceProvider};

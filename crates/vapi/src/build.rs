@@ -10,7 +10,7 @@ use ava_model::{
 };
 use serde_json::Value;
 
-use crate::{CreateAssistant, Handoff};
+use crate::{CallSettings, CreateAssistant, Handoff};
 
 /// What the assistant is built from: the owner's answers, and the number callers dial (when one
 /// is attached).
@@ -47,14 +47,6 @@ pub fn default_instructions(answers: &Answers) -> String {
         Tone::Enthusiastic => "upbeat and enthusiastic",
     };
     lines.push(format!("Keep a {tone} tone."));
-    if !studio.languages.is_empty() {
-        let codes: Vec<&str> = studio.languages.iter().map(|l| l.as_str()).collect();
-        lines.push(format!(
-            "Speak {} first; switch to the caller's language when it is one of: {}.",
-            codes[0],
-            codes.join(", ")
-        ));
-    }
     if let Some(hours) = &studio.business_hours {
         // A weekly schedule is spelled out, with its time zone, so "are you open on
         // Saturday?" gets the right answer; free text is passed on as written.
@@ -69,12 +61,6 @@ pub fn default_instructions(answers: &Answers) -> String {
             None => format!("Business hours: {}.", hours.as_str()),
         };
         lines.push(format!("{line} Outside them, take a message."));
-    }
-    if studio.fallback_phone.is_some() {
-        lines.push(
-            "When a caller asks to speak to a person, or you cannot help, say so and transfer the call with the transferCall tool."
-                .to_owned(),
-        );
     }
     if let Some(email) = &studio.fallback_email {
         lines.push(format!(
@@ -93,16 +79,77 @@ pub fn default_instructions(answers: &Answers) -> String {
     lines.join("\n")
 }
 
-/// Every voice step 7's select offers: one per language Ava speaks.
-pub fn voices() -> impl Iterator<Item = &'static str> {
-    ava_model::SPOKEN.iter().map(|s| s.voice)
+/// The rules every assistant follows, whoever wrote her instructions: appended to them, so an
+/// owner's own words never lose the languages she speaks, the handoff or the goodbye (Vapi's
+/// multilingual guide: an assistant must be told in words which languages it speaks).
+pub fn call_rules(answers: &Answers) -> String {
+    let spoken = ava_model::spoken_of(&answers.studio.languages);
+    let names: Vec<&str> = spoken.iter().map(|s| s.name).collect();
+    let mut rules = vec![match names.as_slice() {
+        [only] => format!("You speak {only}: answer callers in {only}."),
+        [first, .., last] => format!(
+            "You speak {} and {last}. Answer in the language the caller speaks; start in {first}.",
+            names[..names.len() - 1].join(", ")
+        ),
+        [] => String::new(),
+    }];
+    if answers.studio.fallback_phone.is_some() {
+        rules.push(
+            "When a caller asks to speak to a person, or you cannot help, say so and transfer the call with the transferCall tool."
+                .to_owned(),
+        );
+    }
+    rules.push(
+        "When the caller has nothing more to ask, say goodbye and end the call with the endCall tool."
+            .to_owned(),
+    );
+    format!("Call rules:\n- {}", rules.join("\n- "))
 }
 
-/// An Azure neural voice that speaks the assistant's first language (English otherwise).
-pub fn voice_for(studio: &StudioConfig) -> VoiceChoice {
+/// Every voice step 7's select offers: each region's voice of each language Ava speaks, then
+/// the multilingual voices.
+pub fn voices() -> impl Iterator<Item = &'static str> {
+    let mut voices: Vec<&'static str> = Vec::new();
+    let regional = ava_model::SPOKEN
+        .iter()
+        .flat_map(|s| s.regions.iter().map(|r| r.voice));
+    let multilingual = ava_model::SPOKEN.iter().map(|s| s.multilingual_voice);
+    for voice in regional.chain(multilingual) {
+        if !voices.contains(&voice) {
+            voices.push(voice);
+        }
+    }
+    voices.into_iter()
+}
+
+/// The voice for the assistant's languages, in the business's region: the region's voice for
+/// one language, a multilingual voice for several.
+pub fn voice_for(profile: &Profile, studio: &StudioConfig) -> VoiceChoice {
+    let timezone = profile.timezone.as_ref().map(|z| z.as_str());
     VoiceChoice {
         provider: VoiceProvider::Azure,
-        voice_id: ava_model::spoken_of(&studio.languages)[0].voice.to_owned(),
+        voice_id: ava_model::speaking(&studio.languages, timezone)
+            .voice
+            .to_owned(),
+    }
+}
+
+/// What the owner decided about calls, with the safe defaults (issue 34): calls up to 30
+/// minutes (Vapi cuts at 10), no office noise behind Ava, no recording, Ava may end a call with
+/// a goodbye in her language, and summaries written in the owner's language.
+pub fn call_settings(answers: &Answers) -> CallSettings {
+    let spoken = ava_model::spoken_of(&answers.studio.languages)[0];
+    let summary_language = match answers.profile.locale {
+        Some(ava_model::Locale::Fr) => "French",
+        Some(ava_model::Locale::He) => "Hebrew",
+        _ => "English",
+    };
+    CallSettings {
+        max_duration_seconds: 30 * 60,
+        background_sound: "off",
+        recording: false,
+        goodbye: spoken.goodbye.to_owned(),
+        summary_language,
     }
 }
 
@@ -163,7 +210,7 @@ pub fn build_spec(
         default_first_message,
         ava_model::FIRST_MESSAGE_MAX,
     );
-    let mut voice = voice_for(answers.studio);
+    let mut voice = voice_for(answers.profile, answers.studio);
     if let Some(id) = choices.voice_id.as_ref().filter(|v| !v.trim().is_empty()) {
         voice.voice_id = id.trim().to_owned();
     }
@@ -197,21 +244,43 @@ fn check<T>(
         .ok()
 }
 
-/// The whole assistant Vapi should run: `spec`, heard in the studio's languages, handing
-/// calls to the owner's phone when there is one.
+/// The whole assistant Vapi should run: `spec` with the call rules after its instructions,
+/// heard and spoken in the studio's languages (in the business's region), handing calls to the
+/// owner's phone when there is one, with the owner's call settings.
 pub fn assistant_request(answers: &Answers, spec: &AssistantSpec) -> CreateAssistant {
-    CreateAssistant::from_spec(spec)
-        .hearing(&ava_model::hearing(&answers.studio.languages))
+    let timezone = answers.profile.timezone.as_ref().map(|z| z.as_str());
+    let languages = &answers.studio.languages;
+    let settings = call_settings(answers);
+    let mut request = CreateAssistant::from_spec(spec)
+        .hearing(&ava_model::hearing(languages, timezone))
+        .speaking(&ava_model::speaking(languages, timezone))
         .handing_off_to(handoff(answers).as_ref())
+        .with_call_settings(&settings);
+    if let Some(system) = request.model.messages.first_mut() {
+        system.content = format!("{}\n\n{}", system.content.trim_end(), call_rules(answers));
+    }
+    if settings.recording {
+        // Callers are told before anything else is said.
+        let notice = ava_model::spoken_of(languages)[0].recording_notice;
+        request.first_message = Some(match request.first_message.take() {
+            Some(first) => format!("{notice} {first}"),
+            None => notice.to_owned(),
+        });
+    }
+    request
 }
 
 /// What updating the assistant sends: all of it (Vapi replaces nested objects, so the
 /// transcriber, the tools and the hooks go every time) but the metadata, which would replace
 /// the provisioning marker.
 pub fn update_request(answers: &Answers, spec: &AssistantSpec) -> CreateAssistant {
-    let mut body = assistant_request(answers, spec);
-    body.metadata = None;
-    body
+    update_request_from(assistant_request(answers, spec))
+}
+
+/// An assistant request turned into its update (everything but the metadata).
+pub fn update_request_from(mut request: CreateAssistant) -> CreateAssistant {
+    request.metadata = None;
+    request
 }
 
 /// [`update_request`] as JSON, to compare with what Vapi last confirmed.

@@ -16,9 +16,10 @@ pub use error::{Provider, ProviderError};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use twilio::{TwilioAccount, TwilioClient};
 pub use vapi::{
-    Assistant, CallEndingHook, CreateAssistant, FallbackTranscriberPlan, Handoff,
-    ImportTwilioNumber, ListQuery, Message, ModelConfig, PhoneNumberRecord, TranscriberConfig,
-    TransferCallTool, VapiClient, VoiceConfig,
+    AnalysisPlan, ArtifactPlan, Assistant, CallEndingHook, CallSettings, CreateAssistant,
+    EndCallTool, FallbackTranscriberPlan, Handoff, ImportTwilioNumber, ListQuery, Message,
+    ModelConfig, PhoneNumberRecord, SummaryPlan, Tool, TranscriberConfig, TransferCallTool,
+    VapiClient, VoiceConfig, VoiceFallbackPlan,
 };
 
 /// The default for both providers: Vapi's own SDKs give up after 60 s, but a person is

@@ -23,7 +23,35 @@ pub struct ModelConfig {
     /// Vapi replaces `model` whole on a PATCH: an update that left the tools out would remove
     /// the handoff, so they travel with every update.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tools: Vec<TransferCallTool>,
+    pub tools: Vec<Tool>,
+}
+
+/// One of the tools Ava may use during a call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Tool {
+    Transfer(TransferCallTool),
+    EndCall(EndCallTool),
+}
+
+/// `CreateEndCallToolDTO`: Ava may hang up once the caller is done (saying the assistant's
+/// `endCallMessage` first). Without it she cannot end a call politely and waits for silence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndCallTool {
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+impl EndCallTool {
+    pub fn new() -> Self {
+        Self { kind: "endCall" }
+    }
+}
+
+impl Default for EndCallTool {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// `transcriber`: how the assistant hears callers, with the transcribers Vapi switches to
@@ -79,7 +107,13 @@ struct TransferDestination {
     kind: &'static str,
     number: String,
     message: String,
+    /// Read by the model to choose when to transfer (Vapi: "used by the AI to choose when and
+    /// how to transfer the call").
+    description: &'static str,
 }
+
+const OWNER_DESTINATION: &str = "The business owner's own phone. Transfer when the caller asks \
+    to speak to a person, or when you cannot help them.";
 
 impl TransferCallTool {
     pub fn to(handoff: &Handoff) -> Self {
@@ -89,6 +123,7 @@ impl TransferCallTool {
                 kind: "number",
                 number: handoff.number.clone(),
                 message: handoff.message.clone(),
+                description: OWNER_DESTINATION,
             }],
         }
     }
@@ -125,13 +160,13 @@ struct ToolCallHookAction {
 
 impl CallEndingHook {
     /// Transfers to `handoff` a call that ends for one of `reasons`.
-    pub fn transfer_on(reasons: &[&'static str], handoff: &Handoff) -> Self {
+    pub fn transfer_on(reasons: Vec<&'static str>, handoff: &Handoff) -> Self {
         Self {
             on: "call.ending",
             filters: vec![HookFilter {
                 kind: "oneOf",
                 key: "call.endedReason",
-                one_of: reasons.to_vec(),
+                one_of: reasons,
             }],
             actions: vec![ToolCallHookAction {
                 kind: "tool",
@@ -146,6 +181,74 @@ impl CallEndingHook {
 pub struct VoiceConfig {
     pub provider: String,
     pub voice_id: String,
+    /// The voice Vapi switches to when this one's provider fails, so what Ava says (the
+    /// handoff's message above all) is still spoken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_plan: Option<VoiceFallbackPlan>,
+}
+
+/// `FallbackPlan` of a voice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VoiceFallbackPlan {
+    pub voices: Vec<ava_model::FallbackVoice>,
+}
+
+/// `ArtifactPlan`, limited to recording: Vapi records every call unless told not to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactPlan {
+    pub recording_enabled: bool,
+}
+
+/// `AnalysisPlan` with its `summaryPlan`: the summary the studio home shows, written in the
+/// owner's language (Vapi's default prompt writes English).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisPlan {
+    pub summary_plan: SummaryPlan,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryPlan {
+    pub messages: Vec<Message>,
+}
+
+impl SummaryPlan {
+    /// Vapi's own summary prompt, asked to write in `language` (an English name: "French").
+    pub fn written_in(language: &str) -> Self {
+        Self {
+            messages: vec![
+                Message {
+                    role: "system".to_owned(),
+                    content: format!(
+                        "You are an expert note-taker. You will be given a transcript of a call. \
+                         Summarize the call in 2-3 sentences, written in {language} whatever \
+                         language the call was in. DO NOT return anything except the summary."
+                    ),
+                },
+                Message {
+                    role: "user".to_owned(),
+                    content: "Here is the transcript:\n\n{{transcript}}\n\n. Here is the ended \
+                              reason of the call:\n\n{{endedReason}}\n\n"
+                        .to_owned(),
+                },
+            ],
+        }
+    }
+}
+
+/// What the owner decides about calls (step 7), as Vapi takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallSettings {
+    /// `maxDurationSeconds` (Vapi cuts calls at 10 minutes unless told).
+    pub max_duration_seconds: u32,
+    /// `backgroundSound`: `off`, or `office` (Vapi's default on phone calls).
+    pub background_sound: &'static str,
+    pub recording: bool,
+    /// Said when Ava ends a call, in the assistant's language.
+    pub goodbye: String,
+    /// The language summaries are written in (the owner's, in English words).
+    pub summary_language: &'static str,
 }
 
 /// Vapi's `CreateAssistantDTO`, limited to what Ava sends. Vapi rejects unknown fields, so
@@ -165,6 +268,16 @@ pub struct CreateAssistant {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Vec<CallEndingHook>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_duration_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub background_sound: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_plan: Option<ArtifactPlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_call_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis_plan: Option<AnalysisPlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
 }
 
@@ -177,9 +290,15 @@ impl CreateAssistant {
             first_message: spec.first_message.as_ref().map(|m| m.as_str().to_owned()),
             transcriber: None,
             hooks: None,
+            max_duration_seconds: None,
+            background_sound: None,
+            artifact_plan: None,
+            end_call_message: None,
+            analysis_plan: None,
             voice: VoiceConfig {
                 provider: spec.voice.provider.as_str().to_owned(),
                 voice_id: spec.voice.voice_id.clone(),
+                fallback_plan: None,
             },
             model: ModelConfig {
                 provider: spec.model.provider.as_str().to_owned(),
@@ -204,13 +323,50 @@ impl CreateAssistant {
     /// Hands calls to `handoff` (a tool and a hook), or to no one: the list of hooks is sent
     /// either way, so that removing the owner's phone removes the handoff from Vapi.
     pub fn handing_off_to(mut self, handoff: Option<&Handoff>) -> Self {
-        self.model.tools = handoff.map(TransferCallTool::to).into_iter().collect();
+        self.model
+            .tools
+            .retain(|tool| !matches!(tool, Tool::Transfer(_)));
+        self.model
+            .tools
+            .extend(handoff.map(|h| Tool::Transfer(TransferCallTool::to(h))));
         self.hooks = Some(
             handoff
-                .map(|h| CallEndingHook::transfer_on(&ava_model::HANDOFF_ENDED_REASONS, h))
+                .map(|h| CallEndingHook::transfer_on(ava_model::handoff_ended_reasons(), h))
                 .into_iter()
                 .collect(),
         );
+        self
+    }
+
+    /// Sounds as `speaking` says: its voice (when the owner chose none of their own) with a
+    /// voice of another provider behind it.
+    pub fn speaking(mut self, speaking: &ava_model::Speaking) -> Self {
+        self.voice.fallback_plan = Some(VoiceFallbackPlan {
+            voices: vec![speaking.fallback.clone()],
+        });
+        self
+    }
+
+    /// The owner's call settings, sent at creation and with every update (an absent field is
+    /// kept by Vapi, so a setting turned back is sent too).
+    pub fn with_call_settings(mut self, settings: &CallSettings) -> Self {
+        self.max_duration_seconds = Some(settings.max_duration_seconds);
+        self.background_sound = Some(settings.background_sound);
+        self.artifact_plan = Some(ArtifactPlan {
+            recording_enabled: settings.recording,
+        });
+        self.end_call_message = Some(settings.goodbye.clone());
+        if !self
+            .model
+            .tools
+            .iter()
+            .any(|t| matches!(t, Tool::EndCall(_)))
+        {
+            self.model.tools.push(Tool::EndCall(EndCallTool::new()));
+        }
+        self.analysis_plan = Some(AnalysisPlan {
+            summary_plan: SummaryPlan::written_in(settings.summary_language),
+        });
         self
     }
 }

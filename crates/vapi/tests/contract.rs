@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ava_fakes::CallSpec;
 use ava_fakes::contract;
-use ava_model::{LanguageCode, SPOKEN, hearing};
+use ava_model::{LanguageCode, SPOKEN};
 use ava_vapi::*;
 use serde_json::{Value, json};
 
@@ -36,16 +36,33 @@ fn languages(codes: &[&str]) -> Vec<LanguageCode> {
         .collect()
 }
 
-/// The assistant as the desktop builds it (`ava_core::provision::assistant_request`).
+/// The assistant as the desktop (and the server's live worker) builds it, for a business in
+/// Paris whose owner reads French, speaking `codes`, handing calls to `owner` when given.
 fn desktop_assistant(codes: &[&str], owner: Option<&str>) -> CreateAssistant {
-    let spoken = ava_model::spoken_of(&languages(codes))[0];
-    let handoff = owner.map(|number| Handoff {
-        number: number.to_owned(),
-        message: spoken.transfer_message.to_owned(),
-    });
-    seed_assistant()
-        .hearing(&hearing(&languages(codes)))
-        .handing_off_to(handoff.as_ref())
+    built_assistant(codes, owner, "Europe/Paris")
+}
+
+fn built_assistant(codes: &[&str], owner: Option<&str>, zone: &str) -> CreateAssistant {
+    let profile = ava_model::Profile {
+        timezone: Some(ava_model::Timezone::parse(zone).unwrap()),
+        locale: Some(ava_model::Locale::Fr),
+        organization_name: Some(ava_model::Label::parse("Acme").unwrap()),
+        ..Default::default()
+    };
+    let studio = ava_model::StudioConfig {
+        languages: languages(codes),
+        fallback_phone: owner.map(|n| ava_model::PhoneNumber::parse(n).unwrap()),
+        ..Default::default()
+    };
+    let answers = build::Answers {
+        profile: &profile,
+        studio: &studio,
+        phone_number: None,
+    };
+    let spec = build::build_spec(&answers, &studio.assistant_choices()).unwrap();
+    let mut request = build::assistant_request(&answers, &spec);
+    request.metadata = seed_assistant().metadata;
+    request
 }
 
 fn assert_valid(schema: &str, body: &impl serde::Serialize, what: &str) {
@@ -77,6 +94,27 @@ fn every_assistant_the_desktop_builds_is_valid_for_vapi_in_every_language() {
             assert_valid("UpdateAssistantDTO", &update, &what);
         }
     }
+    // Each region's voice and transcriber codes, as a business's time zone picks them.
+    for zone in [
+        "America/Montreal",
+        "Europe/London",
+        "Australia/Sydney",
+        "America/Mexico_City",
+        "Europe/Zurich",
+        "Europe/Vienna",
+        "Europe/Lisbon",
+        "Africa/Cairo",
+        "America/Sao_Paulo",
+    ] {
+        for spoken in &SPOKEN {
+            let body = built_assistant(&[spoken.code], Some(OWNER), zone);
+            assert_valid(
+                "CreateAssistantDTO",
+                &body,
+                &format!("{} in {zone}", spoken.code),
+            );
+        }
+    }
     assert_valid(
         "CreateAssistantDTO",
         &seed_assistant(),
@@ -86,12 +124,14 @@ fn every_assistant_the_desktop_builds_is_valid_for_vapi_in_every_language() {
 
 #[test]
 fn a_transcriber_is_always_sent_and_the_handoff_only_with_a_phone() {
-    let hebrew = serde_json::to_value(desktop_assistant(&["he"], Some(OWNER))).unwrap();
-    assert_eq!(hebrew["transcriber"]["provider"], "azure");
-    assert_eq!(hebrew["transcriber"]["language"], "he-IL");
+    let hebrew =
+        serde_json::to_value(built_assistant(&["he"], Some(OWNER), "Asia/Jerusalem")).unwrap();
+    assert_eq!(hebrew["transcriber"]["provider"], "deepgram");
+    assert_eq!(hebrew["transcriber"]["language"], "he");
+    let fallback = &hebrew["transcriber"]["fallbackPlan"]["transcribers"][0];
     assert_eq!(
-        hebrew["transcriber"]["fallbackPlan"]["transcribers"][0]["language"],
-        "he"
+        (fallback["provider"].as_str(), fallback["language"].as_str()),
+        (Some("azure"), Some("he-IL"))
     );
     let tool = &hebrew["model"]["tools"][0];
     assert_eq!(tool["type"], "transferCall");
@@ -103,30 +143,224 @@ fn a_transcriber_is_always_sent_and_the_handoff_only_with_a_phone() {
             .starts_with("רגע אחד"),
         "the handoff speaks the assistant's language: {tool}"
     );
+    assert!(
+        tool["destinations"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("owner")
+    );
     assert_eq!(hebrew["hooks"][0]["on"], "call.ending");
     assert_eq!(hebrew["hooks"][0]["do"][0]["tool"], *tool);
+    let reasons = hebrew["hooks"][0]["filters"][0]["oneOf"]
+        .as_array()
+        .unwrap();
+    assert!(
+        reasons.iter().any(|r| r == "pipeline-error"),
+        "the documented catch-all"
+    );
+    assert!(reasons.len() > 60, "{}", reasons.len());
+    assert_eq!(
+        hebrew["voice"]["fallbackPlan"]["voices"][0]["provider"], "openai",
+        "a voice to say it with when Azure fails"
+    );
 
     let nobody = serde_json::to_value(desktop_assistant(&["fr"], None)).unwrap();
-    assert!(nobody["model"].get("tools").is_none(), "{nobody:#}");
+    let tools = nobody["model"]["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 1, "{nobody:#}");
+    assert_eq!(
+        tools[0]["type"], "endCall",
+        "Ava can still end a call politely"
+    );
     assert_eq!(
         nobody["hooks"],
         json!([]),
         "sent empty, so an update removes a handoff Vapi still has"
     );
     assert_eq!(nobody["transcriber"]["language"], "fr");
+    let prompt = nobody["model"]["messages"][0]["content"].as_str().unwrap();
+    assert!(prompt.contains("You speak French"), "{prompt}");
+    assert!(
+        !prompt.contains("transferCall"),
+        "no handoff rule without a phone"
+    );
 }
 
+/// Issue 34: the call settings owners expect, sent with every assistant and every update.
 #[test]
-fn the_handoffs_ended_reasons_are_vapis() {
-    let call = contract::vapi().schema("Call").unwrap();
-    let reasons = call["properties"]["endedReason"]["enum"]
+fn calls_last_long_enough_are_quiet_unrecorded_end_politely_and_are_summed_up_in_the_owners_language()
+ {
+    for update in [false, true] {
+        let mut body = desktop_assistant(&["fr", "en"], Some(OWNER));
+        if update {
+            body = build::update_request_from(body);
+        }
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["maxDurationSeconds"], 1800);
+        assert_eq!(json["backgroundSound"], "off");
+        assert_eq!(json["artifactPlan"]["recordingEnabled"], false);
+        assert_eq!(json["endCallMessage"], "Merci de votre appel. Au revoir !");
+        assert!(
+            json["model"]["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["type"] == "endCall")
+        );
+        let summary = json["analysisPlan"]["summaryPlan"]["messages"][0]["content"]
+            .as_str()
+            .unwrap();
+        assert!(summary.contains("written in French"), "{summary}");
+        let prompt = json["model"]["messages"][0]["content"].as_str().unwrap();
+        assert!(prompt.contains("You speak French and English"), "{prompt}");
+        assert!(
+            prompt.contains("transferCall"),
+            "the transfer rule is always there: {prompt}"
+        );
+        assert_eq!(json["voice"]["voiceId"], "fr-FR-VivienneMultilingualNeural");
+        assert_eq!(json["transcriber"]["language"], "multi");
+        let gladia = &json["transcriber"]["fallbackPlan"]["transcribers"][0];
+        assert_eq!(gladia["provider"], "gladia");
+        assert_eq!(gladia["languageBehaviour"], "manual");
+        assert_eq!(gladia["languages"], json!(["fr", "en"]));
+    }
+}
+
+/// An owner's own instructions keep the call rules: they are added after whatever was written.
+#[test]
+fn the_transfer_rule_survives_the_owners_own_instructions() {
+    let profile = ava_model::Profile {
+        locale: Some(ava_model::Locale::En),
+        ..Default::default()
+    };
+    let studio = ava_model::StudioConfig {
+        languages: languages(&["en"]),
+        fallback_phone: Some(ava_model::PhoneNumber::parse(OWNER).unwrap()),
+        ..Default::default()
+    };
+    let answers = build::Answers {
+        profile: &profile,
+        studio: &studio,
+        phone_number: None,
+    };
+    let mut choices = studio.assistant_choices();
+    choices.instructions = Some("Be brief. Never promise refunds.".to_owned());
+    let spec = build::build_spec(&answers, &choices).unwrap();
+    let body = serde_json::to_value(build::assistant_request(&answers, &spec)).unwrap();
+    let prompt = body["model"]["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        prompt.starts_with("Be brief. Never promise refunds."),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("transfer the call with the transferCall tool"),
+        "{prompt}"
+    );
+}
+
+/// The seed's `POST /assistants` gives a voice, not a language: the voice's locale is heard.
+#[test]
+fn a_seed_assistant_hears_the_language_of_its_voice() {
+    let hearing = ava_model::hearing_for_voice("fr-FR-DeniseNeural").unwrap();
+    let body = serde_json::to_value(seed_assistant().hearing(&hearing)).unwrap();
+    assert_eq!(body["transcriber"]["language"], "fr");
+    assert_valid(
+        "CreateAssistantDTO",
+        &body,
+        "the seed route's French assistant",
+    );
+}
+
+/// The providers of Ava's pipeline: OpenAI's model (and fallback voice), Azure's voice and
+/// speech, Deepgram's and Gladia's transcribers. A reason naming one of them that says it
+/// failed means the call could not go on: the handoff covers it.
+const PIPELINE_PROVIDERS: [&str; 4] = ["openai", "azure", "deepgram", "gladia"];
+
+fn pipeline_failed(reason: &str) -> bool {
+    let words: Vec<&str> = reason.split(['-', '.']).collect();
+    PIPELINE_PROVIDERS.iter().any(|p| words.contains(p))
+        && ["error", "failed", "returning"]
+            .iter()
+            .any(|w| reason.contains(w))
+}
+
+fn ended_reasons_module(document: &Value) -> String {
+    let reasons: Vec<&str> = document["components"]["schemas"]["Call"]["properties"]["endedReason"]
+        ["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|r| pipeline_failed(r))
+        .collect();
+    let mut out = String::from(
+        "//! @generated from Vapi's API document (`crates/fakes/contracts/vapi-openapi.json`) by
+//! `AVA_BLESS=1 cargo test -p ava-vapi --test contract`; a contract test fails when the two
+//! disagree, so do not edit by hand.
+//!
+//! Every `Call.endedReason` of the document that names a provider of Ava's pipeline (OpenAI,
+//! Azure, Deepgram, Gladia) and says it failed: on each, the `call.ending` hook hands the call
+//! to the owner's phone.
+
+",
+    );
+    out.push_str(&format!(
+        "/// {} reasons.\npub const PIPELINE_FAILED: &[&str] = &[\n",
+        reasons.len()
+    ));
+    for reason in reasons {
+        out.push_str(&format!("    {},\n", Value::from(reason)));
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// Issue 34: the handoff covers every failure of Ava's pipeline that Vapi's document lists,
+/// regenerated from it (a reason it gains fails this test until the list is blessed), and the
+/// documented catch-all; every one is one of Vapi's ended reasons, the catch-all aside.
+#[test]
+fn the_handoff_covers_every_pipeline_failure_of_vapis_document() {
+    let path = contract::contracts_dir().join("vapi-openapi.json");
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let expected = ended_reasons_module(&document);
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../model/src/vapi_ended_reasons.rs"
+    );
+    let actual = std::fs::read_to_string(file).unwrap_or_default();
+    if actual != expected {
+        if std::env::var_os("AVA_BLESS").is_some() {
+            std::fs::write(file, &expected).unwrap();
+        } else {
+            panic!(
+                "crates/model/src/vapi_ended_reasons.rs differs from Vapi's document; regenerate \
+                 it with `AVA_BLESS=1 cargo test -p ava-vapi --test contract` and review the diff"
+            );
+        }
+    }
+    let listed = ava_model::handoff_ended_reasons();
+    let all = document["components"]["schemas"]["Call"]["properties"]["endedReason"]["enum"]
         .as_array()
         .unwrap();
-    for reason in ava_model::HANDOFF_ENDED_REASONS {
+    for reason in all.iter().filter_map(Value::as_str) {
+        if reason.starts_with("pipeline-error") || pipeline_failed(reason) {
+            let covered = listed.contains(&reason) || listed.contains(&"pipeline-error");
+            assert!(covered, "{reason} is not covered by the handoff");
+        }
+    }
+    for reason in &listed {
         assert!(
-            reasons.iter().any(|r| r == reason),
+            *reason == ava_model::PIPELINE_ERROR_CATCH_ALL || all.iter().any(|r| r == reason),
             "{reason} is not one of Vapi's ended reasons"
         );
+    }
+    for must in [
+        "pipeline-error-openai-llm-failed",
+        "call.in-progress.error-providerfault-openai-500-server-error",
+        "call.in-progress.error-vapifault-deepgram-returning-401-invalid-credentials",
+        "pipeline-error-azure-voice-failed",
+        "pipeline-error-gladia-transcriber-failed",
+    ] {
+        assert!(listed.contains(&must), "{must}");
     }
 }
 

@@ -327,6 +327,11 @@ async fn execute(
                     Some(id) => Ok(id),
                     None => {
                         let mut body = CreateAssistant::from_spec(spec);
+                        // The seed's payload names a voice, not a language: the voice's locale
+                        // says what callers will speak (a French voice hears French).
+                        if let Some(hearing) = ava_model::hearing_for_voice(&spec.voice.voice_id) {
+                            body = body.hearing(&hearing);
+                        }
                         if let Some(idempotency) = idempotency {
                             body.metadata
                                 .get_or_insert_with(Default::default)

@@ -14,6 +14,7 @@ const TOAST_CLOSE: &str = "a toast's close button (its name in each language): i
      contain; the name says the action in the owner's language (WCAG 2.5.3 is about text labels)";
 
 const REVIEWED: &[(&str, &str, &str)] = &[
+    ("label-content-name-mismatch", ".toast-close", TOAST_CLOSE),
     (
         "label-content-name-mismatch",
         ".toast-close[aria-label=\"Close\"]",

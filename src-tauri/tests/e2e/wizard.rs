@@ -646,3 +646,48 @@ async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) 
     app.on_step("vapi").await;
     app.quit().await;
 }
+
+/// Issue 34: with a trial Twilio account, step 5 says, by the owner's phone, that Ava can hand
+/// calls over only to a number verified with Twilio; in each language.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn a_trial_twilio_account_is_warned_at_the_handoff_phone(pool: PgPool) {
+    let _one = ONE_WINDOW.lock().await;
+    let world = World::new(pool.clone()).await;
+    world.fakes.twilio.make_trial(TWILIO_SID);
+    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
+    sign_up(&app, "trial@acme.com").await;
+    app.click("#rail-twilio").await;
+    app.on_step("twilio").await;
+    app.type_into("#account_sid", TWILIO_SID).await;
+    app.type_into("#auth_token", TWILIO_TOKEN).await;
+    app.type_into("#phone_number", TWILIO_NUMBER).await;
+    app.click("#twilio-verify").await;
+    app.until(
+        "twilio connected",
+        "return document.querySelector('.integration.ok') !== null",
+    )
+    .await;
+    app.continue_to("telephony").await;
+    app.type_into("#fallback_phone", "+33612345678").await;
+    for (locale, words) in [
+        ("en", "verified with Twilio"),
+        ("fr", "vérifiés chez Twilio"),
+        ("he", "שאומתו ב-Twilio"),
+    ] {
+        app.choose("language-switch", locale).await;
+        app.until(
+            &format!("{locale}: the trial note"),
+            &format!(
+                "const n = document.getElementById('trial-handoff-note'); \
+                 return !!n && n.textContent.includes('{words}')"
+            ),
+        )
+        .await;
+        app.scroll_to("trial-handoff-note").await;
+        app.shot(&format!("{locale}-5-telephony-trial")).await;
+        app.axe(&format!("{locale}-5-telephony-trial")).await;
+    }
+    app.quit().await;
+}

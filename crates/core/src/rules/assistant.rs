@@ -50,7 +50,10 @@ pub fn kept_choices(choices: &AssistantChoices, draft: &Draft) -> AssistantChoic
         name: choices.name.clone(),
         instructions: differs(&choices.instructions, default_instructions(draft)),
         first_message: differs(&choices.first_message, default_first_message(draft)),
-        voice_id: differs(&choices.voice_id, voice_for(&draft.studio).voice_id),
+        voice_id: differs(
+            &choices.voice_id,
+            voice_for(&draft.profile, &draft.studio).voice_id,
+        ),
     }
 }
 
@@ -133,7 +136,7 @@ pub fn build_spec(draft: &Draft, choices: &AssistantChoices) -> Result<Assistant
 /// Step 7's form, pre-written from steps 3 and 5 (what the owner wrote there wins), and the
 /// voices to offer, the one that speaks the assistant's first language first.
 pub fn assistant_defaults(draft: &Draft) -> ava_ipc::AssistantDefaults {
-    let voice = voice_for(&draft.studio).voice_id;
+    let voice = voice_for(&draft.profile, &draft.studio).voice_id;
     let mut offered = vec![voice.clone()];
     offered.extend(voices().filter(|v| *v != voice).map(str::to_owned));
     let chosen = draft.studio.assistant_choices();
@@ -259,7 +262,7 @@ mod tests {
             name: Some("Ava".into()),
             instructions: Some(default_instructions(&draft)),
             first_message: Some(format!("{}  ", default_first_message(&draft))),
-            voice_id: Some(voice_for(&draft.studio).voice_id),
+            voice_id: Some(voice_for(&draft.profile, &draft.studio).voice_id),
         };
         let kept = kept_choices(&generated, &draft);
         assert_eq!(
