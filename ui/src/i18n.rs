@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn every_choice_and_error_code_has_words_in_every_language() {
-        use ava_model::{Calendar, Crm, Industry, Persona, Plan, Tone};
+        use ava_model::{
+            BackgroundSound, Calendar, CallLength, CallRecording, Crm, Industry, Persona, Plan,
+            Tone,
+        };
         let mut keys: Vec<String> = Vec::new();
         let mut add = |prefix: &str, names: &[&str]| {
             keys.extend(names.iter().map(|n| format!("{prefix}.{n}")));
@@ -144,6 +147,9 @@ mod tests {
         add("calendar", Calendar::NAMES);
         add("crm", Crm::NAMES);
         add("plan", Plan::NAMES);
+        add("call_length", CallLength::NAMES);
+        add("background_sound", BackgroundSound::NAMES);
+        add("call_recording", CallRecording::NAMES);
         add("language", &crate::steps::SPOKEN);
         add("app", &crate::steps::WORKSPACE_APPS);
         // Every code an error can carry, from the one declaration of them (the model's rules,

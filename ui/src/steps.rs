@@ -3,7 +3,8 @@
 
 use ava_ipc::{AssistantFormField, Provider, TwilioArgs, WizardView};
 use ava_model::{
-    Calendar, Crm, Industry, Locale, Persona, Plan, ProfileField, Step, StudioField, Tone,
+    BackgroundSound, Calendar, CallLength, CallRecording, Crm, Industry, Locale, Persona, Plan,
+    ProfileField, Step, StudioField, Tone,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -324,6 +325,7 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         { if ctx.ui.instructions_outdated { html! {
             <div id="instructions-outdated" class="alert warning" role="note">{ ctx.t("assistant.instructions_outdated") }</div>
         } } else { html!() } }
+        { call_settings(ctx, view) }
         { widgets::alert(ctx, "assistant") }
         { if vapi_ready { html!() } else { html! { <div class="alert warning" role="note">{ ctx.t("assistant.needs_vapi") }</div> } } }
         <div class="actions">
@@ -333,6 +335,26 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         { progress_list(ctx, view, busy) }
         { if created { crate::studio::chat(ctx) } else { html!() } }
     </> }
+}
+
+/// Step 7's call settings: saved as they are chosen (like any answer) and sent to the live
+/// assistant; each shows its safe default until the owner picks another.
+fn call_settings(ctx: &Ctx, view: &WizardView) -> Html {
+    let s = &view.studio;
+    let length = s.call_length.unwrap_or(CallLength::Minutes30);
+    let sound = s.background_sound.unwrap_or(BackgroundSound::Off);
+    let recording = s.call_recording.unwrap_or(CallRecording::Off);
+    html! {
+        <fieldset class="call-settings" id="call-settings">
+            <legend>{ ctx.t("call_settings.title") }</legend>
+            <div class="row">
+                { widgets::select(ctx, StudioField::call_length, "field.call_length", &labelled(ctx, "call_length", CallLength::ALL, CallLength::as_str), Some(length.as_str().to_owned())) }
+                { widgets::select(ctx, StudioField::background_sound, "field.background_sound", &labelled(ctx, "background_sound", BackgroundSound::ALL, BackgroundSound::as_str), Some(sound.as_str().to_owned())) }
+            </div>
+            { widgets::select(ctx, StudioField::call_recording, "field.call_recording", &labelled(ctx, "call_recording", CallRecording::ALL, CallRecording::as_str), Some(recording.as_str().to_owned())) }
+            <p class="help" id="calls-always">{ ctx.t("call_settings.always") }</p>
+        </fieldset>
+    }
 }
 
 /// The three stages of creation, each done, running, waiting or not needed.

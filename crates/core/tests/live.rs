@@ -295,3 +295,32 @@ async fn a_refused_update_says_why_and_the_next_edit_tries_again(pool: PgPool) {
     up_to_date(&core).await;
     assert_eq!(version(&world.fakes.vapi.assistant(&id).unwrap()), 2);
 }
+
+/// Issue 34: the call settings chosen at step 7 reach the live assistant like any other answer.
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn call_settings_chosen_at_step_seven_reach_the_live_assistant(pool: PgPool) {
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
+    let before = world.fakes.vapi.assistant(&id).unwrap();
+    assert_eq!(
+        before["maxDurationSeconds"], 1800,
+        "30 minutes unless chosen"
+    );
+    assert_eq!(before["backgroundSound"], "off");
+    assert_eq!(before["artifactPlan"]["recordingEnabled"], false);
+    core.update_studio(
+        &json!({"call_length": "60", "call_recording": "announced", "background_sound": "office"}),
+    )
+    .unwrap();
+    world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
+    up_to_date(&core).await;
+    let live = world.fakes.vapi.assistant(&id).unwrap();
+    assert_eq!(live["maxDurationSeconds"], 3600);
+    assert_eq!(live["backgroundSound"], "office");
+    assert_eq!(live["artifactPlan"]["recordingEnabled"], true);
+    let refused = core
+        .update_studio(&json!({"call_length": "45"}))
+        .unwrap_err();
+    assert_eq!(refused.field().as_deref(), Some("call_length"));
+}

@@ -126,6 +126,46 @@ choice!(Crm {
 });
 
 choice!(
+    /// How long a call may last, in minutes (Vapi's `maxDurationSeconds`; Vapi itself cuts
+    /// calls at 10 minutes). Unset: 30.
+    CallLength {
+        Minutes10 = "10",
+        Minutes30 = "30",
+        Minutes60 = "60",
+        Minutes120 = "120",
+    }
+);
+
+impl CallLength {
+    pub fn minutes(self) -> u32 {
+        match self {
+            CallLength::Minutes10 => 10,
+            CallLength::Minutes30 => 30,
+            CallLength::Minutes60 => 60,
+            CallLength::Minutes120 => 120,
+        }
+    }
+}
+
+choice!(
+    /// What callers hear behind Ava (Vapi's `backgroundSound`; Vapi plays office noise on phone
+    /// calls unless told). Unset: off.
+    BackgroundSound {
+        Off = "off",
+        Office = "office",
+    }
+);
+
+choice!(
+    /// Whether calls are recorded (Vapi records unless told); recorded calls start by telling
+    /// the caller, in their language. Unset: off.
+    CallRecording {
+        Off = "off",
+        Announced = "announced",
+    }
+);
+
+choice!(
     /// A new user starts on `free`.
     Plan {
         Free = "free",

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::choices::{Calendar, Crm, Industry, Locale, Persona, Plan, Strategy, Tone};
+use crate::choices::{
+    BackgroundSound, Calendar, CallLength, CallRecording, Crm, Industry, Locale, Persona, Plan,
+    Strategy, Tone,
+};
 use crate::resource::Shape;
 use crate::values::{
     AssistantName, Email, Label, LanguageCode, PhoneNumber, Seats, Slug, Text, Timezone,
@@ -112,6 +115,13 @@ resource! {
         /// when today's differ, the answers they came from changed and the owner is told.
         assistant_instructions_basis: Option<Text> = clearable(|s| Text::parse(s, BASIS_MAX))
             as Shape::Text { max: BASIS_MAX },
+        /// Step 7's call settings (issue 34); unset, each is the safe default.
+        call_length: Option<CallLength> = clearable(CallLength::parse)
+            as Shape::OneOf(CallLength::NAMES),
+        background_sound: Option<BackgroundSound> = clearable(BackgroundSound::parse)
+            as Shape::OneOf(BackgroundSound::NAMES),
+        call_recording: Option<CallRecording> = clearable(CallRecording::parse)
+            as Shape::OneOf(CallRecording::NAMES),
     }
 }
 

@@ -134,9 +134,10 @@ pub fn voice_for(profile: &Profile, studio: &StudioConfig) -> VoiceChoice {
     }
 }
 
-/// What the owner decided about calls, with the safe defaults (issue 34): calls up to 30
-/// minutes (Vapi cuts at 10), no office noise behind Ava, no recording, Ava may end a call with
-/// a goodbye in her language, and summaries written in the owner's language.
+/// What the owner decided about calls at step 7, the safe default where they decided nothing
+/// (issue 34): calls up to 30 minutes (Vapi cuts at 10), no office noise behind Ava, no
+/// recording; always, Ava may end a call with a goodbye in her language, and summaries are
+/// written in the owner's language.
 pub fn call_settings(answers: &Answers) -> CallSettings {
     let spoken = ava_model::spoken_of(&answers.studio.languages)[0];
     let summary_language = match answers.profile.locale {
@@ -144,10 +145,14 @@ pub fn call_settings(answers: &Answers) -> CallSettings {
         Some(ava_model::Locale::He) => "Hebrew",
         _ => "English",
     };
+    let studio = answers.studio;
     CallSettings {
-        max_duration_seconds: 30 * 60,
-        background_sound: "off",
-        recording: false,
+        max_duration_seconds: studio.call_length.map_or(30, |l| l.minutes()) * 60,
+        background_sound: studio
+            .background_sound
+            .unwrap_or(ava_model::BackgroundSound::Off)
+            .as_str(),
+        recording: studio.call_recording == Some(ava_model::CallRecording::Announced),
         goodbye: spoken.goodbye.to_owned(),
         summary_language,
     }

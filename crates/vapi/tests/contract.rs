@@ -225,6 +225,53 @@ fn calls_last_long_enough_are_quiet_unrecorded_end_politely_and_are_summed_up_in
     }
 }
 
+/// What the owner chooses at step 7 reaches the assistant: longer calls, office sounds, and
+/// recording, which the first message announces in the assistant's language.
+#[test]
+fn the_owners_call_settings_reach_the_assistant() {
+    let profile = ava_model::Profile {
+        locale: Some(ava_model::Locale::He),
+        ..Default::default()
+    };
+    let studio = ava_model::StudioConfig {
+        languages: languages(&["fr"]),
+        call_length: Some(ava_model::CallLength::Minutes60),
+        background_sound: Some(ava_model::BackgroundSound::Office),
+        call_recording: Some(ava_model::CallRecording::Announced),
+        ..Default::default()
+    };
+    let answers = build::Answers {
+        profile: &profile,
+        studio: &studio,
+        phone_number: None,
+    };
+    let spec = build::build_spec(&answers, &studio.assistant_choices()).unwrap();
+    let body = build::update_request(&answers, &spec);
+    assert_valid(
+        "UpdateAssistantDTO",
+        &body,
+        "an update with the owner's settings",
+    );
+    let json = serde_json::to_value(&body).unwrap();
+    assert_eq!(json["maxDurationSeconds"], 3600);
+    assert_eq!(json["backgroundSound"], "office");
+    assert_eq!(json["artifactPlan"]["recordingEnabled"], true);
+    assert!(
+        json["firstMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cet appel peut être enregistré. Bonjour"),
+        "{json:#}"
+    );
+    let summary = json["analysisPlan"]["summaryPlan"]["messages"][0]["content"]
+        .as_str()
+        .unwrap();
+    assert!(
+        summary.contains("written in Hebrew"),
+        "the owner reads Hebrew: {summary}"
+    );
+}
+
 /// An owner's own instructions keep the call rules: they are added after whatever was written.
 #[test]
 fn the_transfer_rule_survives_the_owners_own_instructions() {
