@@ -154,6 +154,41 @@ pub(crate) async fn send_code(
     Ok(())
 }
 
+/// Sets the new password in `tx` (where a reset also spent its code), ends every sign-in of the
+/// account, queues the "your password was changed" mail, and commits; the caller then gives
+/// this computer its new sign-in.
+async fn replace_password(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    account: &Account,
+    hashed: String,
+    confirms_address: bool,
+) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE users SET hashed_password = $2, updated_at = now(),
+                          email_verified = email_verified OR $3
+         WHERE id = $1",
+    )
+    .bind(account.id)
+    .bind(hashed)
+    .bind(confirms_address)
+    .execute(&mut *tx)
+    .await?;
+    let ended = state.sessions.end_all(&mut tx, account.id).await?;
+    mail::queue(
+        &mut tx,
+        Some(account.id),
+        &account.email,
+        Language::of(account.locale.as_deref()),
+        &Letter::PasswordChanged,
+    )
+    .await?;
+    tx.commit().await?;
+    state.sessions.announce_ended(&ended);
+    state.postman.wake();
+    Ok(())
+}
+
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "account",
     request_body = crate::openapi::placeholders::PasswordResetBody,
     responses((status = 202, description = "The same answer for every address: a known one gets a code by mail (at most one a minute and five a day)")))]
@@ -234,26 +269,7 @@ pub async fn confirm_password_reset(
         return Err(invalid_code());
     }
     // Whoever reads the account's mail proved it: the address counts as verified.
-    sqlx::query(
-        "UPDATE users SET hashed_password = $2, email_verified = true, updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(account.id)
-    .bind(hashed)
-    .execute(&mut *tx)
-    .await?;
-    let ended = state.sessions.end_all(&mut tx, account.id).await?;
-    mail::queue(
-        &mut tx,
-        Some(account.id),
-        &account.email,
-        Language::of(account.locale.as_deref()),
-        &Letter::PasswordChanged,
-    )
-    .await?;
-    tx.commit().await?;
-    state.sessions.announce_ended(&ended);
-    state.postman.wake();
+    replace_password(&state, tx, &account, hashed, true).await?;
     state
         .throttle
         .record_login_success(&state.db, &account.email, ip)
@@ -297,24 +313,8 @@ pub async fn change_password(
         .flatten(),
         None => None,
     };
-    let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE users SET hashed_password = $2, updated_at = now() WHERE id = $1")
-        .bind(account.id)
-        .bind(hashed)
-        .execute(&mut *tx)
-        .await?;
-    let ended = state.sessions.end_all(&mut tx, account.id).await?;
-    mail::queue(
-        &mut tx,
-        Some(account.id),
-        &account.email,
-        Language::of(account.locale.as_deref()),
-        &Letter::PasswordChanged,
-    )
-    .await?;
-    tx.commit().await?;
-    state.sessions.announce_ended(&ended);
-    state.postman.wake();
+    let tx = state.db.begin().await?;
+    replace_password(&state, tx, &account, hashed, false).await?;
     let device = device.and_then(|d| ava_model::DeviceName::parse(&d).ok());
     Ok(Json(
         new_session(&state, account.id, account.email, device.as_ref()).await?,
