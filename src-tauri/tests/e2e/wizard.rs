@@ -648,9 +648,12 @@ async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) 
 }
 
 /// Issue 34: with a trial Twilio account, step 5 says, by the owner's phone, that Ava can hand
-/// calls over only to a number verified with Twilio; in each language.
+/// calls over only to a number verified with Twilio; step 7 shows the call settings with their
+/// safe defaults, and a choice there reaches the server; in each language.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
-async fn a_trial_twilio_account_is_warned_at_the_handoff_phone(pool: PgPool) {
+async fn a_trial_account_is_warned_at_the_handoff_phone_and_calls_are_set_at_step_seven(
+    pool: PgPool,
+) {
     let _one = ONE_WINDOW.lock().await;
     let world = World::new(pool.clone()).await;
     world.fakes.twilio.make_trial(TWILIO_SID);
@@ -689,5 +692,33 @@ async fn a_trial_twilio_account_is_warned_at_the_handoff_phone(pool: PgPool) {
         app.shot(&format!("{locale}-5-telephony-trial")).await;
         app.axe(&format!("{locale}-5-telephony-trial")).await;
     }
+    // Step 7's call settings, with their safe defaults shown, in each language.
+    app.click("#rail-assistant").await;
+    app.on_step("assistant").await;
+    for (locale, words) in [
+        ("en", "30 minutes"),
+        ("fr", "30 minutes"),
+        ("he", "30 דקות"),
+    ] {
+        app.choose("language-switch", locale).await;
+        app.until(
+            &format!("{locale}: the call settings"),
+            &format!(
+                "const s = document.getElementById('call_length'); \
+                 return !!s && s.options[s.selectedIndex].text === '{words}' \
+                     && document.getElementById('call_recording').value === 'off'"
+            ),
+        )
+        .await;
+        app.scroll_to("call-settings").await;
+        app.shot(&format!("{locale}-7-call-settings")).await;
+    }
+    app.choose("call_recording", "announced").await;
+    until_db(
+        &pool,
+        "SELECT call_recording FROM users WHERE email = 'trial@acme.com'",
+        Some("announced"),
+    )
+    .await;
     app.quit().await;
 }
