@@ -483,6 +483,9 @@ fn studio_sample(field: &str) -> serde_json::Value {
         "crm" => json!("hubspot"),
         "plan" => json!("pro"),
         "seats" => json!(3),
+        "call_length" => json!("60"),
+        "background_sound" => json!("office"),
+        "call_recording" => json!("announced"),
         _ => json!("Some words"),
     }
 }

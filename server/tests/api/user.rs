@@ -23,7 +23,8 @@ async fn a_new_user_starts_empty_on_the_free_plan(pool: PgPool) {
                "fallback_phone": null, "calendar": null, "workspace_apps": [], "crm": null,
                "plan": "free", "seats": 1, "assistant_name": null, "assistant_voice_id": null,
                "assistant_first_message": null, "assistant_instructions": null,
-               "assistant_instructions_basis": null})
+               "assistant_instructions_basis": null, "call_length": null,
+               "background_sound": null, "call_recording": null})
     );
     assert_eq!(
         me.body["onboarding"],
@@ -46,7 +47,8 @@ const FULL_STUDIO: fn() -> Value = || {
            "fallback_phone": "+33612345678", "calendar": "google", "workspace_apps": ["slack", "notion"], "crm": "hubspot", "plan": "pro", "seats": 2,
            "assistant_name": "Maya", "assistant_voice_id": "fr-FR-DeniseNeural",
            "assistant_first_message": "Bonjour, Acme Dental, Maya à l'appareil.",
-           "assistant_instructions": "Only book cleanings.", "assistant_instructions_basis": "0123456789abcdef"})
+           "assistant_instructions": "Only book cleanings.", "assistant_instructions_basis": "0123456789abcdef",
+           "call_length": "60", "background_sound": "office", "call_recording": "announced"})
 };
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
