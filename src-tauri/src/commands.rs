@@ -158,25 +158,8 @@ pub async fn export_account(
     app: tauri::AppHandle,
     shell: State<'_, Shell>,
 ) -> Reply<cmd::ExportAccount> {
-    use tauri_plugin_dialog::DialogExt;
-    let (chosen, answer) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_file_name(format!(
-            "ava-export-{}.json",
-            chrono::Local::now().format("%Y-%m-%d")
-        ))
-        .add_filter("JSON", &["json"])
-        .save_file(move |path| {
-            let _ = chosen.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let Some(path) = answer.await.ok().flatten() else {
-        return Ok(ava_ipc::ExportSaved { path: None });
-    };
-    shell.core.export_account(&path).await.map_err(ui)?;
-    Ok(ava_ipc::ExportSaved {
-        path: Some(path.display().to_string()),
-    })
+    let path = crate::dialogs::save_path(&app, &shell.core.export_file_name()).await;
+    shell.core.export_account(path.as_deref()).await.map_err(ui)
 }
 
 #[tauri::command]

@@ -382,9 +382,18 @@ impl Onboarding {
         account_life::end_sign_ins(&self.ctx, id).await
     }
 
-    /// Writes everything the server holds about the account to `path`.
-    pub async fn export_account(&self, path: &std::path::Path) -> Result<(), CoreError> {
+    /// Writes everything the server holds about the account to `path`, the file the owner
+    /// chose (`None`: they closed the dialog; nothing is written).
+    pub async fn export_account(
+        &self,
+        path: Option<&std::path::Path>,
+    ) -> Result<ava_ipc::ExportSaved, CoreError> {
         account_life::export_to(&self.ctx, path).await
+    }
+
+    /// The name the save dialog offers for the export, dated today on this computer's clock.
+    pub fn export_file_name(&self) -> String {
+        ava_model::export_file_name(chrono::Local::now().date_naive())
     }
 
     /// Deletes the account, then its draft, keys and tokens on this computer.

@@ -138,7 +138,13 @@ async fn the_export_is_a_file_with_no_secret_and_deletion_leaves_nothing_here(po
     synced(&here).await;
 
     let saved = home.path().join("ava-export.json");
-    here.export_account(&saved).await.unwrap();
+    let written = here.export_account(Some(&saved)).await.unwrap();
+    assert_eq!(written.path.as_deref(), Some(saved.to_str().unwrap()));
+    assert!(
+        here.export_account(None).await.unwrap().path.is_none(),
+        "a closed dialog writes nothing"
+    );
+    assert!(here.export_file_name().starts_with("ava-export-"));
     let text = std::fs::read_to_string(&saved).unwrap();
     let export: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(export["format"], "ava-export/1");

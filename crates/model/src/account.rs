@@ -274,6 +274,12 @@ pub struct DeletionReceipt {
 /// The export's format name (`GET /user/export`): a reader checks it before anything else.
 pub const EXPORT_FORMAT: &str = "ava-export/1";
 
+/// The export's file name for `day` (`ava-export-2026-12-07.json`): the server's
+/// `Content-Disposition` and the desktop's save dialog offer the same.
+pub fn export_file_name(day: chrono::NaiveDate) -> String {
+    format!("ava-export-{}.json", day.format("%Y-%m-%d"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -572,8 +572,8 @@ pub async fn export(
         "sessions": sessions,
     });
     let disposition = format!(
-        "attachment; filename=\"ava-export-{}.json\"",
-        now.format("%Y-%m-%d")
+        "attachment; filename=\"{}\"",
+        ava_model::export_file_name(now.date_naive())
     );
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(document)))
 }

@@ -178,9 +178,23 @@ pub(crate) async fn end_sign_ins(
     account_overview(ctx).await
 }
 
-/// Everything the server holds about the account, written to `path` (a file the owner chose).
+/// Everything the server holds about the account, written to `path` (a file the owner chose;
+/// none when they closed the save dialog, and then nothing is asked of the server).
+pub(crate) async fn export_to(
+    ctx: &Context,
+    path: Option<&Path>,
+) -> Result<ava_ipc::ExportSaved, CoreError> {
+    let Some(path) = path else {
+        return Ok(ava_ipc::ExportSaved { path: None });
+    };
+    write_export(ctx, path).await?;
+    Ok(ava_ipc::ExportSaved {
+        path: Some(path.display().to_string()),
+    })
+}
+
 /// Written whole or not at all: a temporary file beside it, then a rename.
-pub(crate) async fn export_to(ctx: &Context, path: &Path) -> Result<(), CoreError> {
+async fn write_export(ctx: &Context, path: &Path) -> Result<(), CoreError> {
     let document: Value =
         signed_in(ctx, |token| async move { ctx.api.export(&token).await }).await?;
     let bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
