@@ -278,10 +278,14 @@ fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
     let from_core = core.clone();
     tauri::async_runtime::spawn(async move {
         while pulled.changed().await.is_ok() {
-            let fields = pulled.borrow().fields.clone();
+            let (fields, completed) = {
+                let pulled = pulled.borrow();
+                (pulled.fields.clone(), pulled.completed)
+            };
             let view = ava_ipc::PulledView {
                 view: from_core.view(),
                 fields,
+                completed,
                 assistant: from_core.assistant_defaults(),
             };
             emit::<event::DraftPulled, _>(&to_ui, &view);

@@ -2,7 +2,7 @@
 //! The list below is the only place an event is named on this side; a test compares it with
 //! the declarations, so an event the shell emits is never left unheard.
 
-use ava_ipc::{Event, FieldEdit, PulledView, event};
+use ava_ipc::{Event, FieldEdit, FieldName, PulledView, event};
 use yew::prelude::*;
 
 use crate::ipc;
@@ -50,29 +50,31 @@ fn pulled(ui: &UseReducerHandle<Ui>, pulled: PulledView) {
     let focused = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element());
-    let focused_id = focused.as_ref().map(|e| e.id()).filter(|id| !id.is_empty());
+    // A field's element has the field's name as its id.
+    let focused_field = focused.as_ref().and_then(|e| FieldName::parse(&e.id()));
     let typed_over = focused
         .and_then(|element| text_of(&element))
-        .filter(|(id, _)| pulled.fields.contains(id))
-        .and_then(|(id, text)| FieldEdit::named(&id, text.into()));
+        .filter(|(field, _)| pulled.fields.contains(field))
+        .and_then(|(field, text)| FieldEdit::of(field, text.into()));
     ui.dispatch(Msg::Pulled {
         pulled: Box::new(pulled),
-        focused: focused_id,
+        focused: focused_field,
     });
     if let Some(edit) = typed_over {
         state::run(ui.clone(), Action::Edit(edit));
     }
 }
 
-/// The id and text of a text control (one line or several).
-fn text_of(element: &web_sys::Element) -> Option<(String, String)> {
+/// The field and text of a field's text control (one line or several).
+fn text_of(element: &web_sys::Element) -> Option<(FieldName, String)> {
     use wasm_bindgen::JsCast;
+    let field = FieldName::parse(&element.id())?;
     if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
-        return Some((input.id(), input.value()));
+        return Some((field, input.value()));
     }
     element
         .dyn_ref::<web_sys::HtmlTextAreaElement>()
-        .map(|area| (area.id(), area.value()))
+        .map(|area| (field, area.value()))
 }
 
 #[cfg(test)]

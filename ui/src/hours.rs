@@ -4,28 +4,28 @@
 //! is, shown as free text with a way to switch to the schedule.
 
 use ava_ipc::{HoursArgs, OpenNow, cmd};
-use ava_model::{DAYS, Opening, WeeklySchedule, clock};
+use ava_model::{DAYS, Opening, StudioField, WeeklySchedule, clock};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::state::{Action, Msg};
 use crate::widgets::shown;
 
-const FIELD: &str = "business_hours";
+const FIELD: StudioField = StudioField::business_hours;
 
 fn save(ctx: &Ctx, schedule: &WeeklySchedule) {
     let text = schedule.to_string();
-    ctx.ui.dispatch(Msg::Typed(FIELD.to_owned(), text.clone()));
+    ctx.ui.dispatch(Msg::Typed(FIELD.into(), text.clone()));
     ctx.act(Action::Edit(ava_ipc::FieldEdit::Studio {
-        field: ava_model::StudioField::business_hours,
+        field: FIELD,
         value: serde_json::Value::from(text),
     }));
 }
 
 /// The editor, from the saved (or just typed) text.
 pub fn editor(ctx: &Ctx, saved: Option<String>) -> Html {
-    let text = shown(ctx, FIELD, saved);
+    let text = shown(ctx, FIELD.into(), saved);
     let schedule = if text.trim().is_empty() {
         Some(WeeklySchedule::default())
     } else {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use ava_model::Locale;
+use ava_model::{FieldName, Locale};
 
 type Catalog = HashMap<String, String>;
 
@@ -21,16 +21,17 @@ fn catalogs() -> &'static [(Locale, Catalog); 3] {
 
 /// The string for `key` in `locale`, English when missing, the key itself as a last resort.
 pub fn t(locale: Locale, key: &str) -> String {
-    let find = |l: Locale| {
-        catalogs()
-            .iter()
-            .find(|(c, _)| *c == l)
-            .and_then(|(_, cat)| cat.get(key))
-            .cloned()
-    };
-    find(locale)
-        .or_else(|| find(Locale::En))
+    find(locale, key)
+        .or_else(|| find(Locale::En, key))
         .unwrap_or_else(|| key.to_owned())
+}
+
+fn find(locale: Locale, key: &str) -> Option<String> {
+    catalogs()
+        .iter()
+        .find(|(c, _)| *c == locale)
+        .and_then(|(_, catalog)| catalog.get(key))
+        .cloned()
 }
 
 /// An error in the user's language: the translation of its code with its bounds filled in,
@@ -78,11 +79,8 @@ pub fn time_of_day(locale: Locale, minutes: u16) -> String {
 }
 
 /// The warning for leaving a step with fields missing, naming them.
-pub fn incomplete_message(locale: Locale, fields: &[String]) -> String {
-    let names: Vec<String> = fields
-        .iter()
-        .map(|f| t(locale, &format!("field.{f}")))
-        .collect();
+pub fn incomplete_message(locale: Locale, fields: &[FieldName]) -> String {
+    let names: Vec<String> = fields.iter().map(|f| t(locale, f.label_key())).collect();
     t(locale, "toast.incomplete").replace("{fields}", &names.join(", "))
 }
 
@@ -174,7 +172,7 @@ mod tests {
                 ava_ipc::ErrorCode::TooLong,
                 "full_name must be at most 120 characters",
             )
-            .at("full_name")
+            .at(ava_model::ProfileField::full_name)
         };
         assert!(error_message(Locale::Fr, &too_long).contains("120"));
         assert!(!error_message(Locale::He, &too_long).contains("{max}"));
@@ -183,11 +181,30 @@ mod tests {
             "Something new happened",
         );
         assert_eq!(error_message(Locale::Fr, &odd), "Something new happened");
-        let warning = incomplete_message(Locale::En, &["full_name".into(), "industry".into()]);
+        let warning = incomplete_message(
+            Locale::En,
+            &[
+                ava_model::ProfileField::full_name.into(),
+                ava_model::ProfileField::industry.into(),
+            ],
+        );
         assert!(
             warning.contains("Full name") && warning.contains("Industry"),
             "{warning}"
         );
+    }
+
+    /// Every field the model names has a label in every language: an error or a warning about
+    /// any of them names it in the owner's words.
+    #[test]
+    fn every_field_has_a_label() {
+        for field in FieldName::all() {
+            for locale in [Locale::En, Locale::Fr, Locale::He] {
+                let key = field.label_key();
+                let label = find(locale, key);
+                assert!(label.is_some(), "{key} has no {locale:?} label");
+            }
+        }
     }
 
     #[test]

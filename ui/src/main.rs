@@ -1,6 +1,7 @@
 //! The Yew wizard. Rules live in ava-model and ava-core; this crate draws, keeps what the user
 //! is typing, and forwards every change to the shell through `ava-ipc` commands.
 
+mod ctx;
 mod events;
 mod hours;
 mod i18n;
@@ -11,46 +12,12 @@ mod steps;
 mod studio;
 mod widgets;
 
-use ava_ipc::{Moved, WizardView, cmd};
+use ava_ipc::{WizardView, cmd};
 use ava_model::{Locale, Step};
+use ctx::Ctx;
 use i18n::t;
-use state::{Action, Msg, Screen, ToastKind, Ui};
+use state::{Action, Msg, Screen, Ui};
 use yew::prelude::*;
-
-/// Everything a screen needs to draw itself and to ask for changes.
-#[derive(Clone, PartialEq)]
-pub struct Ctx {
-    pub ui: UseReducerHandle<Ui>,
-    pub view: std::rc::Rc<WizardView>,
-    pub locale: Locale,
-    /// Runs an action on the latest state; the same callback for the window's whole life, so
-    /// components holding it are not redrawn for its sake.
-    pub actions: Callback<Action>,
-}
-
-impl Ctx {
-    pub fn view(&self) -> &WizardView {
-        &self.view
-    }
-
-    pub fn t(&self, key: &str) -> String {
-        t(self.locale, key)
-    }
-
-    /// A count in words, by the language's plural rules ("1 seat", "שני מושבים").
-    pub fn count(&self, key: &str, n: u64) -> String {
-        i18n::count(self.locale, key, n)
-    }
-
-    pub fn act(&self, action: Action) {
-        self.actions.emit(action);
-    }
-
-    pub fn callback<E>(&self, action: impl Fn() -> Action + 'static) -> Callback<E> {
-        let ctx = self.clone();
-        Callback::from(move |_| ctx.act(action()))
-    }
-}
 
 #[component]
 fn App() -> Html {
@@ -306,16 +273,6 @@ fn Footer(props: &FooterProps) -> Html {
                 <button id="continue" class="btn primary" onclick={act(|| Action::Continue)}>{ t("nav.continue") }</button>
             </div>
         </div>
-    }
-}
-
-/// Shows the toast for leaving a step with fields missing.
-pub fn warn_incomplete(ui: &UseReducerHandle<Ui>, moved: &Moved) {
-    if !moved.left_incomplete.is_empty() {
-        ui.dispatch(Msg::Toast(
-            ToastKind::Warning,
-            state::ToastText::Incomplete(moved.left_incomplete.clone()),
-        ));
     }
 }
 

@@ -2,17 +2,17 @@
 //! and the toasts.
 
 use ava_ipc::{CredentialsArgs, Provider, StatusView, SyncState, UnsentEdits};
-use ava_model::{Locale, Step};
+use ava_model::{FormField, Locale, Step};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::{error_message, incomplete_message};
 use crate::state::{
     AccountPanel, Action, Busy, Msg, ResetStage, SignOutStage, ToastKind, ToastText, Ui,
 };
 use crate::steps;
-use crate::widgets::{self, Field, TextSpec};
+use crate::widgets::{self, TextSpec};
 
 /// Sign up, sign in, or continue offline (everything syncs once the user signs in).
 pub fn account(ctx: &Ctx) -> Html {
@@ -25,10 +25,10 @@ pub fn account(ctx: &Ctx) -> Html {
         let ctx = ctx.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+            let get = |f: FormField| ctx.ui.typed_at(f);
             let args = CredentialsArgs {
-                email: get("email"),
-                password: get("password").into(),
+                email: get(FormField::Email),
+                password: get(FormField::Password).into(),
             };
             ctx.act(if ctx.ui.sign_up {
                 Action::SignUp(args)
@@ -53,8 +53,8 @@ pub fn account(ctx: &Ctx) -> Html {
                     { tab(true, "account.sign_up", "tab-sign-up") }
                     { tab(false, "account.sign_in", "tab-sign-in") }
                 </div>
-                { widgets::text(ctx, TextSpec::new(Field::Local("email"), "field.email").kind("email").autocomplete("email"), None) }
-                { widgets::text(ctx, TextSpec::new(Field::Local("password"), "field.password").kind("password")
+                { widgets::text(ctx, TextSpec::new(FormField::Email).kind("email").autocomplete("email"), None) }
+                { widgets::text(ctx, TextSpec::new(FormField::Password).kind("password")
                     .autocomplete(if sign_up { "new-password" } else { "current-password" })
                     .help(if sign_up { "help.password" } else { "help.password_sign_in" }), None) }
                 { if sign_up { html!() } else { html! {
@@ -94,14 +94,14 @@ fn forgotten_password(ctx: &Ctx) -> Html {
         let ctx = ctx.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+            let get = |f: FormField| ctx.ui.typed_at(f);
             ctx.act(match ctx.ui.reset {
                 ResetStage::EnterCode => Action::ResetPassword(ava_ipc::ResetArgs {
-                    email: get("email"),
-                    code: get("code"),
-                    new_password: get("new_password").into(),
+                    email: get(FormField::Email),
+                    code: get(FormField::Code),
+                    new_password: get(FormField::NewPassword).into(),
                 }),
-                _ => Action::AskReset(get("email")),
+                _ => Action::AskReset(get(FormField::Email)),
             });
         })
     };
@@ -109,18 +109,18 @@ fn forgotten_password(ctx: &Ctx) -> Html {
         let ui = ctx.ui.clone();
         move |_| ui.dispatch(Msg::Reset(ResetStage::Off))
     };
-    let email = ctx.ui.typed.get("email").cloned().unwrap_or_default();
+    let email = ctx.ui.typed_at(FormField::Email);
     html! {
         <form class="card gate-card" id="reset-form" onsubmit={submit} aria-labelledby="reset-title">
             <div class="brand big">{ ctx.t("app.name") }</div>
             <h1 id="reset-title">{ ctx.t("reset.title") }</h1>
             { if stage == ResetStage::EnterCode { html! { <>
                 <p class="purpose" id="reset-sent" role="status">{ ctx.t("reset.sent").replace("{email}", &email) }</p>
-                { widgets::text(ctx, TextSpec::new(Field::Local("code"), "field.code").autocomplete("one-time-code").help("help.code"), None) }
-                { widgets::text(ctx, TextSpec::new(Field::Local("new_password"), "field.new_password").kind("password").autocomplete("new-password").help("help.password"), None) }
+                { widgets::text(ctx, TextSpec::new(FormField::Code).autocomplete("one-time-code").help("help.code"), None) }
+                { widgets::text(ctx, TextSpec::new(FormField::NewPassword).kind("password").autocomplete("new-password").help("help.password"), None) }
             </> } } else { html! { <>
                 <p class="purpose">{ ctx.t("reset.purpose") }</p>
-                { widgets::text(ctx, TextSpec::new(Field::Local("email"), "field.email").kind("email").autocomplete("email"), None) }
+                { widgets::text(ctx, TextSpec::new(FormField::Email).kind("email").autocomplete("email"), None) }
             </> } } }
             { widgets::alert(ctx, "reset") }
             <button id="reset-submit" type="submit" class={classes!("btn", "primary", "wide", busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
@@ -354,7 +354,7 @@ fn account_life(ctx: &Ctx) -> Html {
     let Some(account) = ctx.ui.account.as_ref() else {
         return html! { <>{ widgets::alert(ctx, "account-settings") }</> };
     };
-    let typed = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+    let typed = |f: FormField| ctx.ui.typed_at(f);
     let submit_button = |id: &'static str, key: &str, danger: bool| {
         html! {
             <button {id} type="submit" class={classes!("btn", if danger { "danger" } else { "primary" }, busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
@@ -383,12 +383,10 @@ fn account_life(ctx: &Ctx) -> Html {
             let ctx2 = ctx.clone();
             form(
                 "confirm-email-form",
-                Box::new(move || {
-                    Action::ConfirmEmail(ctx2.ui.typed.get("code").cloned().unwrap_or_default())
-                }),
+                Box::new(move || Action::ConfirmEmail(ctx2.ui.typed_at(FormField::Code))),
                 html! { <>
                     <p role="status" id="email-code-sent">{ ctx.t(if to_new_address { "account.code_sent_new" } else { "account.code_sent" }) }</p>
-                    { widgets::text(ctx, TextSpec::new(Field::Local("code"), "field.code").autocomplete("one-time-code").help("help.code"), None) }
+                    { widgets::text(ctx, TextSpec::new(FormField::Code).autocomplete("one-time-code").help("help.code"), None) }
                     <div class="actions">{ submit_button("confirm-email", "account.confirm", false) }{ cancel.clone() }</div>
                 </> },
             )
@@ -398,15 +396,15 @@ fn account_life(ctx: &Ctx) -> Html {
             form(
                 "change-email-form",
                 Box::new(move || {
-                    let get = |f: &str| ctx2.ui.typed.get(f).cloned().unwrap_or_default();
+                    let get = |f: FormField| ctx2.ui.typed_at(f);
                     Action::ChangeEmail(ava_ipc::EmailChangeArgs {
-                        new_email: get("new_email"),
-                        password: get("password").into(),
+                        new_email: get(FormField::NewEmail),
+                        password: get(FormField::Password).into(),
                     })
                 }),
                 html! { <>
-                    { widgets::text(ctx, TextSpec::new(Field::Local("new_email"), "field.new_email").kind("email").autocomplete("email"), None) }
-                    { widgets::text(ctx, TextSpec::new(Field::Local("password"), "field.password").kind("password").autocomplete("current-password"), None) }
+                    { widgets::text(ctx, TextSpec::new(FormField::NewEmail).kind("email").autocomplete("email"), None) }
+                    { widgets::text(ctx, TextSpec::new(FormField::Password).kind("password").autocomplete("current-password"), None) }
                     <div class="actions">{ submit_button("change-email", "account.send_code", false) }{ cancel.clone() }</div>
                 </> },
             )
@@ -416,39 +414,39 @@ fn account_life(ctx: &Ctx) -> Html {
             form(
                 "change-password-form",
                 Box::new(move || {
-                    let get = |f: &str| ctx2.ui.typed.get(f).cloned().unwrap_or_default();
+                    let get = |f: FormField| ctx2.ui.typed_at(f);
                     Action::ChangePassword(ava_ipc::PasswordChangeArgs {
-                        current_password: get("current_password").into(),
-                        new_password: get("new_password").into(),
+                        current_password: get(FormField::CurrentPassword).into(),
+                        new_password: get(FormField::NewPassword).into(),
                     })
                 }),
                 html! { <>
-                    { widgets::text(ctx, TextSpec::new(Field::Local("current_password"), "field.current_password").kind("password").autocomplete("current-password"), None) }
-                    { widgets::text(ctx, TextSpec::new(Field::Local("new_password"), "field.new_password").kind("password").autocomplete("new-password").help("help.new_password_elsewhere"), None) }
+                    { widgets::text(ctx, TextSpec::new(FormField::CurrentPassword).kind("password").autocomplete("current-password"), None) }
+                    { widgets::text(ctx, TextSpec::new(FormField::NewPassword).kind("password").autocomplete("new-password").help("help.new_password_elsewhere"), None) }
                     <div class="actions">{ submit_button("change-password", "account.change_password", false) }{ cancel.clone() }</div>
                 </> },
             )
         }
         Some(AccountPanel::Delete) => {
             let ctx2 = ctx.clone();
-            let delete_in_vapi = typed("vapi_assistants") == "delete";
+            let delete_in_vapi = typed(FormField::VapiAssistants) == "delete";
             let choose = |value: &'static str| {
                 let ui = ctx.ui.clone();
                 Callback::from(move |_: Event| {
-                    ui.dispatch(Msg::Typed("vapi_assistants".into(), value.into()))
+                    ui.dispatch(Msg::Typed(FormField::VapiAssistants.into(), value.into()))
                 })
             };
             form(
                 "delete-account-form",
                 Box::new(move || {
-                    let get = |f: &str| ctx2.ui.typed.get(f).cloned().unwrap_or_default();
-                    let vapi_assistants = if get("vapi_assistants") == "delete" {
+                    let get = |f: FormField| ctx2.ui.typed_at(f);
+                    let vapi_assistants = if get(FormField::VapiAssistants) == "delete" {
                         ava_model::VapiAssistantsOnDeletion::Delete
                     } else {
                         ava_model::VapiAssistantsOnDeletion::Keep
                     };
                     Action::DeleteAccount(ava_ipc::DeleteAccountArgs {
-                        password: get("password").into(),
+                        password: get(FormField::Password).into(),
                         vapi_assistants,
                     })
                 }),
@@ -462,7 +460,7 @@ fn account_life(ctx: &Ctx) -> Html {
                         <div class="check"><input type="radio" id="vapi-delete" name="vapi_assistants" checked={delete_in_vapi} onchange={choose("delete")} />
                             <label for="vapi-delete">{ ctx.t("account.delete_vapi_delete") }</label></div>
                     </fieldset>
-                    { widgets::text(ctx, TextSpec::new(Field::Local("password"), "field.password").kind("password").autocomplete("current-password"), None) }
+                    { widgets::text(ctx, TextSpec::new(FormField::Password).kind("password").autocomplete("current-password"), None) }
                     <div class="actions">{ submit_button("delete-account", "account.delete_now", true) }{ cancel.clone() }</div>
                 </div> },
             )

@@ -1,7 +1,7 @@
 //! The nine steps of wizard.md. Each draws its fields from the view and sends edits; none
 //! holds a rule of its own.
 
-use ava_ipc::{AssistantFormField, Provider, TwilioArgs, WizardView};
+use ava_ipc::{AssistantFormField, FormField, Provider, TwilioArgs, WizardView};
 use ava_model::{
     BackgroundSound, Calendar, CallLength, CallRecording, Crm, Industry, Locale, Persona, Plan,
     ProfileField, Step, StudioField, Tone,
@@ -9,9 +9,9 @@ use ava_model::{
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::state::{Action, Busy, Msg, step_mark};
-use crate::widgets::{self, CardOption, Field, TextSpec};
+use crate::widgets::{self, CardOption, TextSpec};
 
 /// Languages Ava can speak on the phone, offered as chips on step 3 (the model's list).
 pub const SPOKEN: [&str; 8] = ava_model::LanguageCode::SPOKEN;
@@ -65,16 +65,16 @@ fn profile(ctx: &Ctx, view: &WizardView) -> Html {
     let p = &view.profile;
     html! { <>
         <div class="row">
-            { widgets::text(ctx, TextSpec::new(ProfileField::full_name, "field.full_name").autocomplete("name"), text_of(p.full_name.as_ref().map(|l| l.as_str()).as_ref())) }
-            { widgets::text(ctx, TextSpec::new(ProfileField::organization_name, "field.organization_name").autocomplete("organization"), text_of(p.organization_name.as_ref().map(|l| l.as_str()).as_ref())) }
+            { widgets::text(ctx, TextSpec::new(ProfileField::full_name).autocomplete("name"), text_of(p.full_name.as_ref().map(|l| l.as_str()).as_ref())) }
+            { widgets::text(ctx, TextSpec::new(ProfileField::organization_name).autocomplete("organization"), text_of(p.organization_name.as_ref().map(|l| l.as_str()).as_ref())) }
         </div>
         <div class="row">
-            { widgets::select(ctx, ProfileField::industry, "field.industry", &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
+            { widgets::select(ctx, ProfileField::industry, &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
             { widgets::time_zone(ctx, p.timezone.as_ref().map(|z| z.as_str().to_owned())) }
         </div>
-        { widgets::select(ctx, ProfileField::locale, "field.locale", &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
-        { widgets::checkbox(ctx, ProfileField::marketing_opt_in, "field.marketing_opt_in", p.marketing_opt_in) }
-        { widgets::checkbox(ctx, ProfileField::accept_terms, "field.accept_terms", p.accept_terms) }
+        { widgets::select(ctx, ProfileField::locale, &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
+        { widgets::checkbox(ctx, ProfileField::marketing_opt_in, p.marketing_opt_in) }
+        { widgets::checkbox(ctx, ProfileField::accept_terms, p.accept_terms) }
     </> }
 }
 
@@ -131,17 +131,12 @@ pub fn vapi_form(ctx: &Ctx) -> Html {
     let onclick = {
         let ctx = ctx.clone();
         Callback::from(move |_| {
-            let key = ctx
-                .ui
-                .typed
-                .get("vapi_api_key")
-                .cloned()
-                .unwrap_or_default();
+            let key = ctx.ui.typed_at(FormField::VapiApiKey);
             ctx.act(Action::SaveVapi(key));
         })
     };
     html! { <>
-        { widgets::text(ctx, TextSpec::new(Field::Local("vapi_api_key"), "field.vapi_api_key").help("help.vapi_api_key").kind("password"), None) }
+        { widgets::text(ctx, TextSpec::new(FormField::VapiApiKey).help("help.vapi_api_key").kind("password"), None) }
         { widgets::alert(ctx, "vapi") }
         { widgets::action_button("vapi-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
     </> }
@@ -169,11 +164,11 @@ fn persona(ctx: &Ctx, view: &WizardView) -> Html {
         .map(|l| ((*l).to_owned(), ctx.t(&format!("language.{l}"))))
         .collect();
     html! { <>
-        { widgets::cards(ctx, StudioField::persona, "field.persona", personas, s.persona.map(|p| p.as_str().to_owned())) }
-        { widgets::textarea(ctx, TextSpec::new(StudioField::job_to_be_done, "field.job_to_be_done").help("help.job_to_be_done"), text_of(s.job_to_be_done.as_ref().map(|t| t.as_str()).as_ref()), 2) }
-        { widgets::chips(ctx, StudioField::languages, "field.languages", languages, s.languages.iter().map(|l| l.as_str().to_owned()).collect()) }
-        { widgets::select(ctx, StudioField::tone, "field.tone", &labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
-        { widgets::textarea(ctx, TextSpec::new(StudioField::guidelines, "field.guidelines").help("help.guidelines"), text_of(s.guidelines.as_ref().map(|t| t.as_str()).as_ref()), 3) }
+        { widgets::cards(ctx, StudioField::persona, personas, s.persona.map(|p| p.as_str().to_owned())) }
+        { widgets::textarea(ctx, TextSpec::new(StudioField::job_to_be_done).help("help.job_to_be_done"), text_of(s.job_to_be_done.as_ref().map(|t| t.as_str()).as_ref()), 2) }
+        { widgets::chips(ctx, StudioField::languages, languages, s.languages.iter().map(|l| l.as_str().to_owned()).collect()) }
+        { widgets::select(ctx, StudioField::tone, &labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
+        { widgets::textarea(ctx, TextSpec::new(StudioField::guidelines).help("help.guidelines"), text_of(s.guidelines.as_ref().map(|t| t.as_str()).as_ref()), 3) }
     </> }
 }
 
@@ -183,18 +178,18 @@ pub fn twilio_form(ctx: &Ctx) -> Html {
     let onclick = {
         let ctx = ctx.clone();
         Callback::from(move |_| {
-            let get = |f: &str| ctx.ui.typed.get(f).cloned().unwrap_or_default();
+            let get = |f: FormField| ctx.ui.typed_at(f);
             ctx.act(Action::SaveTwilio(TwilioArgs {
-                account_sid: get("account_sid"),
-                auth_token: get("auth_token").into(),
-                phone_number: get("phone_number"),
+                account_sid: get(FormField::AccountSid),
+                auth_token: get(FormField::AuthToken).into(),
+                phone_number: get(FormField::PhoneNumber),
             }));
         })
     };
     html! { <>
-        { widgets::text(ctx, TextSpec::new(Field::Local("account_sid"), "field.account_sid").help("help.account_sid"), None) }
-        { widgets::text(ctx, TextSpec::new(Field::Local("auth_token"), "field.auth_token").kind("password"), None) }
-        { widgets::text(ctx, TextSpec::new(Field::Local("phone_number"), "field.phone_number").help("help.phone_number").kind("tel"), None) }
+        { widgets::text(ctx, TextSpec::new(FormField::AccountSid).help("help.account_sid"), None) }
+        { widgets::text(ctx, TextSpec::new(FormField::AuthToken).kind("password"), None) }
+        { widgets::text(ctx, TextSpec::new(FormField::PhoneNumber).help("help.phone_number").kind("tel"), None) }
         { widgets::alert(ctx, "twilio") }
         { widgets::action_button("twilio-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
     </> }
@@ -210,12 +205,12 @@ fn twilio(ctx: &Ctx, view: &WizardView) -> Html {
 fn telephony(ctx: &Ctx, view: &WizardView) -> Html {
     let s = &view.studio;
     html! { <>
-        { widgets::text(ctx, TextSpec::new(StudioField::number, "field.number").help("help.number").kind("tel"), s.number.as_ref().map(|n| n.as_str().to_owned())) }
+        { widgets::text(ctx, TextSpec::new(StudioField::number).help("help.number").kind("tel"), s.number.as_ref().map(|n| n.as_str().to_owned())) }
         { crate::hours::editor(ctx, s.business_hours.as_ref().map(|t| t.as_str().to_owned())) }
-        <crate::hours::OpenNowLine hours={Some(widgets::shown(ctx, "business_hours", s.business_hours.as_ref().map(|t| t.as_str().to_owned())))}
+        <crate::hours::OpenNowLine hours={Some(widgets::shown(ctx, StudioField::business_hours.into(), s.business_hours.as_ref().map(|t| t.as_str().to_owned())))}
             timezone={view.profile.timezone.as_ref().map(|z| z.as_str().to_owned())} locale={ctx.locale} />
-        { widgets::text(ctx, TextSpec::new(StudioField::fallback_email, "field.fallback_email").help("help.fallback_email").kind("email"), s.fallback_email.as_ref().map(|e| e.as_str().to_owned())) }
-        { widgets::text(ctx, TextSpec::new(StudioField::fallback_phone, "field.fallback_phone").help("help.fallback_phone").kind("tel"), s.fallback_phone.as_ref().map(|n| n.as_str().to_owned())) }
+        { widgets::text(ctx, TextSpec::new(StudioField::fallback_email).help("help.fallback_email").kind("email"), s.fallback_email.as_ref().map(|e| e.as_str().to_owned())) }
+        { widgets::text(ctx, TextSpec::new(StudioField::fallback_phone).help("help.fallback_phone").kind("tel"), s.fallback_phone.as_ref().map(|n| n.as_str().to_owned())) }
         <p class="handoff" id="handoff" role="note">{ widgets::handoff_words(ctx, &view.handoff) }</p>
         // A trial Twilio account dials only the numbers verified with Twilio: a handoff to any
         // other phone would never ring.
@@ -248,9 +243,9 @@ fn integrations(ctx: &Ctx, view: &WizardView) -> Html {
         .map(|a| ((*a).to_owned(), ctx.t(&format!("app.{a}"))))
         .collect();
     html! { <>
-        { widgets::cards(ctx, StudioField::calendar, "field.calendar", calendars, s.calendar.map(|c| c.as_str().to_owned())) }
-        { widgets::chips(ctx, StudioField::workspace_apps, "field.workspace_apps", apps, s.workspace_apps.iter().map(|a| a.as_str().to_owned()).collect()) }
-        { widgets::cards(ctx, StudioField::crm, "field.crm", crms, s.crm.map(|c| c.as_str().to_owned())) }
+        { widgets::cards(ctx, StudioField::calendar, calendars, s.calendar.map(|c| c.as_str().to_owned())) }
+        { widgets::chips(ctx, StudioField::workspace_apps, apps, s.workspace_apps.iter().map(|a| a.as_str().to_owned()).collect()) }
+        { widgets::cards(ctx, StudioField::crm, crms, s.crm.map(|c| c.as_str().to_owned())) }
     </> }
 }
 
@@ -279,7 +274,7 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         let set = set(AssistantFormField::VoiceId);
         Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
-    let error = |field: &str| {
+    let error = |field: AssistantFormField| {
         ctx.ui
             .error_at(field)
             .map(|e| html! { <span class="error" role="alert">{ crate::i18n::error_message(ctx.locale, &e) }</span> })
@@ -302,7 +297,7 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
             <div class="field">
                 <label for={AssistantFormField::Name.as_str()}>{ ctx.t("field.assistant_name") }</label>
                 <input id={AssistantFormField::Name.as_str()} dir="auto" value={form.name.clone()} oninput={on_input(AssistantFormField::Name)} />
-                { error(AssistantFormField::Name.as_str()) }
+                { error(AssistantFormField::Name) }
             </div>
             <div class="field">
                 <label for={AssistantFormField::VoiceId.as_str()}>{ ctx.t("field.voice") }</label>
@@ -314,13 +309,13 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         <div class="field">
             <label for={AssistantFormField::FirstMessage.as_str()}>{ ctx.t("field.first_message") }</label>
             <textarea id={AssistantFormField::FirstMessage.as_str()} dir="auto" rows="2" value={form.first_message.clone()} oninput={on_area(AssistantFormField::FirstMessage)} />
-            { error(AssistantFormField::FirstMessage.as_str()) }
+            { error(AssistantFormField::FirstMessage) }
         </div>
         <div class="field">
             <label for={AssistantFormField::Instructions.as_str()}>{ ctx.t("field.instructions") }</label>
             <textarea id={AssistantFormField::Instructions.as_str()} dir="auto" rows="6" value={form.instructions.clone()} oninput={on_area(AssistantFormField::Instructions)} />
             <span class="help">{ ctx.t("help.instructions") }</span>
-            { error(AssistantFormField::Instructions.as_str()) }
+            { error(AssistantFormField::Instructions) }
         </div>
         { if ctx.ui.instructions_outdated { html! {
             <div id="instructions-outdated" class="alert warning" role="note">{ ctx.t("assistant.instructions_outdated") }</div>
@@ -348,10 +343,10 @@ fn call_settings(ctx: &Ctx, view: &WizardView) -> Html {
         <fieldset class="call-settings" id="call-settings">
             <legend>{ ctx.t("call_settings.title") }</legend>
             <div class="row">
-                { widgets::select(ctx, StudioField::call_length, "field.call_length", &labelled(ctx, "call_length", CallLength::ALL, CallLength::as_str), Some(length.as_str().to_owned())) }
-                { widgets::select(ctx, StudioField::background_sound, "field.background_sound", &labelled(ctx, "background_sound", BackgroundSound::ALL, BackgroundSound::as_str), Some(sound.as_str().to_owned())) }
+                { widgets::select(ctx, StudioField::call_length, &labelled(ctx, "call_length", CallLength::ALL, CallLength::as_str), Some(length.as_str().to_owned())) }
+                { widgets::select(ctx, StudioField::background_sound, &labelled(ctx, "background_sound", BackgroundSound::ALL, BackgroundSound::as_str), Some(sound.as_str().to_owned())) }
             </div>
-            { widgets::select(ctx, StudioField::call_recording, "field.call_recording", &labelled(ctx, "call_recording", CallRecording::ALL, CallRecording::as_str), Some(recording.as_str().to_owned())) }
+            { widgets::select(ctx, StudioField::call_recording, &labelled(ctx, "call_recording", CallRecording::ALL, CallRecording::as_str), Some(recording.as_str().to_owned())) }
             <p class="help" id="calls-always">{ ctx.t("call_settings.always") }</p>
         </fieldset>
     }
@@ -406,7 +401,7 @@ fn plan(ctx: &Ctx, view: &WizardView) -> Html {
         })
         .collect();
     html! { <>
-        { widgets::cards(ctx, StudioField::plan, "field.plan", plans, Some(s.plan.as_str().to_owned())) }
+        { widgets::cards(ctx, StudioField::plan, plans, Some(s.plan.as_str().to_owned())) }
         <div class="narrow">
             { seats(ctx, s.seats.get()) }
         </div>
@@ -418,7 +413,8 @@ fn seats(ctx: &Ctx, saved: u16) -> Html {
         let ctx = ctx.clone();
         Callback::from(move |e: InputEvent| {
             let raw = e.target_unchecked_into::<HtmlInputElement>().value();
-            ctx.ui.dispatch(Msg::Typed("seats".into(), raw.clone()));
+            ctx.ui
+                .dispatch(Msg::Typed(StudioField::seats.into(), raw.clone()));
             // Sent as typed: the core reads the number it holds.
             ctx.act(Action::Edit(ava_ipc::FieldEdit::Studio {
                 field: StudioField::seats,
@@ -428,12 +424,12 @@ fn seats(ctx: &Ctx, saved: u16) -> Html {
     };
     let error = ctx
         .ui
-        .error_at("seats")
+        .error_at(StudioField::seats)
         .map(|e| crate::i18n::error_message(ctx.locale, &e));
     html! {
         <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for="seats">{ ctx.t("field.seats") }</label>
-            <input id="seats" dir="auto" type="number" min="1" value={widgets::shown(ctx, "seats", Some(saved.to_string()))} {oninput} aria-invalid={error.is_some().to_string()} />
+            <label for="seats">{ ctx.t(StudioField::seats.label_key()) }</label>
+            <input id="seats" dir="auto" type="number" min="1" value={widgets::shown(ctx, StudioField::seats.into(), Some(saved.to_string()))} {oninput} aria-invalid={error.is_some().to_string()} />
             { match error { Some(e) => html! { <span class="error" role="alert">{ e }</span> }, None => html! { <span class="help">{ ctx.t("help.seats") }</span> } } }
         </div>
     }

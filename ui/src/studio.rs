@@ -2,11 +2,11 @@
 //! the instructions she runs on beside it) and her recent calls, refreshed on demand and every
 //! three minutes while the home is open.
 
-use ava_ipc::{CallView, ChatView};
+use ava_ipc::{CallView, ChatView, FormField};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::error_message;
 use crate::state::{Action, CallsState, Msg};
 
@@ -46,17 +46,17 @@ pub fn StudioPanels(props: &PanelsProps) -> Html {
 /// "Talk to Ava": also drawn at step 7 once the assistant exists.
 pub fn chat(ctx: &Ctx) -> Html {
     let view: &ChatView = &ctx.ui.chat;
-    let typed = ctx.ui.typed.get("chat").cloned().unwrap_or_default();
+    let typed = ctx.ui.typed_at(FormField::Chat);
     let busy = ctx.ui.chat_busy;
     let oninput = {
         let ctx = ctx.clone();
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
-            ctx.ui.dispatch(Msg::Typed("chat".into(), value));
+            ctx.ui.dispatch(Msg::Typed(FormField::Chat.into(), value));
         })
     };
     let send = submit(ctx, typed.clone(), Action::SendChat);
-    let error = error_line(ctx, ava_ipc::CHAT_FIELD, "chat", "chat-error");
+    let error = error_line(ctx, FormField::Chat, "chat", "chat-error");
     html! {
         <section class="card panel chat" aria-labelledby="chat-title" id="chat-panel">
             <div class="panel-head">
@@ -101,20 +101,14 @@ fn call_me(ctx: &Ctx) -> Html {
         .as_ref()
         .is_some_and(|a| a.phone_number_id.is_some());
     let trial = view.twilio.as_ref().is_some_and(|t| t.trial);
-    let typed = ctx
-        .ui
-        .typed
-        .get(ava_ipc::CALL_TO_FIELD)
-        .cloned()
-        .unwrap_or_default();
+    let typed = ctx.ui.typed_at(FormField::CallTo);
     let oninput = {
         let ctx = ctx.clone();
         Callback::from(move |e: InputEvent| {
             let value = e
                 .target_unchecked_into::<web_sys::HtmlInputElement>()
                 .value();
-            ctx.ui
-                .dispatch(Msg::Typed(ava_ipc::CALL_TO_FIELD.into(), value));
+            ctx.ui.dispatch(Msg::Typed(FormField::CallTo.into(), value));
         })
     };
     let place = submit(ctx, typed.clone(), Action::CallMe);
@@ -124,7 +118,7 @@ fn call_me(ctx: &Ctx) -> Html {
         .test_call
         .as_ref()
         .is_some_and(|c| c.status.as_deref() != Some("ended"));
-    let error = error_line(ctx, ava_ipc::CALL_TO_FIELD, "call", "call-error");
+    let error = error_line(ctx, FormField::CallTo, "call", "call-error");
     let progress = ctx.ui.test_call.as_ref().map(|call| {
         let status = call.status.clone().unwrap_or_else(|| "queued".into());
         let text = match status.as_str() {
@@ -166,7 +160,7 @@ fn submit(ctx: &Ctx, typed: String, action: fn(String) -> Action) -> Callback<Su
 }
 
 /// The error at the form's field, else the one shown for its area.
-fn error_line(ctx: &Ctx, field: &str, area: &str, id: &'static str) -> Html {
+fn error_line(ctx: &Ctx, field: FormField, area: &str, id: &'static str) -> Html {
     ctx.ui
         .error_at(field)
         .or_else(|| ctx.ui.alerts.get(area).cloned())

@@ -1,66 +1,35 @@
 //! The form controls every step is built from: a label above, helper text below, the error in
 //! place of the helper text, and each edit sent to the shell as a one-field patch.
 
-use ava_ipc::{AssistantSync, FieldEdit};
+use ava_ipc::{AssistantSync, FieldEdit, FieldName};
 use ava_model::{ProfileField, StudioField};
 use serde_json::{Value, json};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::error_message;
 use crate::state::{Action, Msg};
 
-/// A field of a form: one of the draft's (typed by the model, so a misspelt name does not
-/// compile, and an edit is saved at once) or a local one, kept in the window until a button
-/// sends it (credentials, step 7's form).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Profile(ProfileField),
-    Studio(StudioField),
-    Local(&'static str),
-}
-
-impl Field {
-    /// The field's name: its element's id, and where its error is shown.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Profile(field) => field.as_str(),
-            Field::Studio(field) => field.as_str(),
-            Field::Local(name) => name,
-        }
+/// Saves an edit of a draft field (a form's field waits for its button).
+fn send(ctx: &Ctx, field: FieldName, value: Value) {
+    if let Some(edit) = FieldEdit::of(field, value) {
+        ctx.act(Action::Edit(edit));
     }
 }
 
-impl From<ProfileField> for Field {
-    fn from(field: ProfileField) -> Self {
-        Field::Profile(field)
-    }
-}
-
-impl From<StudioField> for Field {
-    fn from(field: StudioField) -> Self {
-        Field::Studio(field)
-    }
-}
-
-/// Saves an edit of a draft field (a local field waits for its button).
-fn send(ctx: &Ctx, field: Field, value: Value) {
-    match field {
-        Field::Profile(field) => ctx.act(Action::Edit(FieldEdit::Profile { field, value })),
-        Field::Studio(field) => ctx.act(Action::Edit(FieldEdit::Studio { field, value })),
-        Field::Local(_) => {}
-    }
+fn is_draft_field(field: FieldName) -> bool {
+    matches!(field, FieldName::Profile(_) | FieldName::Studio(_))
 }
 
 /// The id of the message drawn under `field` (its error, else its help), when there is one:
 /// `aria-describedby` must never point at an element that does not exist.
-fn message_id(ctx: &Ctx, field: &str, help_key: Option<&str>) -> Option<String> {
+fn message_id(ctx: &Ctx, field: FieldName, help_key: Option<&str>) -> Option<String> {
     (ctx.ui.error_at(field).is_some() || help_key.is_some()).then(|| format!("{field}-msg"))
 }
 
 /// Label, control, then either the error or the helper text, tied together for screen readers.
-fn frame(ctx: &Ctx, field: &str, label_key: &str, help_key: Option<&str>, control: Html) -> Html {
+fn frame(ctx: &Ctx, field: FieldName, help_key: Option<&str>, control: Html) -> Html {
     let error = ctx
         .ui
         .error_at(field)
@@ -68,7 +37,7 @@ fn frame(ctx: &Ctx, field: &str, label_key: &str, help_key: Option<&str>, contro
     let help = help_key.map(|k| ctx.t(k));
     html! {
         <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for={field.to_owned()}>{ ctx.t(label_key) }</label>
+            <label for={field.as_str()}>{ ctx.t(field.label_key()) }</label>
             { control }
             { match (error, help) {
                 (Some(e), _) => html! { <span id={format!("{field}-msg")} class="error" role="alert">{ e }</span> },
@@ -80,28 +49,26 @@ fn frame(ctx: &Ctx, field: &str, label_key: &str, help_key: Option<&str>, contro
 }
 
 /// What to draw in a text control: what the user typed this session, else the saved value.
-pub fn shown(ctx: &Ctx, field: &str, saved: Option<String>) -> String {
+pub fn shown(ctx: &Ctx, field: FieldName, saved: Option<String>) -> String {
     ctx.ui
         .typed
-        .get(field)
+        .get(&field)
         .cloned()
         .or(saved)
         .unwrap_or_default()
 }
 
 pub struct TextSpec<'a> {
-    pub field: Field,
-    pub label: &'a str,
+    pub field: FieldName,
     pub help: Option<&'a str>,
     pub kind: &'static str,
     pub autocomplete: &'static str,
 }
 
 impl<'a> TextSpec<'a> {
-    pub fn new(field: impl Into<Field>, label: &'a str) -> Self {
+    pub fn new(field: impl Into<FieldName>) -> Self {
         Self {
             field: field.into(),
-            label,
             help: None,
             kind: "text",
             autocomplete: "off",
@@ -126,79 +93,75 @@ impl<'a> TextSpec<'a> {
 
 /// Leaving a field of the draft writes the draft at once (wizard.md: on blur), rather than
 /// within the autosave's half second.
-fn flush_on_blur(ctx: &Ctx, field: Field) -> Callback<FocusEvent> {
+fn flush_on_blur(ctx: &Ctx, field: FieldName) -> Callback<FocusEvent> {
     let ctx = ctx.clone();
     Callback::from(move |_: FocusEvent| {
-        if !matches!(field, Field::Local(_)) {
+        if is_draft_field(field) {
             ctx.act(Action::Flush);
         }
     })
 }
 
 pub fn text(ctx: &Ctx, spec: TextSpec, saved: Option<String>) -> Html {
-    let target = spec.field;
-    let field = target.name();
+    let field = spec.field;
     let oninput = {
         let ctx = ctx.clone();
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlInputElement>().value();
-            ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
-            send(&ctx, target, Value::from(value));
+            ctx.ui.dispatch(Msg::Typed(field, value.clone()));
+            send(&ctx, field, Value::from(value));
         })
     };
-    let onblur = flush_on_blur(ctx, target);
+    let onblur = flush_on_blur(ctx, field);
     let invalid = ctx.ui.error_at(field).is_some();
     let control = html! {
         // dir="auto": a field follows its own text, so English typed in the Hebrew UI (or a
         // phone number) keeps its punctuation where it belongs.
-        <input id={field} name={field} type={spec.kind} autocomplete={spec.autocomplete} dir="auto"
+        <input id={field.as_str()} name={field.as_str()} type={spec.kind} autocomplete={spec.autocomplete} dir="auto"
             value={shown(ctx, field, saved)} {oninput} {onblur}
             aria-invalid={invalid.to_string()} aria-describedby={message_id(ctx, field, spec.help)} />
     };
-    frame(ctx, field, spec.label, spec.help, control)
+    frame(ctx, field, spec.help, control)
 }
 
 pub fn textarea(ctx: &Ctx, spec: TextSpec, saved: Option<String>, rows: u32) -> Html {
-    let target = spec.field;
-    let field = target.name();
+    let field = spec.field;
     let oninput = {
         let ctx = ctx.clone();
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
-            ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
-            send(&ctx, target, Value::from(value));
+            ctx.ui.dispatch(Msg::Typed(field, value.clone()));
+            send(&ctx, field, Value::from(value));
         })
     };
-    let onblur = flush_on_blur(ctx, target);
+    let onblur = flush_on_blur(ctx, field);
     let invalid = ctx.ui.error_at(field).is_some();
     let control = html! {
-        <textarea id={field} name={field} dir="auto" rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput} {onblur}
+        <textarea id={field.as_str()} name={field.as_str()} dir="auto" rows={rows.to_string()} value={shown(ctx, field, saved)} {oninput} {onblur}
             aria-invalid={invalid.to_string()} aria-describedby={message_id(ctx, field, spec.help)} />
     };
-    frame(ctx, field, spec.label, spec.help, control)
+    frame(ctx, field, spec.help, control)
 }
 
 /// A select over `(value, label)` options, with an empty "Choose…" entry.
 pub fn select(
     ctx: &Ctx,
-    target: impl Into<Field>,
-    label: &str,
+    field: impl Into<FieldName>,
     options: &[(String, String)],
     current: Option<String>,
 ) -> Html {
-    let target = target.into();
-    let field = target.name();
+    let field = field.into();
     let onchange = {
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
             let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-            ctx.ui.dispatch(Msg::Typed(field.to_owned(), value.clone()));
-            send(&ctx, target, Value::from(value));
+            ctx.ui.dispatch(Msg::Typed(field, value.clone()));
+            send(&ctx, field, Value::from(value));
         })
     };
     let current = shown(ctx, field, current);
     let control = html! {
-        <span class="select"><select id={field} name={field} {onchange} aria-describedby={message_id(ctx, field, None)}>
+        <span class="select"><select id={field.as_str()} name={field.as_str()} {onchange} aria-describedby={message_id(ctx, field, None)}>
             <option value="" selected={current.is_empty()}>{ ctx.t("choose") }</option>
             { for options.iter().map(|(value, text)| {
                 let selected = *value == current;
@@ -206,8 +169,10 @@ pub fn select(
             }) }
         </select></span>
     };
-    frame(ctx, field, label, None, control)
+    frame(ctx, field, None, control)
 }
+
+const TIMEZONE: FieldName = FieldName::Profile(ProfileField::timezone);
 
 /// Step 1's time zone: a search field listing a few matches as the user types, instead of a
 /// list of ~600 zones held in the page.
@@ -215,16 +180,15 @@ pub fn time_zone(ctx: &Ctx, current: Option<String>) -> Html {
     let onpick = {
         let ctx = ctx.clone();
         Callback::from(move |zone: String| {
-            ctx.ui
-                .dispatch(Msg::Typed("timezone".to_owned(), zone.clone()));
-            send(&ctx, ProfileField::timezone.into(), Value::from(zone));
+            ctx.ui.dispatch(Msg::Typed(TIMEZONE, zone.clone()));
+            send(&ctx, TIMEZONE, Value::from(zone));
         })
     };
     let control = html! {
-        <ZoneSearch current={shown(ctx, "timezone", current)} placeholder={ctx.t("zone.search")}
-            nothing={ctx.t("zone.none")} {onpick} described_by={message_id(ctx, "timezone", None).map(AttrValue::from)} />
+        <ZoneSearch current={shown(ctx, TIMEZONE, current)} placeholder={ctx.t("zone.search")}
+            nothing={ctx.t("zone.none")} {onpick} described_by={message_id(ctx, TIMEZONE, None).map(AttrValue::from)} />
     };
-    frame(ctx, "timezone", "field.timezone", None, control)
+    frame(ctx, TIMEZONE, None, control)
 }
 
 #[derive(Properties, PartialEq)]
@@ -342,8 +306,8 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
     }
 }
 
-pub fn checkbox(ctx: &Ctx, target: ProfileField, label: &str, checked: bool) -> Html {
-    let field = target.as_str();
+pub fn checkbox(ctx: &Ctx, target: ProfileField, checked: bool) -> Html {
+    let field = FieldName::from(target);
     let onchange = {
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
@@ -357,8 +321,8 @@ pub fn checkbox(ctx: &Ctx, target: ProfileField, label: &str, checked: bool) -> 
         .map(|e| error_message(ctx.locale, &e));
     html! {
         <div class={classes!("check", error.is_some().then_some("invalid"))}>
-            <input id={field} type="checkbox" {checked} {onchange} />
-            <label for={field}>{ ctx.t(label) }</label>
+            <input id={field.as_str()} type="checkbox" {checked} {onchange} />
+            <label for={field.as_str()}>{ ctx.t(field.label_key()) }</label>
             { for error.map(|e| html! { <span class="error" role="alert">{ e }</span> }) }
         </div>
     }
@@ -368,18 +332,17 @@ pub fn checkbox(ctx: &Ctx, target: ProfileField, label: &str, checked: bool) -> 
 pub fn chips(
     ctx: &Ctx,
     target: StudioField,
-    label: &str,
     options: Vec<(String, String)>,
     selected: Vec<String>,
 ) -> Html {
-    let field = target.as_str();
+    let field = FieldName::from(target);
     let error = ctx
         .ui
         .error_at(field)
         .map(|e| error_message(ctx.locale, &e));
     html! {
-        <fieldset class="field chips-field" id={field}>
-            <legend>{ ctx.t(label) }</legend>
+        <fieldset class="field chips-field" id={field.as_str()}>
+            <legend>{ ctx.t(field.label_key()) }</legend>
             <div class="chips">
             { for options.into_iter().map(|(value, text)| {
                 let on = selected.contains(&value);
@@ -411,14 +374,13 @@ pub struct CardOption {
 pub fn cards(
     ctx: &Ctx,
     target: StudioField,
-    label: &str,
     options: Vec<CardOption>,
     current: Option<String>,
 ) -> Html {
-    let field = target.as_str();
+    let field = FieldName::from(target);
     html! {
-        <fieldset class="field" id={field}>
-            <legend>{ ctx.t(label) }</legend>
+        <fieldset class="field" id={field.as_str()}>
+            <legend>{ ctx.t(field.label_key()) }</legend>
             <div class="cards" role="radiogroup">
             { for options.into_iter().map(|option| {
                 let on = current.as_deref() == Some(option.value.as_str());

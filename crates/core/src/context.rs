@@ -10,7 +10,7 @@ use ava_vapi::{ProviderError, TwilioClient, VapiClient};
 use tokio::sync::{Notify, watch};
 
 use crate::api::ApiClient;
-use crate::config::CoreConfig;
+use crate::config::{CoreConfig, RetryPolicy};
 use crate::error::CoreError;
 use crate::rules::chat::ChatSession;
 use crate::rules::state::Provisioning;
@@ -25,28 +25,47 @@ pub(crate) struct Context {
     pub vault: Vault,
     pub sessions: Sessions,
     pub status: StatusBoard,
-    /// Where the assistant's creation stands, for a live step list.
-    pub progress: watch::Sender<Option<Provisioning>>,
-    /// "Call my phone": where the test call stands, as last asked of Vapi.
-    pub test_call: watch::Sender<Option<ava_ipc::TestCallUpdate>>,
     /// Said once at start: the draft had to be recovered, or no keychain works.
     pub notices: Vec<UiError>,
     pub api: ApiClient,
+    pub providers: Providers,
+    pub wake: Wakes,
+    pub turns: Turns,
+    pub to_window: ToWindow,
+    /// The keychain while it opens, so the owner can stop waiting for it.
+    pub opening_keychain: Mutex<Option<Arc<crate::store::secrets::OpeningKeychain>>>,
+    /// "Talk to Ava" in this run, one turn at a time.
+    pub chat: Mutex<ChatSession>,
+    /// After the server refused a batch of events (an outage, an older server without the
+    /// route): failures so far, and no new try before this instant. Events never turn the
+    /// status pill red; they wait.
+    pub events_pause: Mutex<(u32, Option<tokio::time::Instant>)>,
+}
+
+/// Vapi and Twilio, called from this computer, and how their failures are retried.
+pub(crate) struct Providers {
     pub vapi: VapiClient,
     pub twilio: TwilioClient,
-    /// Wakes the sync task: the outbox grew, or the session changed.
-    pub sync_wake: Arc<Notify>,
-    /// Wakes the task that keeps the live assistant in Vapi up to date.
-    pub live_wake: Arc<Notify>,
-    /// Wakes the task that asks the server for what other computers saved (focus, sign-in).
-    pub pull_wake: Arc<Notify>,
-    /// What the last pull brought from elsewhere, numbered, for the window's notice.
-    pub pulled: watch::Sender<ava_ipc::Pulled>,
+    pub retry: RetryPolicy,
+}
+
+/// What wakes the background tasks.
+#[derive(Default)]
+pub(crate) struct Wakes {
+    /// The sync task: the outbox grew, or the session changed.
+    pub sync: Arc<Notify>,
+    /// The task that keeps the live assistant in Vapi up to date.
+    pub live: Arc<Notify>,
+    /// The task that asks the server for what other computers saved (focus, sign-in).
+    pub pull: Arc<Notify>,
+}
+
+/// The locks that keep one thing at a time.
+#[derive(Default)]
+pub(crate) struct Turns {
     /// Sending the outbox and merging the server's copy take turns: a copy read before an edit
     /// was acknowledged must not be merged after it (it would put the old value back).
     pub exchanging: tokio::sync::Mutex<()>,
-    /// The keychain while it opens, so the owner can stop waiting for it.
-    pub opening_keychain: Mutex<Option<Arc<crate::store::secrets::OpeningKeychain>>>,
     /// One renewal at a time: a refresh token is single use, and spending it twice (the sync
     /// task and a provisioning run at once) would end the whole sign-in. Signing out takes it
     /// too, so no renewal races a sign-out.
@@ -55,25 +74,39 @@ pub(crate) struct Context {
     /// computer only" waits for one under way and no upload starts after it.
     pub uploading: tokio::sync::Mutex<()>,
     pub provisioning: tokio::sync::Mutex<()>,
-    /// "Talk to Ava" in this run, one turn at a time.
-    pub chat: Mutex<ChatSession>,
     pub chatting: tokio::sync::Mutex<()>,
-    /// After the server refused a batch of events (an outage, an older server without the
-    /// route): failures so far, and no new try before this instant. Events never turn the
-    /// status pill red; they wait.
-    pub events_pause: Mutex<(u32, Option<tokio::time::Instant>)>,
+}
+
+/// What the window watches, besides the status.
+pub(crate) struct ToWindow {
+    /// Where the assistant's creation stands, for a live step list.
+    pub progress: watch::Sender<Option<Provisioning>>,
+    /// "Call my phone": where the test call stands, as last asked of Vapi.
+    pub test_call: watch::Sender<Option<ava_ipc::TestCallUpdate>>,
+    /// What the last pull brought from elsewhere, numbered, for the window's notice.
+    pub pulled: watch::Sender<ava_ipc::Pulled>,
+}
+
+impl Default for ToWindow {
+    fn default() -> Self {
+        Self {
+            progress: watch::channel(None).0,
+            test_call: watch::channel(None).0,
+            pulled: watch::channel(ava_ipc::Pulled::default()).0,
+        }
+    }
 }
 
 impl Drop for Context {
     /// Lets the background tasks see that the core is gone and end.
     fn drop(&mut self) {
-        self.sync_wake.notify_one();
-        self.live_wake.notify_one();
-        self.pull_wake.notify_one();
+        self.wake.sync.notify_one();
+        self.wake.live.notify_one();
+        self.wake.pull.notify_one();
     }
 }
 
-impl Context {
+impl Providers {
     /// Retries what Vapi or Twilio failed to answer (no answer, a 429, a 5xx) with backoff,
     /// at most the configured attempts; anything else is the user's to fix.
     pub async fn with_retries<T, F, Fut>(&self, mut call: F) -> Result<T, CoreError>
@@ -81,7 +114,7 @@ impl Context {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
     {
-        let policy = self.config.retry;
+        let policy = self.retry;
         let mut attempt = 0;
         loop {
             match call().await {

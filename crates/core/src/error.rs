@@ -1,4 +1,4 @@
-use ava_model::{ErrorCode, FieldErrors, UiError};
+use ava_model::{ErrorCode, FieldErrors, FieldName, FormField, ProfileField, UiError};
 use ava_vapi::ProviderError;
 
 use crate::api::ApiError;
@@ -71,20 +71,22 @@ impl CoreError {
     }
 
     /// The first field at fault, for the UI to show the message there.
-    pub fn field(&self) -> Option<String> {
+    pub fn field(&self) -> Option<FieldName> {
         match self {
-            CoreError::Validation(errors) => errors.0.first().map(|e| e.field.clone()),
+            CoreError::Validation(errors) => {
+                errors.0.first().and_then(|e| FieldName::parse(&e.field))
+            }
             CoreError::Api(ApiError::Invalid(problems)) => {
-                problems.first().map(|p| p.field.clone())
+                problems.first().and_then(|p| FieldName::parse(&p.field))
             }
             CoreError::Precondition(Precondition::TermsNotAccepted) => {
-                Some("accept_terms".to_owned())
+                Some(ProfileField::accept_terms.into())
             }
             CoreError::Precondition(Precondition::NumberNotInAccount) => {
-                Some("phone_number".to_owned())
+                Some(FormField::PhoneNumber.into())
             }
             CoreError::Precondition(Precondition::TrialNumberNotVerified) => {
-                Some(ava_ipc::CALL_TO_FIELD.to_owned())
+                Some(FormField::CallTo.into())
             }
             _ => None,
         }

@@ -10,11 +10,11 @@ use ava_ipc::{
 };
 use ava_model::{Move, OpenNow, ProfilePatch, Sensitive, Step, StudioPatch, VapiMethod};
 use serde_json::Value;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::api::{ApiClient, ApiError};
 use crate::config::{CoreConfig, folder_digest};
-use crate::context::Context;
+use crate::context::{Context, Providers, ToWindow, Turns, Wakes};
 use crate::error::{CoreError, Precondition};
 use crate::rules::state::{Account, AssistantChoices, Draft, Edit, Provisioning};
 use crate::rules::{assistant, view};
@@ -90,27 +90,22 @@ impl Onboarding {
         let http = ava_vapi::http_client(config.provider_timeout)?;
         let ctx = Arc::new(Context {
             api: ApiClient::new(&config.api_base_url, config.request_timeout)?,
-            vapi: ava_vapi::VapiClient::new(http.clone(), config.vapi_base_url.as_deref()),
-            twilio: ava_vapi::TwilioClient::new(http, config.twilio_base_url.as_deref()),
+            providers: Providers {
+                vapi: ava_vapi::VapiClient::new(http.clone(), config.vapi_base_url.as_deref()),
+                twilio: ava_vapi::TwilioClient::new(http, config.twilio_base_url.as_deref()),
+                retry: config.retry,
+            },
             config,
             drafts,
             vault,
             sessions,
             status: StatusBoard::new(status),
-            progress: watch::channel(None).0,
-            test_call: watch::channel(None).0,
             notices,
-            sync_wake: Arc::new(Notify::new()),
-            live_wake: Arc::new(Notify::new()),
-            pull_wake: Arc::new(Notify::new()),
-            pulled: watch::channel(ava_ipc::Pulled::default()).0,
-            exchanging: tokio::sync::Mutex::new(()),
+            wake: Wakes::default(),
+            turns: Turns::default(),
+            to_window: ToWindow::default(),
             opening_keychain: Mutex::new(None),
-            renewing: tokio::sync::Mutex::new(()),
-            uploading: tokio::sync::Mutex::new(()),
-            provisioning: tokio::sync::Mutex::new(()),
             chat: Mutex::default(),
-            chatting: tokio::sync::Mutex::new(()),
             events_pause: Mutex::new((0, None)),
         });
         tokio::spawn(sync::sync_loop(Arc::downgrade(&ctx)));
@@ -175,7 +170,7 @@ impl Onboarding {
 
     /// Each stage of [`Self::provision`] as it is saved (assistant, number, record).
     pub fn provision_progress(&self) -> watch::Receiver<Option<Provisioning>> {
-        self.ctx.progress.subscribe()
+        self.ctx.to_window.progress.subscribe()
     }
 
     /// Applies a validated edit: in memory now, on disk within 0.5 s, on the server when it
@@ -313,18 +308,18 @@ impl Onboarding {
     /// Asks the server now for what other computers saved and merges it; returns the fields
     /// that changed here (the pull task also runs on its own, every
     /// [`CoreConfig::pull_every`]).
-    pub async fn pull_now(&self) -> Result<Vec<&'static str>, CoreError> {
+    pub async fn pull_now(&self) -> Result<crate::rules::state::Merged, CoreError> {
         pull::pull_once(&self.ctx).await
     }
 
     /// The window came back to the front: what changed elsewhere meanwhile is asked for.
     pub fn window_focused(&self) {
-        self.ctx.pull_wake.notify_one();
+        self.ctx.wake.pull.notify_one();
     }
 
     /// Each pull that brought values from elsewhere, numbered.
     pub fn pulled(&self) -> watch::Receiver<ava_ipc::Pulled> {
-        self.ctx.pulled.subscribe()
+        self.ctx.to_window.pulled.subscribe()
     }
 
     // ---- the account's life ----
@@ -474,7 +469,7 @@ impl Onboarding {
 
     /// Where the test call stands, as last asked of Vapi.
     pub fn test_call(&self) -> watch::Receiver<Option<ava_ipc::TestCallUpdate>> {
-        self.ctx.test_call.subscribe()
+        self.ctx.to_window.test_call.subscribe()
     }
 
     pub async fn call_status(&self, id: &str) -> Result<CallView, CoreError> {
@@ -514,7 +509,7 @@ mod tests {
         assert!(
             moved
                 .left_incomplete
-                .contains(&"organization_name".to_owned())
+                .contains(&ava_model::ProfileField::organization_name.into())
         );
         let moved = core.leave_for(Step::Persona, Move::Skip).unwrap();
         assert!(moved.left_incomplete.is_empty(), "only step 1 warns");

@@ -98,7 +98,9 @@ async fn what_one_computer_saves_shows_on_the_other_and_nothing_is_undone(pool: 
     .await;
     let notice = a.pulled().borrow().clone();
     assert!(
-        notice.fields.contains(&"guidelines".to_owned()),
+        notice
+            .fields
+            .contains(&ava_model::StudioField::guidelines.into()),
         "the window is told which fields came from elsewhere: {notice:?}"
     );
 

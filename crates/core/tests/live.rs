@@ -322,5 +322,5 @@ async fn call_settings_chosen_at_step_seven_reach_the_live_assistant(pool: PgPoo
     let refused = core
         .update_studio(&json!({"call_length": "45"}))
         .unwrap_err();
-    assert_eq!(refused.field().as_deref(), Some("call_length"));
+    assert_eq!(refused.field().map(|f| f.as_str()), Some("call_length"));
 }

@@ -108,7 +108,7 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
     .clone();
     let refused = &settled.refused[0];
     assert_eq!(
-        (refused.field.as_deref(), refused.code.as_str()),
+        (refused.field.map(|f| f.as_str()), refused.code.as_str()),
         (Some("full_name"), "reserved_name")
     );
     assert_eq!(
@@ -134,7 +134,7 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
     let core = open(dir.path(), &url, QUICK);
     let refused = core.status().borrow().refused.clone();
     assert_eq!(refused.len(), 1, "{refused:?}");
-    assert_eq!(refused[0].field.as_deref(), Some("full_name"));
+    assert_eq!(refused[0].field.map(|f| f.as_str()), Some("full_name"));
 
     // Editing the field again clears its error and tries the new value.
     core.update_profile(&json!({"full_name": "Ann"})).unwrap();
@@ -235,7 +235,7 @@ async fn a_refusal_that_keeps_coming_back_is_asked_again_with_backoff() {
     let status = common_wait(&core, |s| {
         s.refused
             .iter()
-            .any(|r| r.field.as_deref() == Some("accept_terms"))
+            .any(|r| r.field.map(|f| f.as_str()) == Some("accept_terms"))
     })
     .await;
     assert_eq!(status.state, SyncState::Failed);

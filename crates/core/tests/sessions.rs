@@ -291,13 +291,13 @@ async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPo
         s.pending == 0
             && s.refused
                 .iter()
-                .any(|r| r.field.as_deref() == Some("vapi_api_key"))
+                .any(|r| r.field.map(|f| f.as_str()) == Some("vapi_api_key"))
     })
     .await;
     let missing = status
         .refused
         .iter()
-        .find(|r| r.field.as_deref() == Some("vapi_api_key"))
+        .find(|r| r.field.map(|f| f.as_str()) == Some("vapi_api_key"))
         .unwrap();
     assert_eq!(missing.code, ava_model::ErrorCode::SecretMissing);
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")

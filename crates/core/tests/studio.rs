@@ -49,11 +49,11 @@ async fn a_chat_that_cannot_go_says_why_and_keeps_the_conversation(pool: PgPool)
 
     let empty = core.chat("   ").await.unwrap_err().to_ui();
     assert_eq!(
-        (empty.code.as_str(), empty.field.as_deref()),
+        (empty.code.as_str(), empty.field.map(|f| f.as_str())),
         ("required", Some("chat"))
     );
     let long = core.chat(&"a".repeat(2_001)).await.unwrap_err().to_ui();
-    assert_eq!(long.field.as_deref(), Some("chat"));
+    assert_eq!(long.field.map(|f| f.as_str()), Some("chat"));
 
     world.fakes.vapi.require_payment_for_chat(true);
     let refused = core.chat("Still there?").await.unwrap_err().to_ui();
@@ -225,7 +225,7 @@ async fn call_my_phone_rings_then_ends_with_a_reason(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let core = core_with_number(&world, dir.path()).await;
     let bad = core.call_me("12").await.unwrap_err().to_ui();
-    assert_eq!(bad.field.as_deref(), Some("call_to"), "{bad:?}");
+    assert_eq!(bad.field.map(|f| f.as_str()), Some("call_to"), "{bad:?}");
 
     let placed = core.call_me("+33 6 12 34 56 78").await.unwrap();
     assert_eq!(placed.status.as_deref(), Some("queued"));
@@ -278,7 +278,7 @@ async fn the_owners_phone_takes_the_calls_ava_hands_over_through_every_edit(pool
         .update_studio(&serde_json::json!({"fallback_phone": "06 12"}))
         .unwrap_err()
         .to_ui();
-    assert_eq!(refused.field.as_deref(), Some("fallback_phone"));
+    assert_eq!(refused.field.map(|f| f.as_str()), Some("fallback_phone"));
 
     core.update_studio(&serde_json::json!({"fallback_phone": "+33612345678"}))
         .unwrap();
@@ -399,7 +399,7 @@ async fn a_trial_account_is_told_before_calling_a_number_it_cannot_reach(pool: P
 
     let refused = core.call_me("+33612345678").await.unwrap_err().to_ui();
     assert_eq!(refused.code, ava_model::ErrorCode::TrialNumberNotVerified);
-    assert_eq!(refused.field.as_deref(), Some("call_to"));
+    assert_eq!(refused.field.map(|f| f.as_str()), Some("call_to"));
     assert_eq!(
         world.fakes.vapi.calls.count("POST /call"),
         0,

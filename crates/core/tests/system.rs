@@ -175,7 +175,7 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
         .save_vapi_key("has spaces in it", ava_model::VapiMethod::Inline)
         .await
         .unwrap_err();
-    assert_eq!(bad.to_ui().field.as_deref(), Some("vapi_api_key"));
+    assert_eq!(bad.to_ui().field.map(|f| f.as_str()), Some("vapi_api_key"));
     assert_eq!(
         world.fakes.vapi.calls.total(),
         1,

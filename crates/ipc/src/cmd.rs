@@ -5,14 +5,17 @@ use crate::{
     FlagArgs, GoToArgs, HoursArgs, Moved, TwilioArgs, UpdateReady, VapiKeyArgs, WizardView,
 };
 
+use ava_model::FieldName::{Assistant, Form, Profile};
+use ava_model::{AssistantFormField as A, FormField as F, ProfileField};
+
 macro_rules! commands {
-    ($( $(#[$doc:meta])* $name:ident = $wire:literal ($args:ty) -> $reply:ty $([checks $($check:literal),+])?; )*) => {
+    ($( $(#[$doc:meta])* $name:ident = $wire:literal ($args:ty) -> $reply:ty $([checks $($check:expr),+])?; )*) => {
         $(
                 $(#[$doc])*
                 pub struct $name;
                 impl Command for $name {
                     const NAME: &'static str = $wire;
-                    $( const CHECKS: &'static [&'static str] = &[$($check),+]; )?
+                    $( const CHECKS: &'static [crate::FieldName] = &[$($check),+]; )?
                     type Args = $args;
                     type Reply = $reply;
                 }
@@ -29,38 +32,38 @@ commands! {
     /// Continue, Skip (recorded as the seed's step events), the rail or Back.
     GoTo = "go_to" (GoToArgs) -> Moved;
     Flush = "flush" (()) -> ();
-    SignUp = "sign_up" (CredentialsArgs) -> WizardView [checks "email", "password"];
-    SignIn = "sign_in" (CredentialsArgs) -> WizardView [checks "email", "password"];
+    SignUp = "sign_up" (CredentialsArgs) -> WizardView [checks Form(F::Email), Form(F::Password)];
+    SignIn = "sign_in" (CredentialsArgs) -> WizardView [checks Form(F::Email), Form(F::Password)];
     SignOut = "sign_out" (crate::SignOutArgs) -> WizardView;
     ContinueOffline = "continue_offline" (()) -> WizardView;
     /// "Forgot your password?": a code by mail, if an account uses the address.
-    AskPasswordReset = "ask_password_reset" (crate::ResetRequestArgs) -> () [checks "email"];
+    AskPasswordReset = "ask_password_reset" (crate::ResetRequestArgs) -> () [checks Form(F::Email)];
     /// The mailed code and a new password: signed in.
-    ResetPassword = "reset_password" (crate::ResetArgs) -> WizardView [checks "code", "new_password"];
+    ResetPassword = "reset_password" (crate::ResetArgs) -> WizardView [checks Form(F::Code), Form(F::NewPassword)];
     /// Settings, Account: the address, whether it is confirmed, the computers signed in.
     AccountOverview = "account_overview" (()) -> crate::AccountOverview;
-    ChangePassword = "change_password" (crate::PasswordChangeArgs) -> crate::AccountOverview [checks "current_password", "new_password"];
+    ChangePassword = "change_password" (crate::PasswordChangeArgs) -> crate::AccountOverview [checks Form(F::CurrentPassword), Form(F::NewPassword)];
     SendEmailConfirmation = "send_email_confirmation" (()) -> ();
-    ConfirmEmail = "confirm_email" (crate::CodeArgs) -> crate::AccountOverview [checks "code"];
-    ChangeEmail = "change_email" (crate::EmailChangeArgs) -> () [checks "new_email", "password"];
+    ConfirmEmail = "confirm_email" (crate::CodeArgs) -> crate::AccountOverview [checks Form(F::Code)];
+    ChangeEmail = "change_email" (crate::EmailChangeArgs) -> () [checks Form(F::NewEmail), Form(F::Password)];
     EndSignIns = "end_sign_ins" (crate::EndSignInsArgs) -> crate::AccountOverview;
     /// Asks where to save (the system's dialog), then writes the export there.
     ExportAccount = "export_account" (()) -> crate::ExportSaved;
     /// Deletes the account; this computer then holds nothing of it.
-    DeleteAccount = "delete_account" (crate::DeleteAccountArgs) -> WizardView [checks "password"];
+    DeleteAccount = "delete_account" (crate::DeleteAccountArgs) -> WizardView [checks Form(F::Password)];
     /// Stop waiting for the keychain's password prompt: keys kept in memory for this run.
     KeepKeysInMemory = "keep_keys_in_memory" (()) -> ();
-    SaveVapiKey = "save_vapi_key" (VapiKeyArgs) -> WizardView [checks "vapi_api_key"];
+    SaveVapiKey = "save_vapi_key" (VapiKeyArgs) -> WizardView [checks Form(F::VapiApiKey)];
     DeleteVapiKey = "delete_vapi_key" (()) -> WizardView;
-    SaveTwilio = "save_twilio" (TwilioArgs) -> WizardView [checks "account_sid", "auth_token", "phone_number"];
+    SaveTwilio = "save_twilio" (TwilioArgs) -> WizardView [checks Form(F::AccountSid), Form(F::AuthToken), Form(F::PhoneNumber)];
     DeleteTwilio = "delete_twilio" (()) -> WizardView;
     SetKeysLocalOnly = "set_keys_local_only" (FlagArgs) -> WizardView;
     SetUsageSharing = "set_usage_sharing" (FlagArgs) -> WizardView;
     AssistantDefaults = "assistant_defaults" (()) -> crate::AssistantDefaults;
     /// Open or closed now by these hours, on the business's clock; `None` for free-form hours.
     IsOpenNow = "is_open_now" (HoursArgs) -> Option<crate::OpenNow>;
-    CreateAssistant = "create_assistant" (AssistantArgs) -> WizardView [checks "name", "instructions", "firstMessage"];
-    Launch = "launch" (()) -> WizardView [checks "accept_terms"];
+    CreateAssistant = "create_assistant" (AssistantArgs) -> WizardView [checks Assistant(A::Name), Assistant(A::Instructions), Assistant(A::FirstMessage)];
+    Launch = "launch" (()) -> WizardView [checks Profile(ProfileField::accept_terms)];
     /// The wizard is drawn with its draft: logged with the time since process start (the
     /// start-up benchmark and the package check read it).
     Ready = "ready" (()) -> ();

@@ -5,7 +5,7 @@
 use ava_model::{Move, OnboardingFlags, Profile, Sensitive, Step, StudioConfig, VapiMethod};
 use serde::{Deserialize, Serialize};
 
-pub use ava_model::{ErrorCode, OpenNow, UiError};
+pub use ava_model::{AssistantFormField, ErrorCode, FieldName, FormField, OpenNow, UiError};
 
 /// One command between the window and the shell, declared once: its name (the shell's
 /// function, as `generate_handler!` registers it), its one argument (the function's parameter
@@ -16,7 +16,7 @@ pub trait Command {
     const NAME: &'static str;
     /// The fields of a form this command judges: once it succeeds, what was said at them goes
     /// (and the secrets among them leave the window).
-    const CHECKS: &'static [&'static str] = &[];
+    const CHECKS: &'static [FieldName] = &[];
     type Args: Serialize + serde::de::DeserializeOwned;
     type Reply: Serialize + serde::de::DeserializeOwned;
 }
@@ -42,8 +42,11 @@ pub mod event;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pulled {
     pub number: u64,
-    /// The fields whose value changed here, as the API names them.
-    pub fields: Vec<String>,
+    /// The fields whose value changed here.
+    pub fields: Vec<FieldName>,
+    /// Launch, made on another computer: this one shows the home too.
+    #[serde(default)]
+    pub completed: bool,
 }
 
 /// The view after a pull, and which fields came from elsewhere: a field the owner is typing
@@ -51,7 +54,10 @@ pub struct Pulled {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PulledView {
     pub view: WizardView,
-    pub fields: Vec<String>,
+    pub fields: Vec<FieldName>,
+    /// Launch, made on another computer: the home replaces the wizard.
+    #[serde(default)]
+    pub completed: bool,
     /// Step 7's form as the merged draft writes it.
     pub assistant: AssistantDefaults,
 }
@@ -109,7 +115,7 @@ pub struct ChatArgs {
     pub text: String,
 }
 
-/// "Call my phone": the number Ava calls (E.164), checked under [`CALL_TO_FIELD`].
+/// "Call my phone": the number Ava calls (E.164), checked under [`FormField::CallTo`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallMeArgs {
     pub number: String,
@@ -120,8 +126,6 @@ pub struct CallMeArgs {
 pub struct HoursArgs {
     pub hours: String,
 }
-
-pub const CALL_TO_FIELD: &str = "call_to";
 
 /// One of the assistant's calls, as the home lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,9 +141,6 @@ pub struct CallView {
     pub ended_reason: Option<String>,
     pub summary: Option<String>,
 }
-
-/// What the owner edits at `ChatArgs.text` is checked under this name.
-pub const CHAT_FIELD: &str = "chat";
 
 /// Something must be done first; the window shows these as warnings, not failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,27 +515,6 @@ impl From<AssistantForm> for ava_model::AssistantChoices {
     }
 }
 
-/// One field of step 7's form, named as the assistant's rules name it (its element's id, and
-/// where its error is shown).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AssistantFormField {
-    Name,
-    VoiceId,
-    FirstMessage,
-    Instructions,
-}
-
-impl AssistantFormField {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AssistantFormField::Name => "name",
-            AssistantFormField::VoiceId => "voice_id",
-            AssistantFormField::FirstMessage => "firstMessage",
-            AssistantFormField::Instructions => "instructions",
-        }
-    }
-}
-
 impl AssistantForm {
     /// The form with `field` set to `value`.
     pub fn with(mut self, field: AssistantFormField, value: String) -> Self {
@@ -568,7 +548,7 @@ pub struct AssistantArgs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Moved {
     pub view: WizardView,
-    pub left_incomplete: Vec<String>,
+    pub left_incomplete: Vec<FieldName>,
 }
 
 /// One field edited in the window: which (typed, so a misspelt field does not compile) and
@@ -587,26 +567,21 @@ pub enum FieldEdit {
 }
 
 impl FieldEdit {
-    /// An edit of the draft field named `name` (as the API names it), or `None` when no profile
-    /// or studio field has that name.
-    pub fn named(name: &str, value: serde_json::Value) -> Option<Self> {
-        if let Some(&field) = ava_model::ProfileField::ALL
-            .iter()
-            .find(|f| f.as_str() == name)
-        {
-            return Some(FieldEdit::Profile { field, value });
+    /// An edit of `field` when it is one of the draft's (the profile's or the studio's); the
+    /// other fields wait for their form's button.
+    pub fn of(field: FieldName, value: serde_json::Value) -> Option<Self> {
+        match field {
+            FieldName::Profile(field) => Some(FieldEdit::Profile { field, value }),
+            FieldName::Studio(field) => Some(FieldEdit::Studio { field, value }),
+            _ => None,
         }
-        ava_model::StudioField::ALL
-            .iter()
-            .find(|f| f.as_str() == name)
-            .map(|&field| FieldEdit::Studio { field, value })
     }
 
-    /// The field's name, where its error is shown.
-    pub fn field_name(&self) -> &'static str {
+    /// The field, where its error is shown.
+    pub fn field(&self) -> FieldName {
         match self {
-            FieldEdit::Profile { field, .. } => field.as_str(),
-            FieldEdit::Studio { field, .. } => field.as_str(),
+            FieldEdit::Profile { field, .. } => FieldName::Profile(*field),
+            FieldEdit::Studio { field, .. } => FieldName::Studio(*field),
         }
     }
 }
@@ -650,16 +625,20 @@ mod tests {
     }
 
     #[test]
-    fn an_edit_is_named_by_its_field_or_not_at_all() {
-        let edit = FieldEdit::named("guidelines", "Be kind".into()).unwrap();
-        assert_eq!(edit.field_name(), "guidelines");
+    fn an_edit_is_of_a_draft_field_or_not_at_all() {
+        let named = |name: &str| FieldName::parse(name).unwrap();
+        let edit = FieldEdit::of(named("guidelines"), "Be kind".into()).unwrap();
+        assert_eq!(edit.field().as_str(), "guidelines");
         assert!(matches!(edit, FieldEdit::Studio { .. }));
         assert!(matches!(
-            FieldEdit::named("full_name", "Ann".into()),
+            FieldEdit::of(named("full_name"), "Ann".into()),
             Some(FieldEdit::Profile { .. })
         ));
-        assert_eq!(FieldEdit::named("guideline", "typo".into()), None);
-        assert_eq!(FieldEdit::named("chat", "not a draft field".into()), None);
+        assert_eq!(FieldName::parse("guideline"), None);
+        assert_eq!(
+            FieldEdit::of(named("chat"), "not a draft field".into()),
+            None
+        );
     }
 
     #[test]

@@ -508,8 +508,12 @@ impl From<&FieldErrors> for Vec<FieldProblem> {
 pub struct UiError {
     pub code: crate::ErrorCode,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::FieldName::deserialize_lenient"
+    )]
+    pub field: Option<crate::FieldName>,
     /// The bounds a translated message names ("at most {max} characters").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<i64>,
@@ -528,8 +532,15 @@ impl UiError {
         }
     }
 
-    pub fn at(mut self, field: impl Into<String>) -> Self {
+    pub fn at(mut self, field: impl Into<crate::FieldName>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    /// At the field the server or a rule named, when this build knows it; a nested or unknown
+    /// name leaves the error unplaced (its message still names it).
+    pub fn at_named(mut self, name: &str) -> Self {
+        self.field = crate::FieldName::parse(name);
         self
     }
 
@@ -539,7 +550,7 @@ impl UiError {
         UiError {
             code: error.violation.error_code(),
             message: error.english(),
-            field: Some(error.field.clone()),
+            field: crate::FieldName::parse(&error.field),
             min,
             max,
         }

@@ -13,6 +13,7 @@ mod api;
 mod choices;
 mod code;
 mod events;
+mod field_name;
 mod fields;
 mod hours;
 #[macro_use]
@@ -35,11 +36,12 @@ pub use api::*;
 pub use choices::*;
 pub use code::ErrorCode;
 pub use events::*;
+pub use field_name::{AssistantFormField, FieldName, FormField};
 pub use fields::Change;
 pub use hours::{DAYS, OpenNow, Opening, WeeklySchedule, clock};
 pub use onboarding::*;
 pub use resource::{PatchSlot, Patchable, Shape};
-pub use sensitive::{SECRET_INPUTS, Sensitive, serialize_sensitive};
+pub use sensitive::{Sensitive, serialize_sensitive};
 pub use speech::{
     FallbackVoice, Hearing, PIPELINE_ERROR_CATCH_ALL, Region, SPOKEN, Speaking, Spoken,
     Transcriber, handoff_ended_reasons, hearing, hearing_for_voice, speaking, spoken,

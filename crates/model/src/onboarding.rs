@@ -42,22 +42,22 @@ resource! {
 
 impl Profile {
     /// What the wizard warns about (never blocks on) when leaving step 1.
-    pub fn missing_fields(&self) -> Vec<&'static str> {
+    pub fn missing_fields(&self) -> Vec<ProfileField> {
         let mut missing = Vec::new();
         if self.full_name.is_none() {
-            missing.push("full_name");
+            missing.push(ProfileField::full_name);
         }
         if self.organization_name.is_none() {
-            missing.push("organization_name");
+            missing.push(ProfileField::organization_name);
         }
         if self.industry.is_none() {
-            missing.push("industry");
+            missing.push(ProfileField::industry);
         }
         if self.timezone.is_none() {
-            missing.push("timezone");
+            missing.push(ProfileField::timezone);
         }
         if !self.accept_terms {
-            missing.push("accept_terms");
+            missing.push(ProfileField::accept_terms);
         }
         missing
     }

@@ -186,7 +186,10 @@ macro_rules! resource {
         /// One field of the resource, named as the API names it: how the window says which
         /// field an edit is for (a misspelt name does not compile).
         #[allow(non_camel_case_types)]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
         pub enum $field_enum {
             $( $field, )+
         }
@@ -197,6 +200,13 @@ macro_rules! resource {
             pub fn as_str(self) -> &'static str {
                 match self {
                     $( $field_enum::$field => stringify!($field), )+
+                }
+            }
+
+            /// The locale key of the field's label (`field.<name>`).
+            pub fn label_key(self) -> &'static str {
+                match self {
+                    $( $field_enum::$field => concat!("field.", stringify!($field)), )+
                 }
             }
         }
@@ -275,6 +285,17 @@ macro_rules! resource {
                     }
                 )+
                 names
+            }
+
+            /// The fields this patch sets or clears, as fields of the window.
+            pub fn fields(&self) -> Vec<crate::FieldName> {
+                let mut fields = Vec::new();
+                $(
+                    if !crate::resource::PatchSlot::is_keep(&self.$field) {
+                        fields.push(crate::FieldName::from($field_enum::$field));
+                    }
+                )+
+                fields
             }
 
             /// This patch restricted to `fields`.

@@ -53,16 +53,6 @@ pub fn serialize_sensitive<T: Serialize, S: Serializer>(
     value.0.serialize(serializer)
 }
 
-/// The inputs whose values are secrets (a password, the Vapi key, the Twilio auth token): the
-/// window keeps what is typed there only until the core has it.
-pub const SECRET_INPUTS: [&str; 5] = [
-    "password",
-    "current_password",
-    "new_password",
-    "vapi_api_key",
-    "auth_token",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;

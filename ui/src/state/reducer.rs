@@ -8,7 +8,7 @@ use ava_ipc::{
     AssistantDefaults, AssistantForm, AssistantView, CallView, ChatView, Provider, StatusView,
     UiError, UpdateReady, WizardView,
 };
-use ava_model::{Locale, Step};
+use ava_model::{FieldName, FormField, Locale, Step};
 use yew::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,7 @@ pub enum ToastText {
     Key(&'static str),
     Error(UiError),
     /// Fields left empty on the step just left.
-    Incomplete(Vec<String>),
+    Incomplete(Vec<FieldName>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,9 +132,9 @@ pub struct Ui {
     pub screen: Screen,
     /// What the user typed, by field: drawn instead of the saved value, so a keystroke is
     /// never undone by a reply and a refused value stays on screen to be corrected.
-    pub typed: BTreeMap<String, String>,
-    /// Errors shown at a field, by field name.
-    pub field_errors: BTreeMap<String, UiError>,
+    pub typed: BTreeMap<FieldName, String>,
+    /// Errors shown at a field, by field.
+    pub field_errors: BTreeMap<FieldName, UiError>,
     /// Errors without a field, by the area that shows them.
     pub alerts: BTreeMap<&'static str, UiError>,
     pub busy: Option<Busy>,
@@ -217,11 +217,11 @@ pub enum Msg {
     View(Box<WizardView>),
     Status(StatusView),
     Fatal(UiError),
-    Typed(String, String),
+    Typed(FieldName, String),
     /// A secret the shell now holds: the window keeps no copy.
-    Forget(&'static str),
+    Forget(FieldName),
     FieldError(UiError),
-    ClearField(String),
+    ClearField(FieldName),
     Alert(&'static str, UiError),
     ClearAlert(&'static str),
     Busy(Option<Busy>),
@@ -250,7 +250,7 @@ pub enum Msg {
     /// in, which keeps what they typed.
     Pulled {
         pulled: Box<ava_ipc::PulledView>,
-        focused: Option<String>,
+        focused: Option<FieldName>,
     },
     PulledNoticeSeen,
     Reset(ResetStage),
@@ -313,17 +313,15 @@ impl Reducible for Ui {
                 let ava_ipc::PulledView {
                     view,
                     fields,
+                    completed,
                     assistant,
                 } = *pulled;
                 for field in &fields {
-                    if focused.as_deref() != Some(field.as_str()) {
+                    if focused != Some(*field) {
                         ui.typed.remove(field);
                     }
                 }
-                if fields.iter().any(|f| f == "onboarding_completed")
-                    && view.completed
-                    && ui.screen == Screen::Wizard
-                {
+                if completed && view.completed && ui.screen == Screen::Wizard {
                     // Launched from another computer: this one shows the home too.
                     ui.screen = Screen::Home;
                 }
@@ -340,13 +338,13 @@ impl Reducible for Ui {
             Msg::AccountPanel(panel) => {
                 // What a closed form said goes with it.
                 for field in [
-                    "code",
-                    "new_email",
-                    "password",
-                    "current_password",
-                    "new_password",
+                    FormField::Code,
+                    FormField::NewEmail,
+                    FormField::Password,
+                    FormField::CurrentPassword,
+                    FormField::NewPassword,
                 ] {
-                    ui.field_errors.remove(field);
+                    ui.field_errors.remove(&field.into());
                 }
                 ui.alerts.remove(Busy::AccountSettings.area());
                 ui.account_panel = panel;
@@ -356,17 +354,16 @@ impl Reducible for Ui {
                 ui.typed.insert(field, value);
             }
             Msg::Forget(field) => {
-                ui.typed.remove(field);
+                ui.typed.remove(&field);
             }
             Msg::FieldError(error) => {
-                if let Some(field) = error.field.clone() {
+                if let Some(field) = error.field {
                     ui.field_errors.insert(field, error);
                 }
             }
             Msg::ClearField(field) => {
                 // An alert about this field (Launch's, on the Done step) goes with it.
-                ui.alerts
-                    .retain(|_, alert| alert.field.as_deref() != Some(field.as_str()));
+                ui.alerts.retain(|_, alert| alert.field != Some(field));
                 ui.field_errors.remove(&field);
             }
             Msg::Alert(area, error) => {
@@ -459,13 +456,19 @@ impl Ui {
     }
 
     /// The error to show at `field`: this session's, or one the server refused.
-    pub fn error_at(&self, field: &str) -> Option<UiError> {
-        self.field_errors.get(field).cloned().or_else(|| {
+    pub fn error_at(&self, field: impl Into<FieldName>) -> Option<UiError> {
+        let field = field.into();
+        self.field_errors.get(&field).cloned().or_else(|| {
             self.status
                 .as_ref()
-                .and_then(|s| s.refused.iter().find(|e| e.field.as_deref() == Some(field)))
+                .and_then(|s| s.refused.iter().find(|e| e.field == Some(field)))
                 .cloned()
         })
+    }
+
+    /// What was typed at `field` this session (`""` when nothing was).
+    pub fn typed_at(&self, field: impl Into<FieldName>) -> String {
+        self.typed.get(&field.into()).cloned().unwrap_or_default()
     }
 }
 
@@ -477,6 +480,10 @@ pub fn step_mark(marks: &[ava_ipc::StepMark], step: Step) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn f(name: &str) -> FieldName {
+        FieldName::parse(name).unwrap()
+    }
     use ava_ipc::SyncState;
 
     fn status(state: SyncState, revision: u64) -> StatusView {
@@ -564,16 +571,17 @@ mod tests {
 
     #[test]
     fn an_alert_about_a_field_goes_when_the_field_is_fixed() {
-        let terms = UiError::new(ava_ipc::ErrorCode::TermsNotAccepted, "accept").at("accept_terms");
+        let terms =
+            UiError::new(ava_ipc::ErrorCode::TermsNotAccepted, "accept").at(f("accept_terms"));
         let other = UiError::new(ava_ipc::ErrorCode::Offline, "offline");
         let ui = reduce(Ui::new(Locale::En), Msg::Alert("launch", terms.clone()));
         let ui = reduce(ui, Msg::Alert("vapi", other));
         let ui = reduce(ui, Msg::FieldError(terms));
-        let ui = reduce(ui, Msg::ClearField("full_name".into()));
+        let ui = reduce(ui, Msg::ClearField(f("full_name")));
         assert_eq!(ui.alerts.len(), 2, "another field's fix changes nothing");
-        let ui = reduce(ui, Msg::ClearField("accept_terms".into()));
+        let ui = reduce(ui, Msg::ClearField(f("accept_terms")));
         assert_eq!(ui.alerts.keys().copied().collect::<Vec<_>>(), ["vapi"]);
-        assert!(ui.error_at("accept_terms").is_none());
+        assert!(ui.error_at(f("accept_terms")).is_none());
     }
 
     #[test]
@@ -582,9 +590,9 @@ mod tests {
             Ui::new(Locale::He),
             Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
         );
-        let ui = reduce(ui, Msg::Typed("full_name".into(), "Ann".into()));
-        let ui = reduce(ui, Msg::Typed("organization_name".into(), "Acme".into()));
-        let ui = reduce(ui, Msg::Typed("guidelines".into(), "Be kind".into()));
+        let ui = reduce(ui, Msg::Typed(f("full_name"), "Ann".into()));
+        let ui = reduce(ui, Msg::Typed(f("organization_name"), "Acme".into()));
+        let ui = reduce(ui, Msg::Typed(f("guidelines"), "Be kind".into()));
         let mut pulled = view(Some("ann@acme.com"), status(SyncState::Synced, 2));
         pulled.sequence = 5;
         let form = AssistantForm {
@@ -598,28 +606,29 @@ mod tests {
             Msg::Pulled {
                 pulled: Box::new(ava_ipc::PulledView {
                     view: *pulled,
-                    fields: vec!["full_name".into(), "organization_name".into()],
+                    fields: vec![f("full_name"), f("organization_name")],
+                    completed: false,
                     assistant: AssistantDefaults {
                         form: form.clone(),
                         voices: Vec::new(),
                         instructions_outdated: true,
                     },
                 }),
-                focused: Some("full_name".into()),
+                focused: Some(f("full_name")),
             },
         );
         assert_eq!(
-            ui.typed.get("full_name").map(String::as_str),
+            ui.typed.get(&f("full_name")).map(String::as_str),
             Some("Ann"),
             "the owner is in it"
         );
         assert_eq!(
-            ui.typed.get("organization_name"),
+            ui.typed.get(&f("organization_name")),
             None,
             "shows the new value"
         );
         assert_eq!(
-            ui.typed.get("guidelines").map(String::as_str),
+            ui.typed.get(&f("guidelines")).map(String::as_str),
             Some("Be kind"),
             "unchanged elsewhere"
         );
@@ -663,12 +672,15 @@ mod tests {
             Ui::new(Locale::Fr),
             Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
         );
-        let ui = reduce(ui, Msg::Typed("full_name".into(), "Ann".into()));
+        let ui = reduce(ui, Msg::Typed(f("full_name"), "Ann".into()));
         let same = reduce(
             ui.clone(),
             Msg::View(view(Some("ann@acme.com"), status(SyncState::Synced, 2))),
         );
-        assert_eq!(same.typed.get("full_name").map(String::as_str), Some("Ann"));
+        assert_eq!(
+            same.typed.get(&f("full_name")).map(String::as_str),
+            Some("Ann")
+        );
         let other = reduce(
             ui,
             Msg::View(view(Some("bob@acme.com"), status(SyncState::Synced, 2))),

@@ -2,8 +2,8 @@
 //! I/O here, so every rule about edits, the outbox and acknowledgements is tested directly.
 
 use ava_model::{
-    FieldProblem, FlagsPatch, OnboardingFlags, Profile, ProfilePatch, Step, StudioConfig,
-    StudioPatch, UiError,
+    FieldName, FieldProblem, FlagsPatch, OnboardingFlags, Profile, ProfilePatch, Step,
+    StudioConfig, StudioPatch, UiError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -187,21 +187,21 @@ impl Draft {
     pub fn apply(&mut self, edit: Edit) -> bool {
         match edit {
             Edit::Profile(patch) => {
-                self.forget_refusals(&patch.field_names());
+                self.forget_refusals(&patch.fields());
                 self.profile.apply(&patch);
                 let outbox = std::mem::take(&mut self.outbox.profile);
                 self.outbox.profile = outbox.then(patch);
                 true
             }
             Edit::Studio(patch) => {
-                self.forget_refusals(&patch.field_names());
+                self.forget_refusals(&patch.fields());
                 self.studio.apply(&patch);
                 let outbox = std::mem::take(&mut self.outbox.studio);
                 self.outbox.studio = outbox.then(patch);
                 true
             }
             Edit::Flags(patch) => {
-                self.forget_refusals(&patch.field_names());
+                self.forget_refusals(&patch.fields());
                 self.flags.apply(&patch);
                 self.outbox.flags = self.outbox.flags.then(patch);
                 true
@@ -270,7 +270,7 @@ impl Draft {
         let shown: Vec<UiError> = problems
             .iter()
             .filter(|p| !still_queued.contains(&p.field.as_str()))
-            .map(|p| UiError::new(p.code.clone(), &p.message).at(&p.field))
+            .map(|p| UiError::new(p.code.clone(), &p.message).at_named(&p.field))
             .collect();
         self.refused
             .retain(|old| !shown.iter().any(|new| new.field == old.field));
@@ -294,9 +294,9 @@ impl Draft {
     }
 
     /// A credential entered again clears what was said about its predecessor.
-    pub fn forget_refusals(&mut self, fields: &[&str]) {
+    pub fn forget_refusals(&mut self, fields: &[FieldName]) {
         self.refused
-            .retain(|r| r.field.as_deref().is_none_or(|f| !fields.contains(&f)));
+            .retain(|r| r.field.is_none_or(|f| !fields.contains(&f)));
     }
 
     /// Whether the live assistant the server keeps runs everything this draft holds: the
@@ -337,7 +337,7 @@ impl Draft {
     /// and not yet acknowledged on top (they still go out, and arriving last, they win).
     /// Returns the fields whose value changed here, i.e. what another computer (or any client
     /// of the API) saved since this draft last looked.
-    pub fn adopt_server(&mut self, me: &ava_model::Me) -> Vec<&'static str> {
+    pub fn adopt_server(&mut self, me: &ava_model::Me) -> Merged {
         self.account = Some(Account {
             id: me.id,
             email: me.email.clone(),
@@ -352,41 +352,45 @@ impl Draft {
         let refused: Vec<&str> = self
             .refused
             .iter()
-            .filter_map(|r| r.field.as_deref())
+            .filter_map(|r| r.field.map(FieldName::as_str))
             .collect();
         profile.copy_fields(&self.profile, &refused);
         studio.copy_fields(&self.studio, &refused);
         flags.copy_fields(&self.flags, &refused);
-        let mut changed: Vec<&'static str> = self
-            .profile
-            .changed_fields(&profile)
-            .into_iter()
-            .map(|f| f.as_str())
-            .collect();
-        changed.extend(
-            self.studio
-                .changed_fields(&studio)
-                .into_iter()
-                .map(|f| f.as_str()),
-        );
-        changed.extend(
-            self.flags
-                .changed_fields(&flags)
-                .into_iter()
-                .map(|f| f.as_str()),
-        );
+        let profile_changed = self.profile.changed_fields(&profile).into_iter();
+        let studio_changed = self.studio.changed_fields(&studio).into_iter();
+        let flags_changed = self.flags.changed_fields(&flags).into_iter();
         // Launch is never taken back: a computer that launched keeps its home.
         let completed = me.onboarding_completed || self.completed || self.outbox.complete;
-        if completed != self.completed {
-            changed.push("onboarding_completed");
-        }
+        let merged = Merged {
+            fields: profile_changed
+                .map(FieldName::from)
+                .chain(studio_changed.map(FieldName::from))
+                .chain(flags_changed.map(FieldName::from))
+                .collect(),
+            completed: completed != self.completed,
+        };
         self.profile = profile;
         self.studio = studio;
         self.flags = flags;
         self.completed = completed;
         self.server_revision = Some(me.revision);
         self.server_live = me.live_assistant.clone();
-        changed
+        merged
+    }
+}
+
+/// What a merge of the server's copy changed here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merged {
+    pub fields: Vec<FieldName>,
+    /// Launch was made elsewhere: this computer shows the home now.
+    pub completed: bool,
+}
+
+impl Merged {
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && !self.completed
     }
 }
 
@@ -467,7 +471,7 @@ mod tests {
             "the re-edit stays queued; the refused industry does not"
         );
         assert_eq!(shown.len(), 1);
-        assert_eq!(shown[0].field.as_deref(), Some("industry"));
+        assert_eq!(shown[0].field.map(|f| f.as_str()), Some("industry"));
         assert_eq!(
             draft.profile.industry.as_ref().map(|i| i.as_str()),
             Some("legal"),
@@ -517,7 +521,8 @@ mod tests {
         };
         draft.upload_impossible(
             &upload,
-            UiError::new(ava_model::ErrorCode::SecretMissing, "gone").at("vapi_api_key"),
+            UiError::new(ava_model::ErrorCode::SecretMissing, "gone")
+                .at(ava_model::FormField::VapiApiKey),
         );
         assert!(draft.outbox.is_empty());
         assert_eq!(draft.vapi_key_preview, None);

@@ -3,7 +3,7 @@
 //! still lacks, each step's mark, where calls are handed over) is tested without a window.
 
 use ava_ipc::{AssistantView, HandoffView, StatusView, StepMark, TwilioView, UiError, WizardView};
-use ava_model::{AccountSid, OpenNow, Step, Timezone, WeeklySchedule};
+use ava_model::{AccountSid, FieldName, OpenNow, Step, Timezone, WeeklySchedule};
 
 use crate::rules::state::{Draft, Provisioning};
 
@@ -94,13 +94,13 @@ pub fn wizard_view(
 
 /// What leaving `left` for `to` leaves unfilled that the window warns about (never blocks
 /// on): step 1's missing fields, when step 1 is left.
-pub fn left_incomplete(left: Step, to: Step, draft: &Draft) -> Vec<String> {
+pub fn left_incomplete(left: Step, to: Step, draft: &Draft) -> Vec<FieldName> {
     match left {
         Step::Profile if to != Step::Profile => draft
             .profile
             .missing_fields()
             .into_iter()
-            .map(str::to_owned)
+            .map(FieldName::from)
             .collect(),
         _ => Vec::new(),
     }
@@ -161,8 +161,8 @@ mod tests {
             ava_model::ProfilePatch::from_json(&serde_json::json!({"full_name": "Ann"})).unwrap(),
         ));
         let lacks = left_incomplete(Step::Profile, Step::Vapi, &draft);
-        assert!(lacks.contains(&"organization_name".to_owned()));
-        assert!(!lacks.contains(&"full_name".to_owned()));
+        assert!(lacks.contains(&ava_model::ProfileField::organization_name.into()));
+        assert!(!lacks.contains(&ava_model::ProfileField::full_name.into()));
         assert!(left_incomplete(Step::Vapi, Step::Persona, &draft).is_empty());
         assert!(left_incomplete(Step::Profile, Step::Profile, &draft).is_empty());
     }

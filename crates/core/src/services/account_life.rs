@@ -135,7 +135,7 @@ pub(crate) async fn confirm_email(ctx: &Context, typed: &str) -> Result<EmailSta
     })
     .await?;
     // The address is part of the account this computer shows: it is read again.
-    ctx.pull_wake.notify_one();
+    ctx.wake.pull.notify_one();
     Ok(status)
 }
 

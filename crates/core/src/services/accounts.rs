@@ -98,9 +98,9 @@ pub(crate) async fn start_session(
         })
         .await?;
     wizard::outbox_changed(ctx);
-    ctx.live_wake.notify_one();
+    ctx.wake.live.notify_one();
     // The same account again on this computer: what other computers saved meanwhile.
-    ctx.pull_wake.notify_one();
+    ctx.wake.pull.notify_one();
     wizard::begin(ctx)?;
     Ok(account)
 }
@@ -110,7 +110,7 @@ pub(crate) async fn start_session(
 /// to the account, its unsent edits waiting for the next sign-in on this computer.
 pub(crate) async fn sign_out(ctx: &Context) -> Result<(), CoreError> {
     // No renewal runs during a sign-out, nor after it with the old token.
-    let _no_renewal = ctx.renewing.lock().await;
+    let _no_renewal = ctx.turns.renewing.lock().await;
     let session = ctx.sessions.current();
     if let Some(refresh) = ctx.sessions.refresh_token(&session).await?
         && let Err(error) = ctx.api.logout(&refresh).await
@@ -126,7 +126,7 @@ pub(crate) async fn sign_out(ctx: &Context) -> Result<(), CoreError> {
         s.state = ava_ipc::SyncState::SavedLocally;
         s.error = None;
     });
-    ctx.sync_wake.notify_one();
+    ctx.wake.sync.notify_one();
     Ok(())
 }
 
@@ -140,7 +140,7 @@ pub(crate) async fn renew_session(
     session: &Session,
     refused: &SecretString,
 ) -> Result<Option<SecretString>, CoreError> {
-    let _one_at_a_time = ctx.renewing.lock().await;
+    let _one_at_a_time = ctx.turns.renewing.lock().await;
     match ctx.sessions.access_token(session).await? {
         None => return Ok(None),
         // Renewed by someone else while this one waited.

@@ -3,7 +3,8 @@
 //! computer. A check that outlives its session (the owner signed out meanwhile) keeps nothing.
 
 use ava_model::{
-    AccountSid, PhoneNumber, Sensitive, StudioPatch, TwilioAuthToken, VapiApiKey, VapiMethod,
+    AccountSid, FormField, PhoneNumber, Sensitive, StudioPatch, TwilioAuthToken, VapiApiKey,
+    VapiMethod,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -32,7 +33,7 @@ pub(crate) async fn save_vapi_key(
         .map_err(|v| ava_model::FieldErrors::single("vapi_api_key", v))?;
     let secret = SecretString::from(key.expose().to_owned());
     let session = ctx.sessions.current();
-    ctx.vapi.verify_key(&secret).await?;
+    ctx.providers.vapi.verify_key(&secret).await?;
     // Kept only if the session it was entered for is still the current one.
     ctx.drafts.read_in(&session, |_| ())?;
     ctx.vault
@@ -41,7 +42,7 @@ pub(crate) async fn save_vapi_key(
     let preview = key.preview();
     wizard::change_draft_in(ctx, &session, |draft| {
         draft.vapi_key_preview = Some(preview.clone());
-        draft.forget_refusals(&["vapi_api_key"]);
+        draft.forget_refusals(&[FormField::VapiApiKey.into()]);
         if !draft.keys_local_only {
             draft.outbox.vapi_key = Some(true);
         }
@@ -104,9 +105,14 @@ pub(crate) async fn save_twilio(
     };
     let secret = SecretString::from(token.expose().to_owned());
     let session = ctx.sessions.current();
-    let account = ctx.twilio.verify_account(sid.as_str(), &secret).await?;
+    let account = ctx
+        .providers
+        .twilio
+        .verify_account(sid.as_str(), &secret)
+        .await?;
     if let Some(number) = &number
         && !ctx
+            .providers
             .twilio
             .owns_number(sid.as_str(), &secret, number.as_str())
             .await?
@@ -133,7 +139,7 @@ pub(crate) async fn save_twilio(
             phone_number: number.as_ref().map(|n| n.as_str().to_owned()),
             trial: account.kind.eq_ignore_ascii_case("trial"),
         });
-        draft.forget_refusals(&["auth_token"]);
+        draft.forget_refusals(&[FormField::AuthToken.into()]);
         if !draft.keys_local_only {
             draft.outbox.twilio = Some(true);
         }

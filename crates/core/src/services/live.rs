@@ -117,7 +117,10 @@ async fn update_once(ctx: &Context) -> Result<Round, CoreError> {
         return Ok(Round::Settled);
     };
     let key = vapi_key(ctx, &session.scope()).await?;
-    ctx.vapi.update_assistant(&key, &id, &request).await?;
+    ctx.providers
+        .vapi
+        .update_assistant(&key, &id, &request)
+        .await?;
     ctx.drafts
         .edit_in(&session, |draft| draft.live_assistant = Some(body))?;
     Ok(Round::Sent)
@@ -167,7 +170,7 @@ pub(crate) async fn live_loop(ctx: Weak<Context>) {
                 None
             }
         };
-        let wake = strong.live_wake.clone();
+        let wake = strong.wake.live.clone();
         drop(strong);
         let changed = wake.notified();
         match wait {

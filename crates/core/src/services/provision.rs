@@ -5,7 +5,7 @@
 //! an imported number is found by its number before importing again. A run works for the
 //! session it started in: if the owner signs out or switches accounts meanwhile, it stops.
 
-use ava_vapi::{ImportTwilioNumber, ListQuery, ProviderError};
+use ava_vapi::{ImportTwilioNumber, ListQuery, ProviderError, VapiClient};
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
@@ -37,7 +37,7 @@ pub(crate) async fn provision(
     ctx: &Context,
     choices: &AssistantChoices,
 ) -> Result<ProvisionReport, CoreError> {
-    let _one_at_a_time = ctx.provisioning.lock().await;
+    let _one_at_a_time = ctx.turns.provisioning.lock().await;
     let session = ctx.sessions.current();
     let key = vapi_key(ctx, &session.scope()).await?;
     // Built from the newest state there is when the server can say it; an owner creating
@@ -85,11 +85,16 @@ pub(crate) async fn provision(
         metadata.insert("created_from".to_owned(), Value::from("ava-desktop"));
         body.metadata = Some(metadata);
         let id = ctx
+            .providers
             .with_retries(|| async {
-                if let Some(found) = find_assistant(ctx, &key, &run).await? {
+                if let Some(found) = find_assistant(&ctx.providers.vapi, &key, &run).await? {
                     return Ok(found);
                 }
-                ctx.vapi.create_assistant(&key, &body).await.map(|a| a.id)
+                ctx.providers
+                    .vapi
+                    .create_assistant(&key, &body)
+                    .await
+                    .map(|a| a.id)
             })
             .await?;
         run.assistant_id = Some(id);
@@ -110,9 +115,10 @@ pub(crate) async fn provision(
         && let Some(number) = twilio.phone_number.clone()
     {
         let id = ctx
+            .providers
             .with_retries(|| {
                 import_number(
-                    ctx,
+                    &ctx.providers.vapi,
                     &key,
                     &token,
                     (&twilio.account_sid, &number),
@@ -154,29 +160,27 @@ fn save_run(ctx: &Context, session: &Session, run: &Provisioning) -> Result<(), 
     ctx.drafts
         .edit_in(session, |draft| draft.provisioning = Some(run.clone()))?;
     ctx.drafts.flush()?;
-    ctx.progress.send_replace(Some(run.clone()));
+    ctx.to_window.progress.send_replace(Some(run.clone()));
     Ok(())
 }
 
 async fn find_assistant(
-    ctx: &Context,
+    vapi: &VapiClient,
     key: &SecretString,
     run: &Provisioning,
 ) -> Result<Option<String>, ProviderError> {
-    ctx.vapi
-        .find_marked_assistant(key, MARKER, &run.id, run.started_at)
+    vapi.find_marked_assistant(key, MARKER, &run.id, run.started_at)
         .await
 }
 
 /// Imports `(account, number)` once (an earlier import is found and attached instead).
 async fn import_number(
-    ctx: &Context,
+    vapi: &VapiClient,
     key: &SecretString,
     token: &SecretString,
     (account_sid, number): (&str, &str),
     assistant_id: &str,
 ) -> Result<String, ProviderError> {
-    let vapi = &ctx.vapi;
     let existing = vapi
         .list_phone_numbers(
             key,

@@ -13,6 +13,7 @@ use std::sync::Weak;
 use crate::api::ApiError;
 use crate::context::Context;
 use crate::error::CoreError;
+use crate::rules::state::Merged;
 use crate::services::accounts::renew_session;
 
 /// How often the server is asked while it applies this account's answers to the live assistant.
@@ -22,10 +23,10 @@ const FOLLOWING: std::time::Duration = std::time::Duration::from_secs(1);
 /// changed here. Nothing to pull when this computer never signed in (its draft is the only
 /// copy); an account whose sign-in ended cannot be pulled for, which is an error: the caller
 /// then cannot be sure it holds the newest state.
-pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreError> {
+pub(crate) async fn pull_once(ctx: &Context) -> Result<Merged, CoreError> {
     let session = ctx.sessions.current();
     let Some(account) = session.account().cloned() else {
-        return Ok(Vec::new());
+        return Ok(Merged::default());
     };
     let sign_in_as = |account: &crate::rules::state::Account| {
         CoreError::from(ApiError::SignInRequired {
@@ -39,7 +40,7 @@ pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreEr
     let Some(token) = ctx.sessions.access_token(&session).await? else {
         return Err(sign_in_as(&account));
     };
-    let _turn = ctx.exchanging.lock().await;
+    let _turn = ctx.turns.exchanging.lock().await;
     let known = ctx.drafts.read_in(&session, |d| d.server_revision)?;
     let answer = match ctx.api.me_since(&token, known).await {
         Err(ApiError::SignInRequired { code, message }) => {
@@ -51,7 +52,7 @@ pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreEr
         other => other?,
     };
     let Some(me) = answer else {
-        return Ok(Vec::new());
+        return Ok(Merged::default());
     };
     if me.id != account.id {
         // A token of another account (an older build's keychain): nothing of it is merged.
@@ -59,16 +60,17 @@ pub(crate) async fn pull_once(ctx: &Context) -> Result<Vec<&'static str>, CoreEr
     }
     let changed = ctx.drafts.edit_in(&session, |d| d.adopt_server(&me))?;
     // How the live assistant stands may have moved too (the server applied the answers).
-    ctx.live_wake.notify_one();
+    ctx.wake.live.notify_one();
     if !changed.is_empty() {
         tracing::info!(
-            fields = changed.len(),
+            fields = changed.fields.len(),
             revision = me.revision,
             "merged what was saved elsewhere"
         );
-        ctx.pulled.send_modify(|pulled| {
+        ctx.to_window.pulled.send_modify(|pulled| {
             pulled.number += 1;
-            pulled.fields = changed.iter().map(|f| (*f).to_owned()).collect();
+            pulled.fields = changed.fields.clone();
+            pulled.completed = changed.completed;
         });
     }
     Ok(changed)
@@ -87,7 +89,7 @@ pub(crate) async fn pull_loop(ctx: Weak<Context>) {
         if let Err(error) = pull_once(&strong).await {
             tracing::debug!(code = %error.code(), "nothing pulled this turn");
         }
-        let wake = strong.pull_wake.clone();
+        let wake = strong.wake.pull.clone();
         // While the server applies answers to the live assistant, its progress is followed
         // closely (a 304 is one indexed read), so "Updating Ava…" does not linger.
         let following = strong

@@ -34,15 +34,21 @@ fn chat_session(ctx: &Context) -> std::sync::MutexGuard<'_, ChatSession> {
 
 /// One turn of "Talk to Ava": the owner's words, then hers, added to the conversation.
 pub(crate) async fn chat(ctx: &Context, text: &str) -> Result<ChatView, CoreError> {
-    let text = Text::parse(text, CHAT_MAX)
-        .map_err(|v| FieldErrors(vec![FieldError::new(ava_ipc::CHAT_FIELD, v)]))?;
+    let text = Text::parse(text, CHAT_MAX).map_err(|v| {
+        FieldErrors(vec![FieldError::new(
+            ava_model::FormField::Chat.as_str(),
+            v,
+        )])
+    })?;
     let (assistant_id, key) = assistant_and_key(ctx).await?;
     // One turn at a time: the next continues from this one's chat id.
-    let _one_turn = ctx.chatting.lock().await;
+    let _one_turn = ctx.turns.chatting.lock().await;
     let previous = chat_session(ctx).previous_chat_id.clone();
     let chat = ctx
+        .providers
         .with_retries(|| {
-            ctx.vapi
+            ctx.providers
+                .vapi
                 .chat(&key, &assistant_id, text.as_str(), previous.as_deref())
         })
         .await?;
@@ -75,8 +81,12 @@ pub(crate) fn new_chat(ctx: &Context) -> ChatView {
 /// (refused before anything happened) is asked again. A test call is only a test: where Ava
 /// hands calls over is the owner's phone of step 5, set on purpose, not whoever was rung last.
 pub(crate) async fn call_me(ctx: &Context, number: &str) -> Result<CallView, CoreError> {
-    let number = ava_model::PhoneNumber::normalize(number, None)
-        .map_err(|v| FieldErrors(vec![FieldError::new(ava_ipc::CALL_TO_FIELD, v)]))?;
+    let number = ava_model::PhoneNumber::normalize(number, None).map_err(|v| {
+        FieldErrors(vec![FieldError::new(
+            ava_model::FormField::CallTo.as_str(),
+            v,
+        )])
+    })?;
     let (assistant_id, key) = assistant_and_key(ctx).await?;
     let (from, twilio) = ctx.drafts.read(|d| {
         (
@@ -92,9 +102,13 @@ pub(crate) async fn call_me(ctx: &Context, number: &str) -> Result<CallView, Cor
         && let Some(token) = ctx.vault.get(&scope, SecretName::TwilioAuthToken).await?
     {
         let verified = ctx
+            .providers
             .with_retries(|| {
-                ctx.twilio
-                    .is_verified_caller_id(&twilio.account_sid, &token, number.as_str())
+                ctx.providers.twilio.is_verified_caller_id(
+                    &twilio.account_sid,
+                    &token,
+                    number.as_str(),
+                )
             })
             .await?;
         if !verified {
@@ -106,6 +120,7 @@ pub(crate) async fn call_me(ctx: &Context, number: &str) -> Result<CallView, Cor
     let mut attempt = 0;
     let call = loop {
         match ctx
+            .providers
             .vapi
             .create_call(&key, &assistant_id, &from, number.as_str())
             .await
@@ -118,10 +133,12 @@ pub(crate) async fn call_me(ctx: &Context, number: &str) -> Result<CallView, Cor
         }
     };
     let view = business_call_view(ctx, call);
-    ctx.test_call.send_replace(Some(ava_ipc::TestCallUpdate {
-        call: view.clone(),
-        problem: None,
-    }));
+    ctx.to_window
+        .test_call
+        .send_replace(Some(ava_ipc::TestCallUpdate {
+            call: view.clone(),
+            problem: None,
+        }));
     Ok(view)
 }
 
@@ -148,7 +165,12 @@ pub(crate) async fn follow_call(ctx: std::sync::Weak<Context>, id: String) {
                 problem: None,
             },
             Err(error) => {
-                let last = ctx.test_call.borrow().as_ref().map(|u| u.call.clone());
+                let last = ctx
+                    .to_window
+                    .test_call
+                    .borrow()
+                    .as_ref()
+                    .map(|u| u.call.clone());
                 let Some(call) = last.filter(|c| c.id == id) else {
                     return;
                 };
@@ -159,7 +181,7 @@ pub(crate) async fn follow_call(ctx: std::sync::Weak<Context>, id: String) {
             }
         };
         let ended = update.call.status.as_deref() == Some("ended");
-        ctx.test_call.send_replace(Some(update));
+        ctx.to_window.test_call.send_replace(Some(update));
         if ended {
             return;
         }
@@ -169,7 +191,10 @@ pub(crate) async fn follow_call(ctx: std::sync::Weak<Context>, id: String) {
 /// Where a call stands now.
 pub(crate) async fn call_status(ctx: &Context, id: &str) -> Result<CallView, CoreError> {
     let (_, key) = assistant_and_key(ctx).await?;
-    let call = ctx.with_retries(|| ctx.vapi.get_call(&key, id)).await?;
+    let call = ctx
+        .providers
+        .with_retries(|| ctx.providers.vapi.get_call(&key, id))
+        .await?;
     Ok(business_call_view(ctx, call))
 }
 
@@ -189,7 +214,11 @@ pub(crate) async fn recent_calls(ctx: &Context) -> Result<Vec<CallView>, CoreErr
         |window, limit| {
             let limit = u32::try_from(limit).unwrap_or(CALLS_SHOWN);
             let (key, assistant_id) = (&key, assistant_id.as_str());
-            ctx.with_retries(move || ctx.vapi.list_calls(key, assistant_id, window, limit))
+            ctx.providers.with_retries(move || {
+                ctx.providers
+                    .vapi
+                    .list_calls(key, assistant_id, window, limit)
+            })
         },
         (floor, now + skew),
         CALLS_SHOWN as usize,

@@ -10,6 +10,7 @@
 use std::sync::Weak;
 
 use ava_ipc::SyncState;
+use ava_model::FormField;
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -79,7 +80,7 @@ fn upload_impossible(
     ctx: &Context,
     session: &Session,
     part: Outbox,
-    field: &str,
+    field: FormField,
     what: &str,
 ) -> Result<(), CoreError> {
     let why = ava_model::UiError::new(
@@ -222,7 +223,7 @@ async fn send_outbox(
     session: &Session,
     token: &SecretString,
 ) -> Result<(), CoreError> {
-    let _turn = ctx.exchanging.lock().await;
+    let _turn = ctx.turns.exchanging.lock().await;
     let parts = ctx.drafts.read_in(session, |d| d.outbox.parts())?;
     if parts.is_empty() {
         set_status(ctx, session, SyncState::Synced, None);
@@ -238,7 +239,7 @@ async fn send_outbox(
     if server_keeps_live {
         // The server applies what just arrived to the live assistant: heard at the next pull,
         // which starts now.
-        ctx.pull_wake.notify_one();
+        ctx.wake.pull.notify_one();
     }
     set_status(
         ctx,
@@ -313,7 +314,7 @@ async fn upload_secret(
     part: OutboxPart,
     settles: Outbox,
 ) -> Result<(), CoreError> {
-    let _one_upload = ctx.uploading.lock().await;
+    let _one_upload = ctx.turns.uploading.lock().await;
     let still_wanted = ctx.drafts.read_in(session, |d| {
         !d.keys_local_only && d.outbox.parts().contains(&part)
     })?;
@@ -324,7 +325,13 @@ async fn upload_secret(
     if part == OutboxPart::VapiKey(true) {
         return match ctx.vault.get(&scope, SecretName::VapiKey).await? {
             Some(key) => deliver(ctx, session, settles, ctx.api.save_vapi_key(token, &key)).await,
-            None => upload_impossible(ctx, session, settles, "vapi_api_key", "Your Vapi key"),
+            None => upload_impossible(
+                ctx,
+                session,
+                settles,
+                FormField::VapiApiKey,
+                "Your Vapi key",
+            ),
         };
     }
     let secret = ctx.vault.get(&scope, SecretName::TwilioAuthToken).await?;
@@ -341,7 +348,7 @@ async fn upload_secret(
             ctx,
             session,
             settles,
-            "auth_token",
+            FormField::AuthToken,
             "Your Twilio auth token",
         ),
     }
@@ -396,14 +403,14 @@ pub(crate) async fn sync_loop(ctx: Weak<Context>) {
                 // The refused values were set aside as the answer came in; what is left goes
                 // out after a pause, so a refusal that keeps coming back (Launch before the
                 // terms reached the server) is asked again with backoff, not in a loop.
-                let first = problems
-                    .first()
-                    .map(|p| ava_model::UiError::new(p.code.clone(), &p.message).at(&p.field));
+                let first = problems.first().map(|p| {
+                    ava_model::UiError::new(p.code.clone(), &p.message).at_named(&p.field)
+                });
                 set_status(&strong, &session, SyncState::Failed, first);
                 let delay = retry.delay(attempt);
                 attempt = attempt.saturating_add(1);
                 let queued = !strong.drafts.read(|d| d.nothing_to_send());
-                let wake = strong.sync_wake.clone();
+                let wake = strong.wake.sync.clone();
                 drop(strong);
                 if queued {
                     tokio::time::sleep(delay).await;
@@ -431,7 +438,7 @@ pub(crate) async fn sync_loop(ctx: Weak<Context>) {
             }
         };
         if wait_for_change {
-            let wake = strong.sync_wake.clone();
+            let wake = strong.wake.sync.clone();
             drop(strong);
             let notified = wake.notified();
             match until {

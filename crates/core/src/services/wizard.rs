@@ -24,7 +24,7 @@ pub(crate) fn apply(ctx: &Context, edit: Edit) {
     if server_change || refusals_changed {
         outbox_changed(ctx);
     }
-    ctx.live_wake.notify_one();
+    ctx.wake.live.notify_one();
 }
 
 /// One field edited in the window, judged by the model's rules.
@@ -59,7 +59,7 @@ pub(crate) fn change_draft(
 ) -> Result<(), CoreError> {
     ctx.drafts.edit(change);
     outbox_changed(ctx);
-    ctx.live_wake.notify_one();
+    ctx.wake.live.notify_one();
     Ok(ctx.drafts.flush()?)
 }
 
@@ -70,7 +70,7 @@ pub(crate) fn outbox_changed(ctx: &Context) {
         s.pending = pending;
         s.refused = refused;
     });
-    ctx.sync_wake.notify_one();
+    ctx.wake.sync.notify_one();
 }
 
 /// Changes `session`'s draft (unless that session has ended), then as [`change_draft`].
@@ -81,7 +81,7 @@ pub(crate) fn change_draft_in(
 ) -> Result<(), CoreError> {
     ctx.drafts.edit_in(session, change)?;
     outbox_changed(ctx);
-    ctx.live_wake.notify_one();
+    ctx.wake.live.notify_one();
     Ok(ctx.drafts.flush()?)
 }
 
@@ -180,7 +180,7 @@ pub(crate) fn set_usage_sharing(ctx: &Context, on: bool) -> Result<(), CoreError
 /// "Keep my keys on this computer only". Waits for a key's upload under way to finish, so
 /// none starts once the switch is on (the copy just sent is then deleted from the server).
 pub(crate) async fn set_keys_local_only(ctx: &Context, local_only: bool) -> Result<(), CoreError> {
-    let _no_upload_under_way = ctx.uploading.lock().await;
+    let _no_upload_under_way = ctx.turns.uploading.lock().await;
     apply(ctx, Edit::KeysLocalOnly(local_only));
     Ok(ctx.drafts.flush()?)
 }
