@@ -55,7 +55,8 @@ fn pulled(ui: &UseReducerHandle<Ui>, pulled: PulledView) {
     let typed_over = focused
         .and_then(|element| text_of(&element))
         .filter(|(field, _)| pulled.fields.contains(field))
-        .and_then(|(field, text)| FieldEdit::of(field, text.into()));
+        .and_then(|(field, text)| FieldEdit::of(field, &text.into()))
+        .and_then(Result::ok);
     ui.dispatch(Msg::Pulled {
         pulled: Box::new(pulled),
         focused: focused_field,

@@ -9,18 +9,15 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::ctx::Ctx;
-use crate::state::{Action, Msg};
-use crate::widgets::shown;
+use crate::state::Msg;
+use crate::widgets::{send, shown};
 
 const FIELD: StudioField = StudioField::business_hours;
 
 fn save(ctx: &Ctx, schedule: &WeeklySchedule) {
     let text = schedule.to_string();
     ctx.ui.dispatch(Msg::Typed(FIELD.into(), text.clone()));
-    ctx.act(Action::Edit(ava_ipc::FieldEdit::Studio {
-        field: FIELD,
-        value: serde_json::Value::from(text),
-    }));
+    send(ctx, FIELD.into(), serde_json::Value::from(text));
 }
 
 /// The editor, from the saved (or just typed) text.

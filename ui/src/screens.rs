@@ -136,12 +136,13 @@ fn forgotten_password(ctx: &Ctx) -> Html {
 }
 
 pub fn language_switch(locale: Locale, act: &Callback<Action>) -> Html {
-    let onchange = act.reform(|e: Event| {
+    let act = act.clone();
+    let onchange = Callback::from(move |e: Event| {
         let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-        Action::Edit(ava_ipc::FieldEdit::Profile {
-            field: ava_model::ProfileField::locale,
-            value: serde_json::Value::from(value),
-        })
+        let field = ava_model::ProfileField::locale.into();
+        if let Some(Ok(edit)) = ava_ipc::FieldEdit::of(field, &value.into()) {
+            act.emit(Action::Edit(edit));
+        }
     });
     let t = |key: &str| crate::i18n::t(locale, key);
     html! {

@@ -415,11 +415,12 @@ fn seats(ctx: &Ctx, saved: u16) -> Html {
             let raw = e.target_unchecked_into::<HtmlInputElement>().value();
             ctx.ui
                 .dispatch(Msg::Typed(StudioField::seats.into(), raw.clone()));
-            // Sent as typed: the core reads the number it holds.
-            ctx.act(Action::Edit(ava_ipc::FieldEdit::Studio {
-                field: StudioField::seats,
-                value: serde_json::Value::from(raw),
-            }));
+            // Sent as typed: the rules read the number it holds.
+            widgets::send(
+                &ctx,
+                StudioField::seats.into(),
+                serde_json::Value::from(raw),
+            );
         })
     };
     let error = ctx

@@ -11,10 +11,13 @@ use crate::ctx::Ctx;
 use crate::i18n::error_message;
 use crate::state::{Action, Msg};
 
-/// Saves an edit of a draft field (a form's field waits for its button).
-fn send(ctx: &Ctx, field: FieldName, value: Value) {
-    if let Some(edit) = FieldEdit::of(field, value) {
-        ctx.act(Action::Edit(edit));
+/// Saves an edit of a draft field, or says at once at the field why its value is refused (a
+/// form's field waits for its button).
+pub fn send(ctx: &Ctx, field: FieldName, value: Value) {
+    match FieldEdit::of(field, &value) {
+        Some(Ok(edit)) => ctx.act(Action::Edit(edit)),
+        Some(Err(refused)) => ctx.ui.dispatch(Msg::FieldError(refused)),
+        None => {}
     }
 }
 

@@ -179,9 +179,9 @@ impl Onboarding {
         wizard::apply(&self.ctx, edit);
     }
 
-    /// One field edited in the window, judged by the model's rules.
-    pub fn edit(&self, edit: &ava_ipc::FieldEdit) -> Result<(), CoreError> {
-        wizard::edit(&self.ctx, edit)
+    /// One field edited in the window (judged by the model's rules as it was decoded).
+    pub fn edit(&self, edit: &ava_ipc::FieldEdit) {
+        wizard::edit(&self.ctx, edit);
     }
 
     /// A profile patch as api.md spells it (JSON), judged by the model.

@@ -551,38 +551,60 @@ pub struct Moved {
     pub left_incomplete: Vec<FieldName>,
 }
 
-/// One field edited in the window: which (typed, so a misspelt field does not compile) and
-/// its value as typed or chosen; the core judges it by the model's rules.
+/// One field edited in the window, as the one-field patch the model's rules made of what was
+/// typed or chosen: a value that breaks a rule never leaves the window (it is refused at its
+/// field there), and the shell judges the patch again as it decodes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "resource", rename_all = "snake_case")]
+#[serde(tag = "resource", content = "patch", rename_all = "snake_case")]
 pub enum FieldEdit {
-    Profile {
-        field: ava_model::ProfileField,
-        value: serde_json::Value,
-    },
-    Studio {
-        field: ava_model::StudioField,
-        value: serde_json::Value,
-    },
+    Profile(ava_model::ProfilePatch),
+    Studio(Box<ava_model::StudioPatch>),
 }
 
 impl FieldEdit {
-    /// An edit of `field` when it is one of the draft's (the profile's or the studio's); the
-    /// other fields wait for their form's button.
-    pub fn of(field: FieldName, value: serde_json::Value) -> Option<Self> {
+    /// `value` at `field`, judged: the edit, or why the value is refused (at its field).
+    /// `None` for a field that is not the draft's (a form's, sent by its button).
+    pub fn of(field: FieldName, value: &serde_json::Value) -> Option<Result<Self, UiError>> {
+        let refused = |errors: ava_model::FieldErrors| {
+            let error = errors.0.first().map_or_else(
+                || UiError::new(ErrorCode::ValidationFailed, errors.to_string()),
+                UiError::from_field,
+            );
+            error.at(field)
+        };
         match field {
-            FieldName::Profile(field) => Some(FieldEdit::Profile { field, value }),
-            FieldName::Studio(field) => Some(FieldEdit::Studio { field, value }),
+            FieldName::Profile(field) => Some(
+                ava_model::ProfilePatch::of(field, value)
+                    .map(FieldEdit::Profile)
+                    .map_err(refused),
+            ),
+            FieldName::Studio(field) => Some(
+                ava_model::StudioPatch::of(field, &typed_number(field, value))
+                    .map(|patch| FieldEdit::Studio(Box::new(patch)))
+                    .map_err(refused),
+            ),
             _ => None,
         }
     }
 
-    /// The field, where its error is shown.
-    pub fn field(&self) -> FieldName {
+    /// The field edited, where a refusal of it is shown.
+    pub fn field(&self) -> Option<FieldName> {
         match self {
-            FieldEdit::Profile { field, .. } => FieldName::Profile(*field),
-            FieldEdit::Studio { field, .. } => FieldName::Studio(*field),
+            FieldEdit::Profile(patch) => patch.fields().first().copied(),
+            FieldEdit::Studio(patch) => patch.fields().first().copied(),
         }
+    }
+}
+
+/// A number typed into a text box arrives as text: read as the number it holds, so the rules
+/// judge its range; anything else stays text and is refused as not a whole number.
+fn typed_number(field: ava_model::StudioField, value: &serde_json::Value) -> serde_json::Value {
+    match (field, value) {
+        (ava_model::StudioField::seats, serde_json::Value::String(text)) => text
+            .trim()
+            .parse::<i64>()
+            .map_or_else(|_| value.clone(), serde_json::Value::from),
+        _ => value.clone(),
     }
 }
 
@@ -625,18 +647,39 @@ mod tests {
     }
 
     #[test]
-    fn an_edit_is_of_a_draft_field_or_not_at_all() {
+    fn an_edit_is_a_judged_one_field_patch_of_a_draft_field() {
         let named = |name: &str| FieldName::parse(name).unwrap();
-        let edit = FieldEdit::of(named("guidelines"), "Be kind".into()).unwrap();
-        assert_eq!(edit.field().as_str(), "guidelines");
-        assert!(matches!(edit, FieldEdit::Studio { .. }));
-        assert!(matches!(
-            FieldEdit::of(named("full_name"), "Ann".into()),
-            Some(FieldEdit::Profile { .. })
-        ));
-        assert_eq!(FieldName::parse("guideline"), None);
+        let edit = FieldEdit::of(named("guidelines"), &"Be kind".into())
+            .unwrap()
+            .unwrap();
+        assert_eq!(edit.field(), Some(named("guidelines")));
+        assert!(matches!(&edit, FieldEdit::Studio(patch) if patch.len() == 1));
+        let json = serde_json::to_value(&edit).unwrap();
         assert_eq!(
-            FieldEdit::of(named("chat"), "not a draft field".into()),
+            json,
+            serde_json::json!({"resource": "studio", "patch": {"guidelines": "Be kind"}})
+        );
+        assert_eq!(serde_json::from_value::<FieldEdit>(json).unwrap(), edit);
+        assert!(matches!(
+            FieldEdit::of(named("full_name"), &"Ann".into()),
+            Some(Ok(FieldEdit::Profile(_)))
+        ));
+        // Seats typed as text are read as the number they hold, and judged.
+        let seats = FieldEdit::of(named("seats"), &"3".into()).unwrap().unwrap();
+        assert_eq!(serde_json::to_value(&seats).unwrap()["patch"]["seats"], 3);
+        let refused = FieldEdit::of(named("seats"), &"0".into())
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.field, Some(named("seats")));
+        let refused = FieldEdit::of(named("timezone"), &"Mars/Base".into())
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidTimezone);
+        // A patch decoded by the shell is judged again.
+        let forged = serde_json::json!({"resource": "profile", "patch": {"timezone": "Mars/Base"}});
+        assert!(serde_json::from_value::<FieldEdit>(forged).is_err());
+        assert_eq!(
+            FieldEdit::of(named("chat"), &"not a draft field".into()),
             None
         );
     }

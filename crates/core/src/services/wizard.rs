@@ -3,8 +3,7 @@
 //! shown now; they are on disk within half a second and reach the server through the outbox.
 
 use ava_ipc::{FieldEdit, Moved, Provider, WizardView};
-use ava_model::{EventContext, FlagsPatch, Move, ProfilePatch, Step, StudioField, StudioPatch};
-use serde_json::Value;
+use ava_model::{EventContext, FlagsPatch, Move, Step};
 
 use crate::context::Context;
 use crate::error::{CoreError, Precondition};
@@ -27,28 +26,13 @@ pub(crate) fn apply(ctx: &Context, edit: Edit) {
     ctx.wake.live.notify_one();
 }
 
-/// One field edited in the window, judged by the model's rules.
-pub(crate) fn edit(ctx: &Context, edit: &FieldEdit) -> Result<(), CoreError> {
+/// One field edited in the window (a patch the rules already judged as it was decoded).
+pub(crate) fn edit(ctx: &Context, edit: &FieldEdit) {
     let edit = match edit {
-        FieldEdit::Profile { field, value } => Edit::Profile(ProfilePatch::of(*field, value)?),
-        FieldEdit::Studio { field, value } => {
-            Edit::Studio(StudioPatch::of(*field, &typed_input(*field, value))?)
-        }
+        FieldEdit::Profile(patch) => Edit::Profile(patch.clone()),
+        FieldEdit::Studio(patch) => Edit::Studio((**patch).clone()),
     };
     apply(ctx, edit);
-    Ok(())
-}
-
-/// A number typed into a text box arrives as text: read as the number it holds, so the
-/// model judges its range; anything else stays text and is refused as not a whole number.
-fn typed_input(field: StudioField, value: &Value) -> Value {
-    match (field, value) {
-        (StudioField::seats, Value::String(text)) => text
-            .trim()
-            .parse::<i64>()
-            .map_or_else(|_| value.clone(), Value::from),
-        _ => value.clone(),
-    }
 }
 
 /// Changes the draft outside the reducer (credentials, completion, provisioning), then counts

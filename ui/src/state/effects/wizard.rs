@@ -72,11 +72,13 @@ pub(super) async fn edit_field(ui: &UseReducerHandle<Ui>, edit: FieldEdit) {
     let field = edit.field();
     match call::<cmd::Edit>(edit).await {
         Ok(view) => {
-            ui.dispatch(Msg::ClearField(field));
+            if let Some(field) = field {
+                ui.dispatch(Msg::ClearField(field));
+            }
             ui.dispatch(Msg::View(Box::new(view)));
         }
         Err(mut error) => {
-            error.field.get_or_insert(field);
+            error.field = error.field.or(field);
             ui.dispatch(Msg::FieldError(error));
         }
     }
