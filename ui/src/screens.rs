@@ -486,7 +486,7 @@ fn account_life(ctx: &Ctx) -> Html {
                 let name = s.device.clone().unwrap_or_else(|| ctx.t("account.unknown_device"));
                 html! {
                     <li class="sign-in">
-                        <span><bdi>{ name }</bdi><span class="help">{ format!(" · {} {}", ctx.t("account.last_used"), local_time(s.last_used_at.timestamp_millis(), ctx.locale)) }</span></span>
+                        <span><bdi>{ name }</bdi><span class="help">{ format!(" · {} {}", ctx.t("account.last_used"), local_time(s.last_used_ms, ctx.locale)) }</span></span>
                         { if s.current { html! { <span class="badge">{ ctx.t("account.this_computer") }</span> } } else { html! {
                             <button type="button" class="link" aria-label={format!("{} {}", ctx.t("account.end_sign_in"), s.device.clone().unwrap_or_default())}
                                 onclick={ctx.callback(move || Action::EndSignIns(Some(id.clone())))}>{ ctx.t("account.end_sign_in") }</button>

@@ -402,7 +402,31 @@ pub struct SignOutArgs {
 pub struct AccountOverview {
     pub email: String,
     pub email_verified: bool,
-    pub sign_ins: Vec<ava_model::SignIn>,
+    pub sign_ins: Vec<SignInView>,
+}
+
+/// One computer signed in to the account, as Settings lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInView {
+    pub id: String,
+    /// When it was last used, in milliseconds since 1970 (UTC): the window writes it in the
+    /// owner's locale and zone with the browser's own clock, so no date parser ships in the
+    /// wasm (12 KiB of chrono, docs/benchmarks.md).
+    pub last_used_ms: i64,
+    pub device: Option<String>,
+    /// This computer.
+    pub current: bool,
+}
+
+impl From<ava_model::SignIn> for SignInView {
+    fn from(sign_in: ava_model::SignIn) -> Self {
+        Self {
+            id: sign_in.id,
+            last_used_ms: sign_in.last_used_at.timestamp_millis(),
+            device: sign_in.device,
+            current: sign_in.current,
+        }
+    }
 }
 
 /// "Forgot your password?": the address to send a code to.

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::onboarding::{FlagField, ProfileField, StudioField};
 
@@ -93,7 +93,8 @@ impl FormField {
 }
 
 /// One field, wherever it lives. Travels as its name (`"full_name"`, `"firstMessage"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum FieldName {
     Profile(ProfileField),
     Studio(StudioField),
@@ -165,49 +166,40 @@ impl fmt::Display for FieldName {
     }
 }
 
-impl Serialize for FieldName {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+impl From<FieldName> for &'static str {
+    fn from(field: FieldName) -> Self {
+        field.as_str()
     }
 }
 
-impl<'de> Deserialize<'de> for FieldName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        FieldName::parse(&name)
-            .ok_or_else(|| serde::de::Error::custom(format!("no field is named {name:?}")))
+impl TryFrom<String> for FieldName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        FieldName::parse(&name).ok_or_else(|| format!("no field is named {name:?}"))
     }
 }
 
-impl From<ProfileField> for FieldName {
-    fn from(field: ProfileField) -> Self {
-        FieldName::Profile(field)
-    }
+/// Each list's fields are fields of the window.
+macro_rules! field_name_from {
+    ($($list:ident => $variant:ident),+) => {
+        $(
+            impl From<$list> for FieldName {
+                fn from(field: $list) -> Self {
+                    FieldName::$variant(field)
+                }
+            }
+        )+
+    };
 }
 
-impl From<StudioField> for FieldName {
-    fn from(field: StudioField) -> Self {
-        FieldName::Studio(field)
-    }
-}
-
-impl From<FlagField> for FieldName {
-    fn from(field: FlagField) -> Self {
-        FieldName::Flag(field)
-    }
-}
-
-impl From<AssistantFormField> for FieldName {
-    fn from(field: AssistantFormField) -> Self {
-        FieldName::Assistant(field)
-    }
-}
-
-impl From<FormField> for FieldName {
-    fn from(field: FormField) -> Self {
-        FieldName::Form(field)
-    }
-}
+field_name_from!(
+    ProfileField => Profile,
+    StudioField => Studio,
+    FlagField => Flag,
+    AssistantFormField => Assistant,
+    FormField => Form
+);
 
 #[cfg(test)]
 mod tests {

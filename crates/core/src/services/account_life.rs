@@ -7,13 +7,13 @@ use std::future::Future;
 use std::path::Path;
 
 use ava_model::{
-    DeletionReceipt, Email, EmailStatus, FieldErrors, OneTimeCode, Password, Sensitive, SignIn,
+    DeletionReceipt, Email, EmailStatus, FieldErrors, OneTimeCode, Password, Sensitive,
     VapiAssistantsOnDeletion, Violation,
 };
 use secrecy::SecretString;
 use serde_json::Value;
 
-use ava_ipc::AccountOverview;
+use ava_ipc::{AccountOverview, SignInView};
 
 use crate::api::ApiError;
 use crate::context::Context;
@@ -115,7 +115,7 @@ pub(crate) async fn account_overview(ctx: &Context) -> Result<AccountOverview, C
     Ok(AccountOverview {
         email: me.email,
         email_verified: me.email_verified,
-        sign_ins,
+        sign_ins: sign_ins.into_iter().map(Into::into).collect(),
     })
 }
 
@@ -163,7 +163,7 @@ pub(crate) async fn end_sign_ins(
     id: Option<&str>,
 ) -> Result<AccountOverview, CoreError> {
     let overview = account_overview(ctx).await?;
-    let ending: Vec<&SignIn> = overview
+    let ending: Vec<&SignInView> = overview
         .sign_ins
         .iter()
         .filter(|s| !s.current && id.is_none_or(|id| s.id == id))
