@@ -36,7 +36,7 @@ pub(super) async fn call_me(ui: &UseReducerHandle<Ui>, number: String) {
     ui.dispatch(Msg::TestCall(None));
     ui.dispatch(Msg::Calling(true));
     match call::<cmd::CallMe>(CallMeArgs { number }).await {
-        // The core follows the call from here ([`ava_ipc::TEST_CALL_EVENT`]).
+        // The core follows the call from here ([`ava_ipc::event::TestCall`]).
         Ok(placed) => ui.dispatch(Msg::TestCall(Some(placed))),
         Err(error) if error.field.is_some() => ui.dispatch(Msg::FieldError(error)),
         Err(error) => ui.dispatch(Msg::Alert("call", error)),
