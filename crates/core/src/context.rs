@@ -106,6 +106,21 @@ impl Drop for Context {
     }
 }
 
+/// Until `wake` is notified, or `until` passes when there is one: how a background task rests
+/// between rounds without missing a wake sent while it worked (a `Notify` keeps one).
+pub(crate) async fn woken_or_until(wake: &Notify, until: Option<tokio::time::Instant>) {
+    let woken = wake.notified();
+    match until {
+        Some(until) => {
+            tokio::select! {
+                () = woken => {}
+                () = tokio::time::sleep_until(until) => {}
+            }
+        }
+        None => woken.await,
+    }
+}
+
 impl Providers {
     /// Retries what Vapi or Twilio failed to answer (no answer, a 429, a 5xx) with backoff,
     /// at most the configured attempts; anything else is the user's to fix.

@@ -175,10 +175,7 @@ async fn the_export_is_a_file_with_no_secret_and_deletion_leaves_nothing_here(po
     assert!(draft.outbox.is_empty());
     assert_eq!(here.view().account_email, None);
     assert!(!here.vapi_status().await.unwrap().configured);
-    let stored_elsewhere: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let stored_elsewhere = count(&pool, "SELECT count(*) FROM users").await;
     assert_eq!(stored_elsewhere, 0);
     let farewell = world
         .mail_to("ann@acme.com", "Votre compte Ava a été supprimé")

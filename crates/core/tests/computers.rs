@@ -208,9 +208,7 @@ async fn office_created_ava_laptop_edits(
 }
 
 fn has_laptop_guidelines(body: &Value) -> bool {
-    body["model"]["messages"][0]["content"]
-        .as_str()
-        .is_some_and(|p| p.contains("From the laptop"))
+    ava_fakes::system_prompt(body).contains("From the laptop")
 }
 
 /// The server holds the key (the default): it applies the laptop's edit to the live assistant
@@ -314,11 +312,6 @@ async fn with_the_key_on_one_computer_it_passes_every_edit_on(pool: PgPool) {
     );
     let live = world.fakes.vapi.assistant(&id).unwrap();
     assert!(has_laptop_guidelines(&live));
-    assert!(
-        live["model"]["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("warm and friendly")
-    );
+    assert!(ava_fakes::system_prompt(&live).contains("warm and friendly"));
     server.stop().await;
 }

@@ -25,9 +25,7 @@ async fn up_to_date(core: &Onboarding) {
 /// The instructions of a body's system prompt: what step 7 wrote, without the call rules
 /// every assistant carries after it.
 fn prompt(assistant: &Value) -> String {
-    let content = assistant["model"]["messages"][0]["content"]
-        .as_str()
-        .unwrap_or_default();
+    let content = ava_fakes::system_prompt(assistant);
     let rules = content.find("\n\nCall rules:").unwrap_or(content.len());
     content[..rules].to_owned()
 }
@@ -104,10 +102,7 @@ async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool)
     let live = world.fakes.vapi.assistant(&id).unwrap();
     assert_eq!(prompt(&live), "You are Ava. Only ever book cleanings.");
     assert!(
-        live["model"]["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("Call rules:"),
+        ava_fakes::system_prompt(&live).contains("Call rules:"),
         "the call rules follow the owner's own words"
     );
     assert_eq!(

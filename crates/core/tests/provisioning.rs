@@ -99,9 +99,7 @@ async fn the_assistant_is_built_from_the_wizard(pool: PgPool) {
             .unwrap()
             .starts_with("Bonjour, Acme Dental")
     );
-    let prompt = assistant["model"]["messages"][0]["content"]
-        .as_str()
-        .unwrap();
+    let prompt = ava_fakes::system_prompt(assistant);
     for part in [
         "secretary",
         "Acme Dental",
@@ -228,10 +226,7 @@ async fn every_fault_at_every_step_still_gives_exactly_one_of_each(pool: PgPool)
             "{scenario}: exactly one assistant and one number"
         );
         synced(&core).await;
-        let records: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
-            .fetch_one(&world.pool)
-            .await
-            .unwrap();
+        let records = count(&world.pool, "SELECT count(*) FROM assistants").await;
         assert_eq!(records, 1, "{scenario}: one record");
     }
 }

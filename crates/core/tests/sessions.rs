@@ -126,11 +126,11 @@ async fn a_renewal_whose_answer_is_lost_is_retried_without_asking_to_sign_in(poo
         (1, 0),
         "one token spent, and its successor handed again to the retry: nothing retired"
     );
-    let revoked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let revoked = count(
+        &pool,
+        "SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL",
+    )
+    .await;
     assert_eq!(revoked, 0);
 }
 
@@ -160,11 +160,11 @@ async fn a_sign_in_ended_for_safety_is_told_as_such_and_keeps_the_edit(pool: PgP
         "the window can say why"
     );
     assert_eq!(status.pending, 1, "the edit waits for the next sign-in");
-    let revoked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let revoked = count(
+        &pool,
+        "SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL",
+    )
+    .await;
     assert_eq!(revoked, 1, "the whole sign-in ended on the server");
     core.sign_in("ann@acme.com", PASSWORD).await.unwrap();
     synced(&core).await;
@@ -300,10 +300,7 @@ async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPo
         .find(|r| r.field.map(|f| f.as_str()) == Some("vapi_api_key"))
         .unwrap();
     assert_eq!(missing.code, ava_model::ErrorCode::SecretMissing);
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let stored = count(&pool, "SELECT count(*) FROM vapi_credentials").await;
     assert_eq!(stored, 0, "nothing was sent");
     assert_eq!(
         core.snapshot().vapi_key_preview,
@@ -318,10 +315,7 @@ async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPo
         .unwrap();
     assert!(core.snapshot().refused.is_empty());
     synced(&core).await;
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let stored = count(&pool, "SELECT count(*) FROM vapi_credentials").await;
     assert_eq!(stored, 1);
 }
 
@@ -441,10 +435,7 @@ async fn keys_kept_local_during_a_round_are_never_uploaded_by_it(pool: PgPool) {
         None,
         "the key stayed on this computer"
     );
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let stored = count(&pool, "SELECT count(*) FROM vapi_credentials").await;
     assert_eq!(stored, 0);
 }
 

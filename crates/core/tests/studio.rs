@@ -293,10 +293,7 @@ async fn the_owners_phone_takes_the_calls_ava_hands_over_through_every_edit(pool
     assert_eq!(tool["destinations"][0]["number"], "+33612345678");
     assert_eq!(live["hooks"][0]["on"], "call.ending");
     assert!(
-        live["model"]["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("transfer the call"),
+        ava_fakes::system_prompt(&live).contains("transfer the call"),
         "her instructions say when to hand over"
     );
     assert_eq!(
@@ -319,12 +316,7 @@ async fn the_owners_phone_takes_the_calls_ava_hands_over_through_every_edit(pool
     world.fakes.vapi.calls.wait_handled(PATCH, 2).await;
     let patches = world.fakes.vapi.assistant_patches(&id);
     let edit = patches.last().unwrap();
-    assert!(
-        edit["model"]["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("Greet regulars")
-    );
+    assert!(ava_fakes::system_prompt(edit).contains("Greet regulars"));
     assert_eq!(edit["model"]["tools"][0], *tool, "{edit:#}");
     assert_eq!(edit["hooks"], live["hooks"]);
     assert_eq!(edit["transcriber"], live["transcriber"]);

@@ -185,9 +185,7 @@ pub(crate) async fn create_chat(
     let Some(i) = find(&state.assistants, &org, &assistant_id) else {
         return nest_error(StatusCode::BAD_REQUEST, json!("Couldn't Find Assistant."));
     };
-    let prompt: String = state.assistants[i]["model"]["messages"][0]["content"]
-        .as_str()
-        .unwrap_or_default()
+    let prompt: String = crate::system_prompt(&state.assistants[i])
         .chars()
         .take(QUOTED)
         .collect();

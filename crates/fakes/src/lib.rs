@@ -111,3 +111,10 @@ impl FakeProviders {
         drift
     }
 }
+
+/// An assistant's instructions as Vapi holds them (its system message), `""` when it has none.
+pub fn system_prompt(assistant: &serde_json::Value) -> &str {
+    assistant["model"]["messages"][0]["content"]
+        .as_str()
+        .unwrap_or_default()
+}

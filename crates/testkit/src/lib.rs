@@ -457,3 +457,8 @@ pub async fn launched_core_on(config: CoreConfig, app: &str) -> (Onboarding, Str
         .unwrap();
     (core, report.assistant_id)
 }
+
+/// How many rows `sql` (a `SELECT count(*) …`) counts.
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}

@@ -177,7 +177,7 @@ fn a_transcriber_is_always_sent_and_the_handoff_only_with_a_phone() {
         "sent empty, so an update removes a handoff Vapi still has"
     );
     assert_eq!(nobody["transcriber"]["language"], "fr");
-    let prompt = nobody["model"]["messages"][0]["content"].as_str().unwrap();
+    let prompt = ava_fakes::system_prompt(&nobody);
     assert!(prompt.contains("You speak French"), "{prompt}");
     assert!(
         !prompt.contains("transferCall"),
@@ -210,7 +210,7 @@ fn calls_last_long_enough_are_quiet_unrecorded_end_politely_and_are_summed_up_in
             .as_str()
             .unwrap();
         assert!(summary.contains("written in French"), "{summary}");
-        let prompt = json["model"]["messages"][0]["content"].as_str().unwrap();
+        let prompt = ava_fakes::system_prompt(&json);
         assert!(prompt.contains("You speak French and English"), "{prompt}");
         assert!(
             prompt.contains("transferCall"),
@@ -293,7 +293,7 @@ fn the_transfer_rule_survives_the_owners_own_instructions() {
     choices.instructions = Some("Be brief. Never promise refunds.".to_owned());
     let spec = build::build_spec(&answers, &choices).unwrap();
     let body = serde_json::to_value(build::assistant_request(&answers, &spec)).unwrap();
-    let prompt = body["model"]["messages"][0]["content"].as_str().unwrap();
+    let prompt = ava_fakes::system_prompt(&body);
     assert!(
         prompt.starts_with("Be brief. Never promise refunds."),
         "{prompt}"

@@ -226,12 +226,7 @@ async fn a_reset_is_answered_alike_for_every_address_and_mails_are_limited(pool:
     app.register("eve@acme.com").await;
     ask_reset(&app, "eve@acme.com").await;
     until_queued(&app.pool, "password_reset", 6).await;
-    let danas: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM mail_outbox WHERE kind = 'password_reset' AND recipient = 'dana@acme.com'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let danas = count(&app.pool, "SELECT count(*) FROM mail_outbox WHERE kind = 'password_reset' AND recipient = 'dana@acme.com'").await;
     assert_eq!(danas, 5, "five codes a day for one address");
     deliver(&app).await;
     deliver(&app).await;

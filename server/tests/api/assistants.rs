@@ -400,10 +400,7 @@ async fn a_lost_answer_after_vapi_did_the_work_never_makes_a_second_assistant(po
         let again = create_with_key(&app, &token, &key).await;
         assert_eq!(again.body, retry.body, "later retries replay the answer");
     }
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rows = count(&app.pool, "SELECT count(*) FROM assistants").await;
     assert_eq!(rows, 3, "one row per assistant");
 }
 
@@ -417,10 +414,7 @@ async fn a_definite_refusal_frees_the_key(pool: PgPool) {
         .add(FaultRule::next(1, Fault::Status(400)).on("POST /assistant"));
     let refused = create_with_key(&app, &token, "run-1").await;
     assert_eq!(refused.status, StatusCode::BAD_GATEWAY);
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let left = count(&app.pool, "SELECT count(*) FROM idempotency_keys").await;
     assert_eq!(left, 0, "nothing was made, so nothing is remembered");
     let retry = create_with_key(&app, &token, "run-1").await;
     assert_eq!(retry.status, StatusCode::CREATED);
@@ -554,10 +548,7 @@ async fn an_account_holds_at_most_its_ceiling_of_assistants(pool: PgPool) {
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rows = count(&app.pool, "SELECT count(*) FROM assistants").await;
     assert_eq!(rows, 3);
 }
 
@@ -594,15 +585,9 @@ async fn creates_racing_for_the_last_place_make_one_assistant_in_vapi(pool: PgPo
         1,
         "one assistant made in Vapi"
     );
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rows = count(&app.pool, "SELECT count(*) FROM assistants").await;
     assert_eq!(rows, 3);
-    let places: i64 = sqlx::query_scalar("SELECT count(*) FROM assistant_reservations")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let places = count(&app.pool, "SELECT count(*) FROM assistant_reservations").await;
     assert_eq!(places, 0, "every place taken was handed over or given back");
 }
 
@@ -621,9 +606,6 @@ async fn records_racing_for_the_last_place_take_it_once(pool: PgPool) {
         .filter(|r| r.status == StatusCode::CREATED)
         .count();
     assert_eq!(created, 1);
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rows = count(&app.pool, "SELECT count(*) FROM assistants").await;
     assert_eq!(rows, 3);
 }

@@ -42,10 +42,7 @@ async fn vapi_key_lifecycle_only_ever_shows_a_preview(pool: PgPool) {
         replaced.body["vapi_api_key_preview"], "****0042",
         "POST is an upsert"
     );
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM vapi_credentials")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rows = count(&app.pool, "SELECT count(*) FROM vapi_credentials").await;
     assert_eq!(rows, 1);
 
     assert_eq!(

@@ -274,11 +274,11 @@ async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
     posthog.faults.fail_next(1, Fault::Status(503));
     assert!(app.state.forward_events().await.is_err());
     assert!(posthog.events().is_empty());
-    let waiting: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM onboarding_events WHERE forwarded_at IS NULL")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let waiting = count(
+        &app.pool,
+        "SELECT count(*) FROM onboarding_events WHERE forwarded_at IS NULL",
+    )
+    .await;
     assert_eq!(waiting, 150);
 
     // Back: everything goes, in batches of at most 100, once; a second run sends nothing.
@@ -531,9 +531,6 @@ async fn a_deleted_account_is_erased_from_posthog_through_an_outage(pool: PgPool
         .unwrap();
     assert_eq!(app.state.erase_persons().await.unwrap(), 1);
     assert_eq!(posthog.deleted_persons(), [person]);
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM analytics_erasures")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let left = count(&app.pool, "SELECT count(*) FROM analytics_erasures").await;
     assert_eq!(left, 0, "nothing of the person is kept once PostHog has it");
 }

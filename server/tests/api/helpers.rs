@@ -293,3 +293,8 @@ pub fn assistant_payload(name: &str) -> Value {
         "metadata": {"created_from": "onboarding"}
     })
 }
+
+/// How many rows `sql` (a `SELECT count(*) …`) counts.
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}

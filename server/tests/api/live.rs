@@ -56,10 +56,7 @@ async fn live(app: &TestApp, token: &str) -> Value {
 }
 
 fn prompt(body: &Value) -> String {
-    body["model"]["messages"][0]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    ava_fakes::system_prompt(body).to_owned()
 }
 
 /// Runs worker passes until nothing is due (each claims what is due now).

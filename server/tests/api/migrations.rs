@@ -1,5 +1,7 @@
 use sqlx::PgPool;
 
+use crate::helpers::count;
+
 #[sqlx::test(migrations = false)]
 async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool) {
     let tables = |pool: PgPool| async move {
@@ -28,15 +30,9 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
             "{table} exists: {after_first:?}"
         );
     }
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let applied = count(&pool, "SELECT count(*) FROM _sqlx_migrations").await;
     ava_server::MIGRATOR.run(&pool).await.expect("second run");
-    let again: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let again = count(&pool, "SELECT count(*) FROM _sqlx_migrations").await;
     assert_eq!(applied, again);
     assert_eq!(tables(pool.clone()).await, after_first);
 
@@ -81,12 +77,7 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
     ] {
         assert!(columns.iter().any(|c| c == column), "users.{column}");
     }
-    let cascade: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM information_schema.referential_constraints WHERE delete_rule = 'CASCADE'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let cascade = count(&pool, "SELECT count(*) FROM information_schema.referential_constraints WHERE delete_rule = 'CASCADE'").await;
     assert_eq!(
         cascade, 10,
         "every per-user table (refresh tokens, their sign-ins, onboarding events, places taken for assistants and one-time codes included) cascades on user deletion"

@@ -413,18 +413,17 @@ async fn eight_refreshes_of_one_token_at_once_leave_the_sign_in_working(pool: Pg
     assert_eq!(refresh(&app, &kept).await.status, StatusCode::OK);
 }
 
-/// Until `count` requests of this database are waiting for a lock.
-async fn until_waiting_for_locks(pool: &PgPool, count: i64) {
+/// Until `wanted` requests of this database are waiting for a lock.
+async fn until_waiting_for_locks(pool: &PgPool, wanted: i64) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let waiting: i64 = sqlx::query_scalar(
+        let waiting = count(
+            pool,
             "SELECT count(*) FROM pg_stat_activity
              WHERE datname = current_database() AND wait_event_type = 'Lock'",
         )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if waiting >= count {
+        .await;
+        if waiting >= wanted {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "{waiting} waiting");

@@ -453,10 +453,7 @@ async fn onboarding_flags_upsert_and_read(pool: PgPool) {
         app.get("/api/v1/user/onboarding", &token).await.body,
         second.body
     );
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM user_onboarding")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rows = count(&app.pool, "SELECT count(*) FROM user_onboarding").await;
     assert_eq!(rows, 1, "one row per user");
     let bad = app
         .patch(

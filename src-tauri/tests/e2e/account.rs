@@ -138,14 +138,7 @@ async fn settings_show_the_account_and_delete_it_for_good(pool: PgPool) {
             ),
         )
         .await;
-        app.client
-            .execute(
-                "document.querySelector('.dialog-body').scrollTop = 0; return null",
-                vec![],
-            )
-            .await
-            .unwrap();
-        app.axe(&format!("{locale}-settings-account")).await;
+        app.axe_dialog(&format!("{locale}-settings-account")).await;
         app.scroll_to("settings-account").await;
         app.shot(&format!("{locale}-settings-account")).await;
     }
@@ -162,14 +155,7 @@ async fn settings_show_the_account_and_delete_it_for_good(pool: PgPool) {
     .await;
     app.scroll_to("delete-erases").await;
     app.shot("en-delete-account").await;
-    app.client
-        .execute(
-            "document.querySelector('.dialog-body').scrollTop = 0; return null",
-            vec![],
-        )
-        .await
-        .unwrap();
-    app.axe("en-delete-account").await;
+    app.axe_dialog("en-delete-account").await;
     app.type_into("#password", PASSWORD).await;
     app.click("#delete-account").await;
     app.find("#tab-sign-up").await;

@@ -259,6 +259,35 @@ impl App {
             .unwrap();
     }
 
+    /// axe on Settings with its dialog scrolled to the top: a field half hidden by the dialog's
+    /// edge is one it cannot judge.
+    pub async fn axe_dialog(&self, name: &str) {
+        self.client
+            .execute(
+                "document.querySelector('.dialog-body').scrollTop = 0; return null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.axe(name).await;
+    }
+
+    /// Step 4 filled with the fake's account and verified.
+    pub async fn connect_twilio(&self) {
+        self.type_into("#account_sid", ava_testkit::TWILIO_SID)
+            .await;
+        self.type_into("#auth_token", ava_testkit::TWILIO_TOKEN)
+            .await;
+        self.type_into("#phone_number", ava_testkit::TWILIO_NUMBER)
+            .await;
+        self.click("#twilio-verify").await;
+        self.until(
+            "twilio connected",
+            "return document.querySelector('.integration.ok') !== null",
+        )
+        .await;
+    }
+
     pub async fn value(&self, css: &str) -> String {
         self.find(css)
             .await
@@ -557,11 +586,9 @@ pub async fn until_live_prompt_contains(world: &World, text: &str) {
     const PATCH: &str = "PATCH /assistant/{id}";
     let vapi = &world.fakes.vapi;
     let holds = || {
-        vapi.assistants().iter().any(|a| {
-            a["model"]["messages"][0]["content"]
-                .as_str()
-                .is_some_and(|p| p.contains(text))
-        })
+        vapi.assistants()
+            .iter()
+            .any(|a| ava_fakes::system_prompt(a).contains(text))
     };
     let waited = tokio::time::timeout(WAIT, async {
         loop {

@@ -102,9 +102,7 @@ async fn an_edit_whose_update_a_crash_cut_off_reaches_the_live_assistant_at_the_
     }
     app.kill().await;
     assert!(
-        !world.fakes.vapi.assistants()[0]["model"]["messages"][0]["content"]
-            .as_str()
-            .unwrap()
+        !ava_fakes::system_prompt(&world.fakes.vapi.assistants()[0])
             .contains("v9 Closed on holidays"),
         "Vapi did not get it before the crash"
     );

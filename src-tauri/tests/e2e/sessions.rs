@@ -123,16 +123,7 @@ async fn signing_out_with_an_unsent_edit_asks_first_in_every_language(pool: PgPo
             ),
         )
         .await;
-        // axe with the dialog scrolled to its top: a field half hidden by the dialog's edge is
-        // one it cannot judge.
-        app.client
-            .execute(
-                "document.querySelector('.dialog-body').scrollTop = 0; return null",
-                vec![],
-            )
-            .await
-            .unwrap();
-        app.axe(&format!("{locale}-sign-out-unsent")).await;
+        app.axe_dialog(&format!("{locale}-sign-out-unsent")).await;
         app.scroll_to("unsent-confirm").await;
         app.shot(&format!("{locale}-sign-out-unsent")).await;
     }
@@ -146,11 +137,11 @@ async fn signing_out_with_an_unsent_edit_asks_first_in_every_language(pool: PgPo
         Some("First Secret Plan"),
     )
     .await;
-    let revoked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let revoked = ava_testkit::count(
+        &pool,
+        "SELECT count(*) FROM refresh_families WHERE revoked_at IS NOT NULL",
+    )
+    .await;
     assert_eq!(
         revoked, 1,
         "signed out on the server once the edit was there"

@@ -72,15 +72,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     app.continue_to("twilio").await;
 
     // 4. Twilio, inline: the number must belong to the account.
-    app.type_into("#account_sid", TWILIO_SID).await;
-    app.type_into("#auth_token", TWILIO_TOKEN).await;
-    app.type_into("#phone_number", TWILIO_NUMBER).await;
-    app.click("#twilio-verify").await;
-    app.until(
-        "twilio connected",
-        "return document.querySelector('.integration.ok') !== null",
-    )
-    .await;
+    app.connect_twilio().await;
     app.continue_to("telephony").await;
 
     // 5. Telephony: the number from step 4 is already there.
@@ -290,10 +282,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         "the whole model was sent"
     );
     assert!(
-        live["model"]["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("Monday to Friday 09:00–18:00"),
+        ava_fakes::system_prompt(live).contains("Monday to Friday 09:00–18:00"),
         "the rest of the prompt stays: {live}"
     );
     app.pill("synced").await;
@@ -397,10 +386,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     let numbers = world.fakes.vapi.phone_numbers();
     assert_eq!(numbers.len(), 1);
     assert_eq!(numbers[0]["assistantId"], assistants[0]["id"]);
-    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM assistants")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let recorded = ava_testkit::count(&pool, "SELECT count(*) FROM assistants").await;
     assert_eq!(recorded, 1);
     server.stop().await;
 }
@@ -663,15 +649,7 @@ async fn a_trial_account_is_warned_at_the_handoff_phone_and_calls_are_set_at_ste
     sign_up(&app, "trial@acme.com").await;
     app.click("#rail-twilio").await;
     app.on_step("twilio").await;
-    app.type_into("#account_sid", TWILIO_SID).await;
-    app.type_into("#auth_token", TWILIO_TOKEN).await;
-    app.type_into("#phone_number", TWILIO_NUMBER).await;
-    app.click("#twilio-verify").await;
-    app.until(
-        "twilio connected",
-        "return document.querySelector('.integration.ok') !== null",
-    )
-    .await;
+    app.connect_twilio().await;
     app.continue_to("telephony").await;
     app.type_into("#fallback_phone", "+33612345678").await;
     for (locale, words) in [

@@ -72,14 +72,22 @@ pub(crate) async fn vapi_status(ctx: &Context) -> Result<CredentialStatus, CoreE
 
 /// Removes the key here and (through the outbox) from the server.
 pub(crate) async fn delete_vapi_key(ctx: &Context) -> Result<(), CoreError> {
-    let session = ctx.sessions.current();
-    ctx.vault
-        .delete(&session.scope(), SecretName::VapiKey)
-        .await?;
-    wizard::change_draft_in(ctx, &session, |draft| {
+    forget_secret(ctx, SecretName::VapiKey, |draft| {
         draft.vapi_key_preview = None;
         draft.outbox.vapi_key = Some(false);
     })
+    .await
+}
+
+/// Removes a secret from this session's keychain, then what the draft says of it.
+async fn forget_secret(
+    ctx: &Context,
+    name: SecretName,
+    forget: impl FnOnce(&mut crate::rules::state::Draft),
+) -> Result<(), CoreError> {
+    let session = ctx.sessions.current();
+    ctx.vault.delete(&session.scope(), name).await?;
+    wizard::change_draft_in(ctx, &session, forget)
 }
 
 /// Checks the account with Twilio and that the number is one of its own, then keeps the token
@@ -172,14 +180,11 @@ pub(crate) async fn twilio_status(ctx: &Context) -> Result<CredentialStatus, Cor
 }
 
 pub(crate) async fn delete_twilio(ctx: &Context) -> Result<(), CoreError> {
-    let session = ctx.sessions.current();
-    ctx.vault
-        .delete(&session.scope(), SecretName::TwilioAuthToken)
-        .await?;
-    wizard::change_draft_in(ctx, &session, |draft| {
+    forget_secret(ctx, SecretName::TwilioAuthToken, |draft| {
         draft.twilio = None;
         draft.outbox.twilio = Some(false);
     })
+    .await
 }
 
 /// The Vapi key of `scope`, or what is missing.

@@ -17,7 +17,7 @@ use std::sync::Weak;
 use ava_ipc::AssistantSync;
 use ava_model::UiError;
 
-use crate::context::Context;
+use crate::context::{Context, woken_or_until};
 use crate::error::CoreError;
 use crate::rules::assistant::{assistant_body, live_spec, update_request};
 use crate::services::credentials::vapi_key;
@@ -172,15 +172,7 @@ pub(crate) async fn live_loop(ctx: Weak<Context>) {
         };
         let wake = strong.wake.live.clone();
         drop(strong);
-        let changed = wake.notified();
-        match wait {
-            Some(delay) => {
-                tokio::select! {
-                    () = changed => {}
-                    () = tokio::time::sleep(delay) => {}
-                }
-            }
-            None => changed.await,
-        }
+        let until = wait.map(|delay| tokio::time::Instant::now() + delay);
+        woken_or_until(&wake, until).await;
     }
 }

@@ -15,7 +15,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::api::ApiError;
-use crate::context::Context;
+use crate::context::{Context, woken_or_until};
 use crate::error::CoreError;
 use crate::rules::state::{Outbox, OutboxPart};
 use crate::services::accounts::{renew_session, token_subject};
@@ -440,16 +440,7 @@ pub(crate) async fn sync_loop(ctx: Weak<Context>) {
         if wait_for_change {
             let wake = strong.wake.sync.clone();
             drop(strong);
-            let notified = wake.notified();
-            match until {
-                Some(until) => {
-                    tokio::select! {
-                        () = notified => {}
-                        () = tokio::time::sleep_until(until) => {}
-                    }
-                }
-                None => notified.await,
-            }
+            woken_or_until(&wake, until).await;
         }
     }
 }
