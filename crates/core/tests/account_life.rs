@@ -14,8 +14,7 @@ async fn computer(world: &World, server: &Server, folder: &std::path::Path) -> O
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_forgotten_password_is_reset_here_and_the_other_computer_must_sign_in(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let (home, office) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let here = computer(&world, &server, home.path()).await;
     here.sign_up("ann@acme.com", PASSWORD).await.unwrap();
@@ -79,8 +78,7 @@ async fn a_forgotten_password_is_reset_here_and_the_other_computer_must_sign_in(
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn another_computer_is_listed_by_name_and_can_be_signed_out_from_here(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let (home, office) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let here = computer(&world, &server, home.path()).await;
     here.sign_up("ann@acme.com", PASSWORD).await.unwrap();
@@ -125,8 +123,7 @@ async fn another_computer_is_listed_by_name_and_can_be_signed_out_from_here(pool
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_export_is_a_file_with_no_secret_and_deletion_leaves_nothing_here(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let home = tempfile::tempdir().unwrap();
     let here = computer(&world, &server, home.path()).await;
     here.sign_up("ann@acme.com", PASSWORD).await.unwrap();

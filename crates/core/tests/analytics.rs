@@ -36,8 +36,7 @@ fn continue_through(core: &ava_core::Onboarding, steps: &[(Step, Move)]) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_happy_path_records_the_seeds_events_once_each(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
@@ -141,8 +140,7 @@ async fn the_happy_path_records_the_seeds_events_once_each(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn skips_and_a_settings_round_trip_are_told_apart(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
     core.sign_up("bob@acme.com", PASSWORD).await.unwrap();
@@ -195,8 +193,7 @@ async fn skips_and_a_settings_round_trip_are_told_apart(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn events_recorded_offline_before_signing_up_arrive_once(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = keychain_id();
     {
@@ -222,8 +219,7 @@ async fn events_recorded_offline_before_signing_up_arrive_once(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_event_recorded_just_before_a_sigkill_arrives_once_after_the_restart(pool: PgPool) {
     use std::io::{BufRead, BufReader};
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ava-event-recorder"))
         .arg(dir.path())

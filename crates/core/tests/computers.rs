@@ -74,8 +74,7 @@ async fn stored(pool: &PgPool, column: &str) -> Option<String> {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn what_one_computer_saves_shows_on_the_other_and_nothing_is_undone(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = anns_computer(&world, &server, office.path(), true).await;
     a.update_profile(&json!({"organization_name": "Acme Dental"}))
@@ -131,8 +130,7 @@ async fn what_one_computer_saves_shows_on_the_other_and_nothing_is_undone(pool: 
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_edit_made_offline_arrives_last_and_wins_on_both_computers(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = anns_computer(&world, &server, office.path(), true).await;
     synced(&a).await;
@@ -215,8 +213,7 @@ fn has_laptop_guidelines(body: &Value) -> bool {
 /// while the office is closed, and both computers hear that Ava is up to date.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn with_the_key_on_the_server_an_edit_anywhere_reaches_ava(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (a, b, id, office_keychain) =
         office_created_ava_laptop_edits(&world, &server, false, (office.path(), laptop.path()))
@@ -263,8 +260,7 @@ async fn with_the_key_on_the_server_an_edit_anywhere_reaches_ava(pool: PgPool) {
 /// office builds her from what every computer saved.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn with_the_key_on_one_computer_it_passes_every_edit_on(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let (office, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (a, b, id, _) =
         office_created_ava_laptop_edits(&world, &server, true, (office.path(), laptop.path()))

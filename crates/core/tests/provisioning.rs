@@ -62,8 +62,7 @@ async fn assert_exactly_once(world: &World, core: &Onboarding, scenario: &str) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_assistant_is_built_from_the_wizard(pool: PgPool) {
-    let world = World::new(pool).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool).await;
     let dir = tempfile::tempdir().unwrap();
     let core = ready_core(&world, &server.url(), dir.path(), &keychain_id()).await;
     let report = core
@@ -121,8 +120,7 @@ async fn the_assistant_is_built_from_the_wizard(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn every_fault_at_every_step_still_gives_exactly_one_of_each(pool: PgPool) {
-    let world = World::new(pool).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool).await;
     let scenarios: Vec<(&str, FaultRule)> = vec![
         (
             "create 500",
@@ -237,8 +235,7 @@ async fn every_fault_at_every_step_still_gives_exactly_one_of_each(pool: PgPool)
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn quitting_between_steps_then_retrying_adopts_what_was_made(pool: PgPool) {
-    let world = World::new(pool).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool).await;
     let dir = tempfile::tempdir().unwrap();
     let app = keychain_id();
 

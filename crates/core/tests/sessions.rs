@@ -173,8 +173,7 @@ async fn a_sign_in_ended_for_safety_is_told_as_such_and_keeps_the_edit(pool: PgP
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn signing_out_ends_the_sign_in_on_the_server(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
@@ -251,8 +250,7 @@ async fn another_account_on_this_computer_never_receives_the_first_ones_edits(po
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn what_was_filled_in_before_signing_up_is_kept(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
     core.fill_os_defaults(Some("Europe/Paris"), "fr_FR.UTF-8");
@@ -267,8 +265,7 @@ async fn what_was_filled_in_before_signing_up_is_kept(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_upload_whose_key_left_the_keychain_is_not_counted_as_sent(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let app_id = keychain_id();
     let core = open_core(world.config(dir.path(), &server.url()), &app_id);

@@ -22,8 +22,7 @@ async fn server_me(url: &str, email: &str) -> ava_model::Me {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn edits_made_while_the_server_is_down_survive_a_restart_and_reach_it(pool: PgPool) {
-    let world = World::new(pool).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool).await;
     let addr = server.addr;
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
@@ -90,8 +89,7 @@ async fn edits_made_while_the_server_is_down_survive_a_restart_and_reach_it(pool
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn signing_in_on_a_new_computer_pulls_the_servers_state(pool: PgPool) {
-    let world = World::new(pool).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool).await;
     let first = tempfile::tempdir().unwrap();
     let core = open_core(world.config(first.path(), &server.url()), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
@@ -113,8 +111,7 @@ async fn signing_in_on_a_new_computer_pulls_the_servers_state(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_revoked_sign_in_asks_for_sign_in_and_keeps_the_queue(pool: PgPool) {
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
     let core = open_core(world.config(dir.path(), &url), &keychain_id());
@@ -151,8 +148,7 @@ async fn a_revoked_sign_in_asks_for_sign_in_and_keeps_the_queue(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(pool: PgPool) {
-    let world = World::new(pool).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool).await;
     let dir = tempfile::tempdir().unwrap();
     let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
     core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
@@ -267,8 +263,7 @@ async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(p
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn two_users_on_one_machine_never_see_each_others_draft_or_secrets(pool: PgPool) {
-    let world = World::new(pool).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool).await;
     let keyring = keychain_id();
     let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let alice = open_core(world.config(alice_dir.path(), &server.url()), &keyring);

@@ -163,6 +163,13 @@ impl World {
     }
 
     /// Starts the API on `addr` (port 0 for a free one).
+    /// The usual start: a world and its server on a free local port.
+    pub async fn with_server(pool: PgPool) -> (World, Server) {
+        let world = World::new(pool).await;
+        let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+        (world, server)
+    }
+
     pub async fn start_server(&self, addr: SocketAddr, jwt_secret: &str) -> Server {
         self.start_gated_server(addr, jwt_secret, None).await
     }

@@ -70,8 +70,7 @@ async fn the_seed_path_works_too(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn no_stored_key_is_a_409(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let reply = app
         .post("/api/v1/assistants", &token, assistant_payload("Ava"))
         .await;
@@ -162,8 +161,7 @@ async fn models_and_providers_vapi_would_refuse_are_422s_before_calling_it(pool:
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn record_only_form_calls_no_one_and_is_retry_safe(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let body = json!({"name": "Ava", "vapi_assistant_id": "3f1c-already-made", "metadata": {"provisioning_id": "p1"}});
     let first = app.post("/api/v1/assistants", &token, body.clone()).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);

@@ -90,8 +90,7 @@ async fn registration_field_rules(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn wrong_password_and_unknown_email_are_the_same_401(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     for body in [
         json!({"email": "ann@acme.com", "password": "wrong password"}),
         json!({"email": "nobody@acme.com", "password": PASSWORD}),
@@ -104,8 +103,7 @@ async fn wrong_password_and_unknown_email_are_the_same_401(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn repeated_failures_are_limited_with_429(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let wrong = json!({"email": "ann@acme.com", "password": "wrong password"});
     for _ in 0..5 {
         let reply = app

@@ -6,8 +6,7 @@ use crate::helpers::*;
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn vapi_key_lifecycle_only_ever_shows_a_preview(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let none = app.get("/api/v1/vapi-settings", &token).await;
     assert_eq!(
         none.body,
@@ -62,8 +61,7 @@ async fn vapi_key_lifecycle_only_ever_shows_a_preview(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn twilio_credentials_lifecycle(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     assert_eq!(
         app.get("/api/v1/twilio-settings", &token).await.body,
         json!({"has_credentials": false, "account_sid_preview": null, "phone_number": null})
@@ -98,8 +96,7 @@ async fn twilio_credentials_lifecycle(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn credential_field_rules(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     for (key, code) in [
         ("sk abc 12345", "contains_whitespace"),
         ("short", "too_short"),
@@ -141,8 +138,7 @@ async fn credential_field_rules(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn secrets_are_stored_encrypted_with_a_fresh_nonce_per_write(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let key = "sk-plaintext-must-not-appear";
     let mut ciphertexts = Vec::new();
     for _ in 0..2 {

@@ -27,8 +27,7 @@ fn raw(
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn malformed_json_wrong_type_and_oversized_bodies(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let bad = app
         .send(raw(
             "PATCH",
@@ -102,8 +101,7 @@ async fn malformed_json_wrong_type_and_oversized_bodies(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn unknown_routes_and_methods(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let missing = app.get("/api/v1/nope", &token).await;
     assert_eq!(
         (missing.status, missing.code()),

@@ -103,6 +103,13 @@ impl TestApp {
         Self::with(pool, |_| {}).await
     }
 
+    /// The usual start: a server with Ann signed up; her access token.
+    pub async fn with_ann(pool: PgPool) -> (Self, String) {
+        let app = Self::new(pool).await;
+        let (token, _) = app.register("ann@acme.com").await;
+        (app, token)
+    }
+
     pub async fn with(pool: PgPool, adjust: impl FnOnce(&mut Config)) -> Self {
         capture_logs();
         let fakes = FakeProviders::start().await.expect("fakes start");

@@ -26,8 +26,7 @@ fn retry_after(reply: &Reply) -> u64 {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_guesser_is_slowed_without_locking_the_owner_or_the_office(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     app.register("bob@acme.com").await;
     for attempt in 0..5 {
         let reply = app
@@ -212,8 +211,7 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_spread_attack_never_locks_the_owner_out_where_they_signed_in_before(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     assert_eq!(
         app.login_from(OFFICE, "ann@acme.com", PASSWORD)
             .await
@@ -493,8 +491,7 @@ async fn a_nul_in_any_text_field_is_a_422_naming_it(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn housekeeping_purges_spent_limits_and_day_old_settled_idempotency_keys(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     for ip in [ATTACKER, OFFICE] {
         app.login_from(ip, "ann@acme.com", "wrong password").await;
     }
@@ -588,8 +585,7 @@ async fn a_request_past_its_time_is_cut_off_with_503(pool: PgPool) {
 /// the same moment all passed the check before any was counted (≥ 9 verdicts of 32).
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn wrong_passwords_sent_at_once_get_no_more_verdicts_than_the_ceiling(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let replies = futures_util::future::join_all(
         (0..32).map(|_| app.login_from(ATTACKER, "ann@acme.com", "wrong password")),
     )
@@ -613,8 +609,7 @@ async fn wrong_passwords_sent_at_once_get_no_more_verdicts_than_the_ceiling(pool
 /// A right password is no failure, even though every attempt is counted before its hash.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn right_passwords_leave_no_count_behind(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     for _ in 0..12 {
         let reply = app.login_from(OFFICE, "ann@acme.com", PASSWORD).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

@@ -31,8 +31,7 @@ fn text(value: &Value, field: &str) -> String {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_refresh_token_is_spent_once_and_replaced(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let session = sign_in(&app, "ann@acme.com").await;
     let first = text(&session, "refresh_token");
     assert!(session["refresh_expires_in"].as_i64().unwrap() >= 29 * 24 * 3600);
@@ -63,8 +62,7 @@ async fn a_refresh_token_is_spent_once_and_replaced(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_spent_token_coming_back_ends_the_whole_sign_in(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let laptop = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let other_sign_in = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let renewed = text(&refresh(&app, &laptop).await.body, "refresh_token");
@@ -92,8 +90,7 @@ async fn a_spent_token_coming_back_ends_the_whole_sign_in(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn logout_revokes_and_unknown_or_expired_tokens_are_refused(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let token = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let logout = |token: String| {
         let app = &app;
@@ -247,8 +244,7 @@ async fn assert_every_route_refuses(app: &TestApp, token: &str, state: &str) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_refresh_whose_answer_was_lost_is_retried_without_ending_the_sign_in(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     // The answer carrying `lost` never reached the app, which still holds `first`.
     let lost = text(&refresh(&app, &first).await.body, "refresh_token");
@@ -278,8 +274,7 @@ async fn a_refresh_whose_answer_was_lost_is_retried_without_ending_the_sign_in(p
 /// just-spent token retired the owner's successor and kept the sign-in for 90 days.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_copy_of_a_just_spent_token_never_takes_the_sign_in_from_its_owner(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let r0 = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let owners = text(&refresh(&app, &r0).await.body, "refresh_token");
     let copy = refresh(&app, &r0).await;
@@ -317,8 +312,7 @@ async fn a_copy_of_a_just_spent_token_never_takes_the_sign_in_from_its_owner(poo
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_spent_token_is_answered_again_a_bounded_number_of_times(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let successor = text(&refresh(&app, &first).await.body, "refresh_token");
     for retry in 0..ava_server::RETRIES_PER_TOKEN {
@@ -343,8 +337,7 @@ async fn a_spent_token_is_answered_again_a_bounded_number_of_times(pool: PgPool)
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_database_never_holds_a_refresh_token_that_works(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let successor = text(&refresh(&app, &first).await.body, "refresh_token");
     let rows: Vec<(Vec<u8>, Option<Vec<u8>>)> =
@@ -367,8 +360,7 @@ async fn the_database_never_holds_a_refresh_token_that_works(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_retry_after_the_window_or_of_an_older_token_is_theft(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let second = text(&refresh(&app, &first).await.body, "refresh_token");
     sqlx::query("UPDATE refresh_tokens SET spent_at = now() - interval '61 seconds' WHERE spent_at IS NOT NULL")
@@ -394,8 +386,7 @@ async fn a_retry_after_the_window_or_of_an_older_token_is_theft(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn eight_refreshes_of_one_token_at_once_leave_the_sign_in_working(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let first = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
     let replies = futures_util::future::join_all((0..8).map(|_| refresh(&app, &first))).await;
     let statuses: Vec<StatusCode> = replies.iter().map(|r| r.status).collect();
@@ -433,8 +424,7 @@ async fn until_waiting_for_locks(pool: &PgPool, wanted: i64) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_logout_racing_a_refresh_leaves_no_token_that_works(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     // Both requests are held on the token's row, then let go together: whichever wins, the
     // sign-in must be over once the logout has answered.
     for round in 0..8 {
@@ -511,8 +501,7 @@ async fn a_sign_in_ends_at_its_absolute_lifetime_and_keeps_few_rows(pool: PgPool
 /// sign-ins of the same account go on.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn ending_a_sign_in_refuses_its_access_tokens_at_once(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    app.register("ann@acme.com").await;
+    let (app, _) = TestApp::with_ann(pool).await;
     let laptop = sign_in(&app, "ann@acme.com").await;
     let office = sign_in(&app, "ann@acme.com").await;
     let laptop_access = text(&laptop, "access_token");

@@ -53,8 +53,7 @@ const FULL_STUDIO: fn() -> Value = || {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn profile_patch_is_partial_and_returns_the_whole_profile(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let full = app
         .patch("/api/v1/user/profile", &token, FULL_PROFILE())
         .await;
@@ -126,8 +125,7 @@ async fn a_stored_value_the_rules_refuse_reads_as_empty(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn studio_patch_is_partial_and_clears_lists_with_empty_arrays(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let full = app
         .patch("/api/v1/user/studio-config", &token, FULL_STUDIO())
         .await;
@@ -153,8 +151,7 @@ async fn studio_patch_is_partial_and_clears_lists_with_empty_arrays(pool: PgPool
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn updated_at_moves_on_every_write(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let mut last = app.get("/api/v1/user/me", &token).await.body["updated_at"]
         .as_str()
         .unwrap()
@@ -182,8 +179,7 @@ async fn updated_at_moves_on_every_write(pool: PgPool) {
 /// names the field with the model's code, the good one is stored.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn every_field_rule_accepts_good_and_names_bad_values(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let cases: Vec<(&str, &str, Value, Value, &str)> = vec![
         (
             "profile",
@@ -382,8 +378,7 @@ async fn every_field_rule_accepts_good_and_names_bad_values(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn unknown_fields_and_bad_bodies_are_422_naming_them(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let typo = app
         .patch(
             "/api/v1/user/profile",
@@ -422,8 +417,7 @@ async fn unknown_fields_and_bad_bodies_are_422_naming_them(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn onboarding_flags_upsert_and_read(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let none = app.get("/api/v1/user/onboarding", &token).await;
     assert_eq!(
         none.body,
@@ -470,8 +464,7 @@ async fn onboarding_flags_upsert_and_read(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn completing_needs_the_terms_and_keeps_the_first_timestamp(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let early = app
         .call(
             Method::POST,
@@ -528,8 +521,7 @@ fn etag_of(reply: &Reply) -> String {
 /// write answers with the new `ETag`.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn me_answers_304_until_a_write_moves_the_revision(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let first = app.get("/api/v1/user/me", &token).await;
     let revision = first.body["revision"].as_i64().unwrap();
     let tag = etag_of(&first);
@@ -608,8 +600,7 @@ async fn me_answers_304_until_a_write_moves_the_revision(pool: PgPool) {
 /// A revision never repeats, however many writes race: 32 PATCHes at once, 32 revisions.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_revision_never_repeats_under_concurrent_patches(pool: PgPool) {
-    let app = TestApp::new(pool).await;
-    let (token, _) = app.register("ann@acme.com").await;
+    let (app, token) = TestApp::with_ann(pool).await;
     let before = app.get("/api/v1/user/me", &token).await.body["revision"]
         .as_i64()
         .unwrap();

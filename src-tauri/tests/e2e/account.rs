@@ -25,8 +25,7 @@ async fn account_in(server_url: &str, email: &str, locale: &str) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_forgotten_password_is_reset_in_the_window_in_every_language(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let walks = [
         (
             "en",
@@ -109,8 +108,7 @@ async fn a_forgotten_password_is_reset_in_the_window_in_every_language(pool: PgP
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn settings_show_the_account_and_delete_it_for_good(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
     sign_up(&app, "ann@acme.com").await;

@@ -116,8 +116,7 @@ async fn an_edit_whose_update_a_crash_cut_off_reaches_the_live_assistant_at_the_
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn offline_edits_sync_when_the_server_returns(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let addr = server.addr;
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;

@@ -5,8 +5,7 @@ use crate::app::*;
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let addr = server.addr;
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
@@ -154,8 +153,7 @@ async fn signing_out_with_an_unsent_edit_asks_first_in_every_language(pool: PgPo
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_sign_in_ended_for_safety_is_said_in_words(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let addr = server.addr;
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
@@ -213,8 +211,7 @@ async fn a_sign_in_ended_for_safety_is_said_in_words(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn what_another_computer_saves_shows_in_the_open_window(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let env = Env {
         pull_every_ms: Some(300),

@@ -6,8 +6,7 @@ use crate::app::*;
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let env = Env::new(&world, &server.url(), "en_US.UTF-8");
     let app = App::launch(&env, dir.path()).await;
@@ -394,8 +393,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_skip_path_sets_the_flags(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
     sign_up(&app, "skipper@acme.com").await;
@@ -470,8 +468,7 @@ async fn the_skip_path_sets_the_flags(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_settings_round_trip_comes_back_to_the_same_step(pool: PgPool) {
     let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool.clone()).await;
-    let server = world.start_server(([127, 0, 0, 1], 0).into(), JWT).await;
+    let (world, server) = World::with_server(pool.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
     sign_up(&app, "settings@acme.com").await;
