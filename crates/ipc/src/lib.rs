@@ -411,7 +411,7 @@ pub struct SignInView {
     pub id: String,
     /// When it was last used, in milliseconds since 1970 (UTC): the window writes it in the
     /// owner's locale and zone with the browser's own clock, so no date parser ships in the
-    /// wasm (12 KiB of chrono, docs/benchmarks.md).
+    /// wasm (13 KB of chrono, docs/benchmarks.md).
     pub last_used_ms: i64,
     pub device: Option<String>,
     /// This computer.

@@ -25,7 +25,7 @@ pub enum Action {
     Back,
     Continue,
     SkipStep,
-    /// A field edit, already recorded as typed.
+    /// The one-field patch the rules made of what was typed (already kept as typed).
     Edit(FieldEdit),
     SignUp(CredentialsArgs),
     SignIn(CredentialsArgs),

@@ -67,7 +67,8 @@ pub(super) async fn go_to(ui: &UseReducerHandle<Ui>, step: Step, how: Move) -> O
     }
 }
 
-/// A field edit through `C` (`update_profile` or `update_studio`).
+/// Sends an edit: what was said at its field goes once the shell has it; if the shell could not
+/// take it (a window and a shell of different builds), why is said at the field.
 pub(super) async fn edit_field(ui: &UseReducerHandle<Ui>, edit: FieldEdit) {
     let field = edit.field();
     match call::<cmd::Edit>(edit).await {
