@@ -112,6 +112,27 @@ impl ApiClient {
             })
     }
 
+    /// A signed-in request without a body.
+    async fn signed<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: &SecretString,
+    ) -> Result<T, ApiError> {
+        self.call(method, path, Some(token), None::<&Value>).await
+    }
+
+    /// A signed-in request with a JSON body.
+    async fn signed_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: &SecretString,
+        body: &(impl Serialize + ?Sized),
+    ) -> Result<T, ApiError> {
+        self.call(method, path, Some(token), Some(body)).await
+    }
+
     /// Sends `request` and reads its answer: `None` for a 304 (nothing changed since the
     /// revision the request named), the body otherwise, or the error the envelope says.
     async fn exchange<T: DeserializeOwned>(
@@ -231,13 +252,8 @@ impl ApiClient {
         new_password: &SecretString,
     ) -> Result<AuthSession, ApiError> {
         let body = json!({"current_password": current.expose_secret(), "new_password": new_password.expose_secret()});
-        self.call(
-            Method::POST,
-            "/api/v1/user/password",
-            Some(token),
-            Some(&body),
-        )
-        .await
+        self.signed_with(Method::POST, "/api/v1/user/password", token, &body)
+            .await
     }
 
     /// Sends a code to `new_email`; the address changes once it comes back.
@@ -259,11 +275,11 @@ impl ApiClient {
         token: &SecretString,
         code: &str,
     ) -> Result<EmailStatus, ApiError> {
-        self.call(
+        self.signed_with(
             Method::POST,
             "/api/v1/user/email/verify",
-            Some(token),
-            Some(&json!({"code": code})),
+            token,
+            &json!({"code": code}),
         )
         .await
     }
@@ -281,13 +297,8 @@ impl ApiClient {
     }
 
     pub async fn sign_ins(&self, token: &SecretString) -> Result<Vec<SignIn>, ApiError> {
-        self.call(
-            Method::GET,
-            "/api/v1/user/sessions",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
+        self.signed(Method::GET, "/api/v1/user/sessions", token)
+            .await
     }
 
     pub async fn end_sign_in(&self, token: &SecretString, id: &str) -> Result<(), ApiError> {
@@ -312,13 +323,7 @@ impl ApiClient {
 
     /// Everything the server holds about the account (`ava-export/1`).
     pub async fn export(&self, token: &SecretString) -> Result<Value, ApiError> {
-        self.call(
-            Method::GET,
-            "/api/v1/user/export",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
+        self.signed(Method::GET, "/api/v1/user/export", token).await
     }
 
     pub async fn delete_account(
@@ -329,13 +334,8 @@ impl ApiClient {
     ) -> Result<DeletionReceipt, ApiError> {
         let body =
             json!({"password": password.expose_secret(), "vapi_assistants": vapi_assistants});
-        self.call(
-            Method::POST,
-            "/api/v1/user/delete",
-            Some(token),
-            Some(&body),
-        )
-        .await
+        self.signed_with(Method::POST, "/api/v1/user/delete", token, &body)
+            .await
     }
 
     /// Spends `refresh_token` for a new access token and its successor.
@@ -355,8 +355,7 @@ impl ApiClient {
     }
 
     pub async fn me(&self, token: &SecretString) -> Result<Me, ApiError> {
-        self.call(Method::GET, "/api/v1/user/me", Some(token), None::<&Value>)
-            .await
+        self.signed(Method::GET, "/api/v1/user/me", token).await
     }
 
     /// The account as the server holds it if its revision moved past `known` (`None`: it did
@@ -381,13 +380,8 @@ impl ApiClient {
         token: &SecretString,
         patch: &ProfilePatch,
     ) -> Result<Profile, ApiError> {
-        self.call(
-            Method::PATCH,
-            "/api/v1/user/profile",
-            Some(token),
-            Some(patch),
-        )
-        .await
+        self.signed_with(Method::PATCH, "/api/v1/user/profile", token, patch)
+            .await
     }
 
     pub async fn patch_studio(
@@ -395,13 +389,8 @@ impl ApiClient {
         token: &SecretString,
         patch: &StudioPatch,
     ) -> Result<StudioConfig, ApiError> {
-        self.call(
-            Method::PATCH,
-            "/api/v1/user/studio-config",
-            Some(token),
-            Some(patch),
-        )
-        .await
+        self.signed_with(Method::PATCH, "/api/v1/user/studio-config", token, patch)
+            .await
     }
 
     pub async fn patch_flags(
@@ -409,13 +398,8 @@ impl ApiClient {
         token: &SecretString,
         patch: &FlagsPatch,
     ) -> Result<OnboardingFlags, ApiError> {
-        self.call(
-            Method::PATCH,
-            "/api/v1/user/onboarding",
-            Some(token),
-            Some(patch),
-        )
-        .await
+        self.signed_with(Method::PATCH, "/api/v1/user/onboarding", token, patch)
+            .await
     }
 
     /// `POST /api/v1/events` with at most [`ava_model::EVENTS_PER_BATCH`] events.
@@ -425,23 +409,18 @@ impl ApiClient {
         events: &[ava_model::EventRecord],
     ) -> Result<ava_model::EventsReceipt, ApiError> {
         let wire: Vec<Value> = events.iter().map(ava_model::EventRecord::to_wire).collect();
-        self.call(
+        self.signed_with(
             Method::POST,
             "/api/v1/events",
-            Some(token),
-            Some(&json!({ "events": wire })),
+            token,
+            &json!({ "events": wire }),
         )
         .await
     }
 
     pub async fn complete(&self, token: &SecretString) -> Result<Completion, ApiError> {
-        self.call(
-            Method::POST,
-            "/api/v1/user/complete-onboarding",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
+        self.signed(Method::POST, "/api/v1/user/complete-onboarding", token)
+            .await
     }
 
     pub async fn save_vapi_key(
@@ -450,34 +429,19 @@ impl ApiClient {
         key: &SecretString,
     ) -> Result<VapiSettingsStatus, ApiError> {
         let body = json!({"vapi_api_key": key.expose_secret()});
-        self.call(
-            Method::POST,
-            "/api/v1/vapi-settings",
-            Some(token),
-            Some(&body),
-        )
-        .await
+        self.signed_with(Method::POST, "/api/v1/vapi-settings", token, &body)
+            .await
     }
 
     pub async fn vapi_status(&self, token: &SecretString) -> Result<VapiSettingsStatus, ApiError> {
-        self.call(
-            Method::GET,
-            "/api/v1/vapi-settings",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
+        self.signed(Method::GET, "/api/v1/vapi-settings", token)
+            .await
     }
 
     pub async fn delete_vapi_key(&self, token: &SecretString) -> Result<(), ApiError> {
-        self.call::<Value>(
-            Method::DELETE,
-            "/api/v1/vapi-settings",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
-        .map(|_| ())
+        self.signed::<Value>(Method::DELETE, "/api/v1/vapi-settings", token)
+            .await
+            .map(|_| ())
     }
 
     pub async fn save_twilio(
@@ -488,37 +452,22 @@ impl ApiClient {
         phone_number: Option<&str>,
     ) -> Result<TwilioSettingsStatus, ApiError> {
         let body = json!({"account_sid": account_sid, "auth_token": auth_token.expose_secret(), "phone_number": phone_number});
-        self.call(
-            Method::POST,
-            "/api/v1/twilio-settings",
-            Some(token),
-            Some(&body),
-        )
-        .await
+        self.signed_with(Method::POST, "/api/v1/twilio-settings", token, &body)
+            .await
     }
 
     pub async fn twilio_status(
         &self,
         token: &SecretString,
     ) -> Result<TwilioSettingsStatus, ApiError> {
-        self.call(
-            Method::GET,
-            "/api/v1/twilio-settings",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
+        self.signed(Method::GET, "/api/v1/twilio-settings", token)
+            .await
     }
 
     pub async fn delete_twilio(&self, token: &SecretString) -> Result<(), ApiError> {
-        self.call::<Value>(
-            Method::DELETE,
-            "/api/v1/twilio-settings",
-            Some(token),
-            None::<&Value>,
-        )
-        .await
-        .map(|_| ())
+        self.signed::<Value>(Method::DELETE, "/api/v1/twilio-settings", token)
+            .await
+            .map(|_| ())
     }
 
     /// The record-only form of `POST /assistants`: the core created it in Vapi itself.
@@ -531,7 +480,7 @@ impl ApiClient {
     ) -> Result<AssistantRecord, ApiError> {
         let body =
             json!({"vapi_assistant_id": vapi_assistant_id, "name": name, "metadata": metadata});
-        self.call(Method::POST, "/api/v1/assistants", Some(token), Some(&body))
+        self.signed_with(Method::POST, "/api/v1/assistants", token, &body)
             .await
     }
 }
