@@ -23,7 +23,7 @@ pub fn load(shell: State<'_, Shell>) -> Reply<cmd::Load> {
 
 #[tauri::command]
 pub fn edit(shell: State<'_, Shell>, args: Args<cmd::Edit>) -> Reply<cmd::Edit> {
-    shell.core.edit(&args);
+    shell.core.edit(args);
     Ok(view(&shell))
 }
 

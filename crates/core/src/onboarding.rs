@@ -180,7 +180,7 @@ impl Onboarding {
     }
 
     /// One field edited in the window (judged by the model's rules as it was decoded).
-    pub fn edit(&self, edit: &ava_ipc::FieldEdit) {
+    pub fn edit(&self, edit: ava_ipc::FieldEdit) {
         wizard::edit(&self.ctx, edit);
     }
 

@@ -603,7 +603,7 @@ impl FieldEdit {
                     .map_err(refused),
             ),
             FieldName::Studio(field) => Some(
-                ava_model::StudioPatch::of(field, &typed_number(field, value))
+                ava_model::StudioPatch::of(field, value)
                     .map(|patch| FieldEdit::Studio(Box::new(patch)))
                     .map_err(refused),
             ),
@@ -617,18 +617,6 @@ impl FieldEdit {
             FieldEdit::Profile(patch) => patch.fields().first().copied(),
             FieldEdit::Studio(patch) => patch.fields().first().copied(),
         }
-    }
-}
-
-/// A number typed into a text box arrives as text: read as the number it holds, so the rules
-/// judge its range; anything else stays text and is refused as not a whole number.
-fn typed_number(field: ava_model::StudioField, value: &serde_json::Value) -> serde_json::Value {
-    match (field, value) {
-        (ava_model::StudioField::seats, serde_json::Value::String(text)) => text
-            .trim()
-            .parse::<i64>()
-            .map_or_else(|_| value.clone(), serde_json::Value::from),
-        _ => value.clone(),
     }
 }
 

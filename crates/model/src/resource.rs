@@ -220,13 +220,27 @@ macro_rules! resource {
                 $( (stringify!($field), $shape, crate::resource::clears(stringify!($read))), )+
             ];
 
-            /// A patch of one field, its value as the window sent it, judged by the rules.
+            /// A patch of one field, its value as the window's control holds it, judged by the
+            /// rules. A whole number typed into a text box arrives as text: it is read as the
+            /// number it holds, so the rule judges its range (other text stays text, and is
+            /// refused as not a whole number).
             pub fn of(
                 field: $field_enum,
                 value: &serde_json::Value,
             ) -> Result<Self, crate::FieldErrors> {
+                let whole_number = Self::SHAPES.iter().any(|(name, shape, _)| {
+                    *name == field.as_str()
+                        && matches!(shape, crate::resource::Shape::WholeNumber { .. })
+                });
+                let value = match value {
+                    serde_json::Value::String(text) if whole_number => text
+                        .trim()
+                        .parse::<i64>()
+                        .map_or_else(|_| value.clone(), serde_json::Value::from),
+                    _ => value.clone(),
+                };
                 let mut body = serde_json::Map::new();
-                body.insert(field.as_str().to_owned(), value.clone());
+                body.insert(field.as_str().to_owned(), value);
                 Self::from_json(&serde_json::Value::Object(body))
             }
 

@@ -27,10 +27,10 @@ pub(crate) fn apply(ctx: &Context, edit: Edit) {
 }
 
 /// One field edited in the window (a patch the rules already judged as it was decoded).
-pub(crate) fn edit(ctx: &Context, edit: &FieldEdit) {
+pub(crate) fn edit(ctx: &Context, edit: FieldEdit) {
     let edit = match edit {
-        FieldEdit::Profile(patch) => Edit::Profile(patch.clone()),
-        FieldEdit::Studio(patch) => Edit::Studio((**patch).clone()),
+        FieldEdit::Profile(patch) => Edit::Profile(patch),
+        FieldEdit::Studio(patch) => Edit::Studio(*patch),
     };
     apply(ctx, edit);
 }
