@@ -1,37 +1,102 @@
 //! Strings by key, one file per language (`ui/locales/*.json`); never written inline.
+//!
+//! The files are not compiled into the wasm: the window fetches the owner's language from its
+//! own assets when it is first needed (a few milliseconds from the app's bundle), so the wasm
+//! carries one copy of the code and no copy of ~86 KB of text in three languages. Until a
+//! language arrives, the one shown before stays on screen.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::rc::Rc;
 
 use ava_model::{FieldName, Locale};
 
 type Catalog = HashMap<String, String>;
 
-fn catalogs() -> &'static [(Locale, Catalog); 3] {
-    static CATALOGS: OnceLock<[(Locale, Catalog); 3]> = OnceLock::new();
-    CATALOGS.get_or_init(|| {
-        let parse = |text: &str| serde_json::from_str::<Catalog>(text).unwrap_or_default();
-        [
-            (Locale::En, parse(include_str!("../locales/en.json"))),
-            (Locale::Fr, parse(include_str!("../locales/fr.json"))),
-            (Locale::He, parse(include_str!("../locales/he.json"))),
-        ]
+thread_local! {
+    static LOADED: RefCell<Vec<(Locale, Rc<Catalog>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `locale`'s strings are here (fetched, or read by the tests).
+pub fn is_loaded(locale: Locale) -> bool {
+    loaded(locale).is_some()
+}
+
+/// Whether the window has words in any language yet.
+pub fn has_any() -> bool {
+    !LOADED.with_borrow(Vec::is_empty)
+}
+
+fn loaded(locale: Locale) -> Option<Rc<Catalog>> {
+    #[cfg(test)]
+    install_compiled_catalogs();
+    LOADED.with_borrow(|all| {
+        all.iter()
+            .find(|(l, _)| *l == locale)
+            .map(|(_, c)| c.clone())
     })
 }
 
-/// The string for `key` in `locale`, English when missing, the key itself as a last resort.
+fn install(locale: Locale, catalog: Catalog) {
+    LOADED.with_borrow_mut(|all| {
+        all.retain(|(l, _)| *l != locale);
+        all.push((locale, Rc::new(catalog)));
+    });
+}
+
+/// Fetches `locale`'s strings from the window's assets (`dist/locales/`, copied there by
+/// trunk) and keeps them for the life of the page.
+pub async fn fetch(locale: Locale) -> Result<(), ava_ipc::UiError> {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        type Response;
+        #[wasm_bindgen(js_name = fetch, catch)]
+        async fn fetch_url(url: &str) -> Result<Response, JsValue>;
+        #[wasm_bindgen(method, catch)]
+        async fn json(this: &Response) -> Result<JsValue, JsValue>;
+    }
+    let unreadable = |_| {
+        ava_ipc::UiError::new(
+            ava_ipc::ErrorCode::IpcFailed,
+            format!("The app's {} words could not be read", locale.as_str()),
+        )
+    };
+    let response = fetch_url(&format!("locales/{}.json", locale.as_str()))
+        .await
+        .map_err(unreadable)?;
+    let catalog = serde_wasm_bindgen::from_value(response.json().await.map_err(unreadable)?)
+        .map_err(|_| unreadable(JsValue::NULL))?;
+    install(locale, catalog);
+    Ok(())
+}
+
+/// The tests read the files as they are in the tree, all three at once.
+#[cfg(test)]
+fn install_compiled_catalogs() {
+    if LOADED.with_borrow(Vec::is_empty) {
+        let parse = |text: &str| serde_json::from_str::<Catalog>(text).expect("a catalog");
+        install(Locale::En, parse(include_str!("../locales/en.json")));
+        install(Locale::Fr, parse(include_str!("../locales/fr.json")));
+        install(Locale::He, parse(include_str!("../locales/he.json")));
+    }
+}
+
+/// The string for `key` in `locale`; while `locale` is still on its way, in the language shown
+/// before; the key itself as a last resort (every key is in every file: a test holds it).
 pub fn t(locale: Locale, key: &str) -> String {
     find(locale, key)
-        .or_else(|| find(Locale::En, key))
+        .or_else(|| {
+            LOADED.with_borrow(|all| {
+                all.iter()
+                    .find_map(|(_, catalog)| catalog.get(key).cloned())
+            })
+        })
         .unwrap_or_else(|| key.to_owned())
 }
 
 fn find(locale: Locale, key: &str) -> Option<String> {
-    catalogs()
-        .iter()
-        .find(|(c, _)| *c == locale)
-        .and_then(|(_, catalog)| catalog.get(key))
-        .cloned()
+    loaded(locale).and_then(|catalog| catalog.get(key).cloned())
 }
 
 /// An error in the user's language: the translation of its code with its bounds filled in,
@@ -113,12 +178,12 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_all_three_languages() {
-        let [(_, en), (_, fr), (_, he)] = catalogs();
+        let [en, fr, he] = [Locale::En, Locale::Fr, Locale::He].map(|l| loaded(l).unwrap());
         let mut keys: Vec<&String> = en.keys().chain(fr.keys()).chain(he.keys()).collect();
         keys.sort();
         keys.dedup();
         for key in keys {
-            for (name, catalog) in [("en", en), ("fr", fr), ("he", he)] {
+            for (name, catalog) in [("en", &en), ("fr", &fr), ("he", &he)] {
                 assert!(
                     catalog.get(key).is_some_and(|v| !v.is_empty()),
                     "{key} is missing in {name}.json"

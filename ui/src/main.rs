@@ -46,19 +46,20 @@ fn App() -> Html {
             });
         });
     }
-    use_document_language(
-        ui.view
-            .as_ref()
-            .and_then(|v| v.profile.locale)
-            .unwrap_or(ui.os_locale),
-    );
+    let wanted_locale = ui
+        .view
+        .as_ref()
+        .and_then(|v| v.profile.locale)
+        .unwrap_or(ui.os_locale);
+    let shown_locale = use_words(wanted_locale, &ui);
+    use_document_language(shown_locale.unwrap_or(wanted_locale));
     use_dialog_focus(matches!(ui.screen, Screen::Settings(_)));
     let latest = use_mut_ref(|| ui.clone());
     *latest.borrow_mut() = ui.clone();
     let act = use_callback((), move |action: Action, _| {
         state::run(latest.borrow().clone(), action)
     });
-    let Some(view) = ui.view.clone() else {
+    let (Some(view), Some(locale)) = (ui.view.clone(), shown_locale) else {
         let message = ui
             .fatal
             .as_ref()
@@ -66,7 +67,6 @@ fn App() -> Html {
             .unwrap_or_default();
         return html! { <div class="loading" role="status">{ message }</div> };
     };
-    let locale = view.profile.locale.unwrap_or(ui.os_locale);
     let ctx = Ctx {
         ui: ui.clone(),
         view: std::rc::Rc::new(view.clone()),
@@ -95,6 +95,48 @@ fn App() -> Html {
             { screens::toasts(&ctx) }
         </div>
     }
+}
+
+/// The language the window is drawn in: `wanted` once its words are here (fetched the first
+/// time it is wanted), until then the one drawn before, so the words, the direction and the
+/// document's language change together; `None` until the window has words at all. A language
+/// that cannot be read leaves the one on screen and says so; when none can be read, the window
+/// says that in English.
+#[hook]
+fn use_words(wanted: Locale, ui: &UseReducerHandle<Ui>) -> Option<Locale> {
+    let arrivals = use_state(|| 0_u32);
+    let shown = use_mut_ref(|| None::<Locale>);
+    {
+        let ui = ui.clone();
+        let arrivals = arrivals.clone();
+        use_effect_with(wanted, move |wanted| {
+            let wanted = *wanted;
+            if !i18n::is_loaded(wanted) {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let mut fetched = i18n::fetch(wanted).await;
+                    if fetched.is_err() && !i18n::has_any() {
+                        fetched = i18n::fetch(Locale::En).await.and(fetched);
+                    }
+                    match fetched {
+                        Err(error) if !i18n::has_any() => ui.dispatch(Msg::Fatal(error)),
+                        Err(error) => ui.dispatch(Msg::Toast(
+                            state::ToastKind::Warning,
+                            state::ToastText::Error(error),
+                        )),
+                        Ok(()) => {}
+                    }
+                    arrivals.set(*arrivals + 1);
+                });
+            }
+        });
+    }
+    let mut shown = shown.borrow_mut();
+    if i18n::is_loaded(wanted) {
+        *shown = Some(wanted);
+    } else if shown.is_none() && i18n::is_loaded(Locale::En) {
+        *shown = Some(Locale::En);
+    }
+    *shown
 }
 
 /// The document's own `lang` and `dir` are the app's language, not only the root element's:
