@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use ava_ipc::{
-    AssistantDefaults, AssistantSync, CallView, ChatView, Moved, Provider, StatusView, SyncState,
-    UiError, UnsentEdits, WizardView,
+    AssistantDefaults, CallView, ChatView, Moved, Provider, StatusView, SyncState, UiError,
+    UnsentEdits, WizardView,
 };
 use ava_model::{Move, OpenNow, ProfilePatch, Sensitive, Step, StudioPatch, VapiMethod};
 use serde_json::Value;
@@ -54,16 +54,10 @@ impl Onboarding {
         let sessions = Sessions::open(vault.clone(), token_scope, account);
         let (pending, refused) = drafts.read(|d| (d.outbox.len(), d.refused.clone()));
         let status = StatusView {
-            state: SyncState::SavedLocally,
             pending,
-            error: None,
             refused,
             keychain_persistent: vault.is_persistent(),
-            keychain_waiting: false,
-            keychain_problem: None,
-            revision: 0,
-            assistant: AssistantSync::NotCreated,
-            assistant_error: None,
+            ..StatusView::quiet(SyncState::SavedLocally)
         };
         let mut notices: Vec<UiError> = keychain_problem
             .map(|p| UiError::new(p.code, p.message))

@@ -12,14 +12,37 @@ async fn computer(world: &World, server: &Server, folder: &std::path::Path) -> O
     open_core(world.config(folder, &server.url()), &keychain_id())
 }
 
+/// Ann's account, signed up on this computer and signed in on another.
+struct Computers {
+    world: World,
+    here: Onboarding,
+    there: Onboarding,
+    _server: Server,
+    _folders: [tempfile::TempDir; 2],
+}
+
+async fn two_computers(pool: PgPool) -> Computers {
+    let (world, server) = World::with_server(pool).await;
+    let folders = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let here = computer(&world, &server, folders[0].path()).await;
+    here.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    let there = computer(&world, &server, folders[1].path()).await;
+    there.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    Computers {
+        world,
+        here,
+        there,
+        _server: server,
+        _folders: folders,
+    }
+}
+
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_forgotten_password_is_reset_here_and_the_other_computer_must_sign_in(pool: PgPool) {
-    let (world, server) = World::with_server(pool.clone()).await;
-    let (home, office) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let here = computer(&world, &server, home.path()).await;
-    here.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    let there = computer(&world, &server, office.path()).await;
-    there.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    let computers = two_computers(pool).await;
+    let Computers {
+        world, here, there, ..
+    } = &computers;
     here.sign_out(ava_ipc::UnsentEdits::KeepForNextSignIn)
         .await
         .unwrap();
@@ -78,12 +101,8 @@ async fn a_forgotten_password_is_reset_here_and_the_other_computer_must_sign_in(
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn another_computer_is_listed_by_name_and_can_be_signed_out_from_here(pool: PgPool) {
-    let (world, server) = World::with_server(pool.clone()).await;
-    let (home, office) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let here = computer(&world, &server, home.path()).await;
-    here.sign_up("ann@acme.com", PASSWORD).await.unwrap();
-    let there = computer(&world, &server, office.path()).await;
-    there.sign_in("ann@acme.com", PASSWORD).await.unwrap();
+    let computers = two_computers(pool).await;
+    let Computers { here, there, .. } = &computers;
 
     let overview = here.account_overview().await.unwrap();
     assert_eq!(overview.email, "ann@acme.com");
@@ -98,7 +117,7 @@ async fn another_computer_is_listed_by_name_and_can_be_signed_out_from_here(pool
     let ended = there.pull_now().await.unwrap_err();
     assert_eq!(ended.code(), ErrorCode::SignInRequired);
     // The other computer says so: "Sign in to sync", its draft kept.
-    wait_for(&there, "asked to sign in", |s| {
+    wait_for(there, "asked to sign in", |s| {
         s.state == ava_core::SyncState::SignInRequired
     })
     .await;

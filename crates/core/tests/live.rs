@@ -22,6 +22,27 @@ async fn up_to_date(core: &Onboarding) {
     .await;
 }
 
+/// A core, offline, whose assistant was just created in Vapi and is up to date.
+struct Launched {
+    world: World,
+    core: Onboarding,
+    id: String,
+    _folder: tempfile::TempDir,
+}
+
+async fn launched(pool: PgPool) -> Launched {
+    let world = World::new(pool).await;
+    let folder = tempfile::tempdir().unwrap();
+    let (core, id) = launched_core(&world, folder.path(), &keychain_id()).await;
+    up_to_date(&core).await;
+    Launched {
+        world,
+        core,
+        id,
+        _folder: folder,
+    }
+}
+
 /// The instructions of a body's system prompt: what step 7 wrote, without the call rules
 /// every assistant carries after it.
 fn prompt(assistant: &Value) -> String {
@@ -43,26 +64,25 @@ fn version(body: &Value) -> u32 {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_edit_after_creation_updates_the_whole_live_assistant_once(pool: PgPool) {
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
-    up_to_date(&core).await;
+    let Launched {
+        world, core, id, ..
+    } = &launched(pool).await;
     assert!(
-        world.fakes.vapi.assistant_patches(&id).is_empty(),
+        world.fakes.vapi.assistant_patches(id).is_empty(),
         "what was just created is not sent again"
     );
 
     core.update_studio(&json!({"guidelines": "v1 Greet regulars by name"}))
         .unwrap();
     world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
-    up_to_date(&core).await;
-    let patches = world.fakes.vapi.assistant_patches(&id);
+    up_to_date(core).await;
+    let patches = world.fakes.vapi.assistant_patches(id);
     assert_eq!(patches.len(), 1, "one PATCH for one edit");
     assert!(
         patches[0].get("metadata").is_none(),
         "metadata is left out, so the provisioning marker stays"
     );
-    let live = world.fakes.vapi.assistant(&id).unwrap();
+    let live = world.fakes.vapi.assistant(id).unwrap();
     assert!(prompt(&live).contains("Greet regulars by name"), "{live:#}");
     assert!(
         prompt(&live).contains("Monday to Friday 09:00–18:00"),
@@ -81,8 +101,8 @@ async fn an_edit_after_creation_updates_the_whole_live_assistant_once(pool: PgPo
     core.update_studio(&json!({"plan": "pro"})).unwrap();
     core.update_studio(&json!({"tone": "friendly"})).unwrap();
     world.fakes.vapi.calls.wait_handled(PATCH, 2).await;
-    up_to_date(&core).await;
-    let patches = world.fakes.vapi.assistant_patches(&id);
+    up_to_date(core).await;
+    let patches = world.fakes.vapi.assistant_patches(id);
     assert_eq!(patches.len(), 2, "{patches:#?}");
     assert!(prompt(&patches[1]).contains("warm and friendly"));
     assert!(prompt(&patches[1]).contains("Greet regulars by name"));
@@ -90,16 +110,16 @@ async fn an_edit_after_creation_updates_the_whole_live_assistant_once(pool: PgPo
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool) {
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
+    let Launched {
+        world, core, id, ..
+    } = &launched(pool).await;
     // "Update Ava" at step 7 with instructions of the owner's own.
     let mut form = core.assistant_defaults().form;
     form.instructions = "You are Ava. Only ever book cleanings.".into();
     core.provision(&AssistantChoices::from(form)).await.unwrap();
     world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
-    up_to_date(&core).await;
-    let live = world.fakes.vapi.assistant(&id).unwrap();
+    up_to_date(core).await;
+    let live = world.fakes.vapi.assistant(id).unwrap();
     assert_eq!(prompt(&live), "You are Ava. Only ever book cleanings.");
     assert!(
         ava_fakes::system_prompt(&live).contains("Call rules:"),
@@ -115,8 +135,8 @@ async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool)
         .unwrap();
     core.update_studio(&json!({"languages": ["fr"]})).unwrap();
     world.fakes.vapi.calls.wait_handled(PATCH, 2).await;
-    up_to_date(&core).await;
-    let live = world.fakes.vapi.assistant(&id).unwrap();
+    up_to_date(core).await;
+    let live = world.fakes.vapi.assistant(id).unwrap();
     assert_eq!(prompt(&live), "You are Ava. Only ever book cleanings.");
     assert_eq!(
         live["voice"]["voiceId"], "fr-FR-DeniseNeural",
@@ -131,10 +151,9 @@ async fn instructions_the_owner_wrote_are_kept_through_later_edits(pool: PgPool)
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn edits_made_while_vapi_is_away_go_out_as_one_update(pool: PgPool) {
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
-    up_to_date(&core).await;
+    let Launched {
+        world, core, id, ..
+    } = &launched(pool).await;
     world
         .fakes
         .vapi
@@ -142,7 +161,7 @@ async fn edits_made_while_vapi_is_away_go_out_as_one_update(pool: PgPool) {
         .add(FaultRule::next(usize::MAX, Fault::Status(503)).on(PATCH));
     core.update_studio(&json!({"guidelines": "v1"})).unwrap();
     world.fakes.vapi.calls.wait_received(PATCH, 1).await;
-    let status = wait_for(&core, "updating, with why", |s| {
+    let status = wait_for(core, "updating, with why", |s| {
         s.assistant == AssistantSync::Updating && s.assistant_error.is_some()
     })
     .await;
@@ -156,11 +175,11 @@ async fn edits_made_while_vapi_is_away_go_out_as_one_update(pool: PgPool) {
             .unwrap();
     }
     world.fakes.vapi.faults.clear();
-    up_to_date(&core).await;
-    let patches = world.fakes.vapi.assistant_patches(&id);
+    up_to_date(core).await;
+    let patches = world.fakes.vapi.assistant_patches(id);
     assert_eq!(patches.len(), 1, "one update for the five edits");
     assert_eq!(version(&patches[0]), 5);
-    assert_eq!(version(&world.fakes.vapi.assistant(&id).unwrap()), 5);
+    assert_eq!(version(&world.fakes.vapi.assistant(id).unwrap()), 5);
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -266,17 +285,16 @@ async fn an_edit_whose_update_was_cut_off_by_quitting_goes_out_at_the_next_start
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_refused_update_says_why_and_the_next_edit_tries_again(pool: PgPool) {
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
-    up_to_date(&core).await;
+    let Launched {
+        world, core, id, ..
+    } = &launched(pool).await;
     world
         .fakes
         .vapi
         .faults
         .add(FaultRule::next(1, Fault::Status(400)).on(PATCH));
     core.update_studio(&json!({"guidelines": "v1"})).unwrap();
-    let status = wait_for(&core, "failed", |s| s.assistant == AssistantSync::Failed).await;
+    let status = wait_for(core, "failed", |s| s.assistant == AssistantSync::Failed).await;
     assert_eq!(
         status.assistant_error.unwrap().code,
         ava_model::ErrorCode::VapiRefused
@@ -287,17 +305,17 @@ async fn a_refused_update_says_why_and_the_next_edit_tries_again(pool: PgPool) {
         "a refusal is not retried"
     );
     core.update_studio(&json!({"guidelines": "v2"})).unwrap();
-    up_to_date(&core).await;
-    assert_eq!(version(&world.fakes.vapi.assistant(&id).unwrap()), 2);
+    up_to_date(core).await;
+    assert_eq!(version(&world.fakes.vapi.assistant(id).unwrap()), 2);
 }
 
 /// Issue 34: the call settings chosen at step 7 reach the live assistant like any other answer.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn call_settings_chosen_at_step_seven_reach_the_live_assistant(pool: PgPool) {
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (core, id) = launched_core(&world, dir.path(), &keychain_id()).await;
-    let before = world.fakes.vapi.assistant(&id).unwrap();
+    let Launched {
+        world, core, id, ..
+    } = &launched(pool).await;
+    let before = world.fakes.vapi.assistant(id).unwrap();
     assert_eq!(
         before["maxDurationSeconds"], 1800,
         "30 minutes unless chosen"
@@ -309,8 +327,8 @@ async fn call_settings_chosen_at_step_seven_reach_the_live_assistant(pool: PgPoo
     )
     .unwrap();
     world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
-    up_to_date(&core).await;
-    let live = world.fakes.vapi.assistant(&id).unwrap();
+    up_to_date(core).await;
+    let live = world.fakes.vapi.assistant(id).unwrap();
     assert_eq!(live["maxDurationSeconds"], 3600);
     assert_eq!(live["backgroundSound"], "office");
     assert_eq!(live["artifactPlan"]["recordingEnabled"], true);

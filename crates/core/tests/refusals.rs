@@ -34,6 +34,31 @@ fn refusal(field: &str, code: &str) -> (StatusCode, Json<Value>) {
     )
 }
 
+/// The stand-in's answer to a profile PATCH: the name refused, or the profile as saved.
+fn profile_reply(refuse_name: bool) -> (StatusCode, Json<Value>) {
+    if refuse_name {
+        refusal("full_name", "reserved_name")
+    } else {
+        (StatusCode::OK, Json(me_body()["profile"].clone()))
+    }
+}
+
+/// Ann, just signed up on a new core against the stand-in at `url`.
+async fn signed_up(url: &str) -> (tempfile::TempDir, Onboarding) {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open(dir.path(), url, QUICK);
+    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    (dir, core)
+}
+
+/// A profile PATCH answered with the profile, as saved.
+fn accepting_profiles() -> axum::Router {
+    axum::Router::new().route(
+        "/api/v1/user/profile",
+        patch(|| async { Json(me_body()["profile"].clone()) }),
+    )
+}
+
 /// The API's sign-up and `me`, and whatever routes the test adds, on a free port.
 async fn stand_in(routes: axum::Router) -> String {
     let app = axum::Router::new()
@@ -77,17 +102,11 @@ async fn a_refused_field_is_reported_once_and_the_rest_still_syncs() {
         "/api/v1/user/profile",
         patch(move |Json(body): Json<Value>| async move {
             seen.lock().unwrap().push(body.clone());
-            if body.get("full_name").is_some() {
-                refusal("full_name", "reserved_name")
-            } else {
-                (StatusCode::OK, Json(me_body()["profile"].clone()))
-            }
+            profile_reply(body.get("full_name").is_some())
         }),
     ))
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let core = open(dir.path(), &url, QUICK);
-    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    let (dir, core) = signed_up(&url).await;
     core.update_profile(&json!({"full_name": "Admin", "industry": "legal"}))
         .unwrap();
     let mut status = core.status();
@@ -155,21 +174,18 @@ async fn an_edit_made_while_the_refused_request_was_out_is_still_sent() {
             let (seen, arrived, release) = (seen.clone(), arrived_tx.clone(), release_rx.clone());
             async move {
                 seen.lock().unwrap().push(body.clone());
-                if body["full_name"] == "Admin" {
+                let refuse = body["full_name"] == "Admin";
+                if refuse {
                     // Held until the user has typed again, then refused.
                     arrived.notify_one();
                     release.notified().await;
-                    refusal("full_name", "reserved_name")
-                } else {
-                    (StatusCode::OK, Json(me_body()["profile"].clone()))
                 }
+                profile_reply(refuse)
             }
         }),
     ))
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let core = open(dir.path(), &url, QUICK);
-    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    let (_dir, core) = signed_up(&url).await;
     core.update_profile(&json!({"full_name": "Admin"})).unwrap();
     arrived.notified().await;
     core.update_profile(&json!({"full_name": "Ann"})).unwrap();
@@ -206,20 +222,13 @@ async fn an_edit_made_while_the_refused_request_was_out_is_still_sent() {
 async fn a_refusal_that_keeps_coming_back_is_asked_again_with_backoff() {
     let asked: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
     let seen = asked.clone();
-    let url = stand_in(
-        axum::Router::new()
-            .route(
-                "/api/v1/user/profile",
-                patch(|| async { Json(me_body()["profile"].clone()) }),
-            )
-            .route(
-                "/api/v1/user/complete-onboarding",
-                post(move || async move {
-                    seen.lock().unwrap().push(std::time::Instant::now());
-                    refusal("accept_terms", "terms_not_accepted")
-                }),
-            ),
-    )
+    let url = stand_in(accepting_profiles().route(
+        "/api/v1/user/complete-onboarding",
+        post(move || async move {
+            seen.lock().unwrap().push(std::time::Instant::now());
+            refusal("accept_terms", "terms_not_accepted")
+        }),
+    ))
     .await;
     let dir = tempfile::tempdir().unwrap();
     // Every pause is between 30 and 300 ms (full jitter, never under a tenth of the ceiling).
@@ -345,11 +354,7 @@ async fn a_server_that_refuses_events_never_turns_the_status_red_and_they_wait()
     let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = refused.clone();
     let url = stand_in(
-        axum::Router::new()
-            .route(
-                "/api/v1/user/profile",
-                patch(|| async { Json(me_body()["profile"].clone()) }),
-            )
+        accepting_profiles()
             // An older server, or one in trouble: the events route answers 503.
             .route(
                 "/api/v1/events",
@@ -363,9 +368,7 @@ async fn a_server_that_refuses_events_never_turns_the_status_red_and_they_wait()
             ),
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let core = open(dir.path(), &url, QUICK);
-    core.sign_up("ann@acme.com", "correct horse").await.unwrap();
+    let (_dir, core) = signed_up(&url).await;
     core.update_profile(&json!({"full_name": "Ann"})).unwrap();
     let mut status = core.status();
     let mut watch = core.status();

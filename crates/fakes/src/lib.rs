@@ -10,6 +10,7 @@
 pub mod contract;
 mod conversations;
 mod faults;
+pub mod mail;
 mod posthog;
 mod twilio;
 mod vapi;
@@ -21,6 +22,7 @@ use tokio::sync::oneshot;
 
 pub use conversations::CallSpec;
 pub use faults::{Calls, Fault, FaultPoint, FaultRule, Faults};
+pub use mail::Mail;
 pub use posthog::FakePostHog;
 pub use twilio::FakeTwilio;
 pub use vapi::FakeVapi;

@@ -266,6 +266,23 @@ pub struct StatusView {
 }
 
 impl StatusView {
+    /// A status in `state` with nothing pending, refused or wrong, on a keychain that keeps keys
+    /// and is open, for an assistant not yet created.
+    pub fn quiet(state: SyncState) -> Self {
+        Self {
+            state,
+            pending: 0,
+            keychain_persistent: true,
+            keychain_waiting: false,
+            keychain_problem: None,
+            error: None,
+            refused: Vec::new(),
+            revision: 0,
+            assistant: AssistantSync::NotCreated,
+            assistant_error: None,
+        }
+    }
+
     /// The server ended the sign-in because its token came back from two places: the owner is
     /// told so in words until they sign in again (the pill alone reads like an expiry).
     pub fn sign_in_ended_for_safety(&self) -> bool {
@@ -635,16 +652,8 @@ mod tests {
     #[test]
     fn only_a_reused_sign_in_is_said_to_have_ended_for_safety() {
         let status = |state, code: Option<ErrorCode>| StatusView {
-            state,
-            pending: 0,
-            keychain_persistent: true,
-            keychain_waiting: false,
-            keychain_problem: None,
             error: code.map(|code| UiError::new(code, "")),
-            refused: Vec::new(),
-            revision: 0,
-            assistant: AssistantSync::default(),
-            assistant_error: None,
+            ..StatusView::quiet(state)
         };
         let reused = Some(ErrorCode::RefreshTokenReused);
         assert!(status(SyncState::SignInRequired, reused.clone()).sign_in_ended_for_safety());
@@ -742,16 +751,9 @@ mod tests {
             account_email: None,
             entered: true,
             status: StatusView {
-                state: SyncState::Synced,
-                pending: 0,
-                keychain_persistent: true,
-                keychain_waiting: false,
-                keychain_problem: None,
-                error: None,
-                refused: vec![],
                 revision: 7,
                 assistant: AssistantSync::Updating,
-                assistant_error: None,
+                ..StatusView::quiet(SyncState::Synced)
             },
             notices: vec![UiError::new(ErrorCode::KeychainUnavailable, "…")],
         };

@@ -60,27 +60,7 @@ pub struct World {
     pub mail: tempfile::TempDir,
 }
 
-/// A mail a server of this world sent, decoded.
-#[derive(Debug, Clone)]
-pub struct SentMail {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-}
-
-impl SentMail {
-    /// The 8 digits of the code the mail carries (written `1234 5678`).
-    pub fn code(&self) -> Option<String> {
-        self.text
-            .lines()
-            .map(|line| {
-                line.trim()
-                    .trim_matches(['\u{2066}', '\u{2069}'])
-                    .replace(' ', "")
-            })
-            .find(|line| line.len() == 8 && line.bytes().all(|b| b.is_ascii_digit()))
-    }
-}
+pub use ava_fakes::Mail;
 
 /// Every test that used the fakes also checks that nothing the clients sent broke the
 /// providers' contracts and nothing the fakes answered strayed from them.
@@ -108,7 +88,7 @@ impl World {
     }
 
     /// Every mail sent so far, oldest first.
-    pub fn mails(&self) -> Vec<SentMail> {
+    pub fn mails(&self) -> Vec<Mail> {
         let mut files: Vec<(i64, std::path::PathBuf)> = std::fs::read_dir(self.mail.path())
             .map(|dir| {
                 dir.filter_map(Result::ok)
@@ -123,28 +103,12 @@ impl World {
         files.sort();
         files
             .into_iter()
-            .filter_map(|(_, path)| {
-                let bytes = std::fs::read(path).ok()?;
-                let message = mail_parser::MessageParser::default().parse(&bytes)?;
-                Some(SentMail {
-                    to: message
-                        .to()
-                        .and_then(|to| to.first())
-                        .and_then(|a| a.address())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    subject: message.subject().unwrap_or_default().to_owned(),
-                    text: message
-                        .body_text(0)
-                        .map(|t| t.into_owned())
-                        .unwrap_or_default(),
-                })
-            })
+            .filter_map(|(_, path)| Mail::parse(&std::fs::read(path).ok()?))
             .collect()
     }
 
     /// Waits until a mail to `to` whose subject is `subject` was sent, and returns it.
-    pub async fn mail_to(&self, to: &str, subject: &str) -> SentMail {
+    pub async fn mail_to(&self, to: &str, subject: &str) -> Mail {
         let found = tokio::time::timeout(Duration::from_secs(30), async {
             loop {
                 if let Some(mail) = self

@@ -54,15 +54,29 @@ fn built_assistant(codes: &[&str], owner: Option<&str>, zone: &str) -> CreateAss
         fallback_phone: owner.map(|n| ava_model::PhoneNumber::parse(n).unwrap()),
         ..Default::default()
     };
-    let answers = build::Answers {
-        profile: &profile,
-        studio: &studio,
-        phone_number: None,
-    };
-    let spec = build::build_spec(&answers, &studio.assistant_choices()).unwrap();
-    let mut request = build::assistant_request(&answers, &spec);
+    let mut request = request_for(&profile, &studio, None);
     request.metadata = seed_assistant().metadata;
     request
+}
+
+/// The assistant the desktop builds from these answers (without a number of ours), with the
+/// owner's own `instructions` at step 7 when given.
+fn request_for(
+    profile: &ava_model::Profile,
+    studio: &ava_model::StudioConfig,
+    instructions: Option<&str>,
+) -> CreateAssistant {
+    let answers = build::Answers {
+        profile,
+        studio,
+        phone_number: None,
+    };
+    let mut choices = studio.assistant_choices();
+    if let Some(text) = instructions {
+        choices.instructions = Some(text.to_owned());
+    }
+    let spec = build::build_spec(&answers, &choices).unwrap();
+    build::assistant_request(&answers, &spec)
 }
 
 fn assert_valid(schema: &str, body: &impl serde::Serialize, what: &str) {
@@ -240,13 +254,7 @@ fn the_owners_call_settings_reach_the_assistant() {
         call_recording: Some(ava_model::CallRecording::Announced),
         ..Default::default()
     };
-    let answers = build::Answers {
-        profile: &profile,
-        studio: &studio,
-        phone_number: None,
-    };
-    let spec = build::build_spec(&answers, &studio.assistant_choices()).unwrap();
-    let body = build::update_request(&answers, &spec);
+    let body = build::update_request_from(request_for(&profile, &studio, None));
     assert_valid(
         "UpdateAssistantDTO",
         &body,
@@ -284,15 +292,12 @@ fn the_transfer_rule_survives_the_owners_own_instructions() {
         fallback_phone: Some(ava_model::PhoneNumber::parse(OWNER).unwrap()),
         ..Default::default()
     };
-    let answers = build::Answers {
-        profile: &profile,
-        studio: &studio,
-        phone_number: None,
-    };
-    let mut choices = studio.assistant_choices();
-    choices.instructions = Some("Be brief. Never promise refunds.".to_owned());
-    let spec = build::build_spec(&answers, &choices).unwrap();
-    let body = serde_json::to_value(build::assistant_request(&answers, &spec)).unwrap();
+    let body = serde_json::to_value(request_for(
+        &profile,
+        &studio,
+        Some("Be brief. Never promise refunds."),
+    ))
+    .unwrap();
     let prompt = ava_fakes::system_prompt(&body);
     assert!(
         prompt.starts_with("Be brief. Never promise refunds."),

@@ -238,10 +238,17 @@ async fn the_funnel_report_counts_what_the_owners_did(pool: PgPool) {
     std::fs::write(reports.join("funnel.html"), html).unwrap();
 }
 
-/// The API forwarding to a PostHog fake that knows the project key `phc_test_project`.
-async fn forwarding_to_posthog(pool: PgPool) -> (FakePostHog, ava_fakes::RunningFake, TestApp) {
+/// The API forwarding to a PostHog fake that knows the project key `phc_test_project`, and
+/// with `erasure` the personal key `phx_personal` of project 4242 that deletes a person.
+async fn forwarding_to_posthog(
+    pool: PgPool,
+    erasure: bool,
+) -> (FakePostHog, ava_fakes::RunningFake, TestApp) {
     let posthog = FakePostHog::new();
     posthog.add_project_key("phc_test_project");
+    if erasure {
+        posthog.add_personal_key("phx_personal", "4242");
+    }
     let server = ava_fakes::serve(posthog.router(), ([127, 0, 0, 1], 0).into())
         .await
         .unwrap();
@@ -250,7 +257,11 @@ async fn forwarding_to_posthog(pool: PgPool) -> (FakePostHog, ava_fakes::Running
         config.posthog = Some(ava_server::config::PostHogConfig {
             host: url.clone(),
             api_key: secrecy::SecretString::from("phc_test_project".to_owned()),
-            erasure: None,
+            erasure: erasure.then(|| ava_server::config::PostHogErasure {
+                app_host: url.clone(),
+                project_id: "4242".to_owned(),
+                personal_api_key: secrecy::SecretString::from("phx_personal".to_owned()),
+            }),
         });
     })
     .await;
@@ -259,7 +270,7 @@ async fn forwarding_to_posthog(pool: PgPool) -> (FakePostHog, ava_fakes::Running
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn accepted_events_reach_posthog_once_through_an_outage(pool: PgPool) {
-    let (posthog, server, app) = forwarding_to_posthog(pool).await;
+    let (posthog, server, app) = forwarding_to_posthog(pool, false).await;
     let url = server.url();
     let (token, _) = signed_up_early(&app, "ann@acme.com").await;
     let events: Vec<Value> = (0..150)
@@ -414,7 +425,7 @@ async fn an_account_sends_at_most_its_daily_ceiling_of_events(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn an_event_posthog_refuses_for_good_is_set_aside_and_the_rest_still_go(pool: PgPool) {
-    let (posthog, _server, app) = forwarding_to_posthog(pool).await;
+    let (posthog, _server, app) = forwarding_to_posthog(pool, false).await;
     let (token, _) = signed_up_early(&app, "ann@acme.com").await;
     let events: Vec<Value> = (0..10)
         .map(|i| event(i, "vapi_configured", json!({"method": "inline"})))
@@ -477,25 +488,7 @@ async fn batches_sent_at_once_never_pass_the_daily_ceiling(pool: PgPool) {
 /// the same outbox pattern: queued with the deletion, sent after it, kept through an outage.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_deleted_account_is_erased_from_posthog_through_an_outage(pool: PgPool) {
-    let posthog = FakePostHog::new();
-    posthog.add_project_key("phc_test_project");
-    posthog.add_personal_key("phx_personal", "4242");
-    let server = ava_fakes::serve(posthog.router(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    let url = server.url();
-    let app = TestApp::with(pool, |config| {
-        config.posthog = Some(ava_server::config::PostHogConfig {
-            host: url.clone(),
-            api_key: secrecy::SecretString::from("phc_test_project".to_owned()),
-            erasure: Some(ava_server::config::PostHogErasure {
-                app_host: url.clone(),
-                project_id: "4242".to_owned(),
-                personal_api_key: secrecy::SecretString::from("phx_personal".to_owned()),
-            }),
-        });
-    })
-    .await;
+    let (posthog, _server, app) = forwarding_to_posthog(pool, true).await;
     let (token, id) = signed_up_early(&app, "ann@acme.com").await;
     let sent = app
         .post(

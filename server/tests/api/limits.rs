@@ -165,25 +165,47 @@ async fn sign_ups_are_limited_per_address(pool: PgPool) {
     assert_eq!(users, 4, "the refused sign-up created nothing");
 }
 
-#[sqlx::test(migrator = "ava_server::MIGRATOR")]
-async fn forwarded_for_counts_only_behind_a_trusted_proxy(pool: PgPool) {
-    let app = TestApp::with(pool, |c| {
+/// The API behind a load balancer at 10.0.0.0/8, one sign-up an hour per address.
+async fn behind_proxies(pool: PgPool) -> TestApp {
+    TestApp::with(pool, |c| {
         c.register_max_per_hour = 1;
         c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
     })
-    .await;
-    let register = |peer: &'static str, client: &'static str, n: u32| {
-        let app = &app;
-        async move {
-            app.call_from(
-                peer,
-                "/api/v1/auth/register",
-                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
-                &[("x-forwarded-for", client)],
-            )
-            .await
+    .await
+}
+
+/// Sign-up `n`, arriving from `peer` with `X-Forwarded-For: {forwarded}`.
+async fn register_through(app: &TestApp, peer: &str, forwarded: &str, n: u32) -> Reply {
+    app.call_from(
+        peer,
+        "/api/v1/auth/register",
+        json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
+        &[("x-forwarded-for", forwarded)],
+    )
+    .await
+}
+
+/// `rounds` times, a wrong password for ann from each of 192.0.2.1 to .12: each refused, as
+/// a wrong password or as too many.
+async fn wrong_passwords_from_12_addresses(app: &TestApp, rounds: usize) {
+    for round in 0..rounds {
+        for i in 1..=12 {
+            let reply = app
+                .login_from(&format!("192.0.2.{i}"), "ann@acme.com", "wrong password")
+                .await;
+            assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&reply.status),
+                "round {round}, address {i}: {}",
+                reply.status
+            );
         }
-    };
+    }
+}
+
+#[sqlx::test(migrator = "ava_server::MIGRATOR")]
+async fn forwarded_for_counts_only_behind_a_trusted_proxy(pool: PgPool) {
+    let app = behind_proxies(pool).await;
+    let register = async |peer, client, n| register_through(&app, peer, client, n).await;
     // Two clients behind the load balancer are two addresses.
     assert_eq!(
         register("10.0.0.5", OFFICE, 0).await.status,
@@ -219,18 +241,7 @@ async fn a_spread_attack_never_locks_the_owner_out_where_they_signed_in_before(p
         StatusCode::OK
     );
     // 72 wrong passwords for ann from 12 addresses: past the account's ceiling of 50.
-    for round in 0..6 {
-        for i in 1..=12 {
-            let reply = app
-                .login_from(&format!("192.0.2.{i}"), "ann@acme.com", "wrong password")
-                .await;
-            assert!(
-                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&reply.status),
-                "round {round}, address {i}: {}",
-                reply.status
-            );
-        }
-    }
+    wrong_passwords_from_12_addresses(&app, 6).await;
     let stranger = app
         .login_from("198.51.100.77", "ann@acme.com", PASSWORD)
         .await;
@@ -294,10 +305,7 @@ async fn ipv6_sign_ups_are_counted_per_64(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn ipv6_sign_ups_are_also_counted_per_56_and_48(pool: PgPool) {
     let app = TestApp::with(pool, |c| c.register_max_per_hour = 2).await;
-    let register = |ip: String, n: u32| {
-        let app = &app;
-        async move { sign_up_from(app, ip, n).await.status }
-    };
+    let register = async |ip: String, n: u32| sign_up_from(&app, ip, n).await.status;
     // One /56 (2001:db8:cc:0::/56), a new /64 each time: 4 pass, the 5th is held.
     for n in 0..4 {
         assert_eq!(
@@ -332,25 +340,10 @@ async fn ipv6_sign_ups_are_also_counted_per_56_and_48(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_client_that_writes_its_own_forwarded_for_counts_as_itself(pool: PgPool) {
-    let app = TestApp::with(pool, |c| {
-        c.register_max_per_hour = 1;
-        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
-    })
-    .await;
+    let app = behind_proxies(pool).await;
     // What a proxy that appends (`$proxy_add_x_forwarded_for`) passes on: the client's own
     // text first, then the address the proxy saw.
-    let register = |header: &'static str, n: u32| {
-        let app = &app;
-        async move {
-            app.call_from(
-                "10.0.0.5",
-                "/api/v1/auth/register",
-                json!({"email": format!("user{n}@acme.com"), "password": PASSWORD}),
-                &[("x-forwarded-for", header)],
-            )
-            .await
-        }
-    };
+    let register = async |header, n| register_through(&app, "10.0.0.5", header, n).await;
     assert_eq!(
         register("not an address, 192.0.2.1", 0).await.status,
         StatusCode::CREATED
@@ -645,19 +638,8 @@ async fn where_a_sign_in_is_renewed_or_made_the_owner_is_known(pool: PgPool) {
         )
         .await;
     assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
-    // 60 wrong passwords spread over 12 addresses: past the account's ceiling of 50.
-    for round in 0..5 {
-        for i in 1..=12 {
-            let reply = app
-                .login_from(&format!("192.0.2.{i}"), "ann@acme.com", "wrong password")
-                .await;
-            assert!(
-                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&reply.status),
-                "round {round}, address {i}: {}",
-                reply.status
-            );
-        }
-    }
+    // 60 wrong passwords for ann from 12 addresses: past the account's ceiling of 50.
+    wrong_passwords_from_12_addresses(&app, 5).await;
     assert_eq!(
         app.login_from("198.51.100.77", "ann@acme.com", PASSWORD)
             .await
@@ -729,19 +711,15 @@ async fn an_account_holds_a_bounded_number_of_idempotency_keys(pool: PgPool) {
     let app = TestApp::with(pool, |c| c.max_idempotency_keys_per_user = 2).await;
     // Records only (no key on the server, so nothing asks Vapi).
     let (token, _) = app.register("ann@acme.com").await;
-    let record = |key: &'static str| {
-        let app = &app;
-        let token = token.clone();
-        async move {
-            app.call_with(
-                Method::POST,
-                "/api/v1/assistants",
-                Some(&token),
-                Some(json!({"name": "Ava", "vapi_assistant_id": "asst-kept"})),
-                &[("idempotency-key", key)],
-            )
-            .await
-        }
+    let record = async |key: &str| {
+        app.call_with(
+            Method::POST,
+            "/api/v1/assistants",
+            Some(&token),
+            Some(json!({"name": "Ava", "vapi_assistant_id": "asst-kept"})),
+            &[("idempotency-key", key)],
+        )
+        .await
     };
     assert_eq!(record("key-1").await.status, StatusCode::CREATED);
     assert_eq!(record("key-2").await.status, StatusCode::OK);

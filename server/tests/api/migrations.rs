@@ -43,38 +43,22 @@ async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op(pool: PgPool
     .fetch_all(&pool)
     .await
     .unwrap();
-    for column in [
+    let account = [
         "id",
         "email",
         "hashed_password",
         "is_active",
         "created_at",
         "updated_at",
-        "full_name",
-        "organization_name",
-        "industry",
-        "timezone",
-        "locale",
-        "marketing_opt_in",
-        "accept_terms",
-        "persona",
-        "job_to_be_done",
-        "languages",
-        "tone",
-        "guidelines",
-        "strategy",
-        "number",
-        "business_hours",
-        "fallback_email",
-        "fallback_phone",
-        "calendar",
-        "workspace_apps",
-        "crm",
-        "plan",
-        "seats",
         "onboarding_completed",
         "onboarding_completed_at",
-    ] {
+    ];
+    // The seed's columns, and one for every field of the profile and the studio.
+    for column in account
+        .iter()
+        .chain(ava_model::ProfilePatch::FIELDS)
+        .chain(ava_model::StudioPatch::FIELDS)
+    {
         assert!(columns.iter().any(|c| c == column), "users.{column}");
     }
     let cascade = count(&pool, "SELECT count(*) FROM information_schema.referential_constraints WHERE delete_rule = 'CASCADE'").await;

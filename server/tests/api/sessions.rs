@@ -92,12 +92,9 @@ async fn a_spent_token_coming_back_ends_the_whole_sign_in(pool: PgPool) {
 async fn logout_revokes_and_unknown_or_expired_tokens_are_refused(pool: PgPool) {
     let (app, _) = TestApp::with_ann(pool).await;
     let token = text(&sign_in(&app, "ann@acme.com").await, "refresh_token");
-    let logout = |token: String| {
-        let app = &app;
-        async move {
-            app.post_signed_out("/api/v1/auth/logout", json!({"refresh_token": token}))
-                .await
-        }
+    let logout = async |token: String| {
+        app.post_signed_out("/api/v1/auth/logout", json!({"refresh_token": token}))
+            .await
     };
     assert_eq!(logout(token.clone()).await.status, StatusCode::NO_CONTENT);
     assert_eq!(
@@ -133,7 +130,7 @@ async fn logout_revokes_and_unknown_or_expired_tokens_are_refused(pool: PgPool) 
 }
 
 /// Every route that takes a token, with a body it would accept.
-fn protected_routes() -> Vec<(Method, &'static str, Option<Value>)> {
+pub(crate) fn protected_routes() -> Vec<(Method, &'static str, Option<Value>)> {
     vec![
         (Method::GET, "/api/v1/user/me", None),
         (

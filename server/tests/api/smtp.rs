@@ -14,35 +14,7 @@ pub struct SmtpServer {
     maildir: tempfile::TempDir,
 }
 
-/// One received mail, decoded.
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub content_language_dir_rtl: bool,
-    pub message_id: String,
-}
-
-impl Mail {
-    /// The 8 digits of the code the mail carries (written `1234 5678`).
-    pub fn code(&self) -> String {
-        let digits: String = self
-            .text
-            .lines()
-            .map(|line| line.trim().trim_matches(['\u{2066}', '\u{2069}']))
-            .find(|line| {
-                line.len() == 9
-                    && line.as_bytes()[4] == b' '
-                    && line.replace(' ', "").bytes().all(|b| b.is_ascii_digit())
-            })
-            .unwrap_or_else(|| panic!("no code in the mail: {}", self.text))
-            .replace(' ', "");
-        assert_eq!(digits.len(), 8);
-        digits
-    }
-}
+pub use ava_fakes::Mail;
 
 fn python() -> PathBuf {
     let tools = std::env::var_os("AVA_TOOLS_DIR").map_or_else(
@@ -128,32 +100,7 @@ impl SmtpServer {
         files.sort();
         files
             .into_iter()
-            .map(|(_, path)| {
-                let bytes = std::fs::read(&path).unwrap();
-                let message = mail_parser::MessageParser::default()
-                    .parse(&bytes)
-                    .expect("a mail");
-                let html = message
-                    .body_html(0)
-                    .map(|h| h.into_owned())
-                    .unwrap_or_default();
-                Mail {
-                    to: message
-                        .to()
-                        .and_then(|to| to.first())
-                        .and_then(|a| a.address())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    subject: message.subject().unwrap_or_default().to_owned(),
-                    text: message
-                        .body_text(0)
-                        .map(|t| t.into_owned())
-                        .unwrap_or_default(),
-                    content_language_dir_rtl: html.contains("dir=\"rtl\""),
-                    html,
-                    message_id: message.message_id().unwrap_or_default().to_owned(),
-                }
-            })
+            .map(|(_, path)| Mail::parse(&std::fs::read(&path).unwrap()).expect("a mail"))
             .collect()
     }
 

@@ -526,19 +526,15 @@ async fn me_answers_304_until_a_write_moves_the_revision(pool: PgPool) {
     let revision = first.body["revision"].as_i64().unwrap();
     let tag = etag_of(&first);
     assert_eq!(tag, format!("\"{revision}\""));
-    let ask = |tag: String| {
-        let app = &app;
-        let token = token.clone();
-        async move {
-            app.call_with(
-                Method::GET,
-                "/api/v1/user/me",
-                Some(&token),
-                None,
-                &[("if-none-match", &tag)],
-            )
-            .await
-        }
+    let ask = async |tag: String| {
+        app.call_with(
+            Method::GET,
+            "/api/v1/user/me",
+            Some(&token),
+            None,
+            &[("if-none-match", &tag)],
+        )
+        .await
     };
     let unchanged = ask(tag.clone()).await;
     assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
@@ -550,28 +546,16 @@ async fn me_answers_304_until_a_write_moves_the_revision(pool: PgPool) {
         "a list, and a weak tag, compare by their opaque part"
     );
 
-    let writes: [(Method, &str, Option<Value>); 4] = [
-        (
-            Method::PATCH,
-            "/api/v1/user/profile",
-            Some(json!({"full_name": "Ann"})),
-        ),
-        (
-            Method::PATCH,
-            "/api/v1/user/studio-config",
-            Some(json!({"tone": "friendly"})),
-        ),
-        (
-            Method::PATCH,
-            "/api/v1/user/onboarding",
-            Some(json!({"onboarding_vapi_skipped": true})),
-        ),
-        (
-            Method::PATCH,
-            "/api/v1/user/profile",
-            Some(json!({"accept_terms": true})),
-        ),
-    ];
+    // Each of the draft's writes, then the profile again.
+    let mut writes: Vec<_> = crate::sessions::protected_routes()
+        .into_iter()
+        .filter(|(method, ..)| method == Method::PATCH)
+        .collect();
+    writes.push((
+        Method::PATCH,
+        "/api/v1/user/profile",
+        Some(json!({"accept_terms": true})),
+    ));
     let mut seen = vec![revision];
     let mut tag = tag;
     for (method, path, body) in writes {

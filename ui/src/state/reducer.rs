@@ -488,16 +488,8 @@ mod tests {
 
     fn status(state: SyncState, revision: u64) -> StatusView {
         StatusView {
-            state,
-            pending: 0,
-            keychain_persistent: true,
-            keychain_waiting: false,
-            keychain_problem: None,
-            error: None,
-            refused: Vec::new(),
             revision,
-            assistant: ava_ipc::AssistantSync::NotCreated,
-            assistant_error: None,
+            ..StatusView::quiet(state)
         }
     }
 

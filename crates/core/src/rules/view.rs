@@ -169,18 +169,7 @@ mod tests {
 
     #[test]
     fn who_has_entered_is_a_signed_in_account_or_a_choice_to_work_offline() {
-        let status = StatusView {
-            state: ava_ipc::SyncState::SavedLocally,
-            pending: 0,
-            keychain_persistent: true,
-            keychain_waiting: false,
-            keychain_problem: None,
-            error: None,
-            refused: Vec::new(),
-            revision: 0,
-            assistant: ava_ipc::AssistantSync::NotCreated,
-            assistant_error: None,
-        };
+        let status = StatusView::quiet(ava_ipc::SyncState::SavedLocally);
         let mut draft = Draft::default();
         assert!(!wizard_view(&draft, status.clone(), 1, &[]).entered);
         draft.entered_offline = true;
