@@ -43,6 +43,15 @@ async fn launched(pool: PgPool) -> Launched {
     }
 }
 
+/// Vapi answers the next `times` updates of an assistant with `status`.
+fn updates_fail(world: &World, times: usize, status: u16) {
+    world
+        .fakes
+        .vapi
+        .faults
+        .add(FaultRule::next(times, Fault::Status(status)).on(PATCH));
+}
+
 /// The instructions of a body's system prompt: what step 7 wrote, without the call rules
 /// every assistant carries after it.
 fn prompt(assistant: &Value) -> String {
@@ -154,11 +163,7 @@ async fn edits_made_while_vapi_is_away_go_out_as_one_update(pool: PgPool) {
     let Launched {
         world, core, id, ..
     } = &launched(pool).await;
-    world
-        .fakes
-        .vapi
-        .faults
-        .add(FaultRule::next(usize::MAX, Fault::Status(503)).on(PATCH));
+    updates_fail(world, usize::MAX, 503);
     core.update_studio(&json!({"guidelines": "v1"})).unwrap();
     world.fakes.vapi.calls.wait_received(PATCH, 1).await;
     let status = wait_for(core, "updating, with why", |s| {
@@ -288,11 +293,7 @@ async fn a_refused_update_says_why_and_the_next_edit_tries_again(pool: PgPool) {
     let Launched {
         world, core, id, ..
     } = &launched(pool).await;
-    world
-        .fakes
-        .vapi
-        .faults
-        .add(FaultRule::next(1, Fault::Status(400)).on(PATCH));
+    updates_fail(world, 1, 400);
     core.update_studio(&json!({"guidelines": "v1"})).unwrap();
     let status = wait_for(core, "failed", |s| s.assistant == AssistantSync::Failed).await;
     assert_eq!(

@@ -252,6 +252,31 @@ async fn fetch_account(
     }
 }
 
+/// A request under `/Accounts/{AccountSid}/` whose Basic credentials are that account's; any
+/// other is answered as Twilio answers it (401, or 404 for another account's path).
+struct Signed {
+    account_sid: String,
+    account: Account,
+}
+
+impl axum::extract::FromRequestParts<FakeTwilio> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        fake: &FakeTwilio,
+    ) -> Result<Self, Response> {
+        let Path(account_sid) = Path::<String>::from_request_parts(parts, fake)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let account = fake.authenticate(&parts.headers, &account_sid)?;
+        Ok(Self {
+            account_sid,
+            account,
+        })
+    }
+}
+
 #[derive(Deserialize)]
 struct NumberQuery {
     #[serde(rename = "PhoneNumber")]
@@ -261,15 +286,12 @@ struct NumberQuery {
 }
 
 async fn list_numbers(
-    State(fake): State<FakeTwilio>,
-    Path(account_sid): Path<String>,
+    Signed {
+        account_sid,
+        account,
+    }: Signed,
     Query(query): Query<NumberQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let account = match fake.authenticate(&headers, &account_sid) {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
     let page_size = query.page_size.unwrap_or(50).min(1000);
     let items: Vec<Value> = account
         .numbers
@@ -332,15 +354,12 @@ fn matches_pattern(number: &str, pattern: &str) -> bool {
 /// `OutgoingCallerIds.json`: the verified numbers, filtered by `PhoneNumber` (200 and an empty
 /// list when none matches).
 async fn list_caller_ids(
-    State(fake): State<FakeTwilio>,
-    Path(account_sid): Path<String>,
+    Signed {
+        account_sid,
+        account,
+    }: Signed,
     Query(query): Query<NumberQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    let account = match fake.authenticate(&headers, &account_sid) {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
     let items: Vec<Value> = account
         .verified
         .iter()

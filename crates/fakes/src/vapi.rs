@@ -139,32 +139,23 @@ impl FakeVapi {
             refuse: Some(bad_request),
             drift: self.drift.clone(),
         };
-        Router::new()
-            .route(
-                "/assistant",
-                get(|f, h, q| list_items(Kind::Assistant, f, h, q)).post(create_assistant),
-            )
-            .route(
-                "/assistant/{id}",
-                get(|f, h, p| get_item(Kind::Assistant, f, h, p))
-                    .patch(update_assistant)
-                    .delete(|f, h, p| delete_item(Kind::Assistant, f, h, p)),
-            )
-            .route(
-                "/phone-number",
-                get(|f, h, q| list_items(Kind::PhoneNumber, f, h, q)).post(create_phone_number),
-            )
-            .route(
-                "/phone-number/{id}",
-                get(|f, h, p| get_item(Kind::PhoneNumber, f, h, p))
-                    .patch(update_phone_number)
-                    .delete(|f, h, p| delete_item(Kind::PhoneNumber, f, h, p)),
-            )
-            .merge(conversations)
-            .route_layer(from_fn_with_state(enforcement, enforce))
-            .route_layer(from_fn_with_state(instrumentation, instrument))
-            .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })
-            .with_state(self.clone())
+        let router = collection(
+            Router::new(),
+            Kind::Assistant,
+            create_assistant,
+            update_assistant,
+        );
+        collection(
+            router,
+            Kind::PhoneNumber,
+            create_phone_number,
+            update_phone_number,
+        )
+        .merge(conversations)
+        .route_layer(from_fn_with_state(enforcement, enforce))
+        .route_layer(from_fn_with_state(instrumentation, instrument))
+        .fallback(|| async { nest_error(StatusCode::NOT_FOUND, json!("Cannot find route")) })
+        .with_state(self.clone())
     }
 
     fn org_for(&self, headers: &HeaderMap) -> Result<String, Response> {
@@ -338,6 +329,34 @@ async fn create_assistant(
     (StatusCode::CREATED, axum::Json(assistant)).into_response()
 }
 
+/// A collection's five routes: list and create at `/{kind}`, get, update and delete at
+/// `/{kind}/{id}`.
+fn collection<C, CArgs, U, UArgs>(
+    router: Router<FakeVapi>,
+    kind: Kind,
+    create: C,
+    update: U,
+) -> Router<FakeVapi>
+where
+    C: axum::handler::Handler<CArgs, FakeVapi>,
+    U: axum::handler::Handler<UArgs, FakeVapi>,
+    CArgs: 'static,
+    UArgs: 'static,
+{
+    let path = format!("/{}", kind.path());
+    router
+        .route(
+            &path,
+            get(move |f, h, q| list_items(kind, f, h, q)).post(create),
+        )
+        .route(
+            &format!("{path}/{{id}}"),
+            get(move |f, h, p| get_item(kind, f, h, p))
+                .patch(update)
+                .delete(move |f, h, p| delete_item(kind, f, h, p)),
+        )
+}
+
 /// The two collections the fake keeps, which list, get and delete alike.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -346,6 +365,14 @@ enum Kind {
 }
 
 impl Kind {
+    /// Where Vapi serves the collection.
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Assistant => "assistant",
+            Kind::PhoneNumber => "phone-number",
+        }
+    }
+
     fn items(self, state: &mut VapiState) -> &mut Vec<Value> {
         match self {
             Kind::Assistant => &mut state.assistants,

@@ -16,7 +16,9 @@ async fn start() -> (FakeProviders, reqwest::Client) {
     (fakes, reqwest::Client::new())
 }
 
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
+/// Sends the request: its status and JSON body (`null` when the body is not JSON).
+async fn json_of(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -28,10 +30,7 @@ async fn vapi_creation_is_a_201_with_server_fields_and_class_validator_errors() 
     let (status, body) = json_of(
         http.post(&url)
             .bearer_auth(KEY)
-            .json(&json!({"name": "Ava", "voice": {"provider": "vapi", "voiceId": "Elliot"}}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"name": "Ava", "voice": {"provider": "vapi", "voiceId": "Elliot"}})),
     )
     .await;
     assert_eq!(status, 201);
@@ -43,10 +42,7 @@ async fn vapi_creation_is_a_201_with_server_fields_and_class_validator_errors() 
         http.post(&url)
             .bearer_auth(KEY)
             .json(&json!({"name": "n".repeat(41), "fillerInjectionEnabled": true, "voice": {"provider": "bark", "voiceId": "x"},
-                          "model": {"provider": "openai"}}))
-            .send()
-            .await
-            .unwrap(),
+                          "model": {"provider": "openai"}})),
     )
     .await;
     assert_eq!(status, 400);
@@ -76,14 +72,7 @@ async fn vapi_creation_is_a_201_with_server_fields_and_class_validator_errors() 
 async fn vapi_401_and_lists_are_plain_arrays() {
     let (fakes, http) = start().await;
     let url = format!("{}/assistant", fakes.vapi_url());
-    let (status, body) = json_of(
-        http.get(&url)
-            .bearer_auth("public-key-by-mistake")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = json_of(http.get(&url).bearer_auth("public-key-by-mistake")).await;
     assert_eq!(status, 401);
     assert_eq!(body["statusCode"], 401);
     assert!(
@@ -92,16 +81,9 @@ async fn vapi_401_and_lists_are_plain_arrays() {
             .unwrap()
             .starts_with("Invalid Key. Hot tip")
     );
-    let (status, body) = json_of(http.get(&url).bearer_auth(KEY).send().await.unwrap()).await;
+    let (status, body) = json_of(http.get(&url).bearer_auth(KEY)).await;
     assert_eq!((status, body), (200, json!([])), "no paging envelope");
-    let (status, _) = json_of(
-        http.get(format!("{url}?limit=1001"))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = json_of(http.get(format!("{url}?limit=1001")).bearer_auth(KEY)).await;
     assert_eq!(status, 400);
 }
 
@@ -109,42 +91,23 @@ async fn vapi_401_and_lists_are_plain_arrays() {
 async fn number_import_checks_the_twilio_account() {
     let (fakes, http) = start().await;
     let url = format!("{}/phone-number", fakes.vapi_url());
-    let import = |number: &str, token: &str| json!({"provider": "twilio", "number": number, "twilioAccountSid": SID, "twilioAuthToken": token});
-    let (status, body) = json_of(
-        http.post(&url)
-            .bearer_auth(KEY)
-            .json(&import("+14155550100", TOKEN))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let import = async |number: &str, token: &str| {
+        json_of(http.post(&url).bearer_auth(KEY).json(
+            &json!({"provider": "twilio", "number": number, "twilioAccountSid": SID, "twilioAuthToken": token}),
+        ))
+        .await
+    };
+    let (status, body) = import("+14155550100", TOKEN).await;
     assert_eq!(
         (status, body["message"].as_str()),
         (400, Some("Number Not Found on Twilio."))
     );
-    let (status, body) = json_of(
-        http.post(&url)
-            .bearer_auth(KEY)
-            .json(&import("+14155550199", &"0".repeat(32)))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = import("+14155550199", &"0".repeat(32)).await;
     assert_eq!(
         (status, body["message"].as_str()),
         (400, Some("Twilio Error: Authenticate"))
     );
-    let (status, body) = json_of(
-        http.post(&url)
-            .bearer_auth(KEY)
-            .json(&import("+14155550199", TOKEN))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = import("+14155550199", TOKEN).await;
     assert_eq!(status, 201);
     assert_eq!(body["status"], "active");
     assert_eq!(
@@ -157,20 +120,11 @@ async fn number_import_checks_the_twilio_account() {
 async fn twilio_errors_and_empty_number_lists() {
     let (fakes, http) = start().await;
     let base = fakes.twilio_url();
-    let (status, body) = json_of(
-        http.get(format!("{base}/2010-04-01/Accounts/{SID}.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = json_of(http.get(format!("{base}/2010-04-01/Accounts/{SID}.json"))).await;
     assert_eq!((status, body["code"].as_u64()), (401, Some(20003)));
     let (status, body) = json_of(
         http.get(format!("{base}/2010-04-01/Accounts/{SID}.json"))
-            .basic_auth(SID, Some("wrong"))
-            .send()
-            .await
-            .unwrap(),
+            .basic_auth(SID, Some("wrong")),
     )
     .await;
     assert_eq!(status, 401);
@@ -186,10 +140,7 @@ async fn twilio_errors_and_empty_number_lists() {
         http.get(format!(
             "{base}/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json?PhoneNumber=%2B15550000000"
         ))
-        .basic_auth(SID, Some(TOKEN))
-        .send()
-        .await
-        .unwrap(),
+        .basic_auth(SID, Some(TOKEN)),
     )
     .await;
     assert_eq!(
@@ -200,10 +151,7 @@ async fn twilio_errors_and_empty_number_lists() {
     assert!(body["next_page_uri"].is_null());
     let (status, body) = json_of(
         http.get(format!("{base}/2010-04-01/Nope.json"))
-            .basic_auth(SID, Some(TOKEN))
-            .send()
-            .await
-            .unwrap(),
+            .basic_auth(SID, Some(TOKEN)),
     )
     .await;
     assert_eq!((status, body["code"].as_u64()), (404, Some(20404)));
