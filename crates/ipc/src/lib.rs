@@ -336,7 +336,9 @@ pub struct WizardView {
 /// What happens to a call Ava cannot handle (a caller asks for a person, or she cannot help),
 /// as step 5 and the home say it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// Externally tagged: an internal tag would make the window buffer the map to find it, and
+// carry serde's buffering code for this one type.
+#[serde(rename_all = "snake_case")]
 pub enum HandoffView {
     /// She says so and transfers the call to the owner's phone.
     Transfer { number: String },

@@ -51,14 +51,18 @@ const FULL_STUDIO: fn() -> Value = || {
            "call_length": "60", "background_sound": "office", "call_recording": "announced"})
 };
 
+/// Ann, with `whole` written at `path` in one PATCH, which answers it back as written.
+async fn ann_with_whole(pool: PgPool, path: &str, whole: Value) -> (TestApp, String) {
+    let (app, token) = TestApp::with_ann(pool).await;
+    let written = app.patch(path, &token, whole.clone()).await;
+    assert_eq!(written.status, StatusCode::OK);
+    assert_eq!(written.body, whole);
+    (app, token)
+}
+
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn profile_patch_is_partial_and_returns_the_whole_profile(pool: PgPool) {
-    let (app, token) = TestApp::with_ann(pool).await;
-    let full = app
-        .patch("/api/v1/user/profile", &token, FULL_PROFILE())
-        .await;
-    assert_eq!(full.status, StatusCode::OK);
-    assert_eq!(full.body, FULL_PROFILE());
+    let (app, token) = ann_with_whole(pool, "/api/v1/user/profile", FULL_PROFILE()).await;
 
     let untouched = app.patch("/api/v1/user/profile", &token, json!({})).await;
     assert_eq!(
@@ -125,12 +129,7 @@ async fn a_stored_value_the_rules_refuse_reads_as_empty(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn studio_patch_is_partial_and_clears_lists_with_empty_arrays(pool: PgPool) {
-    let (app, token) = TestApp::with_ann(pool).await;
-    let full = app
-        .patch("/api/v1/user/studio-config", &token, FULL_STUDIO())
-        .await;
-    assert_eq!(full.status, StatusCode::OK);
-    assert_eq!(full.body, FULL_STUDIO());
+    let (app, token) = ann_with_whole(pool, "/api/v1/user/studio-config", FULL_STUDIO()).await;
 
     let cleared = app
         .patch(
@@ -465,14 +464,16 @@ async fn onboarding_flags_upsert_and_read(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn completing_needs_the_terms_and_keeps_the_first_timestamp(pool: PgPool) {
     let (app, token) = TestApp::with_ann(pool).await;
-    let early = app
-        .call(
+    let complete = async || {
+        app.call(
             Method::POST,
             "/api/v1/user/complete-onboarding",
             Some(&token),
             None,
         )
-        .await;
+        .await
+    };
+    let early = complete().await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(early.code(), "terms_not_accepted");
     app.patch(
@@ -481,26 +482,12 @@ async fn completing_needs_the_terms_and_keeps_the_first_timestamp(pool: PgPool) 
         json!({"accept_terms": true}),
     )
     .await;
-    let done = app
-        .call(
-            Method::POST,
-            "/api/v1/user/complete-onboarding",
-            Some(&token),
-            None,
-        )
-        .await;
+    let done = complete().await;
     assert_eq!(done.status, StatusCode::OK);
     assert_eq!(done.body["onboarding_completed"], true);
     let at = done.body["onboarding_completed_at"].clone();
     assert!(at.is_string());
-    let again = app
-        .call(
-            Method::POST,
-            "/api/v1/user/complete-onboarding",
-            Some(&token),
-            None,
-        )
-        .await;
+    let again = complete().await;
     assert_eq!(again.body["onboarding_completed_at"], at, "idempotent");
     let me = app.get("/api/v1/user/me", &token).await;
     assert_eq!(

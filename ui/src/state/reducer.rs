@@ -1,7 +1,7 @@
 //! What is on screen, as one value, and how each message changes it: pure, so every rule here
 //! runs in native tests.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 use std::rc::Rc;
 
 use ava_ipc::{
@@ -132,11 +132,11 @@ pub struct Ui {
     pub screen: Screen,
     /// What the user typed, by field: drawn instead of the saved value, so a keystroke is
     /// never undone by a reply and a refused value stays on screen to be corrected.
-    pub typed: BTreeMap<FieldName, String>,
+    pub typed: LiteMap<FieldName, String>,
     /// Errors shown at a field, by field.
-    pub field_errors: BTreeMap<FieldName, UiError>,
+    pub field_errors: LiteMap<FieldName, UiError>,
     /// Errors without a field, by the area that shows them.
-    pub alerts: BTreeMap<&'static str, UiError>,
+    pub alerts: LiteMap<&'static str, UiError>,
     pub busy: Option<Busy>,
     pub toasts: Vec<Toast>,
     next_toast: u32,
@@ -183,9 +183,9 @@ impl Ui {
             os_locale,
             status: None,
             screen: Screen::Wizard,
-            typed: BTreeMap::new(),
-            field_errors: BTreeMap::new(),
-            alerts: BTreeMap::new(),
+            typed: LiteMap::new(),
+            field_errors: LiteMap::new(),
+            alerts: LiteMap::new(),
             busy: None,
             toasts: Vec::new(),
             next_toast: 0,
