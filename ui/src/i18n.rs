@@ -22,6 +22,21 @@ pub fn is_loaded(locale: Locale) -> bool {
     loaded(locale).is_some()
 }
 
+/// The language to draw in: `wanted` once its words are here; until then the one drawn
+/// before, or English when it came instead (the wanted one could not be read); `None` while
+/// there are no words at all.
+pub fn language_to_draw(
+    wanted: Locale,
+    drawn: Option<Locale>,
+    is_loaded: impl Fn(Locale) -> bool,
+) -> Option<Locale> {
+    if is_loaded(wanted) {
+        Some(wanted)
+    } else {
+        drawn.or_else(|| is_loaded(Locale::En).then_some(Locale::En))
+    }
+}
+
 /// Whether the window has words in any language yet.
 pub fn has_any() -> bool {
     !LOADED.with_borrow(Vec::is_empty)
@@ -152,6 +167,36 @@ pub fn incomplete_message(locale: Locale, fields: &[FieldName]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_words_the_direction_and_lang_change_only_once_the_new_words_are_here() {
+        let only = |here: &'static [Locale]| move |l: Locale| here.contains(&l);
+        // Nothing yet: nothing is drawn (the window says nothing rather than keys).
+        assert_eq!(language_to_draw(Locale::Fr, None, only(&[])), None);
+        // French arrived: French.
+        assert_eq!(
+            language_to_draw(Locale::Fr, None, only(&[Locale::Fr])),
+            Some(Locale::Fr)
+        );
+        // Hebrew chosen, still on its way: French stays, right to left only with Hebrew's words.
+        assert_eq!(
+            language_to_draw(Locale::He, Some(Locale::Fr), only(&[Locale::Fr])),
+            Some(Locale::Fr)
+        );
+        assert_eq!(
+            language_to_draw(
+                Locale::He,
+                Some(Locale::Fr),
+                only(&[Locale::Fr, Locale::He])
+            ),
+            Some(Locale::He)
+        );
+        // The OS language could not be read but English could: English.
+        assert_eq!(
+            language_to_draw(Locale::He, None, only(&[Locale::En])),
+            Some(Locale::En)
+        );
+    }
 
     #[test]
     fn times_of_day_follow_each_languages_clock() {

@@ -136,11 +136,7 @@ fn use_words(wanted: Locale, ui: &UseReducerHandle<Ui>) -> Option<Locale> {
         });
     }
     let mut shown = shown.borrow_mut();
-    if i18n::is_loaded(wanted) {
-        *shown = Some(wanted);
-    } else if shown.is_none() && i18n::is_loaded(Locale::En) {
-        *shown = Some(Locale::En);
-    }
+    *shown = i18n::language_to_draw(wanted, *shown, i18n::is_loaded);
     *shown
 }
 

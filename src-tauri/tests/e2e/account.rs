@@ -107,14 +107,10 @@ async fn a_forgotten_password_is_reset_in_the_window_in_every_language(pool: PgP
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn settings_show_the_account_and_delete_it_for_good(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let (world, server) = World::with_server(pool.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
-    sign_up(&app, "ann@acme.com").await;
+    let (app, online) = launch_signed_up(pool.clone(), "ann@acme.com").await;
     app.pill("synced").await;
     // Another computer of Ann's.
-    let other = ApiClient::new(&server.url(), std::time::Duration::from_secs(10)).unwrap();
+    let other = ApiClient::new(&online.server.url(), std::time::Duration::from_secs(10)).unwrap();
     let office = ava_model::DeviceName::parse("Office PC · Windows 11").unwrap();
     other
         .login("ann@acme.com", &SecretString::from(PASSWORD), Some(&office))
@@ -163,7 +159,8 @@ async fn settings_show_the_account_and_delete_it_for_good(pool: PgPool) {
         Some("0"),
     )
     .await;
-    world
+    online
+        .world
         .mail_to("ann@acme.com", "Your Ava account was deleted")
         .await;
     app.shot("en-account-deleted").await;

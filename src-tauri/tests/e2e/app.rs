@@ -69,6 +69,70 @@ impl Env {
     }
 }
 
+/// What an app launched by [`launch_offline`] runs on, held for the test's length: its window
+/// the only one, a new world with no server, a fresh data folder.
+pub struct Offline {
+    pub env: Env,
+    pub dir: tempfile::TempDir,
+    _world: World,
+    _one_window: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// Launches the app offline in the OS language `os_locale` (`fr_FR.UTF-8`).
+pub async fn launch_offline(pool: PgPool, os_locale: &'static str) -> (App, Offline) {
+    let one_window = ONE_WINDOW.lock().await;
+    let world = World::new(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::offline(&world, os_locale);
+    let app = App::launch(&env, dir.path()).await;
+    let held = Offline {
+        env,
+        dir,
+        _world: world,
+        _one_window: one_window,
+    };
+    (app, held)
+}
+
+/// What an app launched by [`launch_signed_up`] runs on, held for the test's length: its
+/// window the only one, a new world and its API server, a fresh data folder.
+pub struct Online {
+    pub world: World,
+    pub server: ava_testkit::Server,
+    pub dir: tempfile::TempDir,
+    _one_window: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// Launches the app (English) against a new API server and signs up `email` in its window.
+pub async fn launch_signed_up(pool: PgPool, email: &str) -> (App, Online) {
+    let one_window = ONE_WINDOW.lock().await;
+    let (world, server) = World::with_server(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(&world, &server.url(), "en_US.UTF-8");
+    let app = App::launch(&env, dir.path()).await;
+    sign_up(&app, email).await;
+    let held = Online {
+        world,
+        server,
+        dir,
+        _one_window: one_window,
+    };
+    (app, held)
+}
+
+/// Waits until the draft in `dir` holds `text` (written within half a second of an edit).
+pub async fn until_draft_has(dir: &Path, text: &str) {
+    let draft = dir.join("draft.json");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !std::fs::read_to_string(&draft).is_ok_and(|d| d.contains(text)) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the draft never held {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub struct App {
     pub client: Client,
     pub driver: Child,

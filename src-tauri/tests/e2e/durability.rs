@@ -5,12 +5,8 @@ use crate::app::*;
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn killed_mid_typing_it_reopens_on_the_same_step_with_the_values(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
     // No server at all: the whole wizard works offline.
-    let env = Env::offline(&world, "en_US.UTF-8");
-    let app = App::launch(&env, dir.path()).await;
+    let (app, offline) = launch_offline(pool, "en_US.UTF-8").await;
     app.click("#continue-offline").await;
     app.on_step("profile").await;
     app.type_into("#full_name", "Ann Owner").await;
@@ -19,19 +15,11 @@ async fn killed_mid_typing_it_reopens_on_the_same_step_with_the_values(pool: PgP
     app.type_into("#job_to_be_done", "Answer the phone politely")
         .await;
     // The draft reaches the disk within half a second of the last keystroke; kill right then.
-    let draft = dir.path().join("draft.json");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !std::fs::read_to_string(&draft).is_ok_and(|d| d.contains("Answer the phone politely")) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the draft never reached the disk"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_draft_has(offline.dir.path(), "Answer the phone politely").await;
     // A second start on the same data folder hands over to the running window and quits.
     let second = tokio::process::Command::new(BINARY)
-        .args(["--data-dir", &dir.path().to_string_lossy()])
-        .env("AVA_KEYCHAIN_SERVICE", &env.keychain)
+        .args(["--data-dir", &offline.dir.path().to_string_lossy()])
+        .env("AVA_KEYCHAIN_SERVICE", &offline.env.keychain)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -46,7 +34,7 @@ async fn killed_mid_typing_it_reopens_on_the_same_step_with_the_values(pool: PgP
     app.on_step("persona").await;
     app.kill().await;
 
-    let app = App::launch(&env, dir.path()).await;
+    let app = App::launch(&offline.env, offline.dir.path()).await;
     app.on_step("persona").await;
     assert_eq!(
         app.value("#job_to_be_done").await,
@@ -91,15 +79,7 @@ async fn an_edit_whose_update_a_crash_cut_off_reaches_the_live_assistant_at_the_
         tokio::time::timeout(WAIT, received).await.is_ok(),
         "an update went out"
     );
-    let draft = dir.path().join("draft.json");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !std::fs::read_to_string(&draft).is_ok_and(|d| d.contains("v9 Closed on holidays")) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the draft never reached the disk"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_draft_has(dir.path(), "v9 Closed on holidays").await;
     app.kill().await;
     assert!(
         !ava_fakes::system_prompt(&world.fakes.vapi.assistants()[0])
@@ -115,21 +95,17 @@ async fn an_edit_whose_update_a_crash_cut_off_reaches_the_live_assistant_at_the_
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn offline_edits_sync_when_the_server_returns(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let (world, server) = World::with_server(pool.clone()).await;
-    let addr = server.addr;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
-    sign_up(&app, "roamer@acme.com").await;
+    let (app, online) = launch_signed_up(pool.clone(), "roamer@acme.com").await;
+    let addr = online.server.addr;
     app.pill("synced").await;
 
-    server.stop().await;
+    online.server.stop().await;
     app.type_into("#organization_name", "Acme on the road")
         .await;
     app.pill("offline").await;
     app.shot("offline-pill").await;
 
-    let server = world.start_server(addr, JWT).await;
+    let server = online.world.start_server(addr, JWT).await;
     app.pill("synced").await;
     app.quit().await;
     let row = user_row(&pool, "roamer@acme.com").await;

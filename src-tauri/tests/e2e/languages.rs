@@ -5,11 +5,7 @@ use crate::app::*;
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn french_shows_a_bad_phone_number_inline_and_hebrew_lays_out_right_to_left(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let env = Env::offline(&world, "fr_FR.UTF-8");
-    let app = App::launch(&env, dir.path()).await;
+    let (app, _offline) = launch_offline(pool, "fr_FR.UTF-8").await;
     // The OS says French: the very first screen is French.
     let title = app.find("#gate-title").await.text().await.unwrap();
     assert_eq!(title, "Bienvenue sur Ava");
@@ -68,11 +64,7 @@ async fn french_shows_a_bad_phone_number_inline_and_hebrew_lays_out_right_to_lef
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn every_step_in_every_language_is_drawn_and_saved_as_a_screenshot(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let env = Env::offline(&world, "en_US.UTF-8");
-    let app = App::launch(&env, dir.path()).await;
+    let (app, _offline) = launch_offline(pool, "en_US.UTF-8").await;
     for lang in ["en", "fr", "he"] {
         app.choose("language-switch", lang).await;
         app.until(

@@ -4,19 +4,16 @@ use crate::app::*;
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let (world, server) = World::with_server(pool.clone()).await;
-    let addr = server.addr;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
-    sign_up(&app, "ann@acme.com").await;
+    let (app, online) = launch_signed_up(pool.clone(), "ann@acme.com").await;
+    let addr = online.server.addr;
     app.pill("synced").await;
     let ann = "SELECT full_name FROM users WHERE email = 'ann@acme.com'";
 
     // The access token stops working (the server's signing key changes, as expiry would):
     // the next edit still reaches PostgreSQL, renewed silently with the refresh token.
-    server.stop().await;
-    let server = world
+    online.server.stop().await;
+    let server = online
+        .world
         .start_server(addr, "a-rotated-jwt-secret-that-is-long-enough-42")
         .await;
     app.type_into("#full_name", "Ann Renewed").await;
@@ -25,7 +22,8 @@ async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix
 
     // The sign-in is ended on the server too: the pill asks, and signing in from it (the
     // e-mail already there) sends what was queued.
-    let _server = world
+    let _server = online
+        .world
         .restart_with_every_sign_in_ended(server, "and-a-third-jwt-secret-that-is-long-enough-7")
         .await;
     app.type_into("#full_name", "Ann Queued").await;
@@ -63,7 +61,7 @@ async fn sessions_outlive_their_token_sign_in_is_in_place_and_accounts_never_mix
     app.pill("saved_locally").await;
     app.type_into("#full_name", "Ann, never sent to Bob").await;
     // Bounded wait until the core has it on disk (the window sends edits after a pause).
-    let draft = dir.path().join("draft.json");
+    let draft = online.dir.path().join("draft.json");
     let deadline = tokio::time::Instant::now() + WAIT;
     while !std::fs::read_to_string(&draft).is_ok_and(|t| t.contains("Ann, never sent to Bob")) {
         assert!(
@@ -152,12 +150,8 @@ async fn signing_out_with_an_unsent_edit_asks_first_in_every_language(pool: PgPo
 /// is said in words, in the owner's language, until they sign in again.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_sign_in_ended_for_safety_is_said_in_words(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let (world, server) = World::with_server(pool.clone()).await;
-    let addr = server.addr;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
-    sign_up(&app, "ann@acme.com").await;
+    let (app, online) = launch_signed_up(pool.clone(), "ann@acme.com").await;
+    let addr = online.server.addr;
     app.pill("synced").await;
     // Somebody else spent this computer's refresh token minutes ago; the access token then
     // stops working, so the app renews with a token the server knows was spent elsewhere.
@@ -165,8 +159,9 @@ async fn a_sign_in_ended_for_safety_is_said_in_words(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    server.stop().await;
-    let _server = world
+    online.server.stop().await;
+    let _server = online
+        .world
         .start_server(addr, "a-rotated-jwt-secret-that-is-long-enough-42")
         .await;
     app.type_into("#full_name", "Ann Kept").await;

@@ -5,12 +5,7 @@ use crate::app::*;
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let (world, server) = World::with_server(pool.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let env = Env::new(&world, &server.url(), "en_US.UTF-8");
-    let app = App::launch(&env, dir.path()).await;
-    sign_up(&app, "owner@acme.com").await;
+    let (app, online) = launch_signed_up(pool.clone(), "owner@acme.com").await;
 
     // 1. Profile: the OS time zone is already filled in.
     app.until(
@@ -152,7 +147,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     app.click("#launch").await;
     let home = app.find("#home-assistant").await.text().await.unwrap();
     assert!(home.contains("Ava Acme"), "{home}");
-    let assistant = world.fakes.vapi.assistants()[0].clone();
+    let assistant = online.world.fakes.vapi.assistants()[0].clone();
     let assistant_id = assistant["id"].as_str().unwrap().to_owned();
     assert!(
         !home.contains(&assistant_id),
@@ -187,7 +182,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     let created: chrono::DateTime<chrono::Utc> =
         assistant["createdAt"].as_str().unwrap().parse().unwrap();
     let started_at = created + chrono::Duration::seconds(30);
-    world.fakes.vapi.add_call(&ava_fakes::CallSpec {
+    online.world.fakes.vapi.add_call(&ava_fakes::CallSpec {
         assistant_id: &assistant_id,
         caller: "+33612345678",
         started_at,
@@ -220,12 +215,12 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     app.type_into("#call-to", "+33 6 12 34 56 78").await;
     app.click("#call-me").await;
     app.find("#test-call[data-status=queued]").await;
-    let placed = world.fakes.vapi.outbound_calls();
+    let placed = online.world.fakes.vapi.outbound_calls();
     assert_eq!(placed.len(), 1);
     assert_eq!(placed[0]["customer"]["number"], "+33612345678");
     let call_id = placed[0]["id"].as_str().unwrap().to_owned();
     for status in ["ringing", "in-progress", "ended"] {
-        world.fakes.vapi.advance_call(&call_id);
+        online.world.fakes.vapi.advance_call(&call_id);
         app.find(&format!("#test-call[data-status={status}]")).await;
     }
     assert_eq!(
@@ -255,7 +250,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
     app.on_step("persona").await;
     app.type_into("#guidelines", "Always offer the earliest slot.")
         .await;
-    until_live_prompt_contains(&world, "Guidelines: Always offer the earliest slot.").await;
+    until_live_prompt_contains(&online.world, "Guidelines: Always offer the earliest slot.").await;
     app.click("#rail-assistant").await;
     app.on_step("assistant").await;
     app.find("#assistant-sync[data-state=up-to-date]").await;
@@ -275,7 +270,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         .await
         .unwrap();
     app.shot("en-assistant-chat").await;
-    let live = &world.fakes.vapi.assistants()[0];
+    let live = &online.world.fakes.vapi.assistants()[0];
     assert_eq!(
         live["model"]["provider"], "openai",
         "the whole model was sent"
@@ -361,7 +356,7 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
 
     // The secrets went to the keychain and the server, never into a file of the app's: not the
     // draft, not the preferences, not the logs.
-    let mut folders = vec![dir.path().to_owned()];
+    let mut folders = vec![online.dir.path().to_owned()];
     if let Some(data) = std::env::var_os("XDG_DATA_HOME") {
         folders.push(PathBuf::from(data).join("ai.ava.desktop"));
     }
@@ -375,28 +370,24 @@ async fn the_happy_path_through_nine_steps_lands_in_the_database_and_in_vapi(poo
         }
     }
 
-    let assistants = world.fakes.vapi.assistants();
+    let assistants = online.world.fakes.vapi.assistants();
     assert_eq!(
         assistants.len(),
         1,
         "exactly one assistant in Vapi: {assistants:?}"
     );
     assert_eq!(assistants[0]["name"], "Ava Acme");
-    let numbers = world.fakes.vapi.phone_numbers();
+    let numbers = online.world.fakes.vapi.phone_numbers();
     assert_eq!(numbers.len(), 1);
     assert_eq!(numbers[0]["assistantId"], assistants[0]["id"]);
     let recorded = ava_testkit::count(&pool, "SELECT count(*) FROM assistants").await;
     assert_eq!(recorded, 1);
-    server.stop().await;
+    online.server.stop().await;
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_skip_path_sets_the_flags(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let (world, server) = World::with_server(pool.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
-    sign_up(&app, "skipper@acme.com").await;
+    let (app, online) = launch_signed_up(pool.clone(), "skipper@acme.com").await;
     app.click("#rail-vapi").await;
     app.on_step("vapi").await;
     app.click("#vapi-skip").await;
@@ -462,16 +453,12 @@ async fn the_skip_path_sets_the_flags(pool: PgPool) {
     assert!(flags.get::<bool, _>("onboarding_vapi_skipped"));
     assert!(flags.get::<bool, _>("onboarding_twilio_skipped"));
     assert!(!flags.get::<bool, _>("onboarding_assistant_created"));
-    server.stop().await;
+    online.server.stop().await;
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_settings_round_trip_comes_back_to_the_same_step(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let (world, server) = World::with_server(pool.clone()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(&Env::new(&world, &server.url(), "en_US.UTF-8"), dir.path()).await;
-    sign_up(&app, "settings@acme.com").await;
+    let (app, online) = launch_signed_up(pool.clone(), "settings@acme.com").await;
     app.click("#rail-vapi").await;
     app.on_step("vapi").await;
     app.until(
@@ -542,15 +529,12 @@ async fn the_settings_round_trip_comes_back_to_the_same_step(pool: PgPool) {
     .await;
     app.on_step("vapi").await;
     app.quit().await;
-    server.stop().await;
+    online.server.stop().await;
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn the_keyboard_alone_walks_step_one_in_order_and_continues(pool: PgPool) {
-    let _one = ONE_WINDOW.lock().await;
-    let world = World::new(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(&Env::offline(&world, "en_US.UTF-8"), dir.path()).await;
+    let (app, _offline) = launch_offline(pool, "en_US.UTF-8").await;
     app.click("#continue-offline").await;
     app.on_step("profile").await;
     // The time zone by keyboard: type, arrow down to the second match, Enter picks it and
