@@ -7,6 +7,7 @@
 mod commands;
 mod dialogs;
 mod updates;
+mod words;
 
 /// The shell's commands, listed once: registered with Tauri, and (in the test below) compared
 /// with the commands `ava-ipc` declares.
@@ -32,6 +33,7 @@ macro_rules! registered {
             commands::create_assistant,
             commands::launch,
             commands::ready,
+            commands::words,
             commands::pending_update,
             commands::install_update,
             commands::chat,

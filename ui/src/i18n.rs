@@ -1,9 +1,9 @@
 //! Strings by key, one file per language (`ui/locales/*.json`); never written inline.
 //!
-//! The files are not compiled into the wasm: the window fetches the owner's language from its
-//! own assets when it is first needed (a few milliseconds from the app's bundle), so the wasm
-//! carries one copy of the code and no copy of ~86 KB of text in three languages. Until a
-//! language arrives, the one shown before stays on screen.
+//! The files are not compiled into the wasm: the shell keeps them and hands the window the
+//! owner's language when it is first needed (`cmd::Words`, asked alongside the draft), so the
+//! wasm carries no copy of ~86 KB of text in three languages. Until a language arrives, the one
+//! shown before stays on screen.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -59,29 +59,9 @@ fn install(locale: Locale, catalog: Catalog) {
     });
 }
 
-/// Fetches `locale`'s strings from the window's assets (`dist/locales/`, copied there by
-/// trunk) and keeps them for the life of the page.
+/// Asks the shell for `locale`'s strings and keeps them for the life of the page.
 pub async fn fetch(locale: Locale) -> Result<(), ava_ipc::UiError> {
-    use wasm_bindgen::prelude::*;
-    #[wasm_bindgen]
-    extern "C" {
-        type Response;
-        #[wasm_bindgen(js_name = fetch, catch)]
-        async fn fetch_url(url: &str) -> Result<Response, JsValue>;
-        #[wasm_bindgen(method, catch)]
-        async fn json(this: &Response) -> Result<JsValue, JsValue>;
-    }
-    let unreadable = |_| {
-        ava_ipc::UiError::new(
-            ava_ipc::ErrorCode::IpcFailed,
-            format!("The app's {} words could not be read", locale.as_str()),
-        )
-    };
-    let response = fetch_url(&format!("locales/{}.json", locale.as_str()))
-        .await
-        .map_err(unreadable)?;
-    let catalog = serde_wasm_bindgen::from_value(response.json().await.map_err(unreadable)?)
-        .map_err(|_| unreadable(JsValue::NULL))?;
+    let catalog = crate::ipc::call::<ava_ipc::cmd::Words>(&locale).await?;
     install(locale, catalog);
     Ok(())
 }
