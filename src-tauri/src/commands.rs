@@ -5,7 +5,7 @@ use ava_core::CoreError;
 use ava_ipc::{Args, Reply, UiError, WizardView, cmd};
 use tauri::State;
 
-use crate::Shell;
+use crate::shell::{STARTED, Shell};
 use crate::updates::Updates;
 
 fn ui(error: CoreError) -> UiError {
@@ -259,7 +259,7 @@ pub fn launch(shell: State<'_, Shell>) -> Reply<cmd::Launch> {
 
 #[tauri::command]
 pub fn ready() -> Reply<cmd::Ready> {
-    let ms = crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis());
+    let ms = STARTED.get().map_or(0, |t| t.elapsed().as_millis());
     log::info!("wizard ready {ms} ms after start");
     Ok(())
 }

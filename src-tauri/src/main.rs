@@ -6,6 +6,7 @@
 
 mod commands;
 mod dialogs;
+mod shell;
 mod updates;
 mod words;
 
@@ -61,11 +62,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ava_core::{CoreConfig, Onboarding};
-use tauri::{Emitter, Manager};
-
-pub struct Shell {
-    pub core: Onboarding,
-}
+use shell::{STARTED, Shell, forward_events};
+use tauri::Manager;
 
 /// `--data-dir DIR` (or `AVA_DATA_DIR`) puts the draft and preferences elsewhere than the
 /// OS's app-data folder: the end-to-end tests and benchmarks run each app in its own.
@@ -102,9 +100,6 @@ fn single_instance(
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
-
-/// When the process started, for the "wizard ready" log line.
-pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 /// WebKitGTK (Linux) paints the page's tiles with Skia on the GPU by default; on the CPU it
 /// paints this window as fast and holds ~40 MiB less: without a GPU (Mesa's llvmpipe) each
@@ -239,72 +234,9 @@ fn main() {
         });
 }
 
-/// Sends the window one event, typed by its declaration in `ava_ipc::event`. A window that is
-/// gone (closing) cannot hear it; nothing else can fail here.
-pub(crate) fn emit<E: ava_ipc::Event, R: tauri::Runtime>(
-    app: &tauri::AppHandle<R>,
-    payload: &E::Payload,
-) {
-    if let Err(error) = app.emit(E::NAME, payload) {
-        log::debug!("the window did not take {}: {error}", E::NAME);
-    }
-}
-
 /// How long start-up waits for the keychain before drawing the window anyway (a keychain that
 /// needs its password prompt then shows "waiting" in the window).
 const KEYCHAIN_AT_ONCE_MS: u64 = 500;
-
-/// The core's watch streams, as events the UI listens to.
-fn forward_events(handle: &tauri::AppHandle, core: &Onboarding) {
-    use ava_ipc::event;
-    let mut status = core.status();
-    let to_ui = handle.clone();
-    tauri::async_runtime::spawn(async move {
-        while status.changed().await.is_ok() {
-            let view = status.borrow().clone();
-            emit::<event::SyncStatus, _>(&to_ui, &view);
-        }
-    });
-    let mut test_call = core.test_call();
-    let to_ui = handle.clone();
-    tauri::async_runtime::spawn(async move {
-        while test_call.changed().await.is_ok() {
-            let update = test_call.borrow().clone();
-            if let Some(update) = update {
-                emit::<event::TestCall, _>(&to_ui, &update);
-            }
-        }
-    });
-    let mut pulled = core.pulled();
-    let to_ui = handle.clone();
-    let from_core = core.clone();
-    tauri::async_runtime::spawn(async move {
-        while pulled.changed().await.is_ok() {
-            let (fields, completed) = {
-                let pulled = pulled.borrow();
-                (pulled.fields.clone(), pulled.completed)
-            };
-            let view = ava_ipc::PulledView {
-                view: from_core.view(),
-                fields,
-                completed,
-                assistant: from_core.assistant_defaults(),
-            };
-            emit::<event::DraftPulled, _>(&to_ui, &view);
-        }
-    });
-    let mut progress = core.provision_progress();
-    let to_ui = handle.clone();
-    tauri::async_runtime::spawn(async move {
-        while progress.changed().await.is_ok() {
-            let view = progress
-                .borrow()
-                .as_ref()
-                .map(ava_core::view::assistant_view);
-            emit::<event::ProvisionProgress, _>(&to_ui, &view);
-        }
-    });
-}
 
 #[cfg(test)]
 mod tests {

@@ -100,7 +100,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
                     .ready
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Some(downloaded);
-                crate::emit::<ava_ipc::event::UpdateReady, _>(&app, &ready);
+                crate::shell::emit::<ava_ipc::event::UpdateReady, _>(&app, &ready);
             }
             Ok(None) => log::info!("no newer version is published"),
             Err(error) => log::warn!("the update check failed: {error}"),
