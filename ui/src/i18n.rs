@@ -15,6 +15,7 @@ type Catalog = HashMap<String, String>;
 
 thread_local! {
     static LOADED: RefCell<Vec<(Locale, Rc<Catalog>)>> = const { RefCell::new(Vec::new()) };
+    static FAILED: RefCell<Vec<Locale>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Whether `locale`'s strings are here (fetched, or read by the tests).
@@ -23,18 +24,27 @@ pub fn is_loaded(locale: Locale) -> bool {
 }
 
 /// The language to draw in: `wanted` once its words are here; until then the one drawn
-/// before, or English when it came instead (the wanted one could not be read); `None` while
-/// there are no words at all.
+/// before (a language switch keeps the old words until the new ones arrive), or English when
+/// `wanted`'s words could not be read and English's could; `None` otherwise (nothing drawn
+/// yet: the window never shows one language and then another at start).
 pub fn language_to_draw(
     wanted: Locale,
     drawn: Option<Locale>,
     is_loaded: impl Fn(Locale) -> bool,
+    has_failed: impl Fn(Locale) -> bool,
 ) -> Option<Locale> {
     if is_loaded(wanted) {
         Some(wanted)
+    } else if drawn.is_some() {
+        drawn
     } else {
-        drawn.or_else(|| is_loaded(Locale::En).then_some(Locale::En))
+        (has_failed(wanted) && is_loaded(Locale::En)).then_some(Locale::En)
     }
+}
+
+/// Whether asking for `locale`'s words failed.
+pub fn has_failed(locale: Locale) -> bool {
+    FAILED.with_borrow(|failed| failed.contains(&locale))
 }
 
 /// Whether the window has words in any language yet.
@@ -61,9 +71,16 @@ fn install(locale: Locale, catalog: Catalog) {
 
 /// Asks the shell for `locale`'s strings and keeps them for the life of the page.
 pub async fn fetch(locale: Locale) -> Result<(), ava_ipc::UiError> {
-    let catalog = crate::ipc::call::<ava_ipc::cmd::Words>(&locale).await?;
-    install(locale, catalog);
-    Ok(())
+    match crate::ipc::call::<ava_ipc::cmd::Words>(&locale).await {
+        Ok(catalog) => {
+            install(locale, catalog);
+            Ok(())
+        }
+        Err(error) => {
+            FAILED.with_borrow_mut(|failed| failed.push(locale));
+            Err(error)
+        }
+    }
 }
 
 /// The tests read the files as they are in the tree, all three at once.
@@ -151,29 +168,36 @@ mod tests {
     #[test]
     fn the_words_the_direction_and_lang_change_only_once_the_new_words_are_here() {
         let only = |here: &'static [Locale]| move |l: Locale| here.contains(&l);
+        let none = only(&[]);
         // Nothing yet: nothing is drawn (the window says nothing rather than keys).
-        assert_eq!(language_to_draw(Locale::Fr, None, only(&[])), None);
-        // French arrived: French.
+        assert_eq!(language_to_draw(Locale::Fr, None, only(&[]), none), None);
+        // English arrived first (the webview's language), the draft says French: nothing is
+        // drawn until French is here, so the first screen is never English then French.
         assert_eq!(
-            language_to_draw(Locale::Fr, None, only(&[Locale::Fr])),
+            language_to_draw(Locale::Fr, None, only(&[Locale::En]), none),
+            None
+        );
+        assert_eq!(
+            language_to_draw(Locale::Fr, None, only(&[Locale::En, Locale::Fr]), none),
             Some(Locale::Fr)
         );
         // Hebrew chosen, still on its way: French stays, right to left only with Hebrew's words.
         assert_eq!(
-            language_to_draw(Locale::He, Some(Locale::Fr), only(&[Locale::Fr])),
+            language_to_draw(Locale::He, Some(Locale::Fr), only(&[Locale::Fr]), none),
             Some(Locale::Fr)
         );
         assert_eq!(
             language_to_draw(
                 Locale::He,
                 Some(Locale::Fr),
-                only(&[Locale::Fr, Locale::He])
+                only(&[Locale::Fr, Locale::He]),
+                none
             ),
             Some(Locale::He)
         );
-        // The OS language could not be read but English could: English.
+        // The wanted language could not be read but English could: English.
         assert_eq!(
-            language_to_draw(Locale::He, None, only(&[Locale::En])),
+            language_to_draw(Locale::He, None, only(&[Locale::En]), only(&[Locale::He])),
             Some(Locale::En)
         );
     }

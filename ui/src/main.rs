@@ -48,7 +48,7 @@ fn App() -> Html {
         .as_ref()
         .and_then(|v| v.profile.locale)
         .unwrap_or(ui.os_locale);
-    let shown_locale = use_words(wanted_locale, &ui);
+    let shown_locale = use_words(wanted_locale, ui.view.is_some(), &ui);
     use_document_language(shown_locale.unwrap_or(wanted_locale));
     // "Ready" (the start-up benchmark's mark) once the first screen is drawn, words and all.
     use_effect_with(ui.view.is_some() && shown_locale.is_some(), |drawn| {
@@ -102,13 +102,13 @@ fn App() -> Html {
     }
 }
 
-/// The language the window is drawn in: `wanted` once its words are here (fetched the first
-/// time it is wanted), until then the one drawn before, so the words, the direction and the
-/// document's language change together; `None` until the window has words at all. A language
+/// The language the window is drawn in ([`i18n::language_to_draw`]): `wanted` once its words
+/// are here (asked for the first time it is wanted), until then the one drawn before, so the
+/// words, the direction and the document's language change together. A language
 /// that cannot be read leaves the one on screen and says so; when none can be read, the window
 /// says that in English.
 #[hook]
-fn use_words(wanted: Locale, ui: &UseReducerHandle<Ui>) -> Option<Locale> {
+fn use_words(wanted: Locale, view_is_here: bool, ui: &UseReducerHandle<Ui>) -> Option<Locale> {
     let arrivals = use_state(|| 0_u32);
     let shown = use_mut_ref(|| None::<Locale>);
     {
@@ -135,9 +135,13 @@ fn use_words(wanted: Locale, ui: &UseReducerHandle<Ui>) -> Option<Locale> {
             }
         });
     }
-    let mut shown = shown.borrow_mut();
-    *shown = i18n::language_to_draw(wanted, *shown, i18n::is_loaded);
-    *shown
+    let language =
+        i18n::language_to_draw(wanted, *shown.borrow(), i18n::is_loaded, i18n::has_failed);
+    // Only a language the draft was drawn in is the one "drawn before".
+    if view_is_here {
+        *shown.borrow_mut() = language;
+    }
+    language
 }
 
 /// The document's own `lang` and `dir` are the app's language, not only the root element's:
