@@ -22,11 +22,6 @@ pub fn load(shell: State<'_, Shell>) -> Reply<cmd::Load> {
 }
 
 #[tauri::command]
-pub fn words(args: Args<cmd::Words>) -> Reply<cmd::Words> {
-    crate::words::catalog(args)
-}
-
-#[tauri::command]
 pub fn edit(shell: State<'_, Shell>, args: Args<cmd::Edit>) -> Reply<cmd::Edit> {
     shell.core.edit(args);
     Ok(view(&shell))

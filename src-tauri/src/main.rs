@@ -8,7 +8,6 @@ mod commands;
 mod dialogs;
 mod shell;
 mod updates;
-mod words;
 
 /// The shell's commands, listed once: registered with Tauri, and (in the test below) compared
 /// with the commands `ava-ipc` declares.
@@ -34,7 +33,6 @@ macro_rules! registered {
             commands::create_assistant,
             commands::launch,
             commands::ready,
-            commands::words,
             commands::pending_update,
             commands::install_update,
             commands::chat,

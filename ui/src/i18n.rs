@@ -1,114 +1,37 @@
 //! Strings by key, one file per language (`ui/locales/*.json`); never written inline.
-//!
-//! The files are not compiled into the wasm: the shell keeps them and hands the window the
-//! owner's language when it is first needed (`cmd::Words`, asked alongside the draft), so the
-//! wasm carries no copy of ~86 KB of text in three languages. Until a language arrives, the one
-//! shown before stays on screen.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::OnceLock;
 
 use ava_model::{FieldName, Locale};
 
 type Catalog = HashMap<String, String>;
 
-thread_local! {
-    static LOADED: RefCell<Vec<(Locale, Rc<Catalog>)>> = const { RefCell::new(Vec::new()) };
-    static FAILED: RefCell<Vec<Locale>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Whether `locale`'s strings are here (fetched, or read by the tests).
-pub fn is_loaded(locale: Locale) -> bool {
-    loaded(locale).is_some()
-}
-
-/// The language to draw in: `wanted` once its words are here; until then the one drawn
-/// before (a language switch keeps the old words until the new ones arrive), or English when
-/// `wanted`'s words could not be read and English's could; `None` otherwise (nothing drawn
-/// yet: the window never shows one language and then another at start).
-pub fn language_to_draw(
-    wanted: Locale,
-    drawn: Option<Locale>,
-    is_loaded: impl Fn(Locale) -> bool,
-    has_failed: impl Fn(Locale) -> bool,
-) -> Option<Locale> {
-    if is_loaded(wanted) {
-        Some(wanted)
-    } else if drawn.is_some() {
-        drawn
-    } else {
-        (has_failed(wanted) && is_loaded(Locale::En)).then_some(Locale::En)
-    }
-}
-
-/// Whether asking for `locale`'s words failed.
-pub fn has_failed(locale: Locale) -> bool {
-    FAILED.with_borrow(|failed| failed.contains(&locale))
-}
-
-/// Whether the window has words in any language yet.
-pub fn has_any() -> bool {
-    !LOADED.with_borrow(Vec::is_empty)
-}
-
-fn loaded(locale: Locale) -> Option<Rc<Catalog>> {
-    #[cfg(test)]
-    install_compiled_catalogs();
-    LOADED.with_borrow(|all| {
-        all.iter()
-            .find(|(l, _)| *l == locale)
-            .map(|(_, c)| c.clone())
+fn catalogs() -> &'static [(Locale, Catalog); 3] {
+    static CATALOGS: OnceLock<[(Locale, Catalog); 3]> = OnceLock::new();
+    CATALOGS.get_or_init(|| {
+        let parse = |text: &str| serde_json::from_str::<Catalog>(text).unwrap_or_default();
+        [
+            (Locale::En, parse(include_str!("../locales/en.json"))),
+            (Locale::Fr, parse(include_str!("../locales/fr.json"))),
+            (Locale::He, parse(include_str!("../locales/he.json"))),
+        ]
     })
 }
 
-fn install(locale: Locale, catalog: Catalog) {
-    LOADED.with_borrow_mut(|all| {
-        all.retain(|(l, _)| *l != locale);
-        all.push((locale, Rc::new(catalog)));
-    });
-}
-
-/// Asks the shell for `locale`'s strings and keeps them for the life of the page.
-pub async fn fetch(locale: Locale) -> Result<(), ava_ipc::UiError> {
-    match crate::ipc::call::<ava_ipc::cmd::Words>(&locale).await {
-        Ok(catalog) => {
-            install(locale, catalog);
-            Ok(())
-        }
-        Err(error) => {
-            FAILED.with_borrow_mut(|failed| failed.push(locale));
-            Err(error)
-        }
-    }
-}
-
-/// The tests read the files as they are in the tree, all three at once.
-#[cfg(test)]
-fn install_compiled_catalogs() {
-    if LOADED.with_borrow(Vec::is_empty) {
-        let parse = |text: &str| serde_json::from_str::<Catalog>(text).expect("a catalog");
-        install(Locale::En, parse(include_str!("../locales/en.json")));
-        install(Locale::Fr, parse(include_str!("../locales/fr.json")));
-        install(Locale::He, parse(include_str!("../locales/he.json")));
-    }
-}
-
-/// The string for `key` in `locale`; while `locale` is still on its way, in the language shown
-/// before; the key itself as a last resort (every key is in every file: a test holds it).
+/// The string for `key` in `locale`, English when missing, the key itself as a last resort.
 pub fn t(locale: Locale, key: &str) -> String {
     find(locale, key)
-        .or_else(|| {
-            LOADED.with_borrow(|all| {
-                all.iter()
-                    .find_map(|(_, catalog)| catalog.get(key).cloned())
-            })
-        })
+        .or_else(|| find(Locale::En, key))
         .unwrap_or_else(|| key.to_owned())
 }
 
 fn find(locale: Locale, key: &str) -> Option<String> {
-    loaded(locale).and_then(|catalog| catalog.get(key).cloned())
+    catalogs()
+        .iter()
+        .find(|(c, _)| *c == locale)
+        .and_then(|(_, catalog)| catalog.get(key))
+        .cloned()
 }
 
 /// An error in the user's language: the translation of its code with its bounds filled in,
@@ -166,43 +89,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_words_the_direction_and_lang_change_only_once_the_new_words_are_here() {
-        let only = |here: &'static [Locale]| move |l: Locale| here.contains(&l);
-        let none = only(&[]);
-        // Nothing yet: nothing is drawn (the window says nothing rather than keys).
-        assert_eq!(language_to_draw(Locale::Fr, None, only(&[]), none), None);
-        // English arrived first (the webview's language), the draft says French: nothing is
-        // drawn until French is here, so the first screen is never English then French.
-        assert_eq!(
-            language_to_draw(Locale::Fr, None, only(&[Locale::En]), none),
-            None
-        );
-        assert_eq!(
-            language_to_draw(Locale::Fr, None, only(&[Locale::En, Locale::Fr]), none),
-            Some(Locale::Fr)
-        );
-        // Hebrew chosen, still on its way: French stays, right to left only with Hebrew's words.
-        assert_eq!(
-            language_to_draw(Locale::He, Some(Locale::Fr), only(&[Locale::Fr]), none),
-            Some(Locale::Fr)
-        );
-        assert_eq!(
-            language_to_draw(
-                Locale::He,
-                Some(Locale::Fr),
-                only(&[Locale::Fr, Locale::He]),
-                none
-            ),
-            Some(Locale::He)
-        );
-        // The wanted language could not be read but English could: English.
-        assert_eq!(
-            language_to_draw(Locale::He, None, only(&[Locale::En]), only(&[Locale::He])),
-            Some(Locale::En)
-        );
-    }
-
-    #[test]
     fn times_of_day_follow_each_languages_clock() {
         assert_eq!(time_of_day(Locale::En, 9 * 60), "9:00 AM");
         assert_eq!(time_of_day(Locale::En, 18 * 60 + 30), "6:30 PM");
@@ -227,12 +113,12 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_all_three_languages() {
-        let [en, fr, he] = [Locale::En, Locale::Fr, Locale::He].map(|l| loaded(l).unwrap());
+        let [(_, en), (_, fr), (_, he)] = catalogs();
         let mut keys: Vec<&String> = en.keys().chain(fr.keys()).chain(he.keys()).collect();
         keys.sort();
         keys.dedup();
         for key in keys {
-            for (name, catalog) in [("en", &en), ("fr", &fr), ("he", &he)] {
+            for (name, catalog) in [("en", en), ("fr", fr), ("he", he)] {
                 assert!(
                     catalog.get(key).is_some_and(|v| !v.is_empty()),
                     "{key} is missing in {name}.json"

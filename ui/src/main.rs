@@ -43,15 +43,14 @@ fn App() -> Html {
             });
         });
     }
-    let wanted_locale = ui
-        .view
-        .as_ref()
-        .and_then(|v| v.profile.locale)
-        .unwrap_or(ui.os_locale);
-    let shown_locale = use_words(wanted_locale, ui.view.is_some(), &ui);
-    use_document_language(shown_locale.unwrap_or(wanted_locale));
-    // "Ready" (the start-up benchmark's mark) once the first screen is drawn, words and all.
-    use_effect_with(ui.view.is_some() && shown_locale.is_some(), |drawn| {
+    use_document_language(
+        ui.view
+            .as_ref()
+            .and_then(|v| v.profile.locale)
+            .unwrap_or(ui.os_locale),
+    );
+    // "Ready" (the start-up benchmark's mark) once the first screen is drawn with the draft.
+    use_effect_with(ui.view.is_some(), |drawn| {
         if *drawn {
             wasm_bindgen_futures::spawn_local(async {
                 let _ = ipc::call::<cmd::Ready>(&()).await;
@@ -64,7 +63,7 @@ fn App() -> Html {
     let act = use_callback((), move |action: Action, _| {
         state::run(latest.borrow().clone(), action)
     });
-    let (Some(view), Some(locale)) = (ui.view.clone(), shown_locale) else {
+    let Some(view) = ui.view.clone() else {
         let message = ui
             .fatal
             .as_ref()
@@ -72,6 +71,7 @@ fn App() -> Html {
             .unwrap_or_default();
         return html! { <div class="loading" role="status">{ message }</div> };
     };
+    let locale = view.profile.locale.unwrap_or(ui.os_locale);
     let ctx = Ctx {
         ui: ui.clone(),
         view: std::rc::Rc::new(view.clone()),
@@ -100,48 +100,6 @@ fn App() -> Html {
             { screens::toasts(&ctx) }
         </div>
     }
-}
-
-/// The language the window is drawn in ([`i18n::language_to_draw`]): `wanted` once its words
-/// are here (asked for the first time it is wanted), until then the one drawn before, so the
-/// words, the direction and the document's language change together. A language
-/// that cannot be read leaves the one on screen and says so; when none can be read, the window
-/// says that in English.
-#[hook]
-fn use_words(wanted: Locale, view_is_here: bool, ui: &UseReducerHandle<Ui>) -> Option<Locale> {
-    let arrivals = use_state(|| 0_u32);
-    let shown = use_mut_ref(|| None::<Locale>);
-    {
-        let ui = ui.clone();
-        let arrivals = arrivals.clone();
-        use_effect_with(wanted, move |wanted| {
-            let wanted = *wanted;
-            if !i18n::is_loaded(wanted) {
-                wasm_bindgen_futures::spawn_local(async move {
-                    let mut fetched = i18n::fetch(wanted).await;
-                    if fetched.is_err() && !i18n::has_any() {
-                        fetched = i18n::fetch(Locale::En).await.and(fetched);
-                    }
-                    match fetched {
-                        Err(error) if !i18n::has_any() => ui.dispatch(Msg::Fatal(error)),
-                        Err(error) => ui.dispatch(Msg::Toast(
-                            state::ToastKind::Warning,
-                            state::ToastText::Error(error),
-                        )),
-                        Ok(()) => {}
-                    }
-                    arrivals.set(*arrivals + 1);
-                });
-            }
-        });
-    }
-    let language =
-        i18n::language_to_draw(wanted, *shown.borrow(), i18n::is_loaded, i18n::has_failed);
-    // Only a language the draft was drawn in is the one "drawn before".
-    if view_is_here {
-        *shown.borrow_mut() = language;
-    }
-    language
 }
 
 /// The document's own `lang` and `dir` are the app's language, not only the root element's:

@@ -27,9 +27,6 @@ macro_rules! commands {
 
 commands! {
     Load = "load" (()) -> WizardView;
-    /// The window's strings in one language, by key. The shell keeps them (`ui/locales/`), so
-    /// the wasm carries no text; the window asks for its language alongside its draft.
-    Words = "words" (ava_model::Locale) -> std::collections::HashMap<String, String>;
     /// One field of the profile or the studio config.
     Edit = "edit" (FieldEdit) -> WizardView;
     /// Continue, Skip (recorded as the seed's step events), the rail or Back.
