@@ -139,10 +139,6 @@ pub fn language_switch(locale: Locale, act: &Callback<Action>) -> Html {
     let act = act.clone();
     let onchange = Callback::from(move |e: Event| {
         let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-        // The language already shown is no edit (and no second edit racing the next choice).
-        if value == locale.as_str() {
-            return;
-        }
         let field = ava_model::ProfileField::locale.into();
         if let Some(Ok(edit)) = ava_ipc::FieldEdit::of(field, &value.into()) {
             act.emit(Action::Edit(edit));
