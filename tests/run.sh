@@ -25,7 +25,7 @@ if [ "$with_app" = 1 ]; then
   # one there).
   stamp=$target_dir/ui-release.stamp
   inputs() {
-    find ui/src ui/locales ui/index.html ui/styles.css ui/Cargo.toml ui/Trunk.toml \
+    find ui/src ui/locales ui/index.html ui/words.js ui/styles.css ui/Cargo.toml ui/Trunk.toml \
       crates/model crates/ipc Cargo.lock -type f -not -path '*/target/*' -print0 \
       | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
   }

@@ -1,37 +1,111 @@
 //! Strings by key, one file per language (`ui/locales/*.json`); never written inline.
-
-use std::collections::HashMap;
-use std::sync::OnceLock;
+//!
+//! The files are not compiled into the wasm (with them, ~86 KB of text and serde_json's
+//! parser were a tenth of it): trunk copies them beside it, and [`load`] has all three before
+//! the first screen is drawn, so every screen has its words from the start, as when they were
+//! compiled in, and a language switch never waits for a file.
 
 use ava_model::{FieldName, Locale};
 
-type Catalog = HashMap<String, String>;
-
-fn catalogs() -> &'static [(Locale, Catalog); 3] {
-    static CATALOGS: OnceLock<[(Locale, Catalog); 3]> = OnceLock::new();
-    CATALOGS.get_or_init(|| {
-        let parse = |text: &str| serde_json::from_str::<Catalog>(text).unwrap_or_default();
-        [
-            (Locale::En, parse(include_str!("../locales/en.json"))),
-            (Locale::Fr, parse(include_str!("../locales/fr.json"))),
-            (Locale::He, parse(include_str!("../locales/he.json"))),
-        ]
-    })
-}
-
 /// The string for `key` in `locale`, English when missing, the key itself as a last resort.
 pub fn t(locale: Locale, key: &str) -> String {
-    find(locale, key)
-        .or_else(|| find(Locale::En, key))
+    words::find(locale, key)
+        .or_else(|| words::find(Locale::En, key))
         .unwrap_or_else(|| key.to_owned())
 }
 
-fn find(locale: Locale, key: &str) -> Option<String> {
-    catalogs()
-        .iter()
-        .find(|(c, _)| *c == locale)
-        .and_then(|(_, catalog)| catalog.get(key))
-        .cloned()
+pub use words::load;
+
+/// In the window: the catalogs as the page parsed them (JavaScript objects), each string
+/// converted only when a screen asks for it, so the first screen waits for no conversion.
+#[cfg(target_arch = "wasm32")]
+mod words {
+    use std::cell::RefCell;
+
+    use ava_model::Locale;
+    use wasm_bindgen::prelude::*;
+
+    const LOCALES: [Locale; 3] = [Locale::En, Locale::Fr, Locale::He];
+
+    thread_local! {
+        static CATALOGS: RefCell<Vec<(Locale, JsValue)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn find(locale: Locale, key: &str) -> Option<String> {
+        CATALOGS.with_borrow(|all| {
+            let (_, catalog) = all.iter().find(|(l, _)| *l == locale)?;
+            js_sys::Reflect::get(catalog, &JsValue::from_str(key))
+                .ok()?
+                .as_string()
+        })
+    }
+
+    /// The three languages' words, read from the window's assets: `words.js` starts the
+    /// reading from the page's head, in parallel with fetching and compiling the wasm, so they
+    /// are usually here by the time this runs. A language that cannot be read is named in the
+    /// error; the window is drawn all the same, in English or, failing that, with the keys.
+    pub async fn load() -> Result<(), String> {
+        #[wasm_bindgen]
+        extern "C" {
+            #[wasm_bindgen(thread_local_v2, js_namespace = window, js_name = avaWords)]
+            static STARTED: JsValue;
+        }
+        let started = STARTED.with(JsValue::clone).dyn_into::<js_sys::Promise>();
+        let answer = match started {
+            Ok(started) => wasm_bindgen_futures::JsFuture::from(started).await.ok(),
+            Err(_) => None,
+        };
+        let read = answer
+            .map(|all| js_sys::Array::from(&all))
+            .unwrap_or_default();
+        let mut unreadable = Vec::new();
+        CATALOGS.with_borrow_mut(|all| {
+            for (index, locale) in LOCALES.into_iter().enumerate() {
+                let catalog = read.get(index as u32);
+                match catalog.is_object() {
+                    true => all.push((locale, catalog)),
+                    false => unreadable.push(locale.as_str()),
+                }
+            }
+        });
+        match unreadable.is_empty() {
+            true => Ok(()),
+            false => Err(format!("words missing for {}", unreadable.join(", "))),
+        }
+    }
+}
+
+/// Off the window (the tests): the files as they are in the tree.
+#[cfg(not(target_arch = "wasm32"))]
+mod words {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+
+    use ava_model::Locale;
+
+    pub(super) type Catalog = HashMap<String, String>;
+
+    pub(super) fn catalogs() -> &'static [(Locale, Catalog); 3] {
+        static CATALOGS: OnceLock<[(Locale, Catalog); 3]> = OnceLock::new();
+        CATALOGS.get_or_init(|| {
+            let parse = |text: &str| serde_json::from_str::<Catalog>(text).expect("a catalog");
+            [
+                (Locale::En, parse(include_str!("../locales/en.json"))),
+                (Locale::Fr, parse(include_str!("../locales/fr.json"))),
+                (Locale::He, parse(include_str!("../locales/he.json"))),
+            ]
+        })
+    }
+
+    pub(super) fn find(locale: Locale, key: &str) -> Option<String> {
+        let (_, catalog) = catalogs().iter().find(|(l, _)| *l == locale)?;
+        catalog.get(key).cloned()
+    }
+
+    /// Nothing to read: the files are compiled in.
+    pub async fn load() -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// An error in the user's language: the translation of its code with its bounds filled in,
@@ -113,7 +187,7 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_all_three_languages() {
-        let [(_, en), (_, fr), (_, he)] = catalogs();
+        let [(_, en), (_, fr), (_, he)] = words::catalogs();
         let mut keys: Vec<&String> = en.keys().chain(fr.keys()).chain(he.keys()).collect();
         keys.sort();
         keys.dedup();
@@ -201,7 +275,7 @@ mod tests {
         for field in FieldName::all() {
             for locale in [Locale::En, Locale::Fr, Locale::He] {
                 let key = field.label_key();
-                let label = find(locale, key);
+                let label = words::find(locale, key);
                 assert!(label.is_some(), "{key} has no {locale:?} label");
             }
         }

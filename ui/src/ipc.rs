@@ -29,11 +29,22 @@ pub async fn call<C: Command>(args: &C::Args) -> Result<C::Reply, UiError> {
         args: &'a A,
     }
     let payload = serde_wasm_bindgen::to_value(&Payload { args }).map_err(broken)?;
-    match invoke(C::NAME, payload).await {
-        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(broken),
-        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone())
-            .unwrap_or_else(|_| broken(error.as_string().unwrap_or_default()))),
-    }
+    let reply = invoke_command(C::NAME, payload).await?;
+    serde_wasm_bindgen::from_value(reply).map_err(broken)
+}
+
+/// What every command shares, compiled once (boxed, so each command's own code is only its
+/// argument's and reply's): the call, and a refusal read as the shell's `UiError`.
+fn invoke_command(
+    name: &'static str,
+    payload: JsValue,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, UiError>>>> {
+    Box::pin(async move {
+        invoke(name, payload).await.map_err(|error| {
+            serde_wasm_bindgen::from_value(error.clone())
+                .unwrap_or_else(|_| broken(error.as_string().unwrap_or_default()))
+        })
+    })
 }
 
 /// Calls `on_event` with each payload of the shell's event `E`, for the life of the page; a

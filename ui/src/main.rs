@@ -19,22 +19,29 @@ use i18n::t;
 use state::{Action, Msg, Screen, Ui};
 use yew::prelude::*;
 
+/// The draft as the shell first read it (or why it could not), asked for before the window is
+/// mounted so the first screen is drawn with it straight away.
+#[derive(Properties, PartialEq)]
+struct AppProps {
+    first: std::rc::Rc<Result<WizardView, ava_ipc::UiError>>,
+}
+
 #[component]
-fn App() -> Html {
+fn App(props: &AppProps) -> Html {
     let ui = use_reducer(|| {
         let os_locale = web_sys::window()
             .and_then(|w| w.navigator().language())
             .map_or(Locale::En, |l| Locale::from_os_locale(&l));
-        Ui::new(os_locale)
+        let first = match &*props.first {
+            Ok(view) => Msg::Loaded(Box::new(view.clone())),
+            Err(error) => Msg::Fatal(error.clone()),
+        };
+        std::rc::Rc::unwrap_or_clone(std::rc::Rc::new(Ui::new(os_locale)).reduce(first))
     });
     {
         let ui = ui.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                match ipc::call::<cmd::Load>(&()).await {
-                    Ok(view) => ui.dispatch(Msg::Loaded(Box::new(view))),
-                    Err(error) => ui.dispatch(Msg::Fatal(error)),
-                }
                 events::listen(ui.clone()).await;
                 // Downloaded before the window listened.
                 if let Ok(Some(ready)) = ipc::call::<cmd::PendingUpdate>(&()).await {
@@ -282,7 +289,15 @@ fn Footer(props: &FooterProps) -> Html {
 }
 
 fn main() {
-    yew::Renderer::<App>::new().render();
+    wasm_bindgen_futures::spawn_local(async {
+        // The words were already on their way (`words.js`), so the two wait side by side.
+        let first = std::rc::Rc::new(ipc::call::<cmd::Load>(&()).await);
+        if let Err(missing) = i18n::load().await {
+            // A damaged install: said where a developer looks; the screens fall back to English.
+            web_sys::console::error_1(&missing.into());
+        }
+        yew::Renderer::<App>::with_props(AppProps { first }).render();
+    });
 }
 
 #[cfg(test)]

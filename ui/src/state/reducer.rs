@@ -493,6 +493,15 @@ mod tests {
         }
     }
 
+    /// Ann's account loaded (revision 1, synced) and "Ann" typed into the name, not yet saved.
+    fn ann_typing_her_name(locale: Locale) -> Ui {
+        let ui = reduce(
+            Ui::new(locale),
+            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
+        );
+        reduce(ui, Msg::Typed(f("full_name"), "Ann".into()))
+    }
+
     fn view(email: Option<&str>, status: StatusView) -> Box<WizardView> {
         Box::new(WizardView {
             step: Step::Profile,
@@ -578,11 +587,7 @@ mod tests {
 
     #[test]
     fn values_from_another_computer_replace_what_was_typed_but_the_focused_field_keeps_it() {
-        let ui = reduce(
-            Ui::new(Locale::He),
-            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
-        );
-        let ui = reduce(ui, Msg::Typed(f("full_name"), "Ann".into()));
+        let ui = ann_typing_her_name(Locale::He);
         let ui = reduce(ui, Msg::Typed(f("organization_name"), "Acme".into()));
         let ui = reduce(ui, Msg::Typed(f("guidelines"), "Be kind".into()));
         let mut pulled = view(Some("ann@acme.com"), status(SyncState::Synced, 2));
@@ -660,11 +665,7 @@ mod tests {
 
     #[test]
     fn what_was_typed_for_one_account_is_not_drawn_over_another() {
-        let ui = reduce(
-            Ui::new(Locale::Fr),
-            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
-        );
-        let ui = reduce(ui, Msg::Typed(f("full_name"), "Ann".into()));
+        let ui = ann_typing_her_name(Locale::Fr);
         let same = reduce(
             ui.clone(),
             Msg::View(view(Some("ann@acme.com"), status(SyncState::Synced, 2))),
