@@ -278,8 +278,8 @@ impl Config {
                 Some(from) => from,
                 None => "Ava <no-reply@localhost>".to_owned(),
             },
-            timeout: Duration::from_secs(parse_or(&var, "MAIL_TIMEOUT_SECONDS", 30)?),
-            retry_base: Duration::from_secs(parse_or(&var, "MAIL_RETRY_SECONDS", 5)?),
+            timeout: seconds(&var, "MAIL_TIMEOUT_SECONDS", 30)?,
+            retry_base: seconds(&var, "MAIL_RETRY_SECONDS", 5)?,
         };
 
         Ok(Self {
@@ -288,12 +288,8 @@ impl Config {
             database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 16)?,
             bind,
             jwt_secret: SecretString::from(jwt_secret),
-            jwt_ttl: Duration::from_secs(parse_or(&var, "JWT_TTL_SECONDS", 15 * 60)?),
-            refresh_ttl: Duration::from_secs(parse_or(
-                &var,
-                "REFRESH_TTL_SECONDS",
-                30 * 24 * 3600,
-            )?),
+            jwt_ttl: seconds(&var, "JWT_TTL_SECONDS", 15 * 60)?,
+            refresh_ttl: seconds(&var, "REFRESH_TTL_SECONDS", 30 * 24 * 3600)?,
             encryption_key: parse_key("ENCRYPTION_KEY", &encryption_key)?,
             retired_encryption_keys,
             vapi_base_url: match var("VAPI_BASE_URL") {
@@ -309,7 +305,7 @@ impl Config {
             },
             provider_timeout: Duration::from_millis(parse_or(&var, "PROVIDER_TIMEOUT_MS", 15_000)?),
             login_max_failures: parse_or(&var, "LOGIN_MAX_FAILURES", 5)?,
-            login_window: Duration::from_secs(parse_or(&var, "LOGIN_WINDOW_SECONDS", 15 * 60)?),
+            login_window: seconds(&var, "LOGIN_WINDOW_SECONDS", 15 * 60)?,
             register_max_per_hour: parse_or(&var, "REGISTER_MAX_PER_HOUR", 20)?,
             trusted_proxies,
             hashing_concurrency,
@@ -319,38 +315,34 @@ impl Config {
                 "DATABASE_STATEMENT_TIMEOUT_MS",
                 5_000,
             )?),
-            request_timeout: Duration::from_secs(parse_or(&var, "REQUEST_TIMEOUT_SECONDS", 60)?),
-            shutdown_grace: Duration::from_secs(parse_or(&var, "SHUTDOWN_GRACE_SECONDS", 20)?),
+            request_timeout: seconds(&var, "REQUEST_TIMEOUT_SECONDS", 60)?,
+            shutdown_grace: seconds(&var, "SHUTDOWN_GRACE_SECONDS", 20)?,
             posthog,
-            refresh_family_lifetime: Duration::from_secs(parse_or(
-                &var,
-                "REFRESH_FAMILY_MAX_SECONDS",
-                90 * 24 * 3600,
-            )?),
-            refresh_retry_window: Duration::from_secs(parse_or(&var, "REFRESH_RETRY_SECONDS", 60)?),
+            refresh_family_lifetime: seconds(&var, "REFRESH_FAMILY_MAX_SECONDS", 90 * 24 * 3600)?,
+            refresh_retry_window: seconds(&var, "REFRESH_RETRY_SECONDS", 60)?,
             max_assistants_per_user: parse_or(&var, "MAX_ASSISTANTS_PER_USER", 50)?,
             max_events_per_day: parse_or(&var, "MAX_EVENTS_PER_DAY", 5_000)?,
-            header_read_timeout: Duration::from_secs(parse_or(
-                &var,
-                "HEADER_READ_TIMEOUT_SECONDS",
-                10,
-            )?),
+            header_read_timeout: seconds(&var, "HEADER_READ_TIMEOUT_SECONDS", 10)?,
             max_connections: parse_or(&var, "MAX_CONNECTIONS", 1_024)?,
             max_connections_per_client: parse_or(&var, "MAX_CONNECTIONS_PER_CLIENT", 64)?,
             max_requests_per_minute: parse_or(&var, "MAX_REQUESTS_PER_MINUTE", 600)?,
             max_sign_ins_per_user: parse_or(&var, "MAX_SIGN_INS_PER_USER", 20)?,
             max_idempotency_keys_per_user: parse_or(&var, "MAX_IDEMPOTENCY_KEYS_PER_USER", 1_000)?,
-            body_read_timeout: Duration::from_secs(parse_or(
-                &var,
-                "BODY_READ_TIMEOUT_SECONDS",
-                10,
-            )?),
+            body_read_timeout: seconds(&var, "BODY_READ_TIMEOUT_SECONDS", 10)?,
             mail,
         })
     }
 }
 
 pub use ava_vapi::is_https_or_loopback;
+
+fn seconds(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    parse_or(var, name, default).map(Duration::from_secs)
+}
 
 fn parse_or<T: std::str::FromStr>(
     var: &impl Fn(&str) -> Option<String>,

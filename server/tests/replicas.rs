@@ -100,6 +100,15 @@ impl Deployment {
     }
 }
 
+/// Two replicas of one deployment (one database, one secret), and the fakes they talk to.
+async fn two_replicas(pool: &PgPool, extra: &[(&str, &str)]) -> (FakeProviders, Replica, Replica) {
+    let fakes = FakeProviders::start().await.expect("fakes");
+    let deployment = Deployment::new(pool, &fakes);
+    let a = deployment.replica(extra).await;
+    let b = deployment.replica(extra).await;
+    (fakes, a, b)
+}
+
 struct Replica {
     child: Child,
     addr: SocketAddr,
@@ -334,39 +343,24 @@ fn assistant(name: &str) -> Value {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn two_replicas_behind_nginx_share_tokens_limits_and_idempotency(pool: PgPool) {
-    let fakes = FakeProviders::start().await.expect("fakes");
+    let (fakes, a, b) = two_replicas(&pool, &[]).await;
     fakes.vapi.add_key(VAPI_KEY);
-    let deployment = Deployment::new(&pool, &fakes);
-    let a = deployment.replica(&[]).await;
-    let b = deployment.replica(&[]).await;
     let proxy = Nginx::start(&[a.addr, b.addr]).await;
     let client = Client::new();
     let office = [("x-forwarded-for", "198.51.100.7")];
+    let with_password = async |base: &str, action: &str, email: &str, headers: &[(&str, &str)]| {
+        let url = format!("{base}/api/v1/auth/{action}");
+        let credentials = json!({"email": email, "password": PASSWORD});
+        client.post(url, credentials, headers).await
+    };
 
     // A token issued by one replica works on the other.
-    let (status, session) = client
-        .post(
-            format!("{}/api/v1/auth/login", a.url()),
-            json!({"email": "nobody@acme.com", "password": PASSWORD}),
-            &office,
-        )
-        .await;
+    let (status, session) = with_password(&a.url(), "login", "nobody@acme.com", &office).await;
     assert_eq!(status, 401);
-    let (status, session_body) = client
-        .post(
-            format!("{}/api/v1/auth/register", proxy.url),
-            json!({"email": "ann@acme.com", "password": PASSWORD}),
-            &office,
-        )
-        .await;
+    let (status, session_body) =
+        with_password(&proxy.url, "register", "ann@acme.com", &office).await;
     assert_eq!(status, 201, "{session_body} {session}");
-    let (status, signed_in) = client
-        .post(
-            format!("{}/api/v1/auth/login", a.url()),
-            json!({"email": "ann@acme.com", "password": PASSWORD}),
-            &office,
-        )
-        .await;
+    let (status, signed_in) = with_password(&a.url(), "login", "ann@acme.com", &office).await;
     assert_eq!(status, 200);
     let token = signed_in["access_token"]
         .as_str()
@@ -419,13 +413,7 @@ async fn two_replicas_behind_nginx_share_tokens_limits_and_idempotency(pool: PgP
         assert_eq!(status, 429, "{url}: {body}");
         assert!(body["error"]["retry_after_seconds"].as_u64().is_some());
     }
-    let (status, _) = client
-        .post(
-            format!("{}/api/v1/auth/login", proxy.url),
-            json!({"email": "ann@acme.com", "password": PASSWORD}),
-            &office,
-        )
-        .await;
+    let (status, _) = with_password(&proxy.url, "login", "ann@acme.com", &office).await;
     assert_eq!(
         status, 200,
         "the owner at her own address is not locked out"
@@ -442,25 +430,17 @@ async fn two_replicas_behind_nginx_share_tokens_limits_and_idempotency(pool: PgP
         )
         .await;
     assert_eq!(status, 200);
+    let create = async |replica: &Replica, name: &str, headers: &[(&str, &str)]| {
+        let url = format!("{}/api/v1/assistants", replica.url());
+        client.post(url, assistant(name), headers).await
+    };
     let first_key = [
         ("authorization", auth.as_str()),
         ("idempotency-key", "wizard-1"),
     ];
-    let (status, first) = client
-        .post(
-            format!("{}/api/v1/assistants", a.url()),
-            assistant("Ava"),
-            &first_key,
-        )
-        .await;
+    let (status, first) = create(&a, "Ava", &first_key).await;
     assert_eq!(status, 201, "{first}");
-    let (status, replay) = client
-        .post(
-            format!("{}/api/v1/assistants", b.url()),
-            assistant("Ava"),
-            &first_key,
-        )
-        .await;
+    let (status, replay) = create(&b, "Ava", &first_key).await;
     assert_eq!((status, &replay), (201, &first));
     assert_eq!(fakes.vapi.assistants().len(), 1);
 
@@ -473,21 +453,9 @@ async fn two_replicas_behind_nginx_share_tokens_limits_and_idempotency(pool: PgP
         ("authorization", auth.as_str()),
         ("idempotency-key", "wizard-2"),
     ];
-    let (status, _) = client
-        .post(
-            format!("{}/api/v1/assistants", a.url()),
-            assistant("Eve"),
-            &second_key,
-        )
-        .await;
+    let (status, _) = create(&a, "Eve", &second_key).await;
     assert_eq!(status, 502);
-    let (status, adopted) = client
-        .post(
-            format!("{}/api/v1/assistants", b.url()),
-            assistant("Eve"),
-            &second_key,
-        )
-        .await;
+    let (status, adopted) = create(&b, "Eve", &second_key).await;
     assert_eq!(status, 201, "{adopted}");
     assert_eq!(
         fakes.vapi.assistants().len(),
@@ -686,14 +654,11 @@ async fn the_container_health_check_asks_the_running_server(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn sessions_and_ceilings_hold_across_replicas(pool: PgPool) {
-    let fakes = FakeProviders::start().await.expect("fakes");
-    let deployment = Deployment::new(&pool, &fakes);
     let limits = [
         ("MAX_ASSISTANTS_PER_USER", "2"),
         ("MAX_EVENTS_PER_DAY", "3"),
     ];
-    let a = deployment.replica(&limits).await;
-    let b = deployment.replica(&limits).await;
+    let (_fakes, a, b) = two_replicas(&pool, &limits).await;
     let proxy = Nginx::start(&[a.addr, b.addr]).await;
     let client = Client::new();
     let session = client.sign_up(&proxy.url, "ann@acme.com").await;
@@ -755,21 +720,14 @@ async fn sessions_and_ceilings_hold_across_replicas(pool: PgPool) {
                "occurred_at": chrono::Utc::now().to_rfc3339(), "properties": {},
                "context": {"app_version": "0.1.0", "os": "linux", "locale": "en"}})
     };
-    let (status, _) = client
-        .post(
-            format!("{}/api/v1/events", a.url()),
-            json!({"events": [event(1), event(2)]}),
-            &headers,
-        )
-        .await;
+    let send_events = async |replica: &Replica, first: u32| {
+        let url = format!("{}/api/v1/events", replica.url());
+        let events = json!({"events": [event(first), event(first + 1)]});
+        client.post(url, events, &headers).await
+    };
+    let (status, _) = send_events(&a, 1).await;
     assert_eq!(status, 200);
-    let (status, body) = client
-        .post(
-            format!("{}/api/v1/events", b.url()),
-            json!({"events": [event(3), event(4)]}),
-            &headers,
-        )
-        .await;
+    let (status, body) = send_events(&b, 3).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (429, Some("too_many_events"))
@@ -817,10 +775,7 @@ async fn the_deployed_proxy_terminates_tls_and_passes_on_the_real_client(pool: P
     let fakes = FakeProviders::start().await.expect("fakes");
     let deployment = Deployment::new(&pool, &fakes);
     let replica = deployment.replica(&[("REGISTER_MAX_PER_HOUR", "1")]).await;
-    let sign_up = |client: reqwest::Client,
-                   url: String,
-                   email: &'static str,
-                   claimed: &'static str| async move {
+    let sign_up = async |client: &reqwest::Client, url: &str, email: &str, claimed: &str| {
         client
             .post(url)
             .header("x-forwarded-for", claimed)
@@ -840,87 +795,49 @@ async fn the_deployed_proxy_terminates_tls_and_passes_on_the_real_client(pool: P
             .unwrap()
     };
 
-    // Nothing trusted in front: the peer (127.0.0.1) is the client, whatever it claims.
-    let (nginx, tls, certificate) = Nginx::deployed(replica.addr, None).await;
-    let client = tls_client(&certificate);
-    let register = format!("https://localhost:{tls}/api/v1/auth/register");
-    let health = client
-        .get(format!("https://localhost:{tls}/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status().as_u16(), 200, "served over TLS");
-    let plain = client
-        .get(format!("{}/healthz", nginx.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(plain.status().as_u16(), 308, "plain HTTP only redirects");
-    assert!(
-        plain.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("https://"),
-    );
-    assert_eq!(
-        sign_up(
-            client.clone(),
-            register.clone(),
-            "a@acme.com",
-            "203.0.113.1"
-        )
-        .await,
-        201
-    );
-    assert_eq!(
-        sign_up(
-            client.clone(),
-            register.clone(),
-            "b@acme.com",
-            "203.0.113.2"
-        )
-        .await,
-        429,
-        "a client's own X-Forwarded-For is not believed: both came from one address"
-    );
-    drop(nginx);
-
-    // A load balancer declared in trusted-hops/: its clients are told apart.
-    let (_nginx, tls, certificate) =
-        Nginx::deployed(replica.addr, Some("set_real_ip_from 127.0.0.1;\n")).await;
-    let client = tls_client(&certificate);
-    let register = format!("https://localhost:{tls}/api/v1/auth/register");
-    assert_eq!(
-        sign_up(
-            client.clone(),
-            register.clone(),
-            "c@acme.com",
-            "198.51.100.1"
-        )
-        .await,
-        201
-    );
-    assert_eq!(
-        sign_up(
-            client.clone(),
-            register.clone(),
-            "d@acme.com",
-            "198.51.100.2"
-        )
-        .await,
-        201
-    );
-    assert_eq!(
-        sign_up(
-            client.clone(),
-            register.clone(),
-            "e@acme.com",
-            "198.51.100.1"
-        )
-        .await,
-        429,
-        "the same client behind the balancer is held"
-    );
+    // Nothing trusted in front: the peer (127.0.0.1) is the client, whatever it claims, so
+    // both sign-ups come from one address. Behind a load balancer declared in trusted-hops/,
+    // two clients are told apart and the same one again is held.
+    let one_address: &[(&str, &str, u16)] = &[
+        ("a@acme.com", "203.0.113.1", 201),
+        ("b@acme.com", "203.0.113.2", 429),
+    ];
+    let two_clients: &[(&str, &str, u16)] = &[
+        ("c@acme.com", "198.51.100.1", 201),
+        ("d@acme.com", "198.51.100.2", 201),
+        ("e@acme.com", "198.51.100.1", 429),
+    ];
+    let balancer = "set_real_ip_from 127.0.0.1;\n";
+    for (trusted, sign_ups) in [(None, one_address), (Some(balancer), two_clients)] {
+        let (nginx, tls, certificate) = Nginx::deployed(replica.addr, trusted).await;
+        let client = tls_client(&certificate);
+        let health = client
+            .get(format!("https://localhost:{tls}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status().as_u16(), 200, "served over TLS");
+        let plain = client
+            .get(format!("{}/healthz", nginx.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plain.status().as_u16(), 308, "plain HTTP only redirects");
+        assert!(
+            plain.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("https://"),
+        );
+        let register = format!("https://localhost:{tls}/api/v1/auth/register");
+        for &(email, claimed, answer) in sign_ups {
+            let status = sign_up(&client, &register, email, claimed).await;
+            assert_eq!(
+                status, answer,
+                "{email} claiming {claimed}, {trusted:?} trusted"
+            );
+        }
+    }
 }
 
 /// Issue 31: after PostgreSQL restarts (a managed database failing over), a replica's pool
@@ -1111,10 +1028,7 @@ async fn limits_hold_when_requests_race_through_two_replicas(pool: PgPool) {
 /// after it.
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn a_write_on_one_replica_moves_the_etag_on_the_other(pool: PgPool) {
-    let fakes = FakeProviders::start().await.expect("fakes");
-    let deployment = Deployment::new(&pool, &fakes);
-    let a = deployment.replica(&[]).await;
-    let b = deployment.replica(&[]).await;
+    let (_fakes, a, b) = two_replicas(&pool, &[]).await;
     let http = reqwest::Client::new();
     let session = Client::new().sign_up(&a.url(), "ann@acme.com").await;
     let bearer = format!("Bearer {}", session["access_token"].as_str().unwrap());

@@ -133,6 +133,25 @@ impl ApiClient {
         self.call(method, path, Some(token), Some(body)).await
     }
 
+    /// `DELETE` of a resource whose answer carries nothing the app reads.
+    async fn delete(&self, token: &SecretString, path: &str) -> Result<(), ApiError> {
+        self.send(Method::DELETE, path, Some(token), None::<&Value>)
+            .await
+    }
+
+    /// [`Self::call`] for a request whose answer carries nothing the app reads.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&SecretString>,
+        body: Option<&(impl Serialize + ?Sized)>,
+    ) -> Result<(), ApiError> {
+        self.call::<Value>(method, path, token, body)
+            .await
+            .map(|_| ())
+    }
+
     /// Sends `request` and reads its answer: `None` for a 304 (nothing changed since the
     /// revision the request named), the body otherwise, or the error the envelope says.
     async fn exchange<T: DeserializeOwned>(
@@ -215,15 +234,13 @@ impl ApiClient {
 
     /// Asks for a reset code by mail; the answer is the same for every address.
     pub async fn password_reset(&self, email: &str) -> Result<(), ApiError> {
-        let _: Value = self
-            .call(
-                Method::POST,
-                "/api/v1/auth/password-reset",
-                None,
-                Some(&json!({"email": email})),
-            )
-            .await?;
-        Ok(())
+        self.send(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(&json!({"email": email})),
+        )
+        .await
     }
 
     /// A new password with the mailed code: signs this computer in.
@@ -264,10 +281,8 @@ impl ApiClient {
         password: &SecretString,
     ) -> Result<(), ApiError> {
         let body = json!({"new_email": new_email, "password": password.expose_secret()});
-        let _: Value = self
-            .call(Method::POST, "/api/v1/user/email", Some(token), Some(&body))
-            .await?;
-        Ok(())
+        self.send(Method::POST, "/api/v1/user/email", Some(token), Some(&body))
+            .await
     }
 
     pub async fn verify_email(
@@ -285,15 +300,13 @@ impl ApiClient {
     }
 
     pub async fn resend_verification(&self, token: &SecretString) -> Result<(), ApiError> {
-        let _: Value = self
-            .call(
-                Method::POST,
-                "/api/v1/user/email/verification",
-                Some(token),
-                None::<&Value>,
-            )
-            .await?;
-        Ok(())
+        self.send(
+            Method::POST,
+            "/api/v1/user/email/verification",
+            Some(token),
+            None::<&Value>,
+        )
+        .await
     }
 
     pub async fn sign_ins(&self, token: &SecretString) -> Result<Vec<SignIn>, ApiError> {
@@ -310,15 +323,8 @@ impl ApiClient {
                 message: "no such sign-in".to_owned(),
             });
         }
-        let _: Value = self
-            .call(
-                Method::DELETE,
-                &format!("/api/v1/user/sessions/{id}"),
-                Some(token),
-                None::<&Value>,
-            )
-            .await?;
-        Ok(())
+        self.delete(token, &format!("/api/v1/user/sessions/{id}"))
+            .await
     }
 
     /// Everything the server holds about the account (`ava-export/1`).
@@ -348,10 +354,8 @@ impl ApiClient {
     /// Ends the sign-in on the server (its refresh tokens stop working).
     pub async fn logout(&self, refresh_token: &SecretString) -> Result<(), ApiError> {
         let body = json!({"refresh_token": refresh_token.expose_secret()});
-        let _: Value = self
-            .call(Method::POST, "/api/v1/auth/logout", None, Some(&body))
-            .await?;
-        Ok(())
+        self.send(Method::POST, "/api/v1/auth/logout", None, Some(&body))
+            .await
     }
 
     pub async fn me(&self, token: &SecretString) -> Result<Me, ApiError> {
@@ -375,31 +379,13 @@ impl ApiClient {
         self.exchange(request).await
     }
 
-    pub async fn patch_profile(
+    /// `PATCH` of one of the owner's resources with the fields that changed.
+    pub async fn patch<P: Patchable>(
         &self,
         token: &SecretString,
-        patch: &ProfilePatch,
-    ) -> Result<Profile, ApiError> {
-        self.signed_with(Method::PATCH, "/api/v1/user/profile", token, patch)
-            .await
-    }
-
-    pub async fn patch_studio(
-        &self,
-        token: &SecretString,
-        patch: &StudioPatch,
-    ) -> Result<StudioConfig, ApiError> {
-        self.signed_with(Method::PATCH, "/api/v1/user/studio-config", token, patch)
-            .await
-    }
-
-    pub async fn patch_flags(
-        &self,
-        token: &SecretString,
-        patch: &FlagsPatch,
-    ) -> Result<OnboardingFlags, ApiError> {
-        self.signed_with(Method::PATCH, "/api/v1/user/onboarding", token, patch)
-            .await
+        patch: &P,
+    ) -> Result<P::Saved, ApiError> {
+        self.signed_with(Method::PATCH, P::PATH, token, patch).await
     }
 
     /// `POST /api/v1/events` with at most [`ava_model::EVENTS_PER_BATCH`] events.
@@ -439,9 +425,7 @@ impl ApiClient {
     }
 
     pub async fn delete_vapi_key(&self, token: &SecretString) -> Result<(), ApiError> {
-        self.signed::<Value>(Method::DELETE, "/api/v1/vapi-settings", token)
-            .await
-            .map(|_| ())
+        self.delete(token, "/api/v1/vapi-settings").await
     }
 
     pub async fn save_twilio(
@@ -465,9 +449,7 @@ impl ApiClient {
     }
 
     pub async fn delete_twilio(&self, token: &SecretString) -> Result<(), ApiError> {
-        self.signed::<Value>(Method::DELETE, "/api/v1/twilio-settings", token)
-            .await
-            .map(|_| ())
+        self.delete(token, "/api/v1/twilio-settings").await
     }
 
     /// The record-only form of `POST /assistants`: the core created it in Vapi itself.
@@ -483,4 +465,25 @@ impl ApiClient {
         self.signed_with(Method::POST, "/api/v1/assistants", token, &body)
             .await
     }
+}
+
+/// A resource the owner edits field by field: where its `PATCH` goes and what comes back.
+pub trait Patchable: Serialize {
+    const PATH: &'static str;
+    type Saved: DeserializeOwned;
+}
+
+impl Patchable for ProfilePatch {
+    const PATH: &'static str = "/api/v1/user/profile";
+    type Saved = Profile;
+}
+
+impl Patchable for StudioPatch {
+    const PATH: &'static str = "/api/v1/user/studio-config";
+    type Saved = StudioConfig;
+}
+
+impl Patchable for FlagsPatch {
+    const PATH: &'static str = "/api/v1/user/onboarding";
+    type Saved = OnboardingFlags;
 }

@@ -29,20 +29,11 @@ fn line(text: &str) -> Option<Line> {
 
 /// The number of the newest edit the draft holds (edits alternate between two fields).
 fn newest_edit(draft: &ava_core::Draft) -> u64 {
-    let name = draft
-        .profile
-        .full_name
-        .as_ref()
-        .map(|n| n.as_str().to_owned())
-        .unwrap_or_default();
-    let job = draft
-        .studio
-        .job_to_be_done
-        .as_ref()
-        .map(|j| j.as_str().to_owned())
-        .unwrap_or_default();
+    let name = draft.profile.full_name.as_ref().map(|n| n.as_str());
+    let job = draft.studio.job_to_be_done.as_ref().map(|j| j.as_str());
     [name, job]
-        .iter()
+        .into_iter()
+        .flatten()
         .filter_map(|s| s.rsplit(' ').next().and_then(|n| n.parse().ok()))
         .max()
         .unwrap_or(0)

@@ -269,7 +269,6 @@ async fn the_owners_phone_takes_the_calls_ava_hands_over_through_every_edit(pool
     let world = World::new(pool).await;
     let dir = tempfile::tempdir().unwrap();
     let core = core_with_number(&world, dir.path()).await;
-    const PATCH: &str = "PATCH /assistant/{id}";
     let id = world.fakes.vapi.assistants()[0]["id"]
         .as_str()
         .unwrap()
@@ -280,13 +279,7 @@ async fn the_owners_phone_takes_the_calls_ava_hands_over_through_every_edit(pool
         .to_ui();
     assert_eq!(refused.field.map(|f| f.as_str()), Some("fallback_phone"));
 
-    core.update_studio(&serde_json::json!({"fallback_phone": "+33612345678"}))
-        .unwrap();
-    world.fakes.vapi.calls.wait_handled(PATCH, 1).await;
-    wait_for(&core, "up to date", |s| {
-        s.assistant == ava_ipc::AssistantSync::UpToDate
-    })
-    .await;
+    fallback_phone_reaches_vapi(&core, &world, "+33612345678", 1).await;
     let live = world.fakes.vapi.assistants()[0].clone();
     let tool = &live["model"]["tools"][0];
     assert_eq!(tool["type"], "transferCall");
@@ -322,13 +315,7 @@ async fn the_owners_phone_takes_the_calls_ava_hands_over_through_every_edit(pool
     assert_eq!(edit["transcriber"], live["transcriber"]);
 
     // Removing the phone removes the handoff from Vapi.
-    core.update_studio(&serde_json::json!({"fallback_phone": ""}))
-        .unwrap();
-    world.fakes.vapi.calls.wait_handled(PATCH, 3).await;
-    wait_for(&core, "up to date", |s| {
-        s.assistant == ava_ipc::AssistantSync::UpToDate
-    })
-    .await;
+    fallback_phone_reaches_vapi(&core, &world, "", 3).await;
     let live = world.fakes.vapi.assistants()[0].clone();
     assert!(!transfers(&live), "{live:#}");
     assert_eq!(live["hooks"], serde_json::json!([]));
@@ -435,6 +422,25 @@ async fn open_now_reads_the_typed_hours_on_the_business_clock() {
 
 /// Whether the assistant can hand calls over (a `transferCall` tool); the `endCall` tool is
 /// always there.
+const PATCH: &str = "PATCH /assistant/{id}";
+
+/// Sets the owner's phone and waits until Vapi has the `patches`-th assistant update and the
+/// window says the assistant is up to date.
+async fn fallback_phone_reaches_vapi(
+    core: &ava_core::Onboarding,
+    world: &World,
+    phone: &str,
+    patches: usize,
+) {
+    core.update_studio(&serde_json::json!({ "fallback_phone": phone }))
+        .unwrap();
+    world.fakes.vapi.calls.wait_handled(PATCH, patches).await;
+    wait_for(core, "up to date", |s| {
+        s.assistant == ava_ipc::AssistantSync::UpToDate
+    })
+    .await;
+}
+
 fn transfers(assistant: &serde_json::Value) -> bool {
     assistant["model"]["tools"]
         .as_array()

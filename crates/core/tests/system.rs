@@ -89,10 +89,7 @@ async fn edits_made_while_the_server_is_down_survive_a_restart_and_reach_it(pool
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn signing_in_on_a_new_computer_pulls_the_servers_state(pool: PgPool) {
-    let (world, server) = World::with_server(pool).await;
-    let first = tempfile::tempdir().unwrap();
-    let core = open_core(world.config(first.path(), &server.url()), &keychain_id());
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    let (world, server, _first, core) = ann_signed_up(pool).await;
     core.update_profile(&json!({"full_name": "Ann", "industry": "retail"}))
         .unwrap();
     core.update_studio(&json!({"plan": "business", "tone": "casual"}))
@@ -148,10 +145,7 @@ async fn a_revoked_sign_in_asks_for_sign_in_and_keeps_the_queue(pool: PgPool) {
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn credentials_are_verified_kept_in_the_keychain_and_synced_unless_local(pool: PgPool) {
-    let (world, server) = World::with_server(pool).await;
-    let dir = tempfile::tempdir().unwrap();
-    let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
-    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    let (world, server, dir, core) = ann_signed_up(pool).await;
 
     let wrong = core
         .save_vapi_key("sk-not-a-real-key", ava_model::VapiMethod::Inline)
@@ -308,4 +302,13 @@ async fn two_users_on_one_machine_never_see_each_others_draft_or_secrets(pool: P
         .update_profile(&json!({"organization_name": "Alice & Co"}))
         .unwrap();
     synced(&alice).await;
+}
+
+/// A server, and Ann signed up on a first computer (its folder kept for the test's life).
+async fn ann_signed_up(pool: PgPool) -> (World, Server, tempfile::TempDir, ava_core::Onboarding) {
+    let (world, server) = World::with_server(pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(world.config(dir.path(), &server.url()), &keychain_id());
+    core.sign_up("ann@acme.com", PASSWORD).await.unwrap();
+    (world, server, dir, core)
 }

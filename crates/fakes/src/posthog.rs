@@ -152,17 +152,12 @@ async fn bulk_delete(
 }
 
 async fn batch(State(fake): State<FakePostHog>, body: axum::body::Bytes) -> Response {
+    let invalid = |message| refuse(StatusCode::BAD_REQUEST, "invalid_payload", message);
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_payload",
-            "Malformed request data",
-        );
+        return invalid("Malformed request data");
     };
     let Some(key) = body["api_key"].as_str() else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_payload",
+        return invalid(
             "API key not provided. You can find your project API key in PostHog project settings.",
         );
     };
@@ -174,11 +169,7 @@ async fn batch(State(fake): State<FakePostHog>, body: axum::body::Bytes) -> Resp
         );
     }
     let Some(events) = body["batch"].as_array() else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_payload",
-            "batch must be a list",
-        );
+        return invalid("batch must be a list");
     };
     let well_formed = events.iter().all(|e| {
         e["event"].as_str().is_some_and(|s| !s.is_empty())
@@ -186,11 +177,7 @@ async fn batch(State(fake): State<FakePostHog>, body: axum::body::Bytes) -> Resp
                 || e["properties"]["distinct_id"].as_str().is_some())
     });
     if !well_formed {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_payload",
-            "Every event needs an event name and a distinct_id",
-        );
+        return invalid("Every event needs an event name and a distinct_id");
     }
     let poisoned = lock(&fake.poisoned).clone();
     if events.iter().any(|e| {
@@ -198,11 +185,7 @@ async fn batch(State(fake): State<FakePostHog>, body: axum::body::Bytes) -> Resp
             .as_str()
             .is_some_and(|u| poisoned.iter().any(|p| p == u))
     }) {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_payload",
-            "Invalid event payload",
-        );
+        return invalid("Invalid event payload");
     }
     lock(&fake.batches).push(body);
     (StatusCode::OK, axum::Json(json!({"status": 1}))).into_response()

@@ -305,35 +305,62 @@ async fn list_numbers(
         .take(page_size)
         .enumerate()
         .map(|(i, number)| {
-            json!({
-                "sid": format!("PN{:032x}", i + 1),
-                "account_sid": account_sid,
-                "phone_number": number,
-                "friendly_name": number,
-                "capabilities": {"voice": true, "sms": true, "mms": false, "fax": false},
-                "voice_url": "",
-                "sms_url": "",
-                "status": "in-use",
-                "type": "local",
-                "trunk_sid": null,
-                "voice_application_sid": null,
-            })
+            number_resource(
+                i + 1,
+                &account_sid,
+                number,
+                json!({
+                    "capabilities": {"voice": true, "sms": true, "mms": false, "fax": false},
+                    "voice_url": "",
+                    "sms_url": "",
+                    "status": "in-use",
+                    "type": "local",
+                    "trunk_sid": null,
+                    "voice_application_sid": null,
+                }),
+            )
         })
         .collect();
-    let uri = format!("/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json");
     let end = items.len().saturating_sub(1);
-    axum::Json(json!({
-        "incoming_phone_numbers": items,
+    one_page(
+        &format!("/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers.json"),
+        json!({
+            "incoming_phone_numbers": items,
+            "page_size": page_size,
+            "start": 0,
+            "end": end,
+        }),
+    )
+}
+
+/// The fields every number resource of Twilio's begins with (`index` makes its sid), then `rest`.
+fn number_resource(index: usize, account_sid: &str, number: &str, rest: Value) -> Value {
+    let mut resource = json!({
+        "sid": format!("PN{index:032x}"),
+        "account_sid": account_sid,
+        "phone_number": number,
+        "friendly_name": number,
+    });
+    if let (Some(fields), Value::Object(rest)) = (resource.as_object_mut(), rest) {
+        fields.extend(rest);
+    }
+    resource
+}
+
+/// A list that fits on Twilio's first page: `list` (the items and their counts) with the
+/// page's links, all pointing at `uri`.
+fn one_page(uri: &str, list: Value) -> Response {
+    let mut page = json!({
         "page": 0,
-        "page_size": page_size,
-        "start": 0,
-        "end": end,
         "uri": uri,
         "first_page_uri": uri,
         "next_page_uri": null,
         "previous_page_uri": null,
-    }))
-    .into_response()
+    });
+    if let (Some(fields), Value::Object(list)) = (page.as_object_mut(), list) {
+        fields.extend(list);
+    }
+    axum::Json(page).into_response()
 }
 
 /// Twilio's `PhoneNumber` filter: a partial match where `*` stands for one digit.
@@ -353,39 +380,31 @@ fn matches_pattern(number: &str, pattern: &str) -> bool {
 
 /// `OutgoingCallerIds.json`: the verified numbers, filtered by `PhoneNumber` (200 and an empty
 /// list when none matches).
-async fn list_caller_ids(
-    Signed {
+async fn list_caller_ids(signed: Signed, Query(query): Query<NumberQuery>) -> Response {
+    let Signed {
         account_sid,
         account,
-    }: Signed,
-    Query(query): Query<NumberQuery>,
-) -> Response {
+    } = signed;
     let items: Vec<Value> = account
         .verified
         .iter()
         .filter(|n| query.phone_number.as_deref().is_none_or(|want| *n == want))
         .enumerate()
         .map(|(i, number)| {
-            json!({
-                "sid": format!("PN{:032x}", i + 100),
-                "account_sid": account_sid,
-                "phone_number": number,
-                "friendly_name": number,
-                "date_created": RFC_2822_EXAMPLE,
-                "date_updated": RFC_2822_EXAMPLE,
-                "uri": format!("/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds/PN{:032x}.json", i + 100),
-            })
+            number_resource(
+                i + 100,
+                &account_sid,
+                number,
+                json!({
+                    "date_created": RFC_2822_EXAMPLE,
+                    "date_updated": RFC_2822_EXAMPLE,
+                    "uri": format!("/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds/PN{:032x}.json", i + 100),
+                }),
+            )
         })
         .collect();
-    let uri = format!("/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds.json");
-    axum::Json(json!({
-        "outgoing_caller_ids": items,
-        "page": 0,
-        "page_size": 50,
-        "uri": uri,
-        "first_page_uri": uri,
-        "next_page_uri": null,
-        "previous_page_uri": null,
-    }))
-    .into_response()
+    one_page(
+        &format!("/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds.json"),
+        json!({"outgoing_caller_ids": items, "page_size": 50}),
+    )
 }

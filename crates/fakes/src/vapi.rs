@@ -351,9 +351,9 @@ where
         )
         .route(
             &format!("{path}/{{id}}"),
-            get(move |f, h, p| get_item(kind, f, h, p))
+            get(move |f, h, p| item(kind, false, f, h, p))
                 .patch(update)
-                .delete(move |f, h, p| delete_item(kind, f, h, p)),
+                .delete(move |f, h, p| item(kind, true, f, h, p)),
         )
 }
 
@@ -401,8 +401,10 @@ async fn list_items(
     }
 }
 
-async fn get_item(
+/// One item of the organisation's, as it is (GET) or as it was before it went (DELETE).
+async fn item(
     kind: Kind,
+    delete: bool,
     State(fake): State<FakeVapi>,
     Org(org): Org,
     Path(id): Path<String>,
@@ -410,21 +412,8 @@ async fn get_item(
     let mut state = lock(&fake.state);
     let items = kind.items(&mut state);
     match find(items, &org, &id) {
+        Some(i) if delete => axum::Json(items.remove(i)).into_response(),
         Some(i) => axum::Json(items[i].clone()).into_response(),
-        None => kind.not_found(),
-    }
-}
-
-async fn delete_item(
-    kind: Kind,
-    State(fake): State<FakeVapi>,
-    Org(org): Org,
-    Path(id): Path<String>,
-) -> Response {
-    let mut state = lock(&fake.state);
-    let items = kind.items(&mut state);
-    match find(items, &org, &id) {
-        Some(i) => axum::Json(items.remove(i)).into_response(),
         None => kind.not_found(),
     }
 }

@@ -147,14 +147,7 @@ impl WeeklySchedule {
             "Saturday",
             "Sunday",
         ];
-        let mut parts: Vec<String> = self
-            .runs()
-            .into_iter()
-            .map(|(first, last, opening)| match first == last {
-                true => format!("{} {opening}", NAMES[first]),
-                false => format!("{} to {} {opening}", NAMES[first], NAMES[last]),
-            })
-            .collect();
+        let mut parts = self.groups(&NAMES, " to ");
         let closed: Vec<&str> = (0..7)
             .filter(|d| self.days[*d].is_none())
             .map(|d| NAMES[d])
@@ -167,6 +160,18 @@ impl WeeklySchedule {
             None => {}
         }
         parts.join("; ")
+    }
+
+    /// Each run of days as "Mon 09:00–17:00" or "Mon–Fri 09:00–17:00", with these day names
+    /// and this between a run's first and last day.
+    fn groups(&self, names: &[&str; 7], to: &str) -> Vec<String> {
+        self.runs()
+            .into_iter()
+            .map(|(first, last, opening)| match first == last {
+                true => format!("{} {opening}", names[first]),
+                false => format!("{}{to}{} {opening}", names[first], names[last]),
+            })
+            .collect()
     }
 
     /// Consecutive days with the same opening, as (first day, last day, opening).
@@ -187,14 +192,7 @@ impl fmt::Display for WeeklySchedule {
     /// The canonical text: consecutive days with the same hours grouped (`Mon–Fri`), closed
     /// days left out, `; ` between groups. Empty when closed all week.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let groups: Vec<String> = self
-            .runs()
-            .into_iter()
-            .map(|(first, last, opening)| match first == last {
-                true => format!("{} {opening}", DAYS[first]),
-                false => format!("{}–{} {opening}", DAYS[first], DAYS[last]),
-            })
-            .collect();
+        let groups = self.groups(&DAYS, "–");
         f.write_str(&groups.join("; "))
     }
 }

@@ -215,14 +215,8 @@ async fn record_only_takes_only_an_assistant_of_the_accounts_own_vapi(pool: PgPo
         .execute(&app.pool)
         .await
         .unwrap();
-    let recorded = app
-        .post(
-            "/api/v1/assistants",
-            &token,
-            json!({"name": "Ava", "vapi_assistant_id": own}),
-        )
+    app.record_assistant(&token, json!({"name": "Ava", "vapi_assistant_id": own}))
         .await;
-    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.body);
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]

@@ -7,12 +7,7 @@ use crate::helpers::*;
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn register_then_login_returns_sessions(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let reply = app
-        .post_signed_out(
-            "/api/v1/auth/register",
-            json!({"email": " Ann@Acme.COM ", "password": PASSWORD}),
-        )
-        .await;
+    let reply = app.register_with(" Ann@Acme.COM ", PASSWORD).await;
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(reply.body["token_type"], "bearer");
     assert!(reply.body["expires_in"].as_i64().unwrap() > 0);
@@ -54,12 +49,7 @@ async fn register_then_login_returns_sessions(pool: PgPool) {
 async fn duplicate_email_is_a_409(pool: PgPool) {
     let app = TestApp::new(pool).await;
     app.register("dup@acme.com").await;
-    let again = app
-        .post_signed_out(
-            "/api/v1/auth/register",
-            json!({"email": "DUP@acme.com", "password": "another password"}),
-        )
-        .await;
+    let again = app.register_with("DUP@acme.com", "another password").await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.code(), "email_taken");
 }
@@ -67,12 +57,7 @@ async fn duplicate_email_is_a_409(pool: PgPool) {
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn registration_field_rules(pool: PgPool) {
     let app = TestApp::new(pool).await;
-    let reply = app
-        .post_signed_out(
-            "/api/v1/auth/register",
-            json!({"email": "not-an-email", "password": "short"}),
-        )
-        .await;
+    let reply = app.register_with("not-an-email", "short").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.code(), "validation_failed");
     assert_eq!(

@@ -28,29 +28,23 @@ fn raw(
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
 async fn malformed_json_wrong_type_and_oversized_bodies(pool: PgPool) {
     let (app, token) = TestApp::with_ann(pool).await;
-    let bad = app
-        .send(raw(
+    let profile_as = async |content_type: &str, body: &'static str| {
+        let request = raw(
             "PATCH",
             "/api/v1/user/profile",
             &token,
-            Some("application/json"),
-            "{\"full_name\": ",
-        ))
-        .await;
+            Some(content_type),
+            body,
+        );
+        app.send(request).await
+    };
+    let bad = profile_as("application/json", "{\"full_name\": ").await;
     assert_eq!(
         (bad.status, bad.code()),
         (StatusCode::BAD_REQUEST, "malformed_json")
     );
 
-    let form = app
-        .send(raw(
-            "PATCH",
-            "/api/v1/user/profile",
-            &token,
-            Some("application/x-www-form-urlencoded"),
-            "full_name=Ann",
-        ))
-        .await;
+    let form = profile_as("application/x-www-form-urlencoded", "full_name=Ann").await;
     assert_eq!(
         (form.status, form.code()),
         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -59,15 +53,11 @@ async fn malformed_json_wrong_type_and_oversized_bodies(pool: PgPool) {
         .send(raw("POST", "/api/v1/vapi-settings", &token, None, "{}"))
         .await;
     assert_eq!(none.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let charset = app
-        .send(raw(
-            "PATCH",
-            "/api/v1/user/profile",
-            &token,
-            Some("application/json; charset=utf-8"),
-            "{\"full_name\": \"Ann\"}",
-        ))
-        .await;
+    let charset = profile_as(
+        "application/json; charset=utf-8",
+        "{\"full_name\": \"Ann\"}",
+    )
+    .await;
     assert_eq!(charset.status, StatusCode::OK);
 
     let huge = json!({"guidelines": "x".repeat(70 * 1024)}).to_string();

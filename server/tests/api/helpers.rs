@@ -250,6 +250,12 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// The record-only `POST /assistants` of an assistant a computer made in Vapi; it is created.
+    pub async fn record_assistant(&self, token: &str, record: Value) {
+        let recorded = self.post("/api/v1/assistants", token, record).await;
+        assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.body);
+    }
+
     /// A POST with no session token (sign-up, sign-in, renewal).
     pub async fn post_signed_out(&self, path: &str, body: Value) -> Reply {
         self.call(Method::POST, path, None, Some(body)).await
@@ -259,14 +265,16 @@ impl TestApp {
         self.call(Method::DELETE, path, Some(token), None).await
     }
 
+    /// `POST /auth/register` with these credentials, whatever the answer.
+    pub async fn register_with(&self, email: &str, password: &str) -> Reply {
+        let credentials = json!({"email": email, "password": password});
+        self.post_signed_out("/api/v1/auth/register", credentials)
+            .await
+    }
+
     /// A new account; returns its token and id.
     pub async fn register(&self, email: &str) -> (String, i64) {
-        let reply = self
-            .post_signed_out(
-                "/api/v1/auth/register",
-                json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
+        let reply = self.register_with(email, PASSWORD).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         (
             reply.body["access_token"].as_str().unwrap().to_owned(),

@@ -53,18 +53,13 @@ async fn a_second_user_never_reads_or_writes_the_first_users_rows(pool: PgPool) 
     assert_eq!(me.body["studio_config"]["seats"], 1);
     assert_eq!(me.body["onboarding"]["onboarding_vapi_skipped"], false);
     assert_eq!(me.body["onboarding_completed"], false);
-    assert_eq!(
-        app.get("/api/v1/user/onboarding", &bob).await.body["onboarding_vapi_skipped"],
-        false
-    );
-    assert_eq!(
-        app.get("/api/v1/vapi-settings", &bob).await.body["has_vapi_key"],
-        false
-    );
-    assert_eq!(
-        app.get("/api/v1/twilio-settings", &bob).await.body["has_credentials"],
-        false
-    );
+    let read = async |path: &str, field: &str| app.get(path, &bob).await.body[field].clone();
+    let bobs_settings = [
+        read("/api/v1/user/onboarding", "onboarding_vapi_skipped").await,
+        read("/api/v1/vapi-settings", "has_vapi_key").await,
+        read("/api/v1/twilio-settings", "has_credentials").await,
+    ];
+    assert_eq!(bobs_settings, [false, false, false], "none of Alice's");
     assert_eq!(app.get("/api/v1/assistants", &bob).await.body, json!([]));
     assert_eq!(app.get("/api/assistants", &bob).await.body, json!([]));
 

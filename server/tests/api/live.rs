@@ -27,15 +27,12 @@ async fn ann_with_a_recorded_assistant(app: &TestApp) -> (String, String) {
         )
         .await
         .unwrap();
-    let recorded = app
-        .post(
-            "/api/v1/assistants",
-            &token,
-            json!({"vapi_assistant_id": made.id, "name": "Ava Dental",
-                   "metadata": {"provisioning_id": "p1", "phone_number_id": null}}),
-        )
-        .await;
-    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.body);
+    app.record_assistant(
+        &token,
+        json!({"vapi_assistant_id": made.id, "name": "Ava Dental",
+        "metadata": {"provisioning_id": "p1", "phone_number_id": null}}),
+    )
+    .await;
     (token, made.id)
 }
 

@@ -15,12 +15,7 @@ async fn secrets_never_appear_in_responses_or_logs(pool: PgPool) {
     app.fakes.vapi.add_key(vapi_key);
     app.fakes.twilio.add_account(TWILIO_SID, auth_token);
 
-    let registered = app
-        .post_signed_out(
-            "/api/v1/auth/register",
-            json!({"email": "leak@acme.com", "password": password}),
-        )
-        .await;
+    let registered = app.register_with("leak@acme.com", password).await;
     let token = registered.body["access_token"].as_str().unwrap().to_owned();
     let mut bodies = vec![registered.body.to_string()];
     let steps = [

@@ -53,9 +53,7 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off(pool: PgPool) {
     // A whole request on a fresh connection is still served.
     let mut quick = TcpStream::connect(address).await.unwrap();
     quick.write_all(HEALTH).await.unwrap();
-    let mut head = [0u8; 12];
-    quick.read_exact(&mut head).await.unwrap();
-    assert_eq!(&head, b"HTTP/1.1 200");
+    assert_eq!(&status_line(&mut quick, "served").await, b"HTTP/1.1 200");
 }
 
 #[sqlx::test(migrator = "ava_server::MIGRATOR")]
@@ -65,9 +63,7 @@ async fn connections_beyond_the_ceiling_wait_for_a_free_one(pool: PgPool) {
     for _ in 0..2 {
         let mut stream = TcpStream::connect(address).await.unwrap();
         stream.write_all(HEALTH).await.unwrap();
-        let mut head = [0u8; 12];
-        stream.read_exact(&mut head).await.unwrap();
-        assert_eq!(&head, b"HTTP/1.1 200");
+        assert_eq!(&status_line(&mut stream, "served").await, b"HTTP/1.1 200");
         held.push(stream);
     }
     // Both slots are held by idle keep-alive connections: the third is accepted by the
@@ -78,10 +74,7 @@ async fn connections_beyond_the_ceiling_wait_for_a_free_one(pool: PgPool) {
     let early = tokio::time::timeout(Duration::from_millis(500), third.read_exact(&mut head)).await;
     assert!(early.is_err(), "served beyond the ceiling");
     drop(held.pop());
-    tokio::time::timeout(Duration::from_secs(60), third.read_exact(&mut head))
-        .await
-        .expect("served once a slot is free")
-        .unwrap();
+    let head = status_line(&mut third, "served once a slot is free").await;
     assert_eq!(&head, b"HTTP/1.1 200");
 }
 
@@ -127,11 +120,7 @@ async fn one_address_cannot_hold_every_connection(pool: PgPool) {
     socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
     let mut other = socket.connect(address).await.unwrap();
     other.write_all(HEALTH).await.unwrap();
-    let mut head = [0u8; 12];
-    tokio::time::timeout(Duration::from_secs(60), other.read_exact(&mut head))
-        .await
-        .expect("another client is served")
-        .unwrap();
+    let head = status_line(&mut other, "another client is served").await;
     assert_eq!(&head, b"HTTP/1.1 200");
 }
 
@@ -155,4 +144,14 @@ async fn a_body_that_stalls_is_dropped(pool: PgPool) {
         answer.starts_with("HTTP/1.1 400") || answer.starts_with("HTTP/1.1 408"),
         "{answer}"
     );
+}
+
+/// The start of the answer's status line, waited for up to a minute (then `what` is said).
+async fn status_line(stream: &mut TcpStream, what: &str) -> [u8; 12] {
+    let mut head = [0u8; 12];
+    tokio::time::timeout(Duration::from_secs(60), stream.read_exact(&mut head))
+        .await
+        .unwrap_or_else(|_| panic!("not answered in a minute: {what}"))
+        .unwrap();
+    head
 }

@@ -14,7 +14,7 @@ async fn account_in(server_url: &str, email: &str, locale: &str) {
         .register(email, &SecretString::from(PASSWORD), None)
         .await
         .unwrap();
-    api.patch_profile(
+    api.patch(
         &SecretString::from(session.access_token),
         &ava_model::ProfilePatch::from_json(&serde_json::json!({"locale": locale})).unwrap(),
     )

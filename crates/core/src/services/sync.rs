@@ -264,14 +264,10 @@ async fn send_part(
     let api = &ctx.api;
     match part {
         OutboxPart::Profile(patch) => {
-            deliver(ctx, session, settles, api.patch_profile(token, &patch)).await
+            deliver(ctx, session, settles, api.patch(token, &patch)).await
         }
-        OutboxPart::Studio(patch) => {
-            deliver(ctx, session, settles, api.patch_studio(token, &patch)).await
-        }
-        OutboxPart::Flags(patch) => {
-            deliver(ctx, session, settles, api.patch_flags(token, &patch)).await
-        }
+        OutboxPart::Studio(patch) => deliver(ctx, session, settles, api.patch(token, &patch)).await,
+        OutboxPart::Flags(patch) => deliver(ctx, session, settles, api.patch(token, &patch)).await,
         OutboxPart::VapiKey(false) => {
             deliver(ctx, session, settles, api.delete_vapi_key(token)).await
         }

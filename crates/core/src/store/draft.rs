@@ -332,12 +332,18 @@ mod tests {
         assert_eq!(leftovers.len(), 2, "no temp files left: {leftovers:?}");
     }
 
-    #[test]
-    fn an_unreadable_draft_is_set_aside_and_the_previous_copy_used() {
+    /// A draft file with "two" saved over "one" (so the previous copy holds "one").
+    fn saved_one_then_two() -> (tempfile::TempDir, DraftFile) {
         let dir = tempfile::tempdir().unwrap();
         let file = DraftFile::new(dir.path());
         file.save(&named("one")).unwrap();
         file.save(&named("two")).unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn an_unreadable_draft_is_set_aside_and_the_previous_copy_used() {
+        let (_dir, file) = saved_one_then_two();
         fs::write(file.path(), b"\0\0\0\0").unwrap();
         let (draft, note) = file.load().unwrap();
         assert_eq!(draft, named("one"));
@@ -353,10 +359,7 @@ mod tests {
 
     #[test]
     fn nothing_readable_starts_empty_but_keeps_both_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = DraftFile::new(dir.path());
-        file.save(&named("one")).unwrap();
-        file.save(&named("two")).unwrap();
+        let (_dir, file) = saved_one_then_two();
         fs::write(file.path(), b"{}}").unwrap();
         fs::write(file.previous(), b"").unwrap();
         let (draft, note) = file.load().unwrap();
