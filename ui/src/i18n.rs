@@ -25,8 +25,6 @@ mod words {
     use ava_model::Locale;
     use wasm_bindgen::prelude::*;
 
-    const LOCALES: [Locale; 3] = [Locale::En, Locale::Fr, Locale::He];
-
     thread_local! {
         static CATALOGS: RefCell<Vec<(Locale, JsValue)>> = const { RefCell::new(Vec::new()) };
     }
@@ -40,7 +38,7 @@ mod words {
         })
     }
 
-    /// The three languages' words, read from the window's assets: `words.js` starts the
+    /// Every language's words, read from the window's assets: `words.js` starts the
     /// reading from the page's head, in parallel with fetching and compiling the wasm, so they
     /// are usually here by the time this runs. A language that cannot be read is named in the
     /// error; the window is drawn all the same, in English or, failing that, with the keys.
@@ -55,16 +53,14 @@ mod words {
             Ok(started) => wasm_bindgen_futures::JsFuture::from(started).await.ok(),
             Err(_) => None,
         };
-        let read = answer
-            .map(|all| js_sys::Array::from(&all))
-            .unwrap_or_default();
+        let read = answer.unwrap_or(JsValue::UNDEFINED);
         let mut unreadable = Vec::new();
         CATALOGS.with_borrow_mut(|all| {
-            for (index, locale) in LOCALES.into_iter().enumerate() {
-                let catalog = read.get(index as u32);
-                match catalog.is_object() {
-                    true => all.push((locale, catalog)),
-                    false => unreadable.push(locale.as_str()),
+            for &locale in Locale::ALL {
+                let catalog = js_sys::Reflect::get(&read, &JsValue::from_str(locale.as_str()));
+                match catalog {
+                    Ok(catalog) if catalog.is_object() => all.push((locale, catalog)),
+                    _ => unreadable.push(locale.as_str()),
                 }
             }
         });
@@ -183,6 +179,27 @@ mod tests {
         assert_eq!(seats(Locale::He, 1), "מושב אחד");
         assert_eq!(seats(Locale::He, 2), "שני מושבים");
         assert_eq!(seats(Locale::He, 7), "7 מושבים");
+    }
+
+    #[test]
+    fn the_page_reads_a_file_of_words_for_every_language() {
+        let script = include_str!("../words.js");
+        let page = include_str!("../index.html");
+        for locale in Locale::ALL {
+            assert!(
+                script.contains(&format!("\"{}\"", locale.as_str())),
+                "words.js reads {}",
+                locale.as_str()
+            );
+        }
+        assert!(
+            page.contains(r#"rel="copy-dir" href="locales""#),
+            "the files are shipped"
+        );
+        assert!(
+            page.contains(r#"<script src="words.js"></script>"#),
+            "and read early"
+        );
     }
 
     #[test]

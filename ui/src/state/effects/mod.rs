@@ -277,23 +277,37 @@ async fn busy_reply<C: Command>(
     what: Busy,
     args: C::Args,
 ) -> Result<C::Reply, UiError> {
+    busy_start(ui, what);
+    let reply = call::<C>(args).await;
+    busy_end(ui, what, C::CHECKS, reply.as_ref().err());
+    reply
+}
+
+// The two halves every command shares, compiled once rather than once per command.
+fn busy_start(ui: &UseReducerHandle<Ui>, what: Busy) {
     ui.dispatch(Msg::Busy(Some(what)));
     ui.dispatch(Msg::ClearAlert(what.area()));
-    let reply = call::<C>(args).await;
+}
+
+fn busy_end(
+    ui: &UseReducerHandle<Ui>,
+    what: Busy,
+    checks: &[ava_model::FieldName],
+    error: Option<&UiError>,
+) {
     ui.dispatch(Msg::Busy(None));
-    if reply.is_ok() {
-        for &field in C::CHECKS {
-            ui.dispatch(Msg::ClearField(field));
-            if field.is_secret() {
-                ui.dispatch(Msg::Forget(field));
+    match error {
+        None => {
+            for &field in checks {
+                ui.dispatch(Msg::ClearField(field));
+                if field.is_secret() {
+                    ui.dispatch(Msg::Forget(field));
+                }
             }
         }
+        Some(error) if error.field.is_some() && what.fields_elsewhere() => {
+            ui.dispatch(Msg::Alert(what.area(), error.clone()));
+        }
+        Some(_) => {}
     }
-    if let Err(error) = &reply
-        && error.field.is_some()
-        && what.fields_elsewhere()
-    {
-        ui.dispatch(Msg::Alert(what.area(), error.clone()));
-    }
-    reply
 }
