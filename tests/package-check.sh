@@ -44,7 +44,7 @@ launch_until_ready() {
         sleep 0.1
       done
       grep -q "ready [0-9]* ms" "$LOG" || { cat "$LOG"; echo "never ready" >&2; exit 1; }
-      # "ready" is the first render of the wizard; WebKit paints it to the window a little later:
+      # "ready" follows the wizard's first painted frame; the X server may show it a little later:
       # take screenshots until one holds more than the plain background (bounded).
       for _ in $(seq 60); do
         import -window root "$SHOT"

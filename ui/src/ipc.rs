@@ -87,6 +87,19 @@ fn js_sys_get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     get(object, &JsValue::from_str(key))
 }
 
+/// Resolves before the browser paints its next frame (`requestAnimationFrame`).
+pub async fn next_frame() {
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = requestAnimationFrame)]
+        fn request_animation_frame(callback: &js_sys::Function) -> i32;
+    }
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        request_animation_frame(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(frame).await;
+}
+
 /// Puts `text` on the clipboard (the page is a secure context, so the web clipboard works).
 pub fn copy_text(text: &str) {
     #[wasm_bindgen]

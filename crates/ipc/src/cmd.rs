@@ -64,7 +64,7 @@ commands! {
     IsOpenNow = "is_open_now" (HoursArgs) -> Option<crate::OpenNow>;
     CreateAssistant = "create_assistant" (AssistantArgs) -> WizardView [checks Assistant(A::Name), Assistant(A::Instructions), Assistant(A::FirstMessage)];
     Launch = "launch" (()) -> WizardView [checks Profile(ProfileField::accept_terms)];
-    /// The wizard is drawn with its draft: logged with the time since process start (the
+    /// The wizard is painted with its draft: logged with the time since process start (the
     /// start-up benchmark and the package check read it).
     Ready = "ready" (()) -> ();
     /// The update downloaded before the window listened for [`crate::event::UpdateReady`].
