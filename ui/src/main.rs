@@ -43,6 +43,11 @@ fn App(props: &AppProps) -> Html {
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 events::listen(ui.clone()).await;
+                // The first view was read before the window was mounted and listening: what
+                // the shell said in between (a status, a pull) is in a second read.
+                if let Ok(view) = ipc::call::<cmd::Load>(&()).await {
+                    ui.dispatch(Msg::View(Box::new(view)));
+                }
                 // Downloaded before the window listened.
                 if let Ok(Some(ready)) = ipc::call::<cmd::PendingUpdate>(&()).await {
                     ui.dispatch(Msg::UpdateReady(ready));
