@@ -57,7 +57,7 @@ pub async fn subscribe<E: Event + 'static>(
     let on_error = std::rc::Rc::new(on_error);
     let in_handler = on_error.clone();
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
-        let decoded = js_sys_get(&message, "payload")
+        let decoded = js_sys::Reflect::get(&message, &JsValue::from_str("payload"))
             .map_err(|_| broken(format!("{} came without a payload", E::NAME)))
             .and_then(|payload| {
                 serde_wasm_bindgen::from_value::<E::Payload>(payload)
@@ -76,15 +76,6 @@ pub async fn subscribe<E: Event + 'static>(
             error.as_string().unwrap_or_default()
         ))),
     }
-}
-
-fn js_sys_get(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    #[wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_namespace = Reflect, catch)]
-        fn get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
-    }
-    get(object, &JsValue::from_str(key))
 }
 
 /// Resolves before the browser paints its next frame (`requestAnimationFrame`).

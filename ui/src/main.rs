@@ -55,12 +55,7 @@ fn App(props: &AppProps) -> Html {
             });
         });
     }
-    use_document_language(
-        ui.view
-            .as_ref()
-            .and_then(|v| v.profile.locale)
-            .unwrap_or(ui.os_locale),
-    );
+    use_document_language(ui.locale());
     // "Ready" (the start-up benchmark's mark) once the first screen with the draft is painted:
     // a frame after the one that drew it (yew may let the browser lay out and paint part-way
     // through a long first render, so "rendered" alone would measure sometimes one, sometimes
@@ -88,7 +83,7 @@ fn App(props: &AppProps) -> Html {
             .unwrap_or_default();
         return html! { <div class="loading" role="status">{ message }</div> };
     };
-    let locale = view.profile.locale.unwrap_or(ui.os_locale);
+    let locale = ui.locale();
     let ctx = Ctx {
         ui: ui.clone(),
         view: std::rc::Rc::new(view.clone()),

@@ -174,6 +174,14 @@ pub struct Ui {
 }
 
 impl Ui {
+    /// The language the window speaks: the draft's, else the computer's.
+    pub fn locale(&self) -> Locale {
+        self.view
+            .as_ref()
+            .and_then(|v| v.profile.locale)
+            .unwrap_or(self.os_locale)
+    }
+
     /// The state before anything is loaded, in the computer's language (the window asks the
     /// browser for it; tests give it), so the reducer runs natively.
     pub fn new(os_locale: Locale) -> Self {
