@@ -3,6 +3,9 @@
 
 use ava_ipc::{Command, Event, UiError};
 use serde::Serialize;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -23,22 +26,67 @@ fn broken(detail: impl std::fmt::Display) -> UiError {
 }
 
 /// Calls the shell's command `C` with its argument (sent as the function's `args` parameter).
-pub async fn call<C: Command>(args: &C::Args) -> Result<C::Reply, UiError> {
+pub fn call<C: Command>(args: &C::Args) -> Reply<C::Reply> {
     #[derive(Serialize)]
     struct Payload<'a, A> {
         args: &'a A,
     }
-    let payload = serde_wasm_bindgen::to_value(&Payload { args }).map_err(broken)?;
-    let reply = invoke_command(C::NAME, payload).await?;
-    serde_wasm_bindgen::from_value(reply).map_err(broken)
+    let pending = match serde_wasm_bindgen::to_value(&Payload { args }) {
+        Ok(payload) => Ok(invoke_command(C::NAME, payload)),
+        Err(error) => Err(Some(broken(error))),
+    };
+    Reply {
+        pending,
+        settled: None,
+        decoded: std::marker::PhantomData,
+    }
+}
+
+type Pending = Pin<Box<dyn Future<Output = Result<JsValue, UiError>>>>;
+/// What the caller runs once the reply is read: a busy button's end.
+type Settled = Box<dyn FnOnce(Option<&UiError>)>;
+
+/// A command's reply on its way. Not an `async fn`: the waiting is one boxed future shared by
+/// every command, so awaiting a command compiles to its decoder and nothing more (an async
+/// state machine per command and per caller was 12 KB of the wasm).
+pub struct Reply<T> {
+    pending: Result<Pending, Option<UiError>>,
+    settled: Option<Settled>,
+    decoded: std::marker::PhantomData<T>,
+}
+
+impl<T> Reply<T> {
+    /// Runs `hook` once the reply is read (with its error, if any), before it is handed on.
+    pub fn settled(mut self, hook: impl FnOnce(Option<&UiError>) + 'static) -> Self {
+        self.settled = Some(Box::new(hook));
+        self
+    }
+}
+
+impl<T> Unpin for Reply<T> {}
+
+impl<T: serde::de::DeserializeOwned> Future for Reply<T> {
+    type Output = Result<T, UiError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let reply = match &mut self.pending {
+            Ok(pending) => match pending.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(reply) => {
+                    reply.and_then(|reply| serde_wasm_bindgen::from_value(reply).map_err(broken))
+                }
+            },
+            Err(error) => Err(error.take().unwrap_or_else(|| broken("polled twice"))),
+        };
+        if let Some(hook) = self.settled.take() {
+            hook(reply.as_ref().err());
+        }
+        Poll::Ready(reply)
+    }
 }
 
 /// What every command shares, compiled once (boxed, so each command's own code is only its
 /// argument's and reply's): the call, and a refusal read as the shell's `UiError`.
-fn invoke_command(
-    name: &'static str,
-    payload: JsValue,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, UiError>>>> {
+fn invoke_command(name: &'static str, payload: JsValue) -> Pending {
     Box::pin(async move {
         invoke(name, payload).await.map_err(|error| {
             serde_wasm_bindgen::from_value(error.clone())

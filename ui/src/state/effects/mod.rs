@@ -81,8 +81,8 @@ pub enum Action {
     DeleteAccount(ava_ipc::DeleteAccountArgs),
 }
 
-async fn call<C: Command>(args: C::Args) -> Result<C::Reply, UiError> {
-    ipc::call::<C>(&args).await
+fn call<C: Command>(args: C::Args) -> ipc::Reply<C::Reply> {
+    ipc::call::<C>(&args)
 }
 
 /// Runs an action: calls the shell and dispatches what comes back.
@@ -272,15 +272,14 @@ async fn busy_call<C: Command>(
 
 /// Calls `C` with its button busy; on success what was said at the fields it judges goes, and
 /// the secrets among them leave the window.
-async fn busy_reply<C: Command>(
+fn busy_reply<C: Command>(
     ui: &UseReducerHandle<Ui>,
     what: Busy,
     args: C::Args,
-) -> Result<C::Reply, UiError> {
+) -> ipc::Reply<C::Reply> {
     busy_start(ui, what);
-    let reply = call::<C>(args).await;
-    busy_end(ui, what, C::CHECKS, reply.as_ref().err());
-    reply
+    let ui = ui.clone();
+    call::<C>(args).settled(move |error| busy_end(&ui, what, C::CHECKS, error))
 }
 
 // The two halves every command shares, compiled once rather than once per command.
