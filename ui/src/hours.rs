@@ -114,9 +114,8 @@ fn week(ctx: &Ctx, schedule: WeeklySchedule) -> Html {
 fn time_select(ctx: &Ctx, label: String, current: u16, onchange: Callback<Event>) -> Html {
     let mut minutes: Vec<u16> = (0..48).map(|half| half * 30).collect();
     minutes.push(23 * 60 + 59);
-    if !minutes.contains(&current) {
-        minutes.push(current);
-        minutes.sort_unstable();
+    if let Err(at) = minutes.binary_search(&current) {
+        minutes.insert(at, current);
     }
     html! {
         <select class="hours-time" dir="ltr" aria-label={label} {onchange}>

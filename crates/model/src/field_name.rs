@@ -176,7 +176,7 @@ impl TryFrom<String> for FieldName {
     type Error = String;
 
     fn try_from(name: String) -> Result<Self, String> {
-        FieldName::parse(&name).ok_or_else(|| format!("no field is named {name:?}"))
+        FieldName::parse(&name).ok_or_else(|| format!("no field is named `{name}`"))
     }
 }
 

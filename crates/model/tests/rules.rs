@@ -81,6 +81,11 @@ fn emails_are_trimmed_lowercased_and_capped() {
         Email::parse("  Ops@Acme.COM ").unwrap().as_str(),
         "ops@acme.com"
     );
+    // Unicode's lower case, not only ASCII's (the window asks the browser for the same mapping).
+    assert_eq!(
+        Email::parse("ÉLODIE.ΣΟΦΙΑΣ@Café.FR").unwrap().as_str(),
+        "élodie.σοφιας@café.fr"
+    );
     for bad in [
         "not-an-email",
         "a@b",
@@ -139,6 +144,15 @@ fn the_zone_rule_agrees_with_chrono_tz() {
         }
     }
     assert!(tried > 2800, "{tried}");
+}
+
+/// `Timezone::search` lists its matches in this order without sorting them.
+#[test]
+fn zones_are_listed_alphabetically() {
+    let names: Vec<&str> = Timezone::all_names().collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
 }
 
 #[test]

@@ -257,16 +257,16 @@ async fn busy_call<C: Command>(
     what: Busy,
     args: C::Args,
 ) -> Option<C::Reply> {
-    match busy_reply::<C>(ui, what, args).await {
-        Ok(reply) => Some(reply),
-        Err(error) if error.field.is_some() => {
-            ui.dispatch(Msg::FieldError(error));
-            None
-        }
-        Err(error) => {
-            ui.dispatch(Msg::Alert(what.area(), error));
-            None
-        }
+    let reply = busy_reply::<C>(ui, what, args).await;
+    reply.map_err(|error| busy_error(ui, what, error)).ok()
+}
+
+/// A busy command's error: at its field, or in the command's area.
+fn busy_error(ui: &UseReducerHandle<Ui>, what: Busy, error: UiError) {
+    if error.field.is_some() {
+        ui.dispatch(Msg::FieldError(error));
+    } else {
+        ui.dispatch(Msg::Alert(what.area(), error));
     }
 }
 
