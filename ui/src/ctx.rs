@@ -8,9 +8,11 @@ use crate::i18n;
 use crate::state::{Action, Ui};
 
 /// Everything a screen needs to draw itself and to ask for changes.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Ctx {
     pub ui: UseReducerHandle<Ui>,
+    /// `ui.revision` when this was made.
+    pub revision: u64,
     pub view: std::rc::Rc<WizardView>,
     pub locale: Locale,
     /// Runs an action on the latest state; the same callback for the window's whole life, so
@@ -18,9 +20,27 @@ pub struct Ctx {
     pub actions: Callback<Action>,
 }
 
+/// The same state and the same view as when drawn: the state's revision and the view's
+/// identity say it without comparing the whole state (nor compiling that comparison into the
+/// wasm). Not the handle's contents: a `UseReducerHandle` reads the latest state, so an old
+/// handle would always look equal to a new one.
+impl PartialEq for Ctx {
+    fn eq(&self, other: &Self) -> bool {
+        self.revision == other.revision
+            && std::rc::Rc::ptr_eq(&self.view, &other.view)
+            && self.locale == other.locale
+            && self.actions == other.actions
+    }
+}
+
 impl Ctx {
     pub fn view(&self) -> &WizardView {
         &self.view
+    }
+
+    /// The words at `key` as a text node ([`i18n::text`]).
+    pub fn text(&self, key: &str) -> Html {
+        i18n::text(self.locale, key)
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -36,8 +56,14 @@ impl Ctx {
         self.actions.emit(action);
     }
 
-    pub fn callback<E>(&self, action: impl Fn() -> Action + 'static) -> Callback<E> {
-        let ctx = self.clone();
-        Callback::from(move |_| ctx.act(action()))
+    /// A control's callback that runs `action`. A plain `fn` (a closure that captures nothing),
+    /// so the ~20 controls that use it share one compiled callback.
+    pub fn callback<E>(&self, action: fn() -> Action) -> Callback<E> {
+        self.actions.reform(move |_| action())
+    }
+
+    /// [`Ctx::callback`] for an action made from values the control holds (its step, its id).
+    pub fn callback_with<E>(&self, action: impl Fn() -> Action + 'static) -> Callback<E> {
+        self.actions.reform(move |_| action())
     }
 }

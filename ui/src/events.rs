@@ -30,17 +30,16 @@ listen_to! {
 }
 
 /// `handler` for each payload of `E`; one that cannot be read is said, in a toast.
-async fn on<E: Event + 'static>(
+fn on<E: Event + 'static>(
     ui: &UseReducerHandle<Ui>,
     handler: impl Fn(&UseReducerHandle<Ui>, E::Payload) + 'static,
-) {
+) -> impl std::future::Future<Output = ()> {
     let to = ui.clone();
     let told = ui.clone();
     ipc::subscribe::<E>(
         move |payload| handler(&to, payload),
         move |error| told.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error))),
     )
-    .await;
 }
 
 /// Values another computer saved are shown in place. The owner may be typing in one of them:

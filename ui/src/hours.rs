@@ -10,7 +10,7 @@ use yew::prelude::*;
 
 use crate::ctx::Ctx;
 use crate::state::Msg;
-use crate::widgets::{send, shown};
+use crate::widgets::{self, send, shown};
 
 const FIELD: StudioField = StudioField::business_hours;
 
@@ -38,11 +38,11 @@ pub fn editor(ctx: &Ctx, saved: Option<String>) -> Html {
     };
     html! {
         <fieldset class="field hours" id="business-hours" aria-describedby="business_hours-msg">
-            <legend>{ ctx.t("field.business_hours") }</legend>
+            <legend>{ ctx.text("field.business_hours") }</legend>
             { body }
             { match error {
                 Some(e) => html! { <span id="business_hours-msg" class="error" role="alert">{ e }</span> },
-                None => html! { <span id="business_hours-msg" class="help">{ ctx.t("help.business_hours") }</span> },
+                None => html! { <span id="business_hours-msg" class="help">{ ctx.text("help.business_hours") }</span> },
             } }
         </fieldset>
     }
@@ -88,7 +88,7 @@ fn week(ctx: &Ctx, schedule: WeeklySchedule) -> Html {
         };
         let day_label = ctx.t(&format!("day.{}", name.to_ascii_lowercase()));
         html! {
-            <div class={classes!("hours-row", opening.is_none().then_some("closed"))} data-day={*name}>
+            <div class={widgets::class_of(&["hours-row", if opening.is_none() { "closed" } else { "" }])} data-day={*name}>
                 <label class="check hours-day">
                     <input type="checkbox" id={format!("hours-{name}")} checked={opening.is_some()} onchange={toggle} />
                     { day_label.clone() }
@@ -100,7 +100,7 @@ fn week(ctx: &Ctx, schedule: WeeklySchedule) -> Html {
                         // The end of the day reads 23:59, as the schedule's text writes it.
                         { time_select(ctx, format!("{day_label} · {}", ctx.t("hours.to")), opening.to().min(23 * 60 + 59), set_time("to")) }
                     </> },
-                    None => html! { <span class="hours-closed">{ ctx.t("hours.closed") }</span> },
+                    None => html! { <span class="hours-closed">{ ctx.text("hours.closed") }</span> },
                 } }
             </div>
         }
@@ -133,8 +133,8 @@ fn free_text(ctx: &Ctx, text: &str) -> Html {
     };
     html! { <>
         <p class="hours-free" id="business-hours-free" dir="auto">{ text.to_owned() }</p>
-        <p class="help">{ ctx.t("hours.free_text") }</p>
-        <button type="button" class="btn" id="use-weekly-hours" onclick={use_schedule}>{ ctx.t("hours.use_schedule") }</button>
+        <p class="help">{ ctx.text("hours.free_text") }</p>
+        { widgets::button("use-weekly-hours", "btn", ctx.text("hours.use_schedule"), use_schedule) }
     </> }
 }
 
@@ -201,7 +201,7 @@ pub fn OpenNowLine(props: &OpenNowProps) -> Html {
         OpenNow::Closed => ("closed", t("hours.closed_all_week")),
     };
     html! {
-        <p id="open-now" class={classes!("open-now", state)} data-state={state}>
+        <p id="open-now" class={widgets::class_of(&["open-now", state])} data-state={state}>
             <span class="dot" aria-hidden="true"></span>{ text }
         </p>
     }

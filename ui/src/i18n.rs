@@ -14,6 +14,13 @@ pub fn t(locale: Locale, key: &str) -> String {
         .unwrap_or_else(|| key.to_owned())
 }
 
+/// [`t`] as a text node: one call where a screen shows the words, rather than a conversion
+/// to a node compiled at each of the ~130 places that do.
+#[inline(never)]
+pub fn text(locale: Locale, key: &str) -> yew::Html {
+    yew::Html::from(t(locale, key))
+}
+
 pub use words::load;
 
 /// In the window: the catalogs as the page parsed them (JavaScript objects), each string

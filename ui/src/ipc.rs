@@ -98,11 +98,11 @@ fn invoke_command(name: &'static str, payload: JsValue) -> Pending {
 /// Calls `on_event` with each payload of the shell's event `E`, for the life of the page; a
 /// payload that does not decode as `E`'s (a shell and window of different builds) goes to
 /// `on_error`, as does a subscription the shell refused.
-pub async fn subscribe<E: Event + 'static>(
+pub fn subscribe<E: Event + 'static>(
     on_event: impl Fn(E::Payload) + 'static,
     on_error: impl Fn(UiError) + 'static,
-) {
-    let on_error = std::rc::Rc::new(on_error);
+) -> impl Future<Output = ()> {
+    let on_error: std::rc::Rc<dyn Fn(UiError)> = std::rc::Rc::new(on_error);
     let in_handler = on_error.clone();
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
         let decoded = js_sys::Reflect::get(&message, &JsValue::from_str("payload"))
@@ -116,11 +116,19 @@ pub async fn subscribe<E: Event + 'static>(
             Err(error) => in_handler(error),
         }
     });
-    match listen(E::NAME, &handler).await {
+    attach(E::NAME, handler, on_error)
+}
+
+// The waiting every subscription shares, compiled once (only decoding is each event's own).
+async fn attach(
+    name: &'static str,
+    handler: Closure<dyn FnMut(JsValue)>,
+    on_error: std::rc::Rc<dyn Fn(UiError)>,
+) {
+    match listen(name, &handler).await {
         Ok(_) => handler.forget(),
         Err(error) => on_error(broken(format!(
-            "{} cannot be listened to: {}",
-            E::NAME,
+            "{name} cannot be listened to: {}",
             error.as_string().unwrap_or_default()
         ))),
     }

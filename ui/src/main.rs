@@ -23,7 +23,7 @@ use yew::prelude::*;
 /// mounted so the first screen is drawn with it straight away.
 #[derive(Properties, PartialEq)]
 struct AppProps {
-    first: std::rc::Rc<Result<WizardView, ava_ipc::UiError>>,
+    first: std::rc::Rc<Result<std::rc::Rc<WizardView>, ava_ipc::UiError>>,
 }
 
 #[component]
@@ -33,7 +33,7 @@ fn App(props: &AppProps) -> Html {
             .and_then(|w| w.navigator().language())
             .map_or(Locale::En, |l| Locale::from_os_locale(&l));
         let first = match &*props.first {
-            Ok(view) => Msg::Loaded(Box::new(view.clone())),
+            Ok(view) => Msg::Loaded(view.clone()),
             Err(error) => Msg::Fatal(error.clone()),
         };
         std::rc::Rc::unwrap_or_clone(std::rc::Rc::new(Ui::new(os_locale)).reduce(first))
@@ -86,7 +86,8 @@ fn App(props: &AppProps) -> Html {
     let locale = ui.locale();
     let ctx = Ctx {
         ui: ui.clone(),
-        view: std::rc::Rc::new(view.clone()),
+        revision: ui.revision,
+        view: view.clone(),
         locale,
         actions: act,
     };
@@ -233,14 +234,15 @@ struct RailProps {
 #[component]
 fn Rail(props: &RailProps) -> Html {
     let t = |key: &str| t(props.locale, key);
+    let text = |key: &str| crate::i18n::text(props.locale, key);
     let current = props.current;
     html! {
         <nav class="rail" aria-label={t("rail.label")}>
-            <div class="brand">{ t("app.name") }<span class="brand-sub">{ t("app.tagline") }</span></div>
+            <div class="brand">{ text("app.name") }<span class="brand-sub">{ text("app.tagline") }</span></div>
             <ol class="steps">
             { for Step::ALL.iter().map(|&step| {
                 let mark = state::step_mark(&props.marks, step);
-                let class = classes!("step", (step == current).then_some("current"), mark);
+                let class = widgets::class_of(&["step", if step == current { "current" } else { "" }, mark]);
                 let name = t(&format!("step.{}", step.key()));
                 let onclick = props.act.reform(move |_| Action::GoTo(step));
                 // The accessible name is the visible name first ("Profile, to do"), so voice
@@ -272,22 +274,22 @@ struct FooterProps {
 
 #[component]
 fn Footer(props: &FooterProps) -> Html {
-    let t = |key: &str| t(props.locale, key);
+    let text = |key: &str| crate::i18n::text(props.locale, key);
     let act = |action: fn() -> Action| props.act.reform(move |_: MouseEvent| action());
     if props.step == Step::Done {
         return html! {
             <div class="footer">
-                <button id="back" class="btn" onclick={act(|| Action::Back)}>{ t("nav.back") }</button>
-                { widgets::action_button("launch", t("action.launch"), props.launching, false, true, act(|| Action::Launch)) }
+                <button id="back" class="btn" onclick={act(|| Action::Back)}>{ text("nav.back") }</button>
+                { widgets::busy_button("launch", "btn primary", text("action.launch"), props.launching, false, Some(act(|| Action::Launch))) }
             </div>
         };
     }
     html! {
         <div class="footer">
-            <button id="back" class="btn" disabled={props.step == Step::Profile} onclick={act(|| Action::Back)}>{ t("nav.back") }</button>
+            <button id="back" class="btn" disabled={props.step == Step::Profile} onclick={act(|| Action::Back)}>{ text("nav.back") }</button>
             <div class="footer-end">
-                <button id="skip" class="btn ghost" onclick={act(|| Action::SkipStep)}>{ t("nav.skip") }</button>
-                <button id="continue" class="btn primary" onclick={act(|| Action::Continue)}>{ t("nav.continue") }</button>
+                <button id="skip" class="btn ghost" onclick={act(|| Action::SkipStep)}>{ text("nav.skip") }</button>
+                <button id="continue" class="btn primary" onclick={act(|| Action::Continue)}>{ text("nav.continue") }</button>
             </div>
         </div>
     }
@@ -302,7 +304,7 @@ static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocato
 fn main() {
     wasm_bindgen_futures::spawn_local(async {
         // The words were already on their way (`words.js`), so the two wait side by side.
-        let first = std::rc::Rc::new(ipc::call::<cmd::Load>(&()).await);
+        let first = std::rc::Rc::new(ipc::call::<cmd::Load>(&()).await.map(std::rc::Rc::new));
         if let Err(missing) = i18n::load().await {
             // A damaged install: said where a developer looks; the screens fall back to English.
             web_sys::console::error_1(&missing.into());

@@ -40,15 +40,15 @@ pub fn account(ctx: &Ctx) -> Html {
     let tab = |on: bool, key: &str, id: &'static str| {
         let ui = ctx.ui.clone();
         html! {
-            <button {id} type="button" role="tab" aria-selected={(sign_up == on).to_string()} class={classes!("tab", (sign_up == on).then_some("on"))}
-                onclick={move |_| ui.dispatch(Msg::SignUpMode(on))}>{ ctx.t(key) }</button>
+            <button {id} type="button" role="tab" aria-selected={(sign_up == on).to_string()} class={widgets::class_of(&["tab", if sign_up == on { "on" } else { "" }])}
+                onclick={move |_| ui.dispatch(Msg::SignUpMode(on))}>{ ctx.text(key) }</button>
         }
     };
     let form = html! {
             <form class="card gate-card" onsubmit={submit} aria-labelledby="gate-title">
-                <div class="brand big">{ ctx.t("app.name") }</div>
-                <h1 id="gate-title">{ ctx.t("account.title") }</h1>
-                <p class="purpose">{ ctx.t("account.purpose") }</p>
+                <div class="brand big">{ ctx.text("app.name") }</div>
+                <h1 id="gate-title">{ ctx.text("account.title") }</h1>
+                <p class="purpose">{ ctx.text("account.purpose") }</p>
                 <div class="tabs" role="tablist">
                     { tab(true, "account.sign_up", "tab-sign-up") }
                     { tab(false, "account.sign_in", "tab-sign-in") }
@@ -58,19 +58,15 @@ pub fn account(ctx: &Ctx) -> Html {
                     .autocomplete(if sign_up { "new-password" } else { "current-password" })
                     .help(if sign_up { "help.password" } else { "help.password_sign_in" }), None) }
                 { if sign_up { html!() } else { html! {
-                    <p class="forgot"><button type="button" id="forgot-password" class="link"
-                        onclick={{ let ui = ctx.ui.clone(); move |_| ui.dispatch(Msg::Reset(ResetStage::AskEmail)) }}>{ ctx.t("reset.link") }</button></p>
+                    <p class="forgot">{ widgets::button("forgot-password", "link", ctx.text("reset.link"), { let ui = ctx.ui.clone(); move |_| ui.dispatch(Msg::Reset(ResetStage::AskEmail)) }) }</p>
                 } } }
                 { widgets::alert(ctx, "account") }
-                <button id="account-submit" type="submit" class={classes!("btn", "primary", "wide", busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
-                    { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
-                    { ctx.t(if sign_up { "account.create" } else { "account.sign_in" }) }
-                </button>
-                <div class="divider"><span>{ ctx.t("account.or") }</span></div>
-                <button id="continue-offline" type="button" class="btn wide" onclick={ctx.callback(|| Action::ContinueOffline)}>{ ctx.t("account.offline") }</button>
-                <p class="help center">{ ctx.t("account.offline.help") }</p>
-                <p class="help center usage-note" id="usage-note">{ ctx.t("account.usage_note") }{ " " }
-                    <button type="button" id="usage-note-settings" class="link" onclick={ctx.callback(|| Action::OpenPrivacy)}>{ ctx.t("account.usage_note.link") }</button></p>
+                { widgets::busy_button("account-submit", "btn primary wide", ctx.text(if sign_up { "account.create" } else { "account.sign_in" }), busy, false, None) }
+                <div class="divider"><span>{ ctx.text("account.or") }</span></div>
+                { widgets::button("continue-offline", "btn wide", ctx.text("account.offline"), ctx.callback(|| Action::ContinueOffline)) }
+                <p class="help center">{ ctx.text("account.offline.help") }</p>
+                <p class="help center usage-note" id="usage-note">{ ctx.text("account.usage_note") }{ " " }
+                    { widgets::button("usage-note-settings", "link", ctx.text("account.usage_note.link"), ctx.callback(|| Action::OpenPrivacy)) }</p>
             </form>
     };
     gate(ctx, form)
@@ -112,25 +108,22 @@ fn forgotten_password(ctx: &Ctx) -> Html {
     let email = ctx.ui.typed_at(FormField::Email);
     html! {
         <form class="card gate-card" id="reset-form" onsubmit={submit} aria-labelledby="reset-title">
-            <div class="brand big">{ ctx.t("app.name") }</div>
-            <h1 id="reset-title">{ ctx.t("reset.title") }</h1>
+            <div class="brand big">{ ctx.text("app.name") }</div>
+            <h1 id="reset-title">{ ctx.text("reset.title") }</h1>
             { if stage == ResetStage::EnterCode { html! { <>
                 <p class="purpose" id="reset-sent" role="status">{ ctx.t("reset.sent").replace("{email}", &email) }</p>
                 { widgets::text(ctx, TextSpec::new(FormField::Code).autocomplete("one-time-code").help("help.code"), None) }
                 { widgets::text(ctx, TextSpec::new(FormField::NewPassword).kind("password").autocomplete("new-password").help("help.password"), None) }
             </> } } else { html! { <>
-                <p class="purpose">{ ctx.t("reset.purpose") }</p>
+                <p class="purpose">{ ctx.text("reset.purpose") }</p>
                 { widgets::text(ctx, TextSpec::new(FormField::Email).kind("email").autocomplete("email"), None) }
             </> } } }
             { widgets::alert(ctx, "reset") }
-            <button id="reset-submit" type="submit" class={classes!("btn", "primary", "wide", busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
-                { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
-                { ctx.t(if stage == ResetStage::EnterCode { "reset.submit" } else { "reset.send" }) }
-            </button>
+            { widgets::busy_button("reset-submit", "btn primary wide", ctx.text(if stage == ResetStage::EnterCode { "reset.submit" } else { "reset.send" }), busy, false, None) }
             { if stage == ResetStage::EnterCode { html! {
-                <button id="reset-again" type="button" class="btn wide" onclick={{ let ctx = ctx.clone(); let email = email.clone(); move |_| ctx.act(Action::AskReset(email.clone())) }}>{ ctx.t("reset.again") }</button>
+                { widgets::button("reset-again", "btn wide", ctx.text("reset.again"), { let ctx = ctx.clone(); let email = email.clone(); move |_| ctx.act(Action::AskReset(email.clone())) }) }
             } } else { html!() } }
-            <p class="help center"><button type="button" id="reset-back" class="link" onclick={back}>{ ctx.t("reset.back") }</button></p>
+            <p class="help center">{ widgets::button("reset-back", "link", ctx.text("reset.back"), back) }</p>
         </form>
     }
 }
@@ -145,11 +138,12 @@ pub fn language_switch(locale: Locale, act: &Callback<Action>) -> Html {
         }
     });
     let t = |key: &str| crate::i18n::t(locale, key);
+    let text = |key: &str| crate::i18n::text(locale, key);
     html! {
         <span class="select">
         <select id="language-switch" class="lang" aria-label={t("field.locale")} {onchange}>
             { for Locale::ALL.iter().map(|l| html! {
-                <option value={l.as_str()} selected={*l == locale}>{ t(&format!("locale.{}", l.as_str())) }</option>
+                <option value={l.as_str()} selected={*l == locale}>{ text(&format!("locale.{}", l.as_str())) }</option>
             }) }
         </select>
         </span>
@@ -164,6 +158,7 @@ fn signed_out(status: Option<&StatusView>) -> bool {
 
 pub fn status_pill(status: Option<&StatusView>, locale: Locale, act: &Callback<Action>) -> Html {
     let t = |key: &str| crate::i18n::t(locale, key);
+    let text = |key: &str| crate::i18n::text(locale, key);
     let state = status.map_or(SyncState::SavedLocally, |s| s.state);
     let pending = status.map_or(0, |s| s.pending);
     let title = match (state, pending) {
@@ -173,7 +168,7 @@ pub fn status_pill(status: Option<&StatusView>, locale: Locale, act: &Callback<A
         _ => String::new(),
     };
     let state_name = state.as_str();
-    let label = html! { <><span class="dot" aria-hidden="true"></span>{ t(&format!("status.{state_name}")) }</> };
+    let label = html! { <><span class="dot" aria-hidden="true"></span>{ text(&format!("status.{state_name}")) }</> };
     // Where signing in is what would get things moving, the pill is the way to it. The pill
     // itself stays one element whatever the state, so nothing holding it goes stale.
     let content = if signed_out(status) {
@@ -185,7 +180,7 @@ pub fn status_pill(status: Option<&StatusView>, locale: Locale, act: &Callback<A
         label
     };
     html! {
-        <span id="status-pill" class={classes!("pill", state_name)} role="status" aria-live="polite" data-state={state_name} {title}>{ content }</span>
+        <span id="status-pill" class={widgets::class_of(&["pill", state_name])} role="status" aria-live="polite" data-state={state_name} {title}>{ content }</span>
     }
 }
 
@@ -202,6 +197,7 @@ pub struct TopBarProps {
 #[component]
 pub fn TopBar(props: &TopBarProps) -> Html {
     let t = |key: &str| crate::i18n::t(props.locale, key);
+    let text = |key: &str| crate::i18n::text(props.locale, key);
     let who = props
         .account_email
         .clone()
@@ -218,11 +214,11 @@ pub fn TopBar(props: &TopBarProps) -> Html {
         <header class="top">
             <span class="who">{ who }</span>
             { language_switch(props.locale, &props.act) }
-            <button id="open-settings" class="btn ghost" onclick={open_settings}>{ "⚙ " }{ t("settings.title") }</button>
+            <button id="open-settings" class="btn ghost" onclick={open_settings}>{ "⚙ " }{ text("settings.title") }</button>
             { status_pill(props.status.as_ref(), props.locale, &props.act) }
         </header>
         if ended_for_safety {
-            <div class="alert warning" role="alert" id="sign-in-ended-for-safety">{ t("error.refresh_token_reused") }</div>
+            <div class="alert warning" role="alert" id="sign-in-ended-for-safety">{ text("error.refresh_token_reused") }</div>
         }
         </>
     }
@@ -231,8 +227,9 @@ pub fn TopBar(props: &TopBarProps) -> Html {
 /// Settings as a dialog over the wizard: closing it (button or Esc) shows the same step.
 pub fn settings(ctx: &Ctx, section: Provider) -> Html {
     let view = ctx.view();
-    let section_class =
-        |p: Provider| classes!("settings-section", (p == section).then_some("focus"));
+    let section_class = |p: Provider| {
+        widgets::class_of(&["settings-section", if p == section { "focus" } else { "" }])
+    };
     let asking = ctx.ui.confirming_keys_local;
     let usage_sharing = {
         let ctx = ctx.clone();
@@ -248,50 +245,50 @@ pub fn settings(ctx: &Ctx, section: Provider) -> Html {
         <div class="overlay">
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="settings-title" id="settings">
                 <div class="dialog-head">
-                    <h1 id="settings-title">{ ctx.t("settings.title") }</h1>
-                    <button id="close-settings" class="btn" onclick={ctx.callback(|| Action::CloseSettings)}>{ ctx.t("settings.back") }</button>
+                    <h1 id="settings-title">{ ctx.text("settings.title") }</h1>
+                    { widgets::button("close-settings", "btn", ctx.text("settings.back"), ctx.callback(|| Action::CloseSettings)) }
                 </div>
                 <div class="dialog-body">
                     <section class={section_class(Provider::Vapi)} id="settings-vapi">
-                        <h2>{ ctx.t("integration.vapi") }</h2>
+                        <h2>{ ctx.text("integration.vapi") }</h2>
                         { match &view.vapi_key_preview {
                             Some(preview) => html! { <p class="configured">{ format!("{} · {preview}", ctx.t("integration.configured")) }
-                                <button id="delete-vapi" class="link danger" onclick={ctx.callback(|| Action::DeleteVapi)}>{ ctx.t("settings.remove") }</button></p> },
+                                { widgets::button("delete-vapi", "link danger", ctx.text("settings.remove"), ctx.callback(|| Action::DeleteVapi)) }</p> },
                             None => html!(),
                         } }
                         { steps::vapi_form(ctx) }
                     </section>
                     <section class={section_class(Provider::Twilio)} id="settings-twilio">
-                        <h2>{ ctx.t("integration.twilio") }</h2>
+                        <h2>{ ctx.text("integration.twilio") }</h2>
                         { match &view.twilio {
                             Some(t) => html! { <p class="configured">{ format!("{} · {} {}", ctx.t("integration.configured"), widgets::isolated(&t.account_sid_preview), t.phone_number.as_deref().map(widgets::isolated).unwrap_or_default()) }
-                                <button id="delete-twilio" class="link danger" onclick={ctx.callback(|| Action::DeleteTwilio)}>{ ctx.t("settings.remove") }</button></p> },
+                                { widgets::button("delete-twilio", "link danger", ctx.text("settings.remove"), ctx.callback(|| Action::DeleteTwilio)) }</p> },
                             None => html!(),
                         } }
                         { steps::twilio_form(ctx) }
                     </section>
                     <section class="settings-section" id="settings-privacy">
-                        <h2>{ ctx.t("settings.privacy") }</h2>
+                        <h2>{ ctx.text("settings.privacy") }</h2>
                         <div class="check">
                             <input id="keys-local-only" type="checkbox" checked={view.keys_local_only || asking} onchange={keys_local} disabled={asking} />
-                            <label for="keys-local-only">{ ctx.t("settings.keys_local_only") }</label>
+                            <label for="keys-local-only">{ ctx.text("settings.keys_local_only") }</label>
                         </div>
                         { if asking { html! {
                             <div class="alert warning confirm" id="keys-local-confirm" role="alertdialog" aria-labelledby="keys-local-confirm-title" aria-describedby="keys-local-confirm-text">
-                                <strong id="keys-local-confirm-title">{ ctx.t("settings.keys_local_confirm_title") }</strong>
-                                <p id="keys-local-confirm-text">{ ctx.t("settings.keys_local_confirm") }</p>
+                                <strong id="keys-local-confirm-title">{ ctx.text("settings.keys_local_confirm_title") }</strong>
+                                <p id="keys-local-confirm-text">{ ctx.text("settings.keys_local_confirm") }</p>
                                 <div class="actions">
-                                    <button id="keys-local-confirm-no" class="btn" onclick={ctx.callback(|| Action::KeepKeysOnServer)}>{ ctx.t("settings.keys_local_confirm_no") }</button>
-                                    <button id="keys-local-confirm-yes" class="btn danger" onclick={ctx.callback(|| Action::KeysLocalOnly(true))}>{ ctx.t("settings.keys_local_confirm_yes") }</button>
+                                    { widgets::button("keys-local-confirm-no", "btn", ctx.text("settings.keys_local_confirm_no"), ctx.callback(|| Action::KeepKeysOnServer)) }
+                                    { widgets::button("keys-local-confirm-yes", "btn danger", ctx.text("settings.keys_local_confirm_yes"), ctx.callback(|| Action::KeysLocalOnly(true))) }
                                 </div>
                             </div>
                         } } else { html!() } }
-                        { if view.status.keychain_persistent { html!() } else { html! { <div class="alert warning">{ ctx.t("settings.no_keychain") }</div> } } }
+                        { if view.status.keychain_persistent { html!() } else { html! { <div class="alert warning">{ ctx.text("settings.no_keychain") }</div> } } }
                         <div class="check">
                             <input id="usage-sharing" type="checkbox" checked={view.usage_sharing} onchange={usage_sharing} />
-                            <label for="usage-sharing">{ ctx.t("settings.share_usage") }</label>
+                            <label for="usage-sharing">{ ctx.text("settings.share_usage") }</label>
                         </div>
-                        <p class="help">{ ctx.t("settings.share_usage.help") }</p>
+                        <p class="help">{ ctx.text("settings.share_usage.help") }</p>
                     </section>
                     { support_section(ctx) }
                     { account_section(ctx) }
@@ -310,10 +307,10 @@ fn account_section(ctx: &Ctx) -> Html {
         (Some(email), true) => {
             let verified = match ctx.ui.account.as_ref() {
                 Some(account) if account.email_verified => {
-                    html! { <span class="badge ok" id="email-verified">{ ctx.t("account.verified") }</span> }
+                    html! { <span class="badge ok" id="email-verified">{ ctx.text("account.verified") }</span> }
                 }
                 Some(_) => {
-                    html! { <span class="badge warn" id="email-unverified">{ ctx.t("account.unverified") }</span> }
+                    html! { <span class="badge warn" id="email-unverified">{ ctx.text("account.unverified") }</span> }
                 }
                 None => html!(),
             };
@@ -324,20 +321,20 @@ fn account_section(ctx: &Ctx) -> Html {
                 .map_or_else(|| email.clone(), |a| a.email.clone());
             html! { <>
                 <p class="account-row"><span><bdi dir="ltr">{ shown }</bdi>{ " " }{ verified }</span>
-                    <button id="sign-out" class="link" onclick={ctx.callback(|| Action::SignOut(UnsentEdits::Ask))}>{ ctx.t("settings.sign_out") }</button></p>
+                    { widgets::button("sign-out", "link", ctx.text("settings.sign_out"), ctx.callback(|| Action::SignOut(UnsentEdits::Ask))) }</p>
                 { unsent_question(ctx) }
             </> }
         }
         (Some(email), false) => {
             html! { <p>{ format!("{email} · {}", ctx.t("account.signed_out")) }{ " " }
-            <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> }
+            { widgets::button("sign-in-later", "link", ctx.text("account.sign_in"), ctx.callback(|| Action::ShowAccount)) }</p> }
         }
-        (None, _) => html! { <p>{ ctx.t("account.offline_mode") }{ " " }
-        <button id="sign-in-later" class="link" onclick={ctx.callback(|| Action::ShowAccount)}>{ ctx.t("account.sign_in") }</button></p> },
+        (None, _) => html! { <p>{ ctx.text("account.offline_mode") }{ " " }
+        { widgets::button("sign-in-later", "link", ctx.text("account.sign_in"), ctx.callback(|| Action::ShowAccount)) }</p> },
     };
     html! {
         <section class="settings-section" id="settings-account">
-            <h2>{ ctx.t("settings.account") }</h2>
+            <h2>{ ctx.text("settings.account") }</h2>
             { head }
             { if signed_in { account_life(ctx) } else { html!() } }
         </section>
@@ -357,14 +354,15 @@ fn account_life(ctx: &Ctx) -> Html {
     };
     let typed = |f: FormField| ctx.ui.typed_at(f);
     let submit_button = |id: &'static str, key: &str, danger: bool| {
-        html! {
-            <button {id} type="submit" class={classes!("btn", if danger { "danger" } else { "primary" }, busy.then_some("busy"))} disabled={busy} aria-busy={busy.to_string()}>
-                { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
-                { ctx.t(key) }
-            </button>
-        }
+        let class = if danger { "btn danger" } else { "btn primary" };
+        widgets::busy_button(id, class, ctx.text(key), busy, false, None)
     };
-    let cancel = html! { <button type="button" class="btn" id="account-panel-cancel" onclick={open_panel(ctx, None)}>{ ctx.t("settings.cancel") }</button> };
+    let cancel = widgets::button(
+        "account-panel-cancel",
+        "btn",
+        ctx.text("settings.cancel"),
+        open_panel(ctx, None),
+    );
     let form = |id: &'static str, action: Box<dyn Fn() -> Action>, body: Html| {
         let ctx = ctx.clone();
         let onsubmit = Callback::from(move |e: SubmitEvent| {
@@ -386,7 +384,7 @@ fn account_life(ctx: &Ctx) -> Html {
                 "confirm-email-form",
                 Box::new(move || Action::ConfirmEmail(ctx2.ui.typed_at(FormField::Code))),
                 html! { <>
-                    <p role="status" id="email-code-sent">{ ctx.t(if to_new_address { "account.code_sent_new" } else { "account.code_sent" }) }</p>
+                    <p role="status" id="email-code-sent">{ ctx.text(if to_new_address { "account.code_sent_new" } else { "account.code_sent" }) }</p>
                     { widgets::text(ctx, TextSpec::new(FormField::Code).autocomplete("one-time-code").help("help.code"), None) }
                     <div class="actions">{ submit_button("confirm-email", "account.confirm", false) }{ cancel.clone() }</div>
                 </> },
@@ -452,14 +450,14 @@ fn account_life(ctx: &Ctx) -> Html {
                     })
                 }),
                 html! { <div class="alert danger confirm" role="group" aria-labelledby="delete-title">
-                    <strong id="delete-title">{ ctx.t("account.delete_title") }</strong>
-                    <p id="delete-erases">{ ctx.t("account.delete_erases") }</p>
+                    <strong id="delete-title">{ ctx.text("account.delete_title") }</strong>
+                    <p id="delete-erases">{ ctx.text("account.delete_erases") }</p>
                     <fieldset class="choices">
-                        <legend>{ ctx.t("account.delete_vapi") }</legend>
+                        <legend>{ ctx.text("account.delete_vapi") }</legend>
                         <div class="check"><input type="radio" id="vapi-keep" name="vapi_assistants" checked={!delete_in_vapi} onchange={choose("keep")} />
-                            <label for="vapi-keep">{ ctx.t("account.delete_vapi_keep") }</label></div>
+                            <label for="vapi-keep">{ ctx.text("account.delete_vapi_keep") }</label></div>
                         <div class="check"><input type="radio" id="vapi-delete" name="vapi_assistants" checked={delete_in_vapi} onchange={choose("delete")} />
-                            <label for="vapi-delete">{ ctx.t("account.delete_vapi_delete") }</label></div>
+                            <label for="vapi-delete">{ ctx.text("account.delete_vapi_delete") }</label></div>
                     </fieldset>
                     { widgets::text(ctx, TextSpec::new(FormField::Password).kind("password").autocomplete("current-password"), None) }
                     <div class="actions">{ submit_button("delete-account", "account.delete_now", true) }{ cancel.clone() }</div>
@@ -472,14 +470,14 @@ fn account_life(ctx: &Ctx) -> Html {
     html! { <>
         <div class="account-actions">
             { if account.email_verified { html!() } else { html! {
-                <button type="button" class="link" id="send-confirmation" onclick={ctx.callback(|| Action::SendEmailConfirmation)}>{ ctx.t("account.confirm_address") }</button>
+                { widgets::button("send-confirmation", "link", ctx.text("account.confirm_address"), ctx.callback(|| Action::SendEmailConfirmation)) }
             } } }
-            <button type="button" class="link" id="open-change-email" onclick={open_panel(ctx, Some(AccountPanel::ChangeEmail))}>{ ctx.t("account.change_email") }</button>
-            <button type="button" class="link" id="open-change-password" onclick={open_panel(ctx, Some(AccountPanel::ChangePassword))}>{ ctx.t("account.change_password") }</button>
+            { widgets::button("open-change-email", "link", ctx.text("account.change_email"), open_panel(ctx, Some(AccountPanel::ChangeEmail))) }
+            { widgets::button("open-change-password", "link", ctx.text("account.change_password"), open_panel(ctx, Some(AccountPanel::ChangePassword))) }
         </div>
         { if matches!(panel, Some(AccountPanel::Delete)) { html!() } else { panel_html.clone() } }
         { widgets::alert(ctx, "account-settings") }
-        <h3 id="sign-ins-title">{ ctx.t("account.sign_ins") }</h3>
+        <h3 id="sign-ins-title">{ ctx.text("account.sign_ins") }</h3>
         <ul class="sign-ins" aria-labelledby="sign-ins-title">
             { for account.sign_ins.iter().map(|s| {
                 let id = s.id.clone();
@@ -487,22 +485,22 @@ fn account_life(ctx: &Ctx) -> Html {
                 html! {
                     <li class="sign-in">
                         <span><bdi>{ name }</bdi><span class="help">{ format!(" · {} {}", ctx.t("account.last_used"), local_time(s.last_used_ms, ctx.locale)) }</span></span>
-                        { if s.current { html! { <span class="badge">{ ctx.t("account.this_computer") }</span> } } else { html! {
+                        { if s.current { html! { <span class="badge">{ ctx.text("account.this_computer") }</span> } } else { html! {
                             <button type="button" class="link" aria-label={format!("{} {}", ctx.t("account.end_sign_in"), s.device.clone().unwrap_or_default())}
-                                onclick={ctx.callback(move || Action::EndSignIns(Some(id.clone())))}>{ ctx.t("account.end_sign_in") }</button>
+                                onclick={ctx.callback_with(move || Action::EndSignIns(Some(id.clone())))}>{ ctx.text("account.end_sign_in") }</button>
                         } } }
                     </li>
                 }
             }) }
         </ul>
         { if others > 1 { html! {
-            <button type="button" class="btn" id="end-other-sign-ins" onclick={ctx.callback(|| Action::EndSignIns(None))}>{ ctx.t("account.end_others") }</button>
+            { widgets::button("end-other-sign-ins", "btn", ctx.text("account.end_others"), ctx.callback(|| Action::EndSignIns(None))) }
         } } else { html!() } }
-        <h3>{ ctx.t("account.your_data") }</h3>
-        <p class="help">{ ctx.t("account.export_help") }</p>
+        <h3>{ ctx.text("account.your_data") }</h3>
+        <p class="help">{ ctx.text("account.export_help") }</p>
         <div class="actions">
-            <button type="button" class="btn" id="export-account" onclick={ctx.callback(|| Action::ExportAccount)}>{ ctx.t("account.export") }</button>
-            <button type="button" class="btn danger" id="open-delete-account" onclick={open_panel(ctx, Some(AccountPanel::Delete))}>{ ctx.t("account.delete") }</button>
+            { widgets::button("export-account", "btn", ctx.text("account.export"), ctx.callback(|| Action::ExportAccount)) }
+            { widgets::button("open-delete-account", "btn danger", ctx.text("account.delete"), open_panel(ctx, Some(AccountPanel::Delete))) }
         </div>
         { if matches!(panel, Some(AccountPanel::Delete)) { panel_html } else { html!() } }
     </> }
@@ -528,9 +526,9 @@ pub fn home(ctx: &Ctx) -> Html {
     let tile = |id: &'static str, title: &str, value: String, step: Step| {
         html! {
             <div class="tile" {id}>
-                <span class="tile-title">{ ctx.t(title) }</span>
+                <span class="tile-title">{ ctx.text(title) }</span>
                 <span class="tile-value">{ value }</span>
-                <button class="link" onclick={ctx.callback(move || Action::Change(step))}>{ ctx.t("summary.change") }</button>
+                <button class="link" onclick={ctx.callback_with(move || Action::Change(step))}>{ ctx.text("summary.change") }</button>
             </div>
         }
     };
@@ -541,15 +539,15 @@ pub fn home(ctx: &Ctx) -> Html {
     html! {
         <div class="home">
             <header class="top">
-                <div class="brand">{ ctx.t("app.name") }</div>
+                <div class="brand">{ ctx.text("app.name") }</div>
                 <span class="spacer"></span>
                 { language_switch(ctx.locale, &ctx.actions) }
                 { status_pill(ctx.ui.status.as_ref(), ctx.locale, &ctx.actions) }
             </header>
             <main class="home-body">
                 <section class="card hero" aria-labelledby="home-title">
-                    <h1 id="home-title">{ ctx.t(if assistant.is_some() { "home.live" } else { "home.not_live" }) }</h1>
-                    <p class="purpose">{ ctx.t("home.purpose") }</p>
+                    <h1 id="home-title">{ ctx.text(if assistant.is_some() { "home.live" } else { "home.not_live" }) }</h1>
+                    <p class="purpose">{ ctx.text("home.purpose") }</p>
                     { widgets::assistant_sync(ctx) }
                     <crate::hours::OpenNowLine hours={view.studio.business_hours.as_ref().map(|t| t.as_str().to_owned())}
                         timezone={view.profile.timezone.as_ref().map(|z| z.as_str().to_owned())} locale={ctx.locale} />
@@ -583,14 +581,14 @@ fn unsent_question(ctx: &Ctx) -> Html {
     let sending = stage == SignOutStage::Sending;
     html! {
         <div class="alert warning confirm" id="unsent-confirm" role="alertdialog" aria-labelledby="unsent-confirm-title" aria-describedby="unsent-confirm-text">
-            <strong id="unsent-confirm-title">{ ctx.t("settings.unsent_title") }</strong>
+            <strong id="unsent-confirm-title">{ ctx.text("settings.unsent_title") }</strong>
             <p id="unsent-confirm-text">{ ctx.count("settings.unsent", pending as u64) }</p>
             <div class="actions">
                 <button id="unsent-send" class="btn primary" disabled={sending} onclick={ctx.callback(|| Action::SignOut(UnsentEdits::SendFirst))}>
-                    { ctx.t(if sending { "settings.unsent_sending" } else { "settings.unsent_send" }) }
+                    { ctx.text(if sending { "settings.unsent_sending" } else { "settings.unsent_send" }) }
                 </button>
-                <button id="unsent-sign-out" class="btn" disabled={sending} onclick={ctx.callback(|| Action::SignOut(UnsentEdits::KeepForNextSignIn))}>{ ctx.t("settings.unsent_sign_out") }</button>
-                <button id="unsent-cancel" class="link" disabled={sending} onclick={ctx.callback(|| Action::StaySignedIn)}>{ ctx.t("settings.unsent_cancel") }</button>
+                <button id="unsent-sign-out" class="btn" disabled={sending} onclick={ctx.callback(|| Action::SignOut(UnsentEdits::KeepForNextSignIn))}>{ ctx.text("settings.unsent_sign_out") }</button>
+                <button id="unsent-cancel" class="link" disabled={sending} onclick={ctx.callback(|| Action::StaySignedIn)}>{ ctx.text("settings.unsent_cancel") }</button>
             </div>
         </div>
     }
@@ -619,21 +617,29 @@ fn support_section(ctx: &Ctx) -> Html {
     };
     html! {
         <section class="settings-section" id="settings-support">
-            <h2>{ ctx.t("settings.support") }</h2>
-            <label for="assistant-id">{ ctx.t("settings.assistant_id") }</label>
+            <h2>{ ctx.text("settings.support") }</h2>
+            <label for="assistant-id">{ ctx.text("settings.assistant_id") }</label>
             <div class="copy-row">
                 <input id="assistant-id" type="text" readonly=true dir="ltr" value={id} />
-                <button id="copy-assistant-id" class="btn" onclick={copy}>{ ctx.t("settings.copy") }</button>
+                { widgets::button("copy-assistant-id", "btn", ctx.text("settings.copy"), copy) }
             </div>
         </section>
     }
 }
 
 /// Toasts at the bottom; each goes away by itself after a few seconds (or on Esc).
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct ToastProps {
     pub ui: UseReducerHandle<Ui>,
+    /// `ui.revision` when drawn (see `Ctx`'s `PartialEq`).
+    pub revision: u64,
     pub locale: Locale,
+}
+
+impl PartialEq for ToastProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.revision == other.revision && self.locale == other.locale
+    }
 }
 
 #[component]
@@ -679,7 +685,7 @@ pub fn Toasts(props: &ToastProps) -> Html {
                 let ui = props.ui.clone();
                 let id = toast.id;
                 html! {
-                    <div class={classes!("toast", kind)} role={if kind == "danger" { "alert" } else { "status" }} data-kind={kind}>
+                    <div class={widgets::class_of(&["toast", kind])} role={if kind == "danger" { "alert" } else { "status" }} data-kind={kind}>
                         <span>{ text }</span>
                         <button class="toast-close" aria-label={crate::i18n::t(locale, "toast.close")} onclick={move |_| ui.dispatch(Msg::Dismiss(id))}><span aria-hidden="true">{ "×" }</span></button>
                     </div>
@@ -697,9 +703,9 @@ pub fn keychain_waiting(ctx: &Ctx) -> Html {
     }
     html! {
         <aside id="keychain-waiting" class="update" role="status">
-            <span class="update-text">{ ctx.t("keychain.waiting") }</span>
+            <span class="update-text">{ ctx.text("keychain.waiting") }</span>
             <button id="keep-keys-in-memory" class="btn" onclick={ctx.callback(|| Action::KeepKeysInMemory)}>
-                { ctx.t("keychain.continue_without") }
+                { ctx.text("keychain.continue_without") }
             </button>
         </aside>
     }
@@ -718,12 +724,12 @@ pub fn update_ready(ctx: &Ctx) -> Html {
             <button id="install-update" class="btn primary" disabled={installing}
                 onclick={ctx.callback(|| Action::InstallUpdate)}>
                 { if installing { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
-                { ctx.t(if installing { "update.installing" } else { "update.restart" }) }
+                { ctx.text(if installing { "update.installing" } else { "update.restart" }) }
             </button>
         </aside>
     }
 }
 
 pub fn toasts(ctx: &Ctx) -> Html {
-    html! { <Toasts ui={ctx.ui.clone()} locale={ctx.locale} /> }
+    html! { <Toasts ui={ctx.ui.clone()} revision={ctx.revision} locale={ctx.locale} /> }
 }

@@ -40,8 +40,8 @@ pub fn step(ctx: &Ctx, step: Step) -> Html {
     };
     html! { <>
         <p class="eyebrow">{ format!("{} {} / 9", ctx.t("step.word"), step.index() + 1) }</p>
-        <h1 id="step-title">{ ctx.t(&format!("step.{}", step.key())) }</h1>
-        <p class="purpose">{ ctx.t(&format!("purpose.{}", step.key())) }</p>
+        <h1 id="step-title">{ ctx.text(&format!("step.{}", step.key())) }</h1>
+        <p class="purpose">{ ctx.text(&format!("purpose.{}", step.key())) }</p>
         { body }
     </> }
 }
@@ -69,10 +69,10 @@ fn profile(ctx: &Ctx, view: &WizardView) -> Html {
             { widgets::text(ctx, TextSpec::new(ProfileField::organization_name).autocomplete("organization"), text_of(p.organization_name.as_ref().map(|l| l.as_str()).as_ref())) }
         </div>
         <div class="row">
-            { widgets::select(ctx, ProfileField::industry, &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
+            { widgets::select(ctx, ProfileField::industry.into(), &labelled(ctx, "industry", Industry::ALL, Industry::as_str), p.industry.map(|i| i.as_str().to_owned())) }
             { widgets::time_zone(ctx, p.timezone.as_ref().map(|z| z.as_str().to_owned())) }
         </div>
-        { widgets::select(ctx, ProfileField::locale, &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
+        { widgets::select(ctx, ProfileField::locale.into(), &labelled(ctx, "locale", Locale::ALL, Locale::as_str), p.locale.map(|l| l.as_str().to_owned())) }
         { widgets::checkbox(ctx, ProfileField::marketing_opt_in, p.marketing_opt_in) }
         { widgets::checkbox(ctx, ProfileField::accept_terms, p.accept_terms) }
     </> }
@@ -109,16 +109,16 @@ fn three_ways(ctx: &Ctx, provider: Provider, inline: Html) -> Html {
     html! {
         <div class="ways">
             <section class="way" aria-labelledby={format!("{prefix}-quick")}>
-                <h2 id={format!("{prefix}-quick")}>{ ctx.t("way.quick") }</h2>
-                <p class="help">{ ctx.t(&format!("way.quick.{prefix}")) }</p>
+                <h2 id={format!("{prefix}-quick")}>{ ctx.text("way.quick") }</h2>
+                <p class="help">{ ctx.text(&format!("way.quick.{prefix}")) }</p>
                 { inline }
             </section>
             <div class="way-side">
-                <button id={format!("{prefix}-detailed")} type="button" class="way-link" onclick={ctx.callback(move || Action::OpenSettings(provider))}>
-                    <strong>{ ctx.t("way.detailed") }</strong><span>{ ctx.t("way.detailed.help") }</span>
+                <button id={format!("{prefix}-detailed")} type="button" class="way-link" onclick={ctx.callback_with(move || Action::OpenSettings(provider))}>
+                    <strong>{ ctx.text("way.detailed") }</strong><span>{ ctx.text("way.detailed.help") }</span>
                 </button>
                 <button id={format!("{prefix}-skip")} type="button" class="way-link" onclick={ctx.callback(|| Action::SkipStep)}>
-                    <strong>{ ctx.t("way.skip") }</strong><span>{ ctx.t("way.skip.help") }</span>
+                    <strong>{ ctx.text("way.skip") }</strong><span>{ ctx.text("way.skip.help") }</span>
                 </button>
             </div>
         </div>
@@ -138,7 +138,7 @@ pub fn vapi_form(ctx: &Ctx) -> Html {
     html! { <>
         { widgets::text(ctx, TextSpec::new(FormField::VapiApiKey).help("help.vapi_api_key").kind("password"), None) }
         { widgets::alert(ctx, "vapi") }
-        { widgets::action_button("vapi-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
+        { widgets::busy_button("vapi-verify", "btn primary", ctx.text(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, Some(onclick)) }
     </> }
 }
 
@@ -167,7 +167,7 @@ fn persona(ctx: &Ctx, view: &WizardView) -> Html {
         { widgets::cards(ctx, StudioField::persona, personas, s.persona.map(|p| p.as_str().to_owned())) }
         { widgets::textarea(ctx, TextSpec::new(StudioField::job_to_be_done).help("help.job_to_be_done"), text_of(s.job_to_be_done.as_ref().map(|t| t.as_str()).as_ref()), 2) }
         { widgets::chips(ctx, StudioField::languages, languages, s.languages.iter().map(|l| l.as_str().to_owned()).collect()) }
-        { widgets::select(ctx, StudioField::tone, &labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
+        { widgets::select(ctx, StudioField::tone.into(), &labelled(ctx, "tone", Tone::ALL, Tone::as_str), s.tone.map(|t| t.as_str().to_owned())) }
         { widgets::textarea(ctx, TextSpec::new(StudioField::guidelines).help("help.guidelines"), text_of(s.guidelines.as_ref().map(|t| t.as_str()).as_ref()), 3) }
     </> }
 }
@@ -191,7 +191,7 @@ pub fn twilio_form(ctx: &Ctx) -> Html {
         { widgets::text(ctx, TextSpec::new(FormField::AuthToken).kind("password"), None) }
         { widgets::text(ctx, TextSpec::new(FormField::PhoneNumber).help("help.phone_number").kind("tel"), None) }
         { widgets::alert(ctx, "twilio") }
-        { widgets::action_button("twilio-verify", ctx.t(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, true, onclick) }
+        { widgets::busy_button("twilio-verify", "btn primary", ctx.text(if busy { "action.verifying" } else { "action.verify_save" }), busy, false, Some(onclick)) }
     </> }
 }
 
@@ -215,7 +215,7 @@ fn telephony(ctx: &Ctx, view: &WizardView) -> Html {
         // A trial Twilio account dials only the numbers verified with Twilio: a handoff to any
         // other phone would never ring.
         { if view.twilio.as_ref().is_some_and(|t| t.trial) { html! {
-            <div class="alert warning" role="note" id="trial-handoff-note">{ ctx.t("telephony.trial") }</div>
+            <div class="alert warning" role="note" id="trial-handoff-note">{ ctx.text("telephony.trial") }</div>
         } } else { html!() } }
     </> }
 }
@@ -251,7 +251,7 @@ fn integrations(ctx: &Ctx, view: &WizardView) -> Html {
 
 fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
     let Some(form) = ctx.ui.assistant_form.clone() else {
-        return html! { <p class="help">{ ctx.t("loading") }</p> };
+        return html! { <p class="help">{ ctx.text("loading") }</p> };
     };
     let set = |field: AssistantFormField| {
         let ctx = ctx.clone();
@@ -295,36 +295,36 @@ fn assistant(ctx: &Ctx, view: &WizardView) -> Html {
         </div>
         <div class="row">
             <div class="field">
-                <label for={AssistantFormField::Name.as_str()}>{ ctx.t("field.assistant_name") }</label>
+                <label for={AssistantFormField::Name.as_str()}>{ ctx.text("field.assistant_name") }</label>
                 <input id={AssistantFormField::Name.as_str()} dir="auto" value={form.name.clone()} oninput={on_input(AssistantFormField::Name)} />
                 { error(AssistantFormField::Name) }
             </div>
             <div class="field">
-                <label for={AssistantFormField::VoiceId.as_str()}>{ ctx.t("field.voice") }</label>
+                <label for={AssistantFormField::VoiceId.as_str()}>{ ctx.text("field.voice") }</label>
                 <span class="select"><select id={AssistantFormField::VoiceId.as_str()} onchange={on_voice}>
                     { for ctx.ui.voices.iter().map(|v| html! { <option value={v.clone()} selected={*v == form.voice_id}>{ v.trim_end_matches("Neural") }</option> }) }
                 </select></span>
             </div>
         </div>
         <div class="field">
-            <label for={AssistantFormField::FirstMessage.as_str()}>{ ctx.t("field.first_message") }</label>
+            <label for={AssistantFormField::FirstMessage.as_str()}>{ ctx.text("field.first_message") }</label>
             <textarea id={AssistantFormField::FirstMessage.as_str()} dir="auto" rows="2" value={form.first_message.clone()} oninput={on_area(AssistantFormField::FirstMessage)} />
             { error(AssistantFormField::FirstMessage) }
         </div>
         <div class="field">
-            <label for={AssistantFormField::Instructions.as_str()}>{ ctx.t("field.instructions") }</label>
+            <label for={AssistantFormField::Instructions.as_str()}>{ ctx.text("field.instructions") }</label>
             <textarea id={AssistantFormField::Instructions.as_str()} dir="auto" rows="6" value={form.instructions.clone()} oninput={on_area(AssistantFormField::Instructions)} />
-            <span class="help">{ ctx.t("help.instructions") }</span>
+            <span class="help">{ ctx.text("help.instructions") }</span>
             { error(AssistantFormField::Instructions) }
         </div>
         { if ctx.ui.instructions_outdated { html! {
-            <div id="instructions-outdated" class="alert warning" role="note">{ ctx.t("assistant.instructions_outdated") }</div>
+            <div id="instructions-outdated" class="alert warning" role="note">{ ctx.text("assistant.instructions_outdated") }</div>
         } } else { html!() } }
         { call_settings(ctx, view) }
         { widgets::alert(ctx, "assistant") }
-        { if vapi_ready { html!() } else { html! { <div class="alert warning" role="note">{ ctx.t("assistant.needs_vapi") }</div> } } }
+        { if vapi_ready { html!() } else { html! { <div class="alert warning" role="note">{ ctx.text("assistant.needs_vapi") }</div> } } }
         <div class="actions">
-            { widgets::action_button("create-assistant", ctx.t(if busy { "action.creating" } else if created { "action.update_assistant" } else { "action.create" }), busy, !vapi_ready, true, create) }
+            { widgets::busy_button("create-assistant", "btn primary", ctx.text(if busy { "action.creating" } else if created { "action.update_assistant" } else { "action.create" }), busy, !vapi_ready, Some(create)) }
         </div>
         { if created { widgets::assistant_sync(ctx) } else { html!() } }
         { progress_list(ctx, view, busy) }
@@ -341,13 +341,13 @@ fn call_settings(ctx: &Ctx, view: &WizardView) -> Html {
     let recording = s.call_recording.unwrap_or(CallRecording::Off);
     html! {
         <fieldset class="call-settings" id="call-settings">
-            <legend>{ ctx.t("call_settings.title") }</legend>
+            <legend>{ ctx.text("call_settings.title") }</legend>
             <div class="row">
-                { widgets::select(ctx, StudioField::call_length, &labelled(ctx, "call_length", CallLength::ALL, CallLength::as_str), Some(length.as_str().to_owned())) }
-                { widgets::select(ctx, StudioField::background_sound, &labelled(ctx, "background_sound", BackgroundSound::ALL, BackgroundSound::as_str), Some(sound.as_str().to_owned())) }
+                { widgets::select(ctx, StudioField::call_length.into(), &labelled(ctx, "call_length", CallLength::ALL, CallLength::as_str), Some(length.as_str().to_owned())) }
+                { widgets::select(ctx, StudioField::background_sound.into(), &labelled(ctx, "background_sound", BackgroundSound::ALL, BackgroundSound::as_str), Some(sound.as_str().to_owned())) }
             </div>
-            { widgets::select(ctx, StudioField::call_recording, &labelled(ctx, "call_recording", CallRecording::ALL, CallRecording::as_str), Some(recording.as_str().to_owned())) }
-            <p class="help" id="calls-always">{ ctx.t("call_settings.always") }</p>
+            { widgets::select(ctx, StudioField::call_recording.into(), &labelled(ctx, "call_recording", CallRecording::ALL, CallRecording::as_str), Some(recording.as_str().to_owned())) }
+            <p class="help" id="calls-always">{ ctx.text("call_settings.always") }</p>
         </fieldset>
     }
 }
@@ -368,10 +368,10 @@ fn progress_list(ctx: &Ctx, view: &WizardView, busy: bool) -> Html {
     let recorded = created && !busy && view.status.pending == 0 && view.account_email.is_some();
     let item = |key: &str, state: &'static str| {
         html! {
-            <li class={classes!("progress-item", state)} data-state={state}>
+            <li class={widgets::class_of(&["progress-item", state])} data-state={state}>
                 <span class="mark" aria-hidden="true">{ match state { "done" => "✓", "running" => "…", "skipped" => "–", _ => "○" } }</span>
-                <span>{ ctx.t(key) }</span>
-                <span class="state">{ ctx.t(&format!("progress.{state}")) }</span>
+                <span>{ ctx.text(key) }</span>
+                <span class="state">{ ctx.text(&format!("progress.{state}")) }</span>
             </li>
         }
     };
@@ -428,10 +428,10 @@ fn seats(ctx: &Ctx, saved: u16) -> Html {
         .error_at(StudioField::seats)
         .map(|e| crate::i18n::error_message(ctx.locale, &e));
     html! {
-        <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for="seats">{ ctx.t(StudioField::seats.label_key()) }</label>
+        <div class={widgets::class_of(&["field", if error.is_some() { "invalid" } else { "" }])}>
+            <label for="seats">{ ctx.text(StudioField::seats.label_key()) }</label>
             <input id="seats" dir="auto" type="number" min="1" value={widgets::shown(ctx, StudioField::seats.into(), Some(saved.to_string()))} {oninput} aria-invalid={error.is_some().to_string()} />
-            { match error { Some(e) => html! { <span class="error" role="alert">{ e }</span> }, None => html! { <span class="help">{ ctx.t("help.seats") }</span> } } }
+            { match error { Some(e) => html! { <span class="error" role="alert">{ e }</span> }, None => html! { <span class="help">{ ctx.text("help.seats") }</span> } } }
         </div>
     }
 }
@@ -440,12 +440,12 @@ fn done(ctx: &Ctx, view: &WizardView) -> Html {
     let line = |step: Step, detail: String| {
         let mark = step_mark(&view.marks, step);
         html! {
-            <li class={classes!("summary-item", mark)} data-step={step.key()}>
+            <li class={widgets::class_of(&["summary-item", mark])} data-step={step.key()}>
                 <span class="mark" aria-hidden="true">{ match mark { "done" => "✓", "skipped" => "–", "warning" => "!", _ => "○" } }</span>
-                <span class="summary-name">{ ctx.t(&format!("step.{}", step.key())) }</span>
+                <span class="summary-name">{ ctx.text(&format!("step.{}", step.key())) }</span>
                 <span class="summary-detail">{ detail }</span>
-                <button type="button" class="link" id={format!("change-{}", step.key())} onclick={ctx.callback(move || Action::GoTo(step))}>
-                    { ctx.t(if mark == "skipped" { "summary.set_up" } else { "summary.change" }) }
+                <button type="button" class="link" id={format!("change-{}", step.key())} onclick={ctx.callback_with(move || Action::GoTo(step))}>
+                    { ctx.text(if mark == "skipped" { "summary.set_up" } else { "summary.change" }) }
                 </button>
             </li>
         }

@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::ctx::Ctx;
 use crate::i18n::error_message;
 use crate::state::{Action, CallsState, Msg};
+use crate::widgets;
 
 const REFRESH_MS: u32 = 3 * 60 * 1000;
 
@@ -60,29 +61,26 @@ pub fn chat(ctx: &Ctx) -> Html {
     html! {
         <section class="card panel chat" aria-labelledby="chat-title" id="chat-panel">
             <div class="panel-head">
-                <h2 id="chat-title">{ ctx.t("chat.title") }</h2>
-                <button type="button" class="link" id="new-chat" onclick={ctx.callback(|| Action::NewChat)}>{ ctx.t("chat.new") }</button>
+                <h2 id="chat-title">{ ctx.text("chat.title") }</h2>
+                { widgets::button("new-chat", "link", ctx.text("chat.new"), ctx.callback(|| Action::NewChat)) }
             </div>
-            <p class="help">{ ctx.t("chat.purpose") }</p>
+            <p class="help">{ ctx.text("chat.purpose") }</p>
             <ol class="chat-lines" id="chat-lines" aria-live="polite">
-                { if view.lines.is_empty() { html! { <li class="chat-empty">{ ctx.t("chat.empty") }</li> } } else { html!() } }
+                { if view.lines.is_empty() { html! { <li class="chat-empty">{ ctx.text("chat.empty") }</li> } } else { html!() } }
                 { for view.lines.iter().map(|line| html! {
-                    <li class={classes!("chat-line", if line.from_owner { "owner" } else { "ava" })} dir="auto">{ line.text.clone() }</li>
+                    <li class={widgets::class_of(&["chat-line", if line.from_owner { "owner" } else { "ava" }])} dir="auto">{ line.text.clone() }</li>
                 }) }
             </ol>
             <form class="chat-form" onsubmit={send}>
                 <textarea id="chat-input" rows="2" dir="auto" value={typed} {oninput}
                     aria-label={ctx.t("chat.input")} placeholder={ctx.t("chat.placeholder")} />
-                <button type="submit" id="chat-send" class="btn primary" disabled={busy}>
-                    { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
-                    { ctx.t("chat.send") }
-                </button>
+                { widgets::busy_button("chat-send", "btn primary", ctx.text("chat.send"), busy, false, None) }
             </form>
             { error }
             { match &view.system_prompt {
                 Some(prompt) => html! {
                     <details class="system-prompt" id="system-prompt">
-                        <summary>{ ctx.t("chat.system_prompt") }</summary>
+                        <summary>{ ctx.text("chat.system_prompt") }</summary>
                         // Scrolls on its own: focusable, so the keyboard can scroll it too.
                         <pre dir="auto" tabindex="0" role="region" aria-label={ctx.t("chat.system_prompt")}>{ prompt.clone() }</pre>
                     </details>
@@ -128,21 +126,18 @@ fn call_me(ctx: &Ctx) -> Html {
             ),
             other => ctx.t(&format!("test_call.{other}")),
         };
-        let class = classes!("test-call", status.clone());
+        let class = widgets::class_of(&["test-call", &status]);
         html! { <p {class} id="test-call" data-status={status} role="status">{ text }</p> }
     });
     html! {
         <section class="card panel" aria-labelledby="call-me-title" id="call-me-panel">
-            <h2 id="call-me-title">{ ctx.t("test_call.title") }</h2>
-            <p class="help">{ ctx.t(if attached { "test_call.purpose" } else { "test_call.needs_number" }) }</p>
-            { if trial { html! { <div class="alert warning" role="note" id="trial-note">{ ctx.t("test_call.trial") }</div> } } else { html!() } }
+            <h2 id="call-me-title">{ ctx.text("test_call.title") }</h2>
+            <p class="help">{ ctx.text(if attached { "test_call.purpose" } else { "test_call.needs_number" }) }</p>
+            { if trial { html! { <div class="alert warning" role="note" id="trial-note">{ ctx.text("test_call.trial") }</div> } } else { html!() } }
             <form class="chat-form" onsubmit={place}>
                 <input id="call-to" type="tel" dir="ltr" autocomplete="tel" value={typed} {oninput} disabled={!attached}
                     aria-label={ctx.t("test_call.number")} placeholder="+33 6 12 34 56 78" />
-                <button type="submit" id="call-me" class="btn primary" disabled={!attached || ctx.ui.calling || call_under_way}>
-                    { if ctx.ui.calling { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
-                    { ctx.t("test_call.call") }
-                </button>
+                { widgets::busy_button("call-me", "btn primary", ctx.text("test_call.call"), ctx.ui.calling, !attached || call_under_way, None) }
             </form>
             { error }
             { progress.unwrap_or_default() }
@@ -188,16 +183,16 @@ fn words(ctx: &Ctx, prefix: &str, code: &str) -> String {
 fn calls(ctx: &Ctx) -> Html {
     let body = match &ctx.ui.calls {
         CallsState::NotLoaded | CallsState::Loading(None) => {
-            html! { <p class="help" id="calls-loading">{ ctx.t("calls.loading") }</p> }
+            html! { <p class="help" id="calls-loading">{ ctx.text("calls.loading") }</p> }
         }
         CallsState::Failed(error) => html! {
-            <div class={classes!("alert", if error.code.is_provider_unavailable() { "warning" } else { "danger" })} role="alert" id="calls-error">
-                { ctx.t(if error.code.is_provider_unavailable() { "calls.offline" } else { "calls.failed" }) }
+            <div class={widgets::class_of(&["alert", if error.code.is_provider_unavailable() { "warning" } else { "danger" }])} role="alert" id="calls-error">
+                { ctx.text(if error.code.is_provider_unavailable() { "calls.offline" } else { "calls.failed" }) }
                 { " " }{ error_message(ctx.locale, error) }
             </div>
         },
         CallsState::Loaded(calls) | CallsState::Loading(Some(calls)) if calls.is_empty() => {
-            html! { <p class="calls-empty" id="calls-empty">{ ctx.t("calls.empty") }</p> }
+            html! { <p class="calls-empty" id="calls-empty">{ ctx.text("calls.empty") }</p> }
         }
         CallsState::Loaded(calls) | CallsState::Loading(Some(calls)) => html! {
             <ol class="calls" id="calls">{ for calls.iter().map(|call| call_row(ctx, call)) }</ol>
@@ -207,11 +202,8 @@ fn calls(ctx: &Ctx) -> Html {
     html! {
         <section class="card panel" aria-labelledby="calls-title" id="calls-panel">
             <div class="panel-head">
-                <h2 id="calls-title">{ ctx.t("calls.title") }</h2>
-                <button type="button" class="btn" id="refresh-calls" disabled={loading} onclick={ctx.callback(|| Action::RefreshCalls)}>
-                    { if loading { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
-                    { ctx.t("calls.refresh") }
-                </button>
+                <h2 id="calls-title">{ ctx.text("calls.title") }</h2>
+                { widgets::busy_button("refresh-calls", "btn", ctx.text("calls.refresh"), loading, false, Some(ctx.callback(|| Action::RefreshCalls))) }
             </div>
             { body }
         </section>

@@ -3,7 +3,7 @@
 
 use ava_ipc::{AssistantSync, FieldEdit, FieldName};
 use ava_model::{ProfileField, StudioField};
-use serde_json::{Value, json};
+use serde_json::Value;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -39,8 +39,8 @@ fn frame(ctx: &Ctx, field: FieldName, help_key: Option<&str>, control: Html) -> 
         .map(|e| error_message(ctx.locale, &e));
     let help = help_key.map(|k| ctx.t(k));
     html! {
-        <div class={classes!("field", error.is_some().then_some("invalid"))}>
-            <label for={field.as_str()}>{ ctx.t(field.label_key()) }</label>
+        <div class={class_of(&["field", if error.is_some() { "invalid" } else { "" }])}>
+            <label for={field.as_str()}>{ ctx.text(field.label_key()) }</label>
             { control }
             { match (error, help) {
                 (Some(e), _) => html! { <span id={format!("{field}-msg")} class="error" role="alert">{ e }</span> },
@@ -149,11 +149,10 @@ pub fn textarea(ctx: &Ctx, spec: TextSpec, saved: Option<String>, rows: u32) -> 
 /// A select over `(value, label)` options, with an empty "Choose…" entry.
 pub fn select(
     ctx: &Ctx,
-    field: impl Into<FieldName>,
+    field: FieldName,
     options: &[(String, String)],
     current: Option<String>,
 ) -> Html {
-    let field = field.into();
     let onchange = {
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
@@ -165,7 +164,7 @@ pub fn select(
     let current = shown(ctx, field, current);
     let control = html! {
         <span class="select"><select id={field.as_str()} name={field.as_str()} {onchange} aria-describedby={message_id(ctx, field, None)}>
-            <option value="" selected={current.is_empty()}>{ ctx.t("choose") }</option>
+            <option value="" selected={current.is_empty()}>{ ctx.text("choose") }</option>
             { for options.iter().map(|(value, text)| {
                 let selected = *value == current;
                 html! { <option value={value.clone()} {selected}>{ text.clone() }</option> }
@@ -289,7 +288,7 @@ pub fn ZoneSearch(props: &ZoneSearchProps) -> Html {
                 };
                 html! {
                     <li id={option_id(i)} role="option" aria-selected={selected.to_string()}
-                        class={classes!("zone-option", selected.then_some("active"))} data-zone={zone.clone()} {onmousedown}>
+                        class={class_of(&["zone-option", if selected { "active" } else { "" }])} data-zone={zone.clone()} {onmousedown}>
                         { ava_model::Timezone::readable(&zone) }
                     </li>
                 }
@@ -323,9 +322,9 @@ pub fn checkbox(ctx: &Ctx, target: ProfileField, checked: bool) -> Html {
         .error_at(field)
         .map(|e| error_message(ctx.locale, &e));
     html! {
-        <div class={classes!("check", error.is_some().then_some("invalid"))}>
+        <div class={class_of(&["check", if error.is_some() { "invalid" } else { "" }])}>
             <input id={field.as_str()} type="checkbox" {checked} {onchange} />
-            <label for={field.as_str()}>{ ctx.t(field.label_key()) }</label>
+            <label for={field.as_str()}>{ ctx.text(field.label_key()) }</label>
             { for error.map(|e| html! { <span class="error" role="alert">{ e }</span> }) }
         </div>
     }
@@ -345,7 +344,7 @@ pub fn chips(
         .map(|e| error_message(ctx.locale, &e));
     html! {
         <fieldset class="field chips-field" id={field.as_str()}>
-            <legend>{ ctx.t(field.label_key()) }</legend>
+            <legend>{ ctx.text(field.label_key()) }</legend>
             <div class="chips">
             { for options.into_iter().map(|(value, text)| {
                 let on = selected.contains(&value);
@@ -355,9 +354,9 @@ pub fn chips(
                     selected.iter().cloned().chain([value.clone()]).collect()
                 };
                 let ctx2 = ctx.clone();
-                let onclick = Callback::from(move |_| send(&ctx2, target.into(), json!(next.clone())));
+                let onclick = Callback::from(move |_| send(&ctx2, target.into(), Value::from(next.clone())));
                 html! {
-                    <button type="button" class={classes!("chip", on.then_some("on"))} aria-pressed={on.to_string()}
+                    <button type="button" class={class_of(&["chip", if on { "on" } else { "" }])} aria-pressed={on.to_string()}
                         data-value={value.clone()} {onclick}>{ if on { "✓ " } else { "" } }{ text }</button>
                 }
             }) }
@@ -383,7 +382,7 @@ pub fn cards(
     let field = FieldName::from(target);
     html! {
         <fieldset class="field" id={field.as_str()}>
-            <legend>{ ctx.t(field.label_key()) }</legend>
+            <legend>{ ctx.text(field.label_key()) }</legend>
             <div class="cards" role="radiogroup">
             { for options.into_iter().map(|option| {
                 let on = current.as_deref() == Some(option.value.as_str());
@@ -391,7 +390,7 @@ pub fn cards(
                 let value = option.value.clone();
                 let onclick = Callback::from(move |_| send(&ctx2, target.into(), Value::from(value.clone())));
                 html! {
-                    <button type="button" role="radio" aria-checked={on.to_string()} class={classes!("choice", on.then_some("on"))}
+                    <button type="button" role="radio" aria-checked={on.to_string()} class={class_of(&["choice", if on { "on" } else { "" }])}
                         data-value={option.value.clone()} {onclick}>
                         // A monogram rather than an emoji: it renders with any system font.
                         <span class="choice-icon" aria-hidden="true">{ option.title.chars().next().unwrap_or('·') }</span>
@@ -421,25 +420,65 @@ pub fn integration_status(
         (None, false) => ("missing", ctx.t("integration.missing")),
     };
     html! {
-        <div class={classes!("integration", class)} role="status">
+        <div class={class_of(&["integration", class])} role="status">
             <span class="dot" aria-hidden="true"></span>
-            <strong>{ ctx.t(name_key) }</strong>
+            <strong>{ ctx.text(name_key) }</strong>
             <span>{ text }</span>
         </div>
     }
 }
 
 /// A button that shows progress in itself while its action runs.
-pub fn action_button(
+/// A class attribute of the names given, an empty one left out. What `classes!` does for
+/// names known to be single and distinct, without its hash set compiled in for each use.
+pub fn class_of(names: &[&str]) -> String {
+    let mut class = String::new();
+    for name in names.iter().filter(|name| !name.is_empty()) {
+        if !class.is_empty() {
+            class.push(' ');
+        }
+        class.push_str(name);
+    }
+    class
+}
+
+/// A button that submits no form: its id, its look (`btn`, `link`, `btn danger`…), its words.
+pub fn button(
     id: &'static str,
-    label: String,
-    busy: bool,
-    disabled: bool,
-    primary: bool,
+    class: &'static str,
+    label: Html,
+    onclick: impl Into<Callback<MouseEvent>>,
+) -> Html {
+    plain_button(id, class, label, onclick.into())
+}
+
+// Compiled once for the ~20 buttons drawn through `button`.
+fn plain_button(
+    id: &'static str,
+    class: &'static str,
+    label: Html,
     onclick: Callback<MouseEvent>,
 ) -> Html {
+    html! { <button type="button" {id} {class} {onclick}>{ label }</button> }
+}
+
+/// A button whose action takes a while: while `busy` it shows a spinner, tells screen readers
+/// and cannot be pressed again. Without `onclick` it submits its form.
+pub fn busy_button(
+    id: &'static str,
+    class: &'static str,
+    label: Html,
+    busy: bool,
+    disabled: bool,
+    onclick: Option<Callback<MouseEvent>>,
+) -> Html {
+    let kind = if onclick.is_some() {
+        "button"
+    } else {
+        "submit"
+    };
     html! {
-        <button {id} type="button" class={classes!("btn", primary.then_some("primary"), busy.then_some("busy"))}
+        <button {id} type={kind} class={class_of(&[class, if busy { "busy" } else { "" }])}
             disabled={disabled || busy} aria-busy={busy.to_string()} {onclick}>
             { if busy { html! { <span class="spinner" aria-hidden="true"></span> } } else { html!() } }
             { label }
@@ -483,7 +522,7 @@ pub fn assistant_sync(ctx: &Ctx) -> Html {
         AssistantSync::UpdatedElsewhere => ("elsewhere", ctx.t("assistant_sync.elsewhere")),
     };
     html! {
-        <p id="assistant-sync" class={classes!("assistant-sync", state)} data-state={state} role="status">
+        <p id="assistant-sync" class={class_of(&["assistant-sync", state])} data-state={state} role="status">
             <span class="dot" aria-hidden="true"></span>{ text }
         </p>
     }

@@ -125,7 +125,12 @@ pub struct Toast {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ui {
-    pub view: Option<WizardView>,
+    /// Shared, not copied, by every state that follows until a new view arrives (a state is
+    /// cloned on each message, a keystroke included).
+    pub view: Option<Rc<WizardView>>,
+    /// How many messages made this state: props carry it as it was when they were drawn,
+    /// because a `UseReducerHandle` always reads the latest state.
+    pub revision: u64,
     pub fatal: Option<UiError>,
     pub os_locale: Locale,
     pub status: Option<StatusView>,
@@ -187,6 +192,7 @@ impl Ui {
     pub fn new(os_locale: Locale) -> Self {
         Self {
             view: None,
+            revision: 0,
             fatal: None,
             os_locale,
             status: None,
@@ -221,7 +227,7 @@ impl Ui {
 }
 
 pub enum Msg {
-    Loaded(Box<WizardView>),
+    Loaded(Rc<WizardView>),
     View(Box<WizardView>),
     Status(StatusView),
     Fatal(UiError),
@@ -271,6 +277,7 @@ impl Reducible for Ui {
 
     fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
         let mut ui = (*self).clone();
+        ui.revision = ui.revision.wrapping_add(1);
         match msg {
             Msg::Loaded(view) => {
                 ui.screen = if view.completed {
@@ -282,7 +289,7 @@ impl Reducible for Ui {
                 for notice in &view.notices {
                     ui.push_toast(ToastKind::Warning, ToastText::Error(notice.clone()));
                 }
-                ui.view = Some(*view);
+                ui.view = Some(view);
             }
             // A reply built before the view on screen (it arrived late) would undo on screen
             // what was done since: dropped; the newer view already holds its changes.
@@ -306,7 +313,7 @@ impl Reducible for Ui {
                 {
                     ui.take_status(view.status.clone());
                 }
-                ui.view = Some(*view);
+                ui.view = Some(Rc::from(view));
             }
             Msg::Status(status) => {
                 if ui
@@ -505,7 +512,7 @@ mod tests {
     fn ann_typing_her_name(locale: Locale) -> Ui {
         let ui = reduce(
             Ui::new(locale),
-            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1))),
+            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Synced, 1)).into()),
         );
         reduce(ui, Msg::Typed(f("full_name"), "Ann".into()))
     }
@@ -537,11 +544,21 @@ mod tests {
         (*Rc::new(ui).reduce(msg)).clone()
     }
 
+    /// The screens' props compare revisions (a handle always reads the latest state), so a
+    /// state that changed must never keep its revision: it would not be redrawn.
+    #[test]
+    fn every_message_makes_a_new_revision() {
+        let ui = ann_typing_her_name(Locale::En);
+        assert_eq!(ui.revision, 2, "loaded, then typed");
+        let ui = reduce(ui, Msg::Typed(f("full_name"), "Ann B".into()));
+        assert_eq!(ui.revision, 3);
+    }
+
     #[test]
     fn a_reply_older_than_the_last_event_never_brings_its_status_back() {
         let ui = reduce(
             Ui::new(Locale::En),
-            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Syncing, 3))),
+            Msg::Loaded(view(Some("ann@acme.com"), status(SyncState::Syncing, 3)).into()),
         );
         let ui = reduce(ui, Msg::Status(status(SyncState::Synced, 5)));
         let ui = reduce(
@@ -570,7 +587,10 @@ mod tests {
             view.sequence = sequence;
             view
         };
-        let ui = reduce(Ui::new(Locale::En), Msg::Loaded(at(Step::Assistant, 1)));
+        let ui = reduce(
+            Ui::new(Locale::En),
+            Msg::Loaded(at(Step::Assistant, 1).into()),
+        );
         let ui = reduce(ui, Msg::View(at(Step::Plan, 3)));
         let ui = reduce(ui, Msg::View(at(Step::Assistant, 2)));
         assert_eq!(ui.view.as_ref().unwrap().step, Step::Plan);
@@ -659,7 +679,7 @@ mod tests {
         waiting.keychain_waiting = true;
         let ui = reduce(
             Ui::new(Locale::Fr),
-            Msg::Loaded(view(Some("ann@acme.com"), waiting)),
+            Msg::Loaded(view(Some("ann@acme.com"), waiting).into()),
         );
         assert!(ui.toasts.is_empty());
         let mut settled = status(SyncState::Synced, 2);
@@ -694,7 +714,7 @@ mod tests {
         let mut finished = view(None, status(SyncState::SavedLocally, 0));
         finished.completed = true;
         finished.notices = vec![UiError::new(ava_ipc::ErrorCode::DraftRecovered, "restored")];
-        let ui = reduce(Ui::new(Locale::He), Msg::Loaded(finished));
+        let ui = reduce(Ui::new(Locale::He), Msg::Loaded(finished.into()));
         assert_eq!(ui.screen, Screen::Home);
         assert_eq!(ui.toasts.len(), 1);
         let ui = reduce(ui, Msg::ConfirmKeysLocal(true));

@@ -1,7 +1,7 @@
 //! Moving through the wizard, editing its fields, step 7's assistant and Launch.
 
 use ava_ipc::{AssistantArgs, AssistantForm, FieldEdit, GoToArgs, Moved, cmd};
-use ava_model::{Move, Step};
+use ava_model::{FieldName, Move, Step};
 use yew::prelude::*;
 
 use super::{Action, busy, call, reveal, succeeded};
@@ -12,19 +12,19 @@ pub(super) fn current_step(ui: &Ui) -> Step {
 }
 
 /// Shows the toast for leaving a step with fields missing.
-fn warn_incomplete(ui: &UseReducerHandle<Ui>, moved: &Moved) {
-    if !moved.left_incomplete.is_empty() {
+fn warn_incomplete(ui: &UseReducerHandle<Ui>, left_incomplete: Vec<FieldName>) {
+    if !left_incomplete.is_empty() {
         ui.dispatch(Msg::Toast(
             ToastKind::Warning,
-            ToastText::Incomplete(moved.left_incomplete.clone()),
+            ToastText::Incomplete(left_incomplete),
         ));
     }
 }
 
 pub(super) async fn continue_from_here(ui: &UseReducerHandle<Ui>) {
     let from = current_step(ui);
-    if let Some(moved) = go_to(ui, from.next(), Move::Continue).await {
-        warn_incomplete(ui, &moved);
+    if let Some(left_incomplete) = go_to(ui, from.next(), Move::Continue).await {
+        warn_incomplete(ui, left_incomplete);
     }
 }
 
@@ -50,15 +50,23 @@ pub(super) async fn load_assistant_defaults(ui: &UseReducerHandle<Ui>) {
     }
 }
 
-pub(super) async fn go_to(ui: &UseReducerHandle<Ui>, step: Step, how: Move) -> Option<Moved> {
+/// Moves to `step`; once there, the fields left incomplete on the way.
+pub(super) async fn go_to(
+    ui: &UseReducerHandle<Ui>,
+    step: Step,
+    how: Move,
+) -> Option<Vec<FieldName>> {
     match call::<cmd::GoTo>(GoToArgs { step, how }).await {
-        Ok(moved) => {
-            ui.dispatch(Msg::View(Box::new(moved.view.clone())));
+        Ok(Moved {
+            view,
+            left_incomplete,
+        }) => {
+            ui.dispatch(Msg::View(Box::new(view)));
             if step == Step::Assistant {
                 Box::pin(super::perform(ui, Action::LoadAssistantDefaults)).await;
                 Box::pin(super::perform(ui, Action::LoadChat)).await;
             }
-            Some(moved)
+            Some(left_incomplete)
         }
         Err(error) => {
             ui.dispatch(Msg::Toast(ToastKind::Danger, ToastText::Error(error)));
