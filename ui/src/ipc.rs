@@ -31,9 +31,9 @@ pub fn call<C: Command>(args: &C::Args) -> Reply<C::Reply> {
     struct Payload<'a, A> {
         args: &'a A,
     }
-    let pending = match serde_wasm_bindgen::to_value(&Payload { args }) {
-        Ok(payload) => Ok(invoke_command(C::NAME, payload)),
-        Err(error) => Err(Some(broken(error))),
+    let pending: Pending = match serde_wasm_bindgen::to_value(&Payload { args }) {
+        Ok(payload) => invoke_command(C::NAME, payload),
+        Err(error) => Box::pin(std::future::ready(Err(broken(error)))),
     };
     Reply {
         pending,
@@ -50,7 +50,7 @@ type Settled = Box<dyn FnOnce(Option<&UiError>)>;
 /// every command, so awaiting a command compiles to its decoder and nothing more (an async
 /// state machine per command and per caller was 12 KB of the wasm).
 pub struct Reply<T> {
-    pending: Result<Pending, Option<UiError>>,
+    pending: Pending,
     settled: Option<Settled>,
     decoded: std::marker::PhantomData<T>,
 }
@@ -68,15 +68,10 @@ impl<T> Unpin for Reply<T> {}
 impl<T: serde::de::DeserializeOwned> Future for Reply<T> {
     type Output = Result<T, UiError>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let reply = match &mut self.pending {
-            Ok(pending) => match pending.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(reply) => {
-                    reply.and_then(|reply| serde_wasm_bindgen::from_value(reply).map_err(broken))
-                }
-            },
-            Err(error) => Err(error.take().unwrap_or_else(|| broken("polled twice"))),
+        let Poll::Ready(reply) = self.pending.as_mut().poll(cx) else {
+            return Poll::Pending;
         };
+        let reply = reply.and_then(|reply| serde_wasm_bindgen::from_value(reply).map_err(broken));
         if let Some(hook) = self.settled.take() {
             hook(reply.as_ref().err());
         }
